@@ -1,0 +1,46 @@
+import type { ScanNotice } from '../scan/local-file.js';
+
+/** How one file ended. */
+export type FileOutcomeKind = 'uploaded' | 'rapid' | 'exist' | 'skipped' | 'conflict' | 'failed' | 'unchanged';
+
+export interface FileOutcome {
+  path: string; // local path relative to its root
+  absPath: string;
+  size: number;
+  outcome: FileOutcomeKind;
+  serverName?: string;
+  fileId?: string;
+  sha256?: string;
+  bytesSent: number;
+  error?: string;
+}
+
+export interface RunTotals {
+  files: number;
+  uploaded: number;
+  rapid: number;
+  exist: number;
+  unchanged: number;
+  skipped: number;
+  conflict: number;
+  failed: number;
+  bytesTotal: number; // bytes of all files backed up (whatever the outcome)
+  bytesSent: number; // part bytes actually PUT
+  durationMs: number;
+}
+
+/** The one event stream every output mode renders. */
+export type RunEvent =
+  | { type: 'run:start'; recordId: string; roots: string[]; dryRun: boolean }
+  | { type: 'scan:done'; files: number; bytes: number }
+  | { type: 'notice'; notice: ScanNotice }
+  | { type: 'file:planned'; path: string; size: number; parts: number; request?: unknown }
+  | { type: 'file:start'; path: string; size: number; parts: number }
+  | { type: 'part:sent'; path: string; partNumber: number; bytes: number }
+  | { type: 'progress'; path: string; bytes: number } // delta of bytes sent for a file
+  | { type: 'file:done'; file: FileOutcome }
+  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'warn'; message: string }
+  | { type: 'summary'; recordId: string; totals: RunTotals; files: FileOutcome[]; exitCode: number; reason?: string };
+
+export type EventSink = (event: RunEvent) => void;

@@ -1,0 +1,20 @@
+/** A regular file found by the scanner, ready to be planned. */
+export interface LocalFile {
+  absPath: string;
+  /** Path relative to the backed-up root, POSIX separators (what goes into `description`). */
+  relPath: string;
+  /** The root (as given on the command line) this file was found under. */
+  root: string;
+  size: number;
+  mtimeMs: number;
+  /** Device and inode, to notice a file replaced under the same name. */
+  dev: number;
+  ino: number;
+}
+
+/** Something the scanner passed over, and why (rendered as a notice, never fatal). */
+export interface ScanNotice {
+  path: string;
+  kind: 'special' | 'symlink' | 'unreadable' | 'excluded' | 'too-large' | 'bad-name';
+  message: string;
+}
