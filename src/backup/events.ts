@@ -1,7 +1,7 @@
 import type { ScanNotice } from '../scan/local-file.js';
 
 /** How one file ended. */
-export type FileOutcomeKind = 'uploaded' | 'rapid' | 'exist' | 'skipped' | 'conflict' | 'failed' | 'unchanged';
+export type FileOutcomeKind = 'uploaded' | 'rapid' | 'exist' | 'unchanged' | 'planned' | 'skipped' | 'conflict' | 'failed';
 
 export interface FileOutcome {
   path: string; // local path relative to its root

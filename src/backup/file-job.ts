@@ -1,0 +1,156 @@
+import type { LimitFunction } from 'p-limit';
+import type { FilePlan, PartPlan } from '../hash/file-plan.js';
+import type { CreateFileResponse } from '../koodrive/wire-types.js';
+import type { LocalFile } from '../scan/local-file.js';
+import type { FileApi, FilePlanner, PartSender } from './backup-api.js';
+import { buildCreateFileRequest, type RequestOptions } from './create-request.js';
+import type { EventSink, FileOutcome } from './events.js';
+import type { Journal, JournalFile } from './journal.js';
+import { PartUrls } from './part-urls.js';
+
+/** What one file's backup needs from the run. */
+export interface FileJobContext {
+  recordId: string;
+  api: FileApi;
+  journal: Journal;
+  emit: EventSink;
+  plan: FilePlanner;
+  sendPart: PartSender;
+  /** Shared bound on part PUTs in flight across all files. */
+  partLimit: LimitFunction;
+  isUrlFresh(url: string): boolean;
+  /** Runs one part attempt loop with the run's retry policy (fresh URL on every attempt). */
+  retryPart<T>(what: string, attempt: (n: number) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /** True when a part PUT failed because its URL expired. */
+  isExpiredUrl(err: unknown): boolean;
+  /** The server no longer knows the upload (resume after it was purged): create the file again. */
+  isUploadGone(err: unknown): boolean;
+  request: RequestOptions;
+  seedId: string;
+  checksum: boolean;
+  dryRun: boolean;
+  signal: AbortSignal;
+}
+
+/** Backs up one file: plan (or reuse the plan), create, send missing parts, complete. */
+export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<FileOutcome> {
+  const base: FileOutcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'failed', bytesSent: 0 };
+  const known = ctx.journal.state.files.get(file.absPath);
+  const unchanged = isUnchanged(known, file, ctx.seedId);
+  if (unchanged && known?.recordId === ctx.recordId && known.outcome && !ctx.checksum && !ctx.dryRun) {
+    return { ...base, outcome: 'unchanged', serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 };
+  }
+
+  const plan = unchanged && known?.plan && !ctx.checksum ? known.plan : await ctx.plan(file, ctx.signal);
+  if (!ctx.dryRun && (known?.plan !== plan)) {
+    ctx.journal.append({ t: 'plan', absPath: file.absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: ctx.seedId, plan });
+  }
+  const request = buildCreateFileRequest(file, plan, ctx.request);
+  ctx.emit({ type: 'file:planned', path: file.relPath, size: file.size, parts: plan.parts.length, request: ctx.dryRun ? request : undefined });
+  if (ctx.dryRun) return { ...base, outcome: 'planned', serverName: request.fileName, sha256: plan.sha256 };
+
+  const entry = ctx.journal.state.files.get(file.absPath);
+  const resumable = entry?.recordId === ctx.recordId && entry.fileId && !entry.outcome && entry.plan?.sha256 === plan.sha256;
+  if (resumable && entry?.fileId) {
+    try {
+      return await sendAndComplete(file, plan, entry.fileId, entry.serverName ?? request.fileName, [], new Set(entry.partsDone), ctx, base);
+    } catch (err) {
+      if (!ctx.isUploadGone(err)) throw err;
+      // The server forgot the half-done upload: start this file over.
+    }
+  }
+
+  const created = await ctx.api.createBackupFile(ctx.recordId, request);
+  const serverName = created.fileName || request.fileName;
+  const result = { ...base, serverName, fileId: created.existFileId ?? created.fileId, sha256: plan.sha256 };
+  if (created.rapidUpload || created.exist) {
+    const outcome = created.rapidUpload ? 'rapid' : 'exist';
+    ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId: result.fileId, serverName, outcome });
+    return { ...result, outcome };
+  }
+  if (created.existFileId) {
+    return { ...result, outcome: 'conflict', error: `a file named "${serverName}" already exists (id ${created.existFileId}); use --on-conflict rename or skip-identical` };
+  }
+  ctx.journal.append({ t: 'created', absPath: file.absPath, recordId: ctx.recordId, fileId: created.fileId, serverName });
+  return sendAndComplete(file, plan, created.fileId, serverName, created.multiParts ?? [], new Set(), ctx, result);
+}
+
+async function sendAndComplete(
+  file: LocalFile,
+  plan: FilePlan,
+  fileId: string,
+  serverName: string,
+  initialUrls: CreateFileResponse['multiParts'] & object,
+  done: Set<number>,
+  ctx: FileJobContext,
+  base: FileOutcome,
+): Promise<FileOutcome> {
+  const urls = new PartUrls(plan.parts, (parts) => ctx.api.getUploadUrls(fileId, parts), ctx.isUrlFresh, initialUrls);
+  const missing = plan.parts.filter((p) => !done.has(p.partNumber));
+  let bytesSent = 0;
+  if (missing.length > 0) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
+  const fileAbort = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, fileAbort.signal]);
+  const sendOne = async (part: PartPlan) => {
+    await ctx.retryPart(`PUT part ${part.partNumber} of ${file.relPath}`, async () => {
+      signal.throwIfAborted();
+      const wanted = missing.filter((p) => !done.has(p.partNumber)).map((p) => p.partNumber);
+      const url = await urls.urlFor(part.partNumber, wanted);
+      let attemptBytes = 0;
+      try {
+        await ctx.sendPart({
+          url,
+          file,
+          plan,
+          part,
+          signal,
+          onProgress: (bytes) => {
+            attemptBytes += bytes;
+            bytesSent += bytes;
+            ctx.emit({ type: 'progress', path: file.relPath, bytes });
+          },
+        });
+      } catch (err) {
+        if (attemptBytes > 0) ctx.emit({ type: 'progress', path: file.relPath, bytes: -attemptBytes }); // the display rolls back
+        if (ctx.isExpiredUrl(err)) urls.invalidate(part.partNumber);
+        throw err;
+      }
+    }, signal);
+    done.add(part.partNumber);
+    ctx.journal.append({ t: 'part', absPath: file.absPath, fileId, partNumber: part.partNumber });
+    ctx.emit({ type: 'part:sent', path: file.relPath, partNumber: part.partNumber, bytes: part.partSize });
+  };
+  const results = await Promise.allSettled(
+    missing.map((part) =>
+      ctx.partLimit(async () => {
+        try {
+          await sendOne(part);
+        } catch (err) {
+          fileAbort.abort(err); // one failed part stops its siblings
+          throw err;
+        }
+      }),
+    ),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw withBytes(failure.reason, bytesSent);
+  await ctx.api.completeFile(fileId, plan.sha256);
+  ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId, serverName, outcome: 'uploaded' });
+  return { ...base, outcome: 'uploaded', fileId, serverName, sha256: plan.sha256, bytesSent };
+}
+
+function isUnchanged(known: JournalFile | undefined, file: LocalFile, seedId: string): boolean {
+  return !!known && known.size === file.size && known.mtimeMs === file.mtimeMs && known.ino === file.ino && known.seedId === seedId && !!known.plan;
+}
+
+/** Carries the bytes a failed file did send, for the summary. */
+export class FileJobError extends Error {
+  constructor(override readonly cause: unknown, readonly bytesSent: number) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'FileJobError';
+  }
+}
+
+function withBytes(err: unknown, bytesSent: number): FileJobError {
+  return new FileJobError(err, bytesSent);
+}

@@ -1,0 +1,125 @@
+/**
+ * Holds the backup lock for the life of a run: takes it (waiting for a busy lock when asked),
+ * renews it on a timer well inside its 10-minute life, retries a failed renewal, and when the lock
+ * is lost for good fires `lost` so the run stops cleanly. Released on close, whatever happened.
+ */
+
+export interface LockApi {
+  createLock(): Promise<string>;
+  renewLock(): Promise<void>;
+  releaseLock(): Promise<void>;
+  setLock(lockId: string | undefined): void;
+}
+
+export interface LockKeeperOptions {
+  renewEveryMs: number;
+  /** How long to keep retrying a busy lock; 0 = fail at once. */
+  waitLockMs: number;
+  /** Lock life on the server; renewal gives up once this has passed since the last success. */
+  lockTtlMs: number;
+  isLockBusy(err: unknown): boolean;
+  isLockGone(err: unknown): boolean;
+  onRetry?(reason: string, delayMs: number): void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export class LockLostError extends Error {
+  constructor(reason: string) {
+    super(`the backup lock was lost (${reason}); the run stopped. Run the same command again to resume`);
+    this.name = 'LockLostError';
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export class LockKeeper {
+  readonly lost = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private lastRenewed: number;
+  private renewing = false;
+  private released = false;
+
+  private constructor(private readonly api: LockApi, readonly lockId: string, private readonly opts: LockKeeperOptions) {
+    this.lastRenewed = this.now();
+    this.schedule(opts.renewEveryMs);
+  }
+
+  /** Takes the lock, waiting up to waitLockMs while another run holds it. */
+  static async acquire(api: LockApi, opts: LockKeeperOptions): Promise<LockKeeper> {
+    const deadline = (opts.now ?? Date.now)() + opts.waitLockMs;
+    let delay = 1000;
+    for (;;) {
+      try {
+        const lockId = await api.createLock();
+        api.setLock(lockId);
+        return new LockKeeper(api, lockId, opts);
+      } catch (err) {
+        const now = (opts.now ?? Date.now)();
+        if (!opts.isLockBusy(err) || now >= deadline) throw err;
+        const wait = Math.min(delay, deadline - now);
+        opts.onRetry?.('the backup lock is held by another run', wait);
+        await sleep(wait, opts.signal);
+        delay = Math.min(delay * 2, 15_000);
+      }
+    }
+  }
+
+  /** Stops renewing and releases the lock (best effort; the server lets it expire otherwise). */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      await this.api.releaseLock();
+    } finally {
+      this.api.setLock(undefined);
+    }
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private schedule(ms: number): void {
+    if (this.released) return;
+    this.timer = setTimeout(() => void this.renew(), ms);
+    this.timer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.released) return;
+    this.renewing = true;
+    try {
+      await this.api.renewLock();
+      this.lastRenewed = this.now();
+      this.schedule(this.opts.renewEveryMs);
+    } catch (err) {
+      const sinceLast = this.now() - this.lastRenewed;
+      if (this.opts.isLockGone(err)) {
+        this.lost.abort(new LockLostError(err instanceof Error ? err.message : String(err)));
+      } else if (sinceLast >= this.opts.lockTtlMs) {
+        this.lost.abort(new LockLostError('it could not be renewed before it expired'));
+      } else {
+        // Retry sooner, but never past the point where the lock would expire.
+        const retryIn = Math.max(1000, Math.min(15_000, (this.opts.lockTtlMs - sinceLast) / 4));
+        this.opts.onRetry?.(`lock renewal failed: ${err instanceof Error ? err.message : String(err)}`, retryIn);
+        this.schedule(retryIn);
+      }
+    } finally {
+      this.renewing = false;
+    }
+  }
+}
