@@ -49,6 +49,11 @@ export interface RecordResponse extends Envelope {
   data: BackupRecord;
 }
 
+export interface ListRecordsResponse extends Envelope {
+  data: BackupRecord[];
+  nextCursor?: string;
+}
+
 export interface CreateFileRequest {
   fileName: string;
   sha256: string;

@@ -14,7 +14,12 @@ export interface LocalFile {
 
 /** Something the scanner passed over, and why (rendered as a notice, never fatal). */
 export interface ScanNotice {
+  /** The root as given joined with the relative path: the path in the words the user typed. */
   path: string;
   kind: 'special' | 'symlink' | 'unreadable' | 'excluded' | 'too-large' | 'bad-name';
   message: string;
+  /** Path relative to the root, POSIX separators ('' for the root itself). */
+  relPath?: string;
+  /** For kind 'excluded': the filter rule that dropped the entry. */
+  rule?: string;
 }

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { FilePlanner, PartSender } from '../backup/backup-api.js';
+import type { RunEvent } from '../backup/events.js';
+import { journalPath } from '../backup/journal.js';
+import { runBackup, type BackupRunResult } from '../backup/run-backup.js';
+import { KooDriveClient } from '../koodrive/client.js';
+import { CODES } from '../koodrive/error-codes.js';
+import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
+import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
+import { walk } from '../scan/walk.js';
+import { expiresAt } from '../transfer/presigned-url.js';
+import { putPart, PartUploadError } from '../transfer/put-part.js';
+import { RateLimiter } from '../transfer/rate-limiter.js';
+import { withRetry } from '../transfer/retry.js';
+import { classifyNetworkError } from '../transfer/retry-policy.js';
+import { deviceIdIn } from './device-id.js';
+import { describeError, exitCodeOf } from './error-report.js';
+import { EXIT } from './exit-codes.js';
+import { InterruptedError, watchInterrupts } from './interrupts.js';
+import type { CliIo } from './io.js';
+import { loadUploadSettings, type UploadSettings } from './upload-settings.js';
+import { resolveTarget, type Target } from './target.js';
+import { openOutput } from './output.js';
+import { makePlanner } from './planner.js';
+import { runHooks } from './hooks.js';
+
+
+/** `upload`: resolves settings, starts the target, runs the backup, renders it, returns the exit code. */
+export async function runUploadCommand(paths: string[], flags: Record<string, unknown>, io: CliIo): Promise<number> {
+  let settings: UploadSettings;
+  try {
+    settings = await loadUploadSettings(paths, flags, io);
+  } catch (err) {
+    io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
+    return exitCodeOf(err);
+  }
+  const output = openOutput(settings, io);
+  const interrupts = watchInterrupts((sig) => output.emit({ type: 'warn', message: `${sig} received: finishing in-flight parts, saving the journal and releasing the lock (press Ctrl-C again to quit at once)` }));
+  let target: Target | undefined;
+  const planner = makePlanner(settings);
+  try {
+    target = settings.dryRun ? dryRunTarget(settings) : await resolveTarget(settings.target);
+    const result = await backup(settings, target, io, output.emit, interrupts.signal, planner.plan(target.proofSeed));
+    const exitCode = exitCodeFor(result, interrupts.received());
+    const reason = result.stopped ? describeError(result.stopped) : undefined;
+    output.emit({ type: 'summary', recordId: result.recordId, totals: result.totals, files: result.files, exitCode, ...(reason ? { reason } : {}) });
+    await output.close();
+    await runHooks(settings, { recordId: result.recordId, totals: result.totals, files: result.files, exitCode }, io);
+    return exitCode;
+  } catch (err) {
+    await output.close();
+    const code = interrupts.received() ? (interrupts.received() === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED) : exitCodeOf(err);
+    io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
+    if (settings.verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    await runHooks(settings, { error: describeError(err), exitCode: code }, io);
+    return code;
+  } finally {
+    interrupts.dispose();
+    await planner.close();
+    await target?.embedded?.close();
+  }
+}
+
+function dryRunTarget(settings: UploadSettings): Target {
+  return { endpoint: settings.target.endpoint ?? 'http://dry-run.invalid', userId: settings.target.userId ?? '', credentials: { mode: 'token', token: undefined as never }, proofSeed: settings.target.userId ?? '' };
+}
+
+async function backup(settings: UploadSettings, target: Target, io: CliIo, emit: (e: RunEvent) => void, signal: AbortSignal, plan: FilePlanner): Promise<BackupRunResult> {
+  const onRetry = (info: { what: string; attempt: number; delayMs: number; reason: string }) => emit({ type: 'retry', ...info });
+  const client = settings.dryRun
+    ? (undefined as unknown as KooDriveClient)
+    : new KooDriveClient({
+        endpoint: target.endpoint,
+        userId: target.userId,
+        credentials: target.credentials,
+        timeoutMs: settings.timeoutMs,
+        retry: settings.retry,
+        clockSkewMs: settings.clockSkewMs,
+        signal,
+        onRetry,
+        userAgent: `koodrive-backup/${settings.version}`,
+      });
+  const limiter = settings.bwlimit ? new RateLimiter({ bytesPerSecond: settings.bwlimit }) : undefined;
+  const sendPart: PartSender = async ({ url, file, plan: filePlan, part, signal: partSignal, onProgress }) => {
+    await putPart({
+      url,
+      absPath: file.absPath,
+      partOffset: part.partOffset,
+      partSize: part.partSize,
+      signal: partSignal,
+      onProgress,
+      timeoutMs: settings.timeoutMs,
+      transform: () => createPartVerifier(part, expectedPartEnd(filePlan, part.partNumber), undefined, { filePath: file.relPath }),
+      ...(limiter ? { rateLimiter: limiter } : {}),
+    });
+  };
+  const roots = settings.paths.map((p: string) => resolve(io.cwd, p));
+  const deviceId = settings.deviceId ?? deviceIdIn(settings.stateDir);
+  return runBackup(
+    {
+      roots,
+      ...(settings.recordId ? { recordId: settings.recordId } : {}),
+      dryRun: settings.dryRun,
+      resume: settings.resume,
+      checksum: settings.checksum,
+      fileConcurrency: settings.fileConcurrency,
+      partConcurrency: settings.concurrency,
+      request: settings.request,
+      proofSeed: target.proofSeed,
+      deviceId,
+      recordProperties: JSON.stringify({ tool: 'koodrive-backup', version: settings.version, host: hostname(), roots }),
+      journalPath: journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots }),
+      lock: settings.lock,
+    },
+    {
+      api: client,
+      scan: () => walk(settings.paths.map((p: string) => resolve(io.cwd, p)), settings.scan),
+      plan,
+      sendPart,
+      emit,
+      signal,
+      retryPart: (what, attempt, partSignal) =>
+        withRetry(attempt, { what, policy: settings.retry, signal: partSignal, classify: classifyPartError, onRetry }),
+      isUrlFresh,
+      isExpiredUrl: (err) => err instanceof PartUploadError && err.expired,
+      isUploadGone: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK,
+      isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
+      isLockGone: (err) => err instanceof KooDriveError && err.kind === 'lock-lost',
+      isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),
+      describeError,
+    },
+  );
+}
+
+/** A URL is fresh until a quarter of its life (at most 5 minutes) before it expires. */
+function isUrlFresh(url: string): boolean {
+  const at = expiresAt(url);
+  if (!at) return true;
+  const ttlMs = Number(new URL(url).searchParams.get('X-Amz-Expires') ?? '3600') * 1000;
+  return at.getTime() - Date.now() > Math.min(5 * 60_000, ttlMs / 4);
+}
+
+function classifyPartError(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
+  if (err instanceof PartUploadError) {
+    return { transient: err.transient || err.expired, reason: err.expired ? 'upload URL expired' : err.reason };
+  }
+  if (err instanceof KooDriveError) return { transient: err.transient, reason: err.message };
+  const net = classifyNetworkError(err);
+  return { transient: net.transient, reason: net.reason };
+}
+
+/** Maps a finished run to its exit code. */
+function exitCodeFor(result: BackupRunResult, signal: NodeJS.Signals | undefined): number {
+  if (signal || result.stopped instanceof InterruptedError) return signal === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+  if (result.stopped) return exitCodeOf(result.stopped);
+  if (result.totals.failed > 0) return EXIT.PARTIAL;
+  if (result.totals.conflict > 0) return EXIT.CONFLICT;
+  return EXIT.OK;
+}

@@ -1,0 +1,139 @@
+/** One request from arrival to answer: route, faults, body, auth, handler, reply. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CODES } from '../koodrive/error-codes.js';
+import type { ApiRequest, EmulatorContext } from './context.js';
+import type { FaultDecision } from './faults.js';
+import { drainBody, parseQueryPairs, readApiBody, writeReply } from './http-io.js';
+import { INTROSPECTION_PREFIX, introspect } from './introspection.js';
+import { receivePart } from './part-receiver.js';
+import { ApiError, apiErrorReply, S3Error, s3ErrorReply, type Reply } from './reply.js';
+import { checkAuthorization, checkTraceId, checkUserId, checkXDate, proofOrigin } from './request-auth.js';
+import { matchRoute } from './router.js';
+import { OBS_PREFIX } from './url-signer.js';
+
+function cut(req: IncomingMessage, res: ServerResponse): void {
+  req.socket.destroy();
+  res.destroy();
+}
+
+function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDecision, s3: boolean): Reply {
+  if (decision.fromRule) ctx.stats.fault('rules');
+  else ctx.stats.fault(status === 429 ? 'status429' : 'status503');
+  const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
+  if (s3) {
+    const code = status === 429 ? 'SlowDown' : status === 503 ? 'ServiceUnavailable' : 'InternalError';
+    return { ...s3ErrorReply(new S3Error(status, code, 'injected fault; retry')), headers };
+  }
+  const code = status === 429 ? CODES.RATE_LIMITED : CODES.INJECTED_FAULT;
+  return { status, headers, json: { code, msg: `injected fault (HTTP ${status}); retry the call` } };
+}
+
+/** Answers one request; never throws. */
+export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  try {
+    if (path.startsWith(INTROSPECTION_PREFIX)) {
+      const reply = await introspect(ctx, req, path);
+      writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
+    } else if (path.startsWith(OBS_PREFIX)) {
+      await handlePut(ctx, req, res, path, rawQuery, signal);
+    } else {
+      await handleApi(ctx, req, res, path, rawQuery, signal);
+    }
+  } catch (err) {
+    if (signal.aborted) return cut(req, res);
+    writeReply(res, { status: 500, json: { code: CODES.INNER_INVOKE_FAILURE, msg: `emulator internal error: ${(err as Error).message}` } });
+  }
+}
+
+async function stall(ctx: EmulatorContext, decision: FaultDecision, signal: AbortSignal): Promise<void> {
+  if (!decision.stallMs) return;
+  ctx.stats.fault('stalls');
+  await delay(decision.stallMs, undefined, { signal });
+}
+
+async function handlePut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+  ctx.stats.request('put');
+  if (req.method !== 'PUT') {
+    ctx.stats.putBytes(await drainBody(req));
+    return writeReply(res, s3ErrorReply(new S3Error(405, 'MethodNotAllowed', 'upload URLs take PUT only')));
+  }
+  const decision = ctx.faults.decide('put');
+  await stall(ctx, decision, signal);
+  const action = decision.action;
+  if (action?.type === 'status' && !decision.afterHandling) {
+    ctx.stats.putBytes(await drainBody(req));
+    return writeReply(res, injectedReply(ctx, action.status, decision, true));
+  }
+  const resetNow = action?.type === 'reset' && !decision.afterHandling;
+  if (resetNow) ctx.stats.fault(decision.fromRule ? 'rules' : 'resets');
+  let reply: Reply;
+  try {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    reply = await receivePart(ctx, req, path, rawQuery, resetNow ? { resetAfterBytes: Math.floor(declared / 2) } : {});
+  } catch (err) {
+    if (!(err instanceof S3Error)) throw err;
+    ctx.stats.error(err.s3Code);
+    reply = s3ErrorReply(err);
+  }
+  if (resetNow) return cut(req, res);
+  if (action && decision.afterHandling) {
+    if (action.type === 'reset') {
+      ctx.stats.fault('rules');
+      return cut(req, res);
+    }
+    reply = injectedReply(ctx, action.status, decision, true);
+  }
+  writeReply(res, reply);
+}
+
+async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+  const method = req.method ?? 'GET';
+  const match = matchRoute(method, path);
+  if (!match || !('route' in match)) {
+    ctx.stats.request('other');
+    await drainBody(req);
+    if (!match) return writeReply(res, { status: 404, json: { code: CODES.RESOURCE_NOT_FOUND, msg: `no KooDrive API at ${method} ${path}` } });
+    return writeReply(res, { status: 405, headers: { allow: match.allowed.join(', ') }, json: { code: CODES.BAD_REQUEST, msg: `${path} takes ${match.allowed.join(', ')}, not ${method}` } });
+  }
+  const { route } = match;
+  ctx.stats.request(route.kind);
+  const decision = ctx.faults.decide(route.kind);
+  await stall(ctx, decision, signal);
+  const action = decision.action;
+  let reply: Reply;
+  try {
+    const body = await readApiBody(req);
+    if (action && !decision.afterHandling) {
+      if (action.type === 'reset') {
+        ctx.stats.fault(decision.fromRule ? 'rules' : 'resets');
+        return cut(req, res);
+      }
+      return writeReply(res, injectedReply(ctx, action.status, decision, false));
+    }
+    const query = parseQueryPairs(rawQuery);
+    checkXDate(req, ctx.settings, ctx.now());
+    checkAuthorization({ req, path, query, body }, ctx.settings);
+    checkUserId(req, ctx.settings);
+    checkTraceId(req);
+    const api: ApiRequest = { req, method, path, query: new Map(query), body, proofOrigin: proofOrigin(req, ctx.settings) };
+    if (route.param !== undefined) api.param = route.param;
+    reply = await route.handler(ctx, api);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    ctx.stats.error(err.code);
+    reply = apiErrorReply(err);
+  }
+  if (action && decision.afterHandling) {
+    if (action.type === 'reset') {
+      ctx.stats.fault('rules');
+      return cut(req, res);
+    }
+    reply = injectedReply(ctx, action.status, decision, false);
+  }
+  writeReply(res, reply);
+}

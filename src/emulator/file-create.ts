@@ -1,0 +1,115 @@
+/** POST backup/record/{recordId}/file: names and clashes, rapid upload, or a new multipart upload. */
+import { CODES } from '../koodrive/error-codes.js';
+import { proofCodeOfSlice, proofSlice } from '../hash/proof-code.js';
+import { renamedFileName, renameSuffix } from '../names/file-name.js';
+import type { ApiRequest, EmulatorContext } from './context.js';
+import { jsonObject } from './fields.js';
+import { proofError } from './file-complete.js';
+import { readFileRequest, type FileRequest } from './file-request.js';
+import { headerValue } from './http-io.js';
+import { containerIdOf, newFileId, newUploadId, resolvedFolderId } from './ids.js';
+import { requireLock } from './locks.js';
+import { assertOpen, recordOf } from './records.js';
+import { ApiError, ok, type Reply } from './reply.js';
+import type { FileState } from './state.js';
+import { partsWithUrls } from './upload-urls.js';
+
+/** A name not taken in the folder: the rename suffix, then a counter if even that is taken. */
+function freeName(name: string, taken: ReadonlySet<string>, now: Date): string {
+  const renamed = renamedFileName(name, now);
+  if (!taken.has(renamed)) return renamed;
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot <= 0 ? [name, ''] : [name.slice(0, dot), name.slice(dot)];
+  for (let n = 2; ; n++) {
+    const candidate = `${stem}${renameSuffix(now)}_${n}${ext}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Files (of any record) in this folder of this space: clashes are per folder, not per record. */
+function filesInFolder(ctx: EmulatorContext, containerId: string, folderId: string): FileState[] {
+  return Object.values(ctx.store.state.files).filter((f) => f.containerId === containerId && f.parentFolder === folderId);
+}
+
+export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
+  const record = recordOf(ctx, api.param);
+  requireLock(ctx, api, record.moduleCode);
+  assertOpen(record);
+  const request = readFileRequest(jsonObject(api.body, headerValue(api.req, 'content-type')), ctx.settings.forbidSpaceInName);
+  const ownContainer = containerIdOf(ctx.settings.userId);
+  if (request.containerId !== undefined && request.containerId !== ownContainer) {
+    throw new ApiError(CODES.RESOURCE_NOT_FOUND, `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`);
+  }
+  const folderId = resolvedFolderId(request.parentFolder, ownContainer);
+  const slice = proofSlice(api.proofOrigin, request.length);
+  const rapid = await ctx.blobs.hasBlob(request.sha256);
+  if (rapid && slice) {
+    // The content is known: the proof can (and must) be checked now.
+    const bytes = await ctx.blobs.readBlobRange(request.sha256, slice.start, slice.end);
+    if (proofCodeOfSlice(bytes) !== request.proofCode) throw proofError();
+  }
+
+  // From here on nothing awaits, so two concurrent creates cannot take the same name.
+  const siblings = filesInFolder(ctx, ownContainer, folderId);
+  const clash = siblings.find((f) => f.fileName === request.fileName);
+  let fileName = request.fileName;
+  if (clash) {
+    if (request.autoRename === 3) {
+      throw new ApiError(CODES.FILE_EXISTS, `a file named "${clash.fileName}" already exists in this folder (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
+    }
+    if (request.autoRename === 4) {
+      const same = siblings.find((f) => f.fileName === request.fileName && f.sha256 === request.sha256 && f.status === 'complete');
+      if (same) {
+        return ok({ fileId: same.fileId, fileName: same.fileName, exist: true, rapidUpload: false, containerId: ownContainer, parentFolder: [folderId] }, 'Success.');
+      }
+    }
+    fileName = freeName(request.fileName, new Set(siblings.map((f) => f.fileName)), ctx.now());
+  }
+  const file = newFileState(ctx, record.recordId, request, { fileName, containerId: ownContainer, folderId, rapid });
+  if (slice) file.proofSlice = slice;
+  ctx.store.state.files[file.fileId] = file;
+  record.fileIds.push(file.fileId);
+  if (rapid) ctx.stats.count('rapidUploads');
+  ctx.store.changed();
+
+  const common = { fileId: file.fileId, fileName, exist: false, containerId: ownContainer, parentFolder: [folderId], matchedPreHash: rapid };
+  if (rapid) return ok({ ...common, rapidUpload: true }, 'Success.');
+  return ok({ ...common, rapidUpload: false, uploadId: file.uploadId, multiParts: partsWithUrls(ctx, file, file.parts, ctx.settings.maxUrlsPerCall) }, 'Success.');
+}
+
+interface Placement {
+  fileName: string;
+  containerId: string;
+  folderId: string;
+  rapid: boolean;
+}
+
+function newFileState(ctx: EmulatorContext, recordId: string, request: FileRequest, where: Placement): FileState {
+  const now = ctx.now().toISOString();
+  const file: FileState = {
+    fileId: newFileId(),
+    recordId,
+    containerId: where.containerId,
+    parentFolder: where.folderId,
+    fileName: where.fileName,
+    sha256: request.sha256,
+    length: request.length,
+    status: where.rapid ? 'complete' : 'uploading',
+    rapid: where.rapid,
+    uploadId: newUploadId(),
+    parts: request.parts.map((p) => ({ partNumber: p.partNumber, partOffset: p.partOffset, partSize: p.partSize, hashCtx: [...p.hashCtx] })),
+    received: {},
+    createTime: now,
+  };
+  if (where.rapid) {
+    // Nothing will be uploaded: the plan is not needed, only its size.
+    file.completeTime = now;
+    file.partCount = file.parts.length;
+    file.parts = [];
+  }
+  if (request.description !== undefined) file.description = request.description;
+  if (request.mimeType !== undefined) file.mimeType = request.mimeType;
+  if (request.fileType !== undefined) file.fileType = request.fileType;
+  if (request.proofCode !== undefined) file.proofCode = request.proofCode;
+  return file;
+}

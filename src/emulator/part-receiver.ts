@@ -1,0 +1,116 @@
+/** PUT <presigned URL>: checks the grant, streams the part to disk while hashing, verifies the chain. */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CODES } from '../koodrive/error-codes.js';
+import { toHex } from '../hash/sha256-stream.js';
+import type { EmulatorContext } from './context.js';
+import { drainBody, headerValue, parseQueryPairs } from './http-io.js';
+import { S3Error, type Reply } from './reply.js';
+import type { FileState } from './state.js';
+import { OBS_PREFIX } from './url-signer.js';
+
+/** Bodies of refused PUTs up to this size are read and dropped so the client sees the answer. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+export interface PutOptions {
+  /** Fault injection: destroy the connection once this many body bytes arrived. */
+  resetAfterBytes?: number;
+}
+
+/** Reads and drops the rest of a refused PUT (counted), or asks to close the connection. */
+export async function settleRefusedBody(ctx: EmulatorContext, req: IncomingMessage): Promise<Record<string, string>> {
+  if (req.complete || req.destroyed) return {};
+  if (Number(headerValue(req, 'content-length') ?? 0) > DRAIN_LIMIT) return { connection: 'close' };
+  const counting = async () => ctx.stats.putBytes(await drainBody(req));
+  await counting().catch(() => undefined);
+  return {};
+}
+
+function grantedFile(ctx: EmulatorContext, path: string, query: ReadonlyArray<[string, string]>): { file: FileState; partNumber: number } {
+  const fileId = decodeURIComponent(path.slice(OBS_PREFIX.length));
+  const file = ctx.store.state.files[fileId];
+  if (!file) throw new S3Error(404, 'NoSuchUpload', 'the upload does not exist; create the file again');
+  if (file.status === 'complete') throw new S3Error(404, 'NoSuchUpload', 'the upload was already completed');
+  const partNumber = Number(query.find(([k]) => k === 'partNumber')?.[1]);
+  if (!Number.isInteger(partNumber) || !file.parts[partNumber - 1]) throw new S3Error(400, 'InvalidArgument', `partNumber must be 1..${file.parts.length}`);
+  const grant = ctx.signer.verify(path, query, file.parts[partNumber - 1]!.partSize, ctx.now());
+  if (grant.uploadId !== file.uploadId) throw new S3Error(404, 'NoSuchUpload', 'uploadId does not name this file\'s upload');
+  if (file.status === 'completing') throw new S3Error(409, 'OperationAborted', 'the upload is being completed');
+  return { file, partNumber };
+}
+
+/** Handles one part PUT; the Reply is S3-style (XML errors, ETag on success). */
+export async function receivePart(ctx: EmulatorContext, req: IncomingMessage, path: string, rawQuery: string, opts: PutOptions = {}): Promise<Reply> {
+  let file: FileState;
+  let partNumber: number;
+  try {
+    const query = (() => {
+      try {
+        return parseQueryPairs(rawQuery);
+      } catch {
+        throw new S3Error(400, 'InvalidArgument', 'the query string is malformed');
+      }
+    })();
+    ({ file, partNumber } = grantedFile(ctx, path, query));
+    const declared = headerValue(req, 'content-length');
+    const partSize = file.parts[partNumber - 1]!.partSize;
+    if (declared === undefined) throw new S3Error(411, 'MissingContentLength', `send Content-Length: ${partSize}`);
+    if (Number(declared) !== partSize) throw new S3Error(403, 'SignatureDoesNotMatch', `Content-Length ${declared} is not the signed part size ${partSize}`);
+  } catch (err) {
+    if (err instanceof S3Error) err.headers = await settleRefusedBody(ctx, req);
+    throw err;
+  }
+  return storePart(ctx, req, file, partNumber, opts);
+}
+
+async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
+  const part = file.parts[partNumber - 1]!;
+  const hash = ctx.hashBackend.create(partNumber > 1 ? { words: part.hashCtx, bytes: part.partOffset } : undefined);
+  const md5 = createHash('md5');
+  const tmp = await ctx.blobs.tempPartPath(file.fileId, partNumber);
+  let received = 0;
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      ctx.stats.putBytes(chunk.length);
+      hash.update(chunk);
+      md5.update(chunk);
+      done(null, chunk);
+      if (opts.resetAfterBytes !== undefined && received >= opts.resetAfterBytes) req.socket.destroy();
+    },
+  });
+  try {
+    if (opts.resetAfterBytes === 0) req.socket.destroy();
+    await pipeline(req, hashing, createWriteStream(tmp));
+    if (received !== part.partSize) throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
+    const last = partNumber === file.parts.length;
+    const end: { endWords?: number[]; digest?: string } = {};
+    if (last) {
+      end.digest = toHex(hash.digest());
+      if (end.digest !== file.sha256) throw chainError(`part ${partNumber} (the last) does not finish to the file's sha256; its bytes or hashCtx are wrong`);
+    } else {
+      end.endWords = hash.midstate();
+      const next = file.parts[partNumber]!.hashCtx;
+      if (!end.endWords.every((w, i) => w === next[i])) throw chainError(`part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`);
+    }
+    if (file.status !== 'uploading') throw new S3Error(409, 'OperationAborted', 'the upload was completed while this part arrived');
+    await rename(tmp, ctx.blobs.partPath(file.fileId, partNumber));
+    const etag = `"${md5.digest('hex')}"`;
+    file.received[String(partNumber)] = { size: received, ...end, etag, receivedAt: ctx.now().toISOString() };
+    ctx.stats.count('putAccepted');
+    ctx.store.changed();
+    return { status: 200, headers: { etag }, text: '' };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    if (err instanceof S3Error) throw err;
+    throw new S3Error(400, 'IncompleteBody', `the part body did not arrive whole: ${(err as Error).message}`);
+  }
+}
+
+function chainError(message: string): S3Error {
+  return new S3Error(400, 'HashCtxMismatch', message, CODES.HASH_CTX_MISMATCH);
+}

@@ -1,0 +1,107 @@
+/** Backup records (reference §3.4–3.7): create, list, get, complete. */
+import { CODES } from '../koodrive/error-codes.js';
+import type { BackupRecord } from '../koodrive/wire-types.js';
+import type { ApiRequest, EmulatorContext } from './context.js';
+import { cursorIndex, jsonObject, moduleCodeOf, pageOf, propertiesOf, requiredString } from './fields.js';
+import { finishFile } from './file-complete.js';
+import { headerValue } from './http-io.js';
+import { newRecordId } from './ids.js';
+import { requireLock } from './locks.js';
+import { ApiError, ok, type Reply } from './reply.js';
+import type { RecordState } from './state.js';
+
+function toWire(record: RecordState): BackupRecord {
+  const wire: BackupRecord = {
+    recordId: record.recordId,
+    moduleCode: record.moduleCode,
+    status: record.status,
+    version: record.version,
+    createTime: record.createTime,
+    deviceInfo: { deviceId: record.deviceId, createTime: record.createTime },
+  };
+  if (record.properties !== undefined) wire.properties = record.properties;
+  if (record.endTime !== undefined) wire.endTime = record.endTime;
+  return wire;
+}
+
+/** The record a path names, or RECORD_NOT_FOUND. */
+export function recordOf(ctx: EmulatorContext, recordId: string | undefined): RecordState {
+  const record = recordId === undefined ? undefined : ctx.store.state.records[recordId];
+  if (!record) throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${recordId ?? ''} does not exist; create one with POST backup/record`);
+  return record;
+}
+
+/** Refuses changes to a completed record. */
+export function assertOpen(record: RecordState): void {
+  if (record.status !== 0) throw new ApiError(CODES.RECORD_COMPLETED, `backup record ${record.recordId} is already completed; create a new record for a new backup`);
+}
+
+/** POST backup/record {moduleCode, deviceId, properties?}. */
+export async function createRecord(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
+  const body = jsonObject(api.body, headerValue(api.req, 'content-type'));
+  const moduleCode = moduleCodeOf(body.moduleCode);
+  requireLock(ctx, api, moduleCode);
+  const deviceId = requiredString(body, 'deviceId');
+  const properties = propertiesOf(body);
+  const record: RecordState = {
+    recordId: newRecordId(),
+    moduleCode,
+    deviceId,
+    status: 0,
+    version: 1,
+    createTime: ctx.now().toISOString(),
+    fileIds: [],
+  };
+  if (properties !== undefined) record.properties = properties;
+  ctx.store.state.records[record.recordId] = record;
+  ctx.store.changed();
+  return ok({ data: toWire(record) });
+}
+
+/** GET backup/record?moduleCode&pageSize&cursor&deviceId. */
+export function listRecords(ctx: EmulatorContext, api: ApiRequest): Reply {
+  const moduleCode = moduleCodeOf(api.query.get('moduleCode'), 'query parameter moduleCode');
+  const { pageSize, cursor } = pageOf(api.query);
+  const deviceId = api.query.get('deviceId');
+  const matching = Object.values(ctx.store.state.records).filter(
+    (r) => r.moduleCode === moduleCode && (deviceId === undefined || r.deviceId === deviceId),
+  );
+  const from = cursorIndex(cursor);
+  const page = matching.slice(from, from + pageSize);
+  const next = from + pageSize < matching.length ? `c${from + pageSize}` : undefined;
+  return ok({ data: page.map(toWire), ...(next ? { nextCursor: next } : {}) });
+}
+
+/** GET backup/record/{recordId}. */
+export function getRecord(ctx: EmulatorContext, api: ApiRequest): Reply {
+  return ok({ data: toWire(recordOf(ctx, api.param)) });
+}
+
+/** PATCH backup/record/{recordId} {properties?}: status 1, unless a file is still uploading. */
+export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
+  const record = recordOf(ctx, api.param);
+  requireLock(ctx, api, record.moduleCode);
+  assertOpen(record);
+  const body = jsonObject(api.body, headerValue(api.req, 'content-type'), true);
+  const properties = propertiesOf(body);
+  for (const fileId of record.fileIds) {
+    const file = ctx.store.state.files[fileId];
+    if (!file || file.status === 'complete') continue;
+    if (!ctx.settings.autoCompleteFiles) {
+      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} is not complete; finish it with POST files/complete first`);
+    }
+    try {
+      await finishFile(ctx, file);
+    } catch (err) {
+      const why = err instanceof ApiError ? err.message : String(err);
+      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} cannot be completed: ${why}`);
+    }
+  }
+  if (record.status !== 0) assertOpen(record); // completed meanwhile by a concurrent call
+  record.status = 1;
+  record.endTime = ctx.now().toISOString();
+  if (properties !== undefined) record.properties = properties;
+  ctx.stats.count('recordsCompleted');
+  ctx.store.changed();
+  return ok();
+}

@@ -1,0 +1,43 @@
+/** Counters behind GET /_emulator/stats. */
+import type { EmulatorStats, RequestKind } from './types.js';
+
+export class StatsCollector {
+  private readonly data: EmulatorStats = {
+    putBytes: 0,
+    putCount: 0,
+    putAccepted: 0,
+    requests: {},
+    errors: {},
+    faults: { status503: 0, status429: 0, resets: 0, stalls: 0, rules: 0 },
+    filesCompleted: 0,
+    rapidUploads: 0,
+    recordsCompleted: 0,
+  };
+
+  request(kind: RequestKind | 'other'): void {
+    this.data.requests[kind] = (this.data.requests[kind] ?? 0) + 1;
+    if (kind === 'put') this.data.putCount++;
+  }
+
+  error(code: string | number): void {
+    const key = String(code);
+    this.data.errors[key] = (this.data.errors[key] ?? 0) + 1;
+  }
+
+  putBytes(n: number): void {
+    this.data.putBytes += n;
+  }
+
+  fault(type: keyof EmulatorStats['faults']): void {
+    this.data.faults[type]++;
+  }
+
+  count(what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted'): void {
+    this.data[what]++;
+  }
+
+  /** A deep copy, safe to hand out. */
+  snapshot(): EmulatorStats {
+    return structuredClone(this.data);
+  }
+}

@@ -1,0 +1,123 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { FilePlan, PartPlan } from './file-plan.js';
+import { autoPartSize, partSizeProblem, planParts } from './part-rules.js';
+import { proofSlice, ProofSliceCollector } from './proof-code.js';
+import { toHex, type HashBackend, type Sha256Stream } from './sha256-stream.js';
+import { bestBackend } from './backends.js';
+import { FileChangedError } from './file-changed-error.js';
+
+export { FileChangedError } from './file-changed-error.js';
+
+/** Read size per call: large enough that per-call overhead vanishes, small enough to stay cache-friendly. */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/** A part size that cannot be used for this file (too small, unaligned, or too many parts). */
+export class PartSizeError extends Error {
+  override readonly name = 'PartSizeError';
+}
+
+export interface PlanFileOptions {
+  /** Bytes per part; default: autoPartSize(size) (5 MiB, grown so there are at most 10000 parts). */
+  partSize?: number;
+  /** The proofCode seed value (X-User-Id or the Authorization value, per config). */
+  proofSeed: string;
+  /** Default: bestBackend(). */
+  backend?: HashBackend;
+  signal?: AbortSignal;
+  /** Bytes per read; default 1 MiB. Two such buffers are the planner's whole memory. */
+  chunkSize?: number;
+}
+
+/** The part size to use: the requested one if valid for this file, else the automatic one. */
+export function choosePartSize(fileSize: number, requested?: number): number {
+  if (requested === undefined) return autoPartSize(fileSize);
+  const problem = partSizeProblem(requested);
+  if (problem) throw new PartSizeError(`${problem}; use a multiple of 64 bytes between 5 MiB and 5 GiB, or leave it unset for the automatic size`);
+  return requested;
+}
+
+/** Hashes a file in one streaming pass: whole-file sha256, proofCode and each part's hashCtx. */
+export async function planFile(file: { absPath: string; size: number }, opts: PlanFileOptions): Promise<FilePlan> {
+  const partSize = choosePartSize(file.size, opts.partSize);
+  let parts: PartPlan[];
+  try {
+    parts = planParts(file.size, partSize).map((p) => ({ ...p, hashCtx: [] }));
+  } catch (err) {
+    throw new PartSizeError(`${file.absPath}: ${(err as Error).message}`);
+  }
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize ${chunkSize} must be a positive whole number`);
+  opts.signal?.throwIfAborted();
+
+  const feeder = new PlanFeeder((opts.backend ?? bestBackend()).create(), parts, proofSlice(opts.proofSeed, file.size));
+  const handle = await open(file.absPath, 'r');
+  try {
+    await readAll(handle, file, chunkSize, feeder, opts.signal);
+  } finally {
+    await handle.close();
+  }
+  const proofCode = feeder.proofCode();
+  return {
+    sha256: toHex(feeder.hash.digest()),
+    length: file.size,
+    ...(proofCode === undefined ? {} : { proofCode }),
+    partSize,
+    parts,
+  };
+}
+
+/**
+ * Reads the file with two alternating buffers, so the next read runs in the thread pool while the
+ * current chunk is hashed. Reads past the planned size once, to notice a file that grew.
+ */
+async function readAll(handle: FileHandle, file: { absPath: string; size: number }, chunkSize: number, feeder: PlanFeeder, signal?: AbortSignal): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)] as const;
+  let which = 0;
+  let pos = 0;
+  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[0], 0, chunkSize, 0);
+  try {
+    for (;;) {
+      const { bytesRead }: { bytesRead: number } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) break;
+      if (pos + bytesRead > file.size) throw new FileChangedError(file.absPath, `expected ${file.size} bytes, but it has grown past that`);
+      signal?.throwIfAborted();
+      const chunk = buffers[which]!.subarray(0, bytesRead);
+      which ^= 1;
+      pending = handle.read(buffers[which]!, 0, chunkSize, pos + bytesRead);
+      feeder.feed(chunk, pos);
+      pos += bytesRead;
+    }
+  } finally {
+    // Never close the handle under a read still in flight.
+    if (pending) await pending.catch(() => undefined);
+  }
+  if (pos !== file.size) throw new FileChangedError(file.absPath, `expected ${file.size} bytes, read only ${pos}`);
+}
+
+/** Feeds consecutive chunks to the hash, splitting them at part boundaries to take each midstate. */
+class PlanFeeder {
+  private nextPart = 1;
+  private readonly collector: ProofSliceCollector | undefined;
+
+  constructor(readonly hash: Sha256Stream, private readonly parts: PartPlan[], slice: ReturnType<typeof proofSlice>) {
+    this.collector = slice ? new ProofSliceCollector(slice) : undefined;
+  }
+
+  /** Feed the chunk that starts at file offset `offset` (chunks must be consecutive). */
+  feed(chunk: Uint8Array, offset: number): void {
+    this.collector?.take(chunk, offset);
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const boundary = this.parts[this.nextPart]?.partOffset ?? Infinity;
+      const take = Math.min(chunk.byteLength - at, boundary - (offset + at));
+      this.hash.update(chunk.subarray(at, at + take));
+      at += take;
+      if (offset + at === boundary) this.parts[this.nextPart++]!.hashCtx = this.hash.midstate();
+    }
+  }
+
+  proofCode(): string | undefined {
+    return this.collector?.proofCode();
+  }
+}

@@ -1,0 +1,168 @@
+/** KooDriveError: what failed, whether retrying can help, and what the user should do. */
+import { redact, type Secret } from '../util/secret.js';
+import { isTransientHttp } from '../transfer/retry-policy.js';
+import { CODES, TRANSIENT_CODES } from './error-codes.js';
+
+export type KooDriveErrorKind = 'auth' | 'clock' | 'lock-busy' | 'lock-lost' | 'conflict' | 'validation' | 'not-found' | 'transient' | 'other';
+
+export interface KooDriveErrorFields {
+  /** The server's code (number or string) — undefined when there was no usable answer. */
+  code: number | string | undefined;
+  /** The server's msg, or a description of the network failure. */
+  msg: string;
+  /** HTTP status, undefined when no response arrived. */
+  httpStatus: number | undefined;
+  /** The call in words, e.g. "create backup file". */
+  call: string;
+  kind: KooDriveErrorKind;
+  transient: boolean;
+  /** A wait the server asked for (Retry-After). */
+  retryAfterMs?: number;
+}
+
+/** A failed KooDrive API call. The message is one line, names the call and says what to do. */
+export class KooDriveError extends Error implements KooDriveErrorFields {
+  override readonly name = 'KooDriveError';
+  readonly code: number | string | undefined;
+  readonly msg: string;
+  readonly httpStatus: number | undefined;
+  readonly call: string;
+  readonly kind: KooDriveErrorKind;
+  readonly transient: boolean;
+  readonly retryAfterMs?: number;
+
+  constructor(fields: KooDriveErrorFields, message: string) {
+    super(message);
+    this.code = fields.code;
+    this.msg = fields.msg;
+    this.httpStatus = fields.httpStatus;
+    this.call = fields.call;
+    this.kind = fields.kind;
+    this.transient = fields.transient;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+const KIND_BY_CODE = new Map<number, KooDriveErrorKind>([
+  [CODES.AUTH_FAILED, 'auth'],
+  [CODES.USER_ID_MISMATCH, 'auth'],
+  [CODES.X_DATE_INVALID, 'clock'],
+  [CODES.LOCK_BUSY, 'lock-busy'],
+  [CODES.LOCK_REQUIRED, 'lock-lost'],
+  [CODES.LOCK_NOT_FOUND, 'lock-lost'],
+  [CODES.LOCK_EXPIRED, 'lock-lost'],
+  [CODES.DUPLICATE_FILE_NAME, 'conflict'],
+  [CODES.FILE_EXISTS, 'conflict'],
+  [CODES.RECORD_COMPLETED, 'conflict'],
+  [CODES.RECORD_FILES_INCOMPLETE, 'conflict'],
+  [CODES.BAD_REQUEST, 'validation'],
+  [CODES.PARAMETER_INVALID, 'validation'],
+  [CODES.NAME_TOO_LONG, 'validation'],
+  [CODES.PROOF_CODE_INVALID, 'validation'],
+  [CODES.HASH_CTX_MISMATCH, 'validation'],
+  [CODES.FILE_COMPLETE_CHECK_FAILURE, 'validation'],
+  [CODES.RESOURCE_NOT_FOUND, 'not-found'],
+  [CODES.RECORD_NOT_FOUND, 'not-found'],
+  [CODES.NOT_EXIST_UPLOAD_TASK, 'not-found'],
+]);
+
+// Advice for codes whose generic kind advice would mislead.
+const ADVICE_BY_CODE = new Map<number, string>([
+  [CODES.FILE_COMPLETE_CHECK_FAILURE, 'the uploaded parts do not add up to the planned SHA-256: the file changed during the upload or a part was damaged; back it up again'],
+  [CODES.PROOF_CODE_INVALID, 'the proofCode was refused: check the proofSeed setting (X-User-Id or Authorization)'],
+  [CODES.HASH_CTX_MISMATCH, 'a part does not continue the SHA-256 state of the one before: the file changed during the upload; back it up again'],
+  [CODES.INSUFFICIENT_SPACE, 'the KooDrive space is full: free space or enlarge the quota'],
+  [CODES.RECORD_FILES_INCOMPLETE, 'some files of the record are still uploading: finish or retry them before completing the record'],
+  [CODES.RECORD_COMPLETED, 'the backup record is already completed: start a new record (omit --record-id)'],
+  [CODES.NOT_EXIST_UPLOAD_TASK, 'the upload task is gone (it may have expired): upload the file again'],
+]);
+
+const KIND_ADVICE: Record<KooDriveErrorKind, string> = {
+  auth: '', // filled from the credentials in use
+  clock: '', // filled from the measured offset
+  'lock-busy': 'another backup holds the lock of this account; wait for it to finish (locks expire 10 min after their last renewal) and run again',
+  'lock-lost': 'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
+  conflict: 'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
+  validation: 'the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
+  'not-found': 'the record, file or upload task does not exist (any more); check --record-id or run the backup again',
+  transient: 'KooDrive is busy or unreachable; it was retried — try again later',
+  other: 'see the server message',
+};
+
+/** The numeric value of a code sent as number or numeric string; undefined otherwise. */
+export function numericCode(code: number | string | undefined): number | undefined {
+  if (typeof code === 'number') return code;
+  if (typeof code === 'string' && /^-?\d+$/.test(code.trim())) return Number(code.trim());
+  return undefined;
+}
+
+/** True when `code` means success (0 or "0"). */
+export function isSuccessCode(code: number | string | undefined): boolean {
+  return numericCode(code) === 0;
+}
+
+/** Sorts a server answer into a kind: by code first, by HTTP status when the code says nothing. */
+export function kindOf(code: number | string | undefined, httpStatus: number | undefined): KooDriveErrorKind {
+  const n = numericCode(code);
+  if (n !== undefined && TRANSIENT_CODES.has(n)) return 'transient';
+  const byCode = n !== undefined ? KIND_BY_CODE.get(n) : undefined;
+  if (byCode) return byCode;
+  if (httpStatus !== undefined && isTransientHttp(httpStatus)) return 'transient';
+  if (httpStatus === 401 || httpStatus === 403) return 'auth';
+  if (httpStatus === 404) return 'not-found';
+  if (httpStatus === 409) return 'conflict';
+  if (httpStatus === 400 && n === undefined) return 'validation';
+  return 'other';
+}
+
+export interface ResponseErrorInput {
+  call: string;
+  httpStatus: number;
+  code: number | string | undefined;
+  msg: string;
+  retryAfterMs?: number;
+  /** Server clock minus our clock, measured from the Date header; for the clock advice. */
+  serverOffsetMs?: number;
+  credentialsHint: string;
+  secrets: ReadonlyArray<Secret>;
+}
+
+function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function clockAdvice(offsetMs: number | undefined): string {
+  if (offsetMs === undefined || Math.abs(offsetMs) < 60_000) {
+    return 'X-Date was refused: this machine\'s clock must be within 15 min of UTC; fix the clock or set --clock-skew';
+  }
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const side = offsetMs > 0 ? 'behind' : 'ahead of';
+  return `the clock of this machine is ${minutes} min ${side} the server's; fix the clock or set --clock-skew=${Math.round(offsetMs / 10_000) * 10}s`; // the Date header has 1 s resolution
+}
+
+/** The error for an answer with a non-zero code or an unusable body. */
+export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
+  const kind = kindOf(input.code, input.httpStatus);
+  const n = numericCode(input.code);
+  const advice =
+    (n !== undefined ? ADVICE_BY_CODE.get(n) : undefined) ??
+    (kind === 'auth' ? `KooDrive refused the credentials; ${input.credentialsHint}` : kind === 'clock' ? clockAdvice(input.serverOffsetMs) : KIND_ADVICE[kind]);
+  const msg = redact(oneLine(input.msg), input.secrets);
+  const codeText = input.code === undefined ? '' : `code ${input.code}, `;
+  const message = `${input.call} failed: ${msg || 'no message'} (${codeText}HTTP ${input.httpStatus}). ${advice}`;
+  return new KooDriveError(
+    { code: input.code, msg, httpStatus: input.httpStatus, call: input.call, kind, transient: kind === 'transient', retryAfterMs: input.retryAfterMs },
+    message,
+  );
+}
+
+/** The error for a request that got no answer (refused, reset, timed out). */
+export function errorFromNetwork(call: string, host: string, reason: string, transient: boolean, secrets: ReadonlyArray<Secret>): KooDriveError {
+  const safeReason = redact(oneLine(reason), secrets);
+  const advice = transient ? 'check the network and the endpoint; it was retried — try again later' : 'check the endpoint URL and the network';
+  return new KooDriveError(
+    { code: undefined, msg: safeReason, httpStatus: undefined, call, kind: transient ? 'transient' : 'other', transient },
+    `${call} failed: no answer from ${host} (${safeReason}). ${advice}`,
+  );
+}

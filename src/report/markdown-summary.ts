@@ -1,0 +1,60 @@
+import type { FileOutcome, RunTotals } from '../backup/events.js';
+import { formatBytes, formatDuration, formatRate, throughput } from './format.js';
+import { OUTCOME_ORDER, plannedCount, rapidSavings } from './summary.js';
+import { sanitizeText } from './terminal-text.js';
+
+export interface MarkdownSummaryOptions {
+  recordId?: string;
+  exitCode?: number;
+  reason?: string;
+  /** Most failures listed before "… and N more" (default 100). */
+  maxFailures?: number;
+}
+
+const LABELS: Record<string, string> = {
+  uploaded: 'Uploaded', rapid: 'Rapid upload (server had the content)', exist: 'Already on the server',
+  unchanged: 'Unchanged since last run', skipped: 'Skipped', conflict: 'Conflict', failed: 'Failed',
+};
+
+/** Escapes text for a Markdown table cell: no pipes, no line breaks, no markup or HTML. */
+export function markdownCell(text: string): string {
+  return sanitizeText(text).replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
+}
+
+/** The run as GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY): outcome table, bytes, time, failures. */
+export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOutcome[], options: MarkdownSummaryOptions = {}): string {
+  const maxFailures = options.maxFailures ?? 100;
+  const ok = totals.failed === 0 && (options.exitCode ?? 0) === 0;
+  const sizeOf = (kind: string) => files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
+  const out: string[] = [
+    `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${totals.files} files, ${totals.failed} failed`,
+    '',
+  ];
+  if (options.recordId) out.push(`Record \`${options.recordId.replace(/`/g, '')}\``, '');
+  if (options.reason) out.push(`> ${markdownCell(options.reason)}`, '');
+  out.push('| Outcome | Files | Size |', '| --- | ---: | ---: |');
+  for (const { kind } of OUTCOME_ORDER) {
+    out.push(`| ${LABELS[kind]} | ${totals[kind]} | ${formatBytes(sizeOf(kind))} |`);
+  }
+  const planned = plannedCount(files);
+  if (planned > 0) out.push(`| Planned (dry run, nothing sent) | ${planned} | ${formatBytes(sizeOf('planned'))} |`);
+  out.push(`| **Total** | **${totals.files}** | **${formatBytes(totals.bytesTotal)}** |`, '');
+  out.push(
+    '| Transfer | |',
+    '| --- | ---: |',
+    `| Bytes sent | ${formatBytes(totals.bytesSent)} |`,
+    `| Bytes backed up | ${formatBytes(totals.bytesTotal)} |`,
+    `| Saved by rapid upload | ${formatBytes(rapidSavings(files))} |`,
+    `| Duration | ${formatDuration(totals.durationMs)} |`,
+    `| Throughput | ${formatRate(throughput(totals.bytesSent, totals.durationMs))} |`,
+  );
+  const failures = files.filter((f) => f.outcome === 'failed' || f.outcome === 'conflict');
+  if (failures.length > 0) {
+    out.push('', '#### Not backed up', '', '| File | Outcome | Error |', '| --- | --- | --- |');
+    for (const file of failures.slice(0, maxFailures)) {
+      out.push(`| ${markdownCell(file.path)} | ${file.outcome} | ${markdownCell(file.error ?? '')} |`);
+    }
+    if (failures.length > maxFailures) out.push('', `… and ${failures.length - maxFailures} more`);
+  }
+  return `${out.join('\n')}\n`;
+}

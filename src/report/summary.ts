@@ -1,0 +1,78 @@
+import type { FileOutcome, FileOutcomeKind, RunTotals } from '../backup/events.js';
+import { formatBytes, formatDuration, formatRate, throughput } from './format.js';
+import { paint, type StyleName } from './style.js';
+import { sanitizeText } from './terminal-text.js';
+
+export interface SummaryStyle {
+  color: boolean;
+  /** Most failures listed by name before "… and N more" (default 20). */
+  maxFailures?: number;
+}
+
+/** Outcomes counted in RunTotals ('planned', the dry-run outcome, is counted from the files). */
+export type CountedOutcome = Extract<FileOutcomeKind, keyof RunTotals>;
+
+/** Outcome counts in the order they are shown, with the colour each gets when non-zero. */
+export const OUTCOME_ORDER: ReadonlyArray<{ kind: CountedOutcome; label: string; style: StyleName }> = [
+  { kind: 'uploaded', label: 'uploaded', style: 'green' },
+  { kind: 'rapid', label: 'rapid', style: 'cyan' },
+  { kind: 'exist', label: 'exist', style: 'cyan' },
+  { kind: 'unchanged', label: 'unchanged', style: 'dim' },
+  { kind: 'skipped', label: 'skipped', style: 'yellow' },
+  { kind: 'conflict', label: 'conflict', style: 'yellow' },
+  { kind: 'failed', label: 'failed', style: 'red' },
+];
+
+/** Bytes that were backed up without being sent because the server already had them. */
+export function rapidSavings(files: readonly FileOutcome[]): number {
+  let saved = 0;
+  for (const file of files) if (file.outcome === 'rapid' || file.outcome === 'exist') saved += file.size;
+  return saved;
+}
+
+/** Files a dry run planned but did not send. */
+export function plannedCount(files: readonly FileOutcome[]): number {
+  return files.filter((f) => f.outcome === 'planned').length;
+}
+
+/** The outcome counts as "10 uploaded, 5 rapid, …, 0 failed" (zero counts left out, failed always shown). */
+export function outcomeCounts(totals: RunTotals, color: boolean, planned = 0): string {
+  const parts: string[] = planned > 0 ? [paint('blue', `${planned} planned (dry run)`, color)] : [];
+  for (const { kind, label, style } of OUTCOME_ORDER) {
+    const count = totals[kind];
+    if (count === 0 && kind !== 'failed') continue;
+    parts.push(paint(count > 0 ? style : 'dim', `${count} ${label}`, color));
+  }
+  return parts.join(', ');
+}
+
+/** One line with the whole result, for --quiet and the end of plain logs. */
+export function renderSummaryLine(totals: RunTotals, exitCode: number, reason?: string, planned = 0): string {
+  const rate = formatRate(throughput(totals.bytesSent, totals.durationMs));
+  const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${totals.files} files (${outcomeCounts(totals, false, planned)})`;
+  const tail = `sent ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
+  return `${head}; ${tail}${reason ? ` — ${sanitizeText(reason)}` : ''}`;
+}
+
+/** The human summary: outcome counts, bytes sent vs backed up, time and throughput, failures. */
+export function renderSummary(totals: RunTotals, files: readonly FileOutcome[], style: SummaryStyle): string[] {
+  const { color } = style;
+  const maxFailures = style.maxFailures ?? 20;
+  const saved = rapidSavings(files);
+  const lines = [
+    `${paint('bold', 'Files:', color)}  ${totals.files} total: ${outcomeCounts(totals, color, plannedCount(files))}`,
+    `${paint('bold', 'Data:', color)}   ${formatBytes(totals.bytesSent)} sent, ${formatBytes(totals.bytesTotal)} backed up` +
+      (saved > 0 ? `, ${formatBytes(saved)} saved by rapid upload` : ''),
+    `${paint('bold', 'Time:', color)}   ${formatDuration(totals.durationMs)}, ${formatRate(throughput(totals.bytesSent, totals.durationMs))}`,
+  ];
+  const failures = files.filter((f) => f.outcome === 'failed' || f.outcome === 'conflict');
+  if (failures.length > 0) {
+    lines.push(paint('red', 'Not backed up:', color));
+    for (const file of failures.slice(0, maxFailures)) {
+      const why = file.error ?? (file.outcome === 'conflict' ? 'a different file of that name exists on the server' : 'failed');
+      lines.push(`  ${sanitizeText(file.path)}: ${sanitizeText(why)}`);
+    }
+    if (failures.length > maxFailures) lines.push(`  … and ${failures.length - maxFailures} more`);
+  }
+  return lines;
+}

@@ -1,0 +1,173 @@
+/** PUT one part's byte range from disk to its presigned URL, streamed, with exact Content-Length. */
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { FileChangedError } from '../hash/file-changed-error.js';
+import { isExpiredResponse, redactUrl } from './presigned-url.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { classifyNetworkError, isTransientHttp } from './retry-policy.js';
+import { abortReason } from './retry.js';
+
+export interface PutPartOptions {
+  url: string;
+  absPath: string;
+  partOffset: number;
+  partSize: number;
+  signal?: AbortSignal;
+  /** Called with the bytes handed to the socket since the last call. */
+  onProgress?: (bytesDelta: number) => void;
+  /** A fresh checking stream per attempt (e.g. the part verifier); its errors abort the PUT as they are. */
+  transform?: () => Transform;
+  rateLimiter?: RateLimiter;
+  /** Idle time on the socket (no byte sent or received) before the PUT counts as timed out; default 60 s. */
+  timeoutMs?: number;
+  agent?: http.Agent;
+  /** For messages only, e.g. "part 3 of photos/a.jpg". */
+  label?: string;
+}
+
+export interface PutPartResult {
+  /** The storage's ETag header, if it sent one (KooDrive does not ask for it). */
+  etag: string | undefined;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** A PUT that did not end in 2xx. `status` is undefined when no answer arrived. */
+export class PartUploadError extends Error {
+  override readonly name = 'PartUploadError';
+
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** The URL has expired: ask for a fresh one, then retry. */
+    readonly expired: boolean,
+    /** Retrying the same URL later may work. */
+    readonly transient: boolean,
+    /** Bytes reported through onProgress before the failure (to roll progress back). */
+    readonly bytesSent: number,
+    /** Short reason for retry events: "HTTP 503", "ECONNRESET", "expired URL". */
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Counts bytes on their way to the socket and checks that exactly partSize bytes were read. */
+function byteCounter(expected: number, absPath: string, partOffset: number, onBytes: (n: number) => void): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > expected) return done(new FileChangedError(absPath, `the part at offset ${partOffset} gave more than ${expected} bytes`));
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      if (seen !== expected) return done(new FileChangedError(absPath, `the part at offset ${partOffset} has ${seen} of its ${expected} bytes (the file shrank)`));
+      done();
+    },
+  });
+}
+
+/** Sends the part once; throws PartUploadError, the transform's/file's own error, or the abort reason. */
+export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
+  const { partOffset, partSize, absPath } = opts;
+  if (!Number.isSafeInteger(partSize) || partSize < 0 || !Number.isSafeInteger(partOffset) || partOffset < 0) {
+    return Promise.reject(new Error(`part at offset ${partOffset} of size ${partSize} is not a valid byte range`));
+  }
+  const label = opts.label ?? `part at offset ${partOffset} of ${absPath}`;
+  const target = new URL(opts.url);
+  const lib = target.protocol === 'https:' ? https : http;
+  if (opts.signal?.aborted) return Promise.reject(abortReason(opts.signal));
+
+  return new Promise<PutPartResult>((resolve, reject) => {
+    let bytesSent = 0;
+    let settled = false;
+    let localError: unknown;
+    let answered = false;
+    const settle = (fn: () => void): void => {
+      if (!settled) {
+        settled = true;
+        fn();
+      }
+    };
+    const fail = (message: string, status: number | undefined, expired: boolean, transient: boolean, reason: string): void =>
+      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, status, expired, transient, bytesSent, reason)));
+
+    // Only content-length and host are signed; send nothing else that could break the signature.
+    const req = lib.request(target, {
+      method: 'PUT',
+      headers: { 'content-length': String(partSize) },
+      agent: opts.agent,
+      signal: opts.signal,
+    });
+    req.setTimeout(opts.timeoutMs ?? 60_000, () => {
+      req.destroy(Object.assign(new Error(`no progress for ${opts.timeoutMs ?? 60_000} ms`), { code: 'ETIMEDOUT' }));
+    });
+
+    req.on('response', (res) => {
+      answered = true;
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        res.resume();
+        res.on('end', () => {
+          const etag = res.headers.etag;
+          settle(() => resolve({ etag: typeof etag === 'string' ? etag : undefined }));
+        });
+        // A 2xx means the storage kept the part, even if the connection drops afterwards.
+        const keep = (): void => settle(() => resolve({ etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined }));
+        res.on('error', keep);
+        res.on('close', keep);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      res.on('data', (c: Buffer) => {
+        if (kept < MAX_ERROR_BODY) {
+          chunks.push(c);
+          kept += c.length;
+        }
+      });
+      const judge = (): void => {
+        const body = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY);
+        const expired = isExpiredResponse(status, body);
+        const brief = body.replace(/\s+/g, ' ').slice(0, 200);
+        fail(`HTTP ${status}${brief ? `: ${brief}` : ''}${expired ? ' (the upload URL has expired: get a fresh one)' : ''}`, status, expired, !expired && isTransientHttp(status), expired ? 'expired URL' : `HTTP ${status}`);
+      };
+      res.on('end', judge);
+      res.on('error', judge);
+      res.on('close', judge);
+    });
+
+    req.on('error', (err) => {
+      if (answered) return; // the answer decides; a reset after it is noise
+      if (opts.signal?.aborted) return settle(() => reject(abortReason(opts.signal!)));
+      if (localError !== undefined) return settle(() => reject(localError));
+      const net = classifyNetworkError(err);
+      fail(`${net.reason}${net.reason === err.message ? '' : ` (${err.message})`}`, undefined, false, net.transient, net.reason);
+    });
+
+    const source: Readable =
+      partSize === 0 ? Readable.from([]) : createReadStream(absPath, { start: partOffset, end: partOffset + partSize - 1, highWaterMark: 256 * 1024 });
+    const stages: Array<Readable | Transform> = [source];
+    if (opts.transform) stages.push(opts.transform());
+    if (opts.rateLimiter) stages.push(opts.rateLimiter.throttle(opts.signal));
+    stages.push(
+      byteCounter(partSize, absPath, partOffset, (n) => {
+        bytesSent += n;
+        opts.onProgress?.(n);
+      }),
+    );
+    // Remember the first error of our own stages: it is the real cause, not the request's echo of it.
+    for (const s of stages) s.once('error', (err) => (localError ??= err));
+
+    pipeline([...stages, req], (err) => {
+      if (!err) return;
+      if (opts.signal?.aborted) return settle(() => reject(abortReason(opts.signal!)));
+      if (localError !== undefined) return settle(() => reject(localError));
+      // A request-side failure: req's own 'error' handler reports it (or the answer already did).
+    });
+  });
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { FileOutcome } from '../../src/backup/events.js';
+import { markdownCell, renderMarkdownSummary } from '../../src/report/markdown-summary.js';
+import { outcomeCounts, rapidSavings, renderSummary, renderSummaryLine } from '../../src/report/summary.js';
+import { CONTROL, FILES, MiB, RECORD_ID, TOTALS, UPLOADED } from './report-fixtures.js';
+
+describe('renderSummary', () => {
+  it('gives counts, bytes sent vs backed up, savings, time, throughput and failures', () => {
+    const lines = renderSummary(TOTALS, FILES, { color: false });
+    expect(lines[0]).toBe('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
+    expect(lines[1]).toBe('Data:   12.0 MiB sent, 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
+    expect(lines[2]).toBe('Time:   1m 02s, 198.2 KiB/s');
+    expect(lines[3]).toBe('Not backed up:');
+    expect(lines[4]).toBe('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
+    expect(lines.join('\n')).not.toMatch(CONTROL);
+  });
+
+  it('colours only when asked', () => {
+    expect(renderSummary(TOTALS, FILES, { color: true }).join('\n')).toContain('\x1b[31m1 failed\x1b[39m');
+    expect(outcomeCounts({ ...TOTALS, failed: 0 }, true)).toContain('\x1b[2m0 failed');
+  });
+
+  it('always shows failed, hides other zero counts, and caps the failure list', () => {
+    const many: FileOutcome[] = Array.from({ length: 25 }, (_, i) => ({ ...UPLOADED, path: `f${i}`, outcome: 'failed', error: 'boom' }));
+    const lines = renderSummary({ ...TOTALS, failed: 25 }, many, { color: false, maxFailures: 3 });
+    expect(lines.filter((l) => l.startsWith('  f'))).toHaveLength(3);
+    expect(lines.at(-1)).toBe('  … and 22 more');
+    const clean = renderSummary({ ...TOTALS, uploaded: 4, rapid: 0, unchanged: 0, failed: 0 }, [], { color: false });
+    expect(clean[0]).toBe('Files:  4 total: 4 uploaded, 0 failed');
+    expect(clean).toHaveLength(3);
+  });
+
+  it('counts dry-run plans from the files', () => {
+    const planned: FileOutcome[] = [{ ...UPLOADED, outcome: 'planned', bytesSent: 0 }];
+    expect(renderSummary({ ...TOTALS, uploaded: 0, rapid: 0, unchanged: 0, failed: 0, files: 1 }, planned, { color: false })[0])
+      .toBe('Files:  1 total: 1 planned (dry run), 0 failed');
+  });
+
+  it('renderSummaryLine says done or errors, with the exit code and reason', () => {
+    expect(renderSummaryLine(TOTALS, 3)).toBe(
+      'finished with errors: 4 files (1 uploaded, 1 rapid, 1 unchanged, 1 failed); sent 12.0 MiB of 112.0 MiB in 1m 02s (198.2 KiB/s), exit 3',
+    );
+    expect(renderSummaryLine({ ...TOTALS, failed: 0 }, 0)).toMatch(/^done: /);
+    expect(renderSummaryLine(TOTALS, 130, 'interrupted\x1b')).toMatch(/ — interrupted\\x1b$/);
+  });
+
+  it('rapidSavings adds rapid and exist sizes only', () => {
+    expect(rapidSavings(FILES)).toBe(100 * MiB);
+    expect(rapidSavings([{ ...UPLOADED, outcome: 'exist' }])).toBe(12 * MiB);
+  });
+});
+
+describe('renderMarkdownSummary', () => {
+  const md = renderMarkdownSummary(TOTALS, FILES, { recordId: RECORD_ID, exitCode: 3 });
+
+  it('has the outcome table with the right numbers', () => {
+    expect(md).toContain('### KooDrive backup finished with errors: 4 files, 1 failed');
+    expect(md).toContain(`Record \`${RECORD_ID}\``);
+    expect(md).toContain('| Outcome | Files | Size |');
+    expect(md).toContain('| Uploaded | 1 | 12.0 MiB |');
+    expect(md).toContain('| Rapid upload (server had the content) | 1 | 100.0 MiB |');
+    expect(md).toContain('| Already on the server | 0 | 0 B |');
+    expect(md).toContain('| Skipped | 0 | 0 B |');
+    expect(md).toContain('| Failed | 1 | 2.0 KiB |');
+    expect(md).toContain('| **Total** | **4** | **112.0 MiB** |');
+  });
+
+  it('has bytes sent vs backed up, savings, duration, throughput and the failures', () => {
+    expect(md).toContain('| Bytes sent | 12.0 MiB |');
+    expect(md).toContain('| Bytes backed up | 112.0 MiB |');
+    expect(md).toContain('| Saved by rapid upload | 100.0 MiB |');
+    expect(md).toContain('| Duration | 1m 02s |');
+    expect(md).toContain('| Throughput | 198.2 KiB/s |');
+    expect(md).toContain('| bad/c\\\\x1b\\[2J\\|x\\\\n.txt | failed | HTTP 500 from the upload URL after 5 tries |');
+  });
+
+  it('succeeds without a failure section when nothing failed', () => {
+    const ok = renderMarkdownSummary({ ...TOTALS, failed: 0 }, FILES.filter((f) => f.outcome !== 'failed'), { exitCode: 0 });
+    expect(ok).toMatch(/^### KooDrive backup succeeded/);
+    expect(ok).not.toContain('Not backed up');
+  });
+
+  it('markdownCell escapes pipes, markup and line breaks', () => {
+    expect(markdownCell('a|b*c_<d>\n')).toBe('a\\|b\\*c\\_\\<d\\>\\\\n');
+  });
+});
