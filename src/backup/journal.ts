@@ -151,7 +151,12 @@ export function snapshotLines(state: JournalState): JournalLine[] {
 export class Journal {
   private fd: number | undefined;
 
-  private constructor(readonly path: string, readonly state: JournalState) {}
+  private constructor(readonly path: string | undefined, readonly state: JournalState) {}
+
+  /** A journal that writes nothing (dry runs). */
+  static inMemory(): Journal {
+    return new Journal(undefined, foldJournal([]));
+  }
 
   /** Loads (and compacts) the journal at `path`; `fresh` ignores what it held (--no-resume). */
   static open(path: string, opts: { fresh?: boolean } = {}): Journal {
@@ -165,6 +170,7 @@ export class Journal {
   /** Records a fact: applied to the in-memory state and appended to the log. */
   append(line: JournalLine): void {
     applyJournalLine(this.state, line);
+    if (this.path === undefined) return;
     if (this.fd === undefined) this.fd = openSync(this.path, 'a', 0o600);
     writeSync(this.fd, `${JSON.stringify(line)}\n`);
   }
@@ -172,6 +178,7 @@ export class Journal {
   /** Rewrites the log as a snapshot of the state, atomically. */
   compact(): void {
     this.closeFd();
+    if (this.path === undefined) return;
     const tmp = `${this.path}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {

@@ -76,7 +76,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
   }
   deps.emit({ type: 'scan:done', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
 
-  const journal = Journal.open(opts.journalPath, { fresh: !opts.resume });
+  const journal = opts.dryRun ? Journal.inMemory() : Journal.open(opts.journalPath, { fresh: !opts.resume });
   let keeper: LockKeeper | undefined;
   try {
     if (!opts.dryRun) {

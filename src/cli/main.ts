@@ -31,7 +31,17 @@ Docs: README.md and docs/ (configuration, exit codes, JSON events, cron, CI, emu
   return program;
 }
 
+/** A reader that went away (`| head`) must not crash a backup: later writes are dropped. */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 async function main(): Promise<void> {
+  ignoreClosedPipes();
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), exitCode: 0 };
   const program = buildProgram(io);
   try {

@@ -22,15 +22,18 @@ export function openOutput(settings: OutputSettings, io: CliIo): { emit: EventSi
     stderr: io.stderr,
   });
   let closed = false;
+  let report: Promise<void> | undefined;
   return {
     emit: (event: RunEvent) => {
       sink(event);
-      if (event.type === 'summary' && settings.report) writeReport(settings.report, event);
+      if (event.type === 'summary' && settings.report) report = writeReport(settings.report, event);
     },
     close: async () => {
       if (closed) return;
       closed = true;
       await close();
+      // A report that cannot be written is reported, not fatal: the backup itself is done.
+      await report?.catch((err: unknown) => io.stderr.write(`koodrive-backup: warning: ${err instanceof Error ? err.message : String(err)}\n`));
     },
   };
 }

@@ -11,7 +11,7 @@ export interface Target {
   credentials: Credentials;
   /** The proofCode seed value for this identity (never printed). */
   proofSeed: string;
-  embedded?: { close(): Promise<void> };
+  embedded?: { url: string; dataDir: string; close(): Promise<void> };
 }
 
 export interface TargetSettings {
@@ -42,7 +42,8 @@ export async function resolveTarget(s: TargetSettings): Promise<Target> {
       ...(s.auth === 'app' ? { auth: 'app' as const, appId: s.appId, appSecret: s.appSecret?.reveal() } : { auth: 'token' as const, token: token.reveal() }),
     });
     const credentials = credentialsOf({ ...s, token });
-    return { endpoint: emulator.url, userId, credentials, proofSeed: seedOf(s, userId, credentials), embedded: emulator };
+    const embedded = { url: emulator.url, dataDir: join(s.stateDir, 'emulator'), close: () => emulator.close() };
+    return { endpoint: emulator.url, userId, credentials, proofSeed: seedOf(s, userId, credentials), embedded };
   }
   if (!s.userId) throw new UsageError('no KooDrive user id: set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id');
   const credentials = credentialsOf(s);

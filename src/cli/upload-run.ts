@@ -41,6 +41,9 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   const planner = makePlanner(settings);
   try {
     target = settings.dryRun ? dryRunTarget(settings) : await resolveTarget(settings.target);
+    if (target.embedded && !settings.target.emulator) {
+      output.emit({ type: 'warn', message: `no endpoint configured: using the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}); set KOODRIVE_ENDPOINT to back up to KooDrive` });
+    }
     const result = await backup(settings, target, io, output.emit, interrupts.signal, planner.plan(target.proofSeed));
     const exitCode = exitCodeFor(result, interrupts.received());
     const reason = result.stopped ? describeError(result.stopped) : undefined;

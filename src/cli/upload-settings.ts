@@ -55,12 +55,15 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
   const bool = (k: string) => flags[k] === true;
   const hashBackend = (str('hashBackend') ?? 'auto') as BackendName;
   if (!['auto', 'native', 'noble'].includes(hashBackend)) throw new UsageError(`--hash-backend must be auto, native or noble, got "${hashBackend}"`);
+  // "No endpoint configured" (only the built-in default, and no credentials) means: try the emulator.
+  const credentialsGiven = config.token !== undefined || config.appSecret !== undefined;
+  const endpointGiven = config.provenance.endpoint !== 'default' || credentialsGiven;
   return {
     version: VERSION,
     paths,
     config,
     target: {
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(endpointGiven ? { endpoint: config.endpoint } : {}),
       ...(config.userId ? { userId: config.userId } : {}),
       auth: config.auth,
       ...(config.token ? { token: config.token } : {}),

@@ -1,7 +1,7 @@
 /** startEmulator: wires state, stores, signer and faults into a node:http server. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nobleBackend } from '../hash/sha256-stream.js';
+import { bestBackend } from '../hash/backends.js';
 import { BlobStore } from './blob-store.js';
 import type { EmulatorContext } from './context.js';
 import { dispatch } from './dispatch.js';
@@ -31,7 +31,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     stats: new StatsCollector(),
     signer: new UrlSigner(store.state.urlSecret),
     blobs,
-    hashBackend: opts.hashBackend ?? nobleBackend,
+    hashBackend: opts.hashBackend ?? bestBackend(),
     now: opts.now ?? (() => new Date()),
     baseUrl: () => baseUrl,
   } as Omit<EmulatorContext, 'faults'> as EmulatorContext;

@@ -55,7 +55,7 @@ export interface EmulatorOptions {
   faults?: FaultSpec;
   /** Injectable clock for tests. */
   now?: () => Date;
-  /** Hash engine that verifies PUT parts; default the noble reference backend. */
+  /** Hash engine that verifies PUT parts; default the fastest available (native addon, else noble). */
   hashBackend?: HashBackend;
 }
 
