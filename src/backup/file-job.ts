@@ -25,6 +25,8 @@ export interface FileJobContext {
   isExpiredUrl(err: unknown): boolean;
   /** The server no longer knows the upload (resume after it was purged): create the file again. */
   isUploadGone(err: unknown): boolean;
+  /** The create call refused the name because it is taken (autoRename 3). */
+  isNameConflict(err: unknown): boolean;
   request: RequestOptions;
   seedId: string;
   checksum: boolean;
@@ -60,7 +62,14 @@ export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<
     }
   }
 
-  const created = await ctx.api.createBackupFile(ctx.recordId, request);
+  let created: CreateFileResponse;
+  try {
+    created = await ctx.api.createBackupFile(ctx.recordId, request);
+  } catch (err) {
+    // autoRename 3 may answer the clash as an error rather than with existFileId: same outcome.
+    if (!ctx.isNameConflict(err)) throw err;
+    return { ...base, serverName: request.fileName, sha256: plan.sha256, outcome: 'conflict', error: `a file named "${request.fileName}" already exists; use --on-conflict rename or skip-identical` };
+  }
   const serverName = created.fileName || request.fileName;
   const result = { ...base, serverName, fileId: created.existFileId ?? created.fileId, sha256: plan.sha256 };
   if (created.rapidUpload || created.exist) {

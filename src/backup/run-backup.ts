@@ -49,6 +49,7 @@ export interface BackupRunDeps {
   isUrlFresh(url: string): boolean;
   isExpiredUrl(err: unknown): boolean;
   isUploadGone(err: unknown): boolean;
+  isNameConflict(err: unknown): boolean;
   isLockBusy(err: unknown): boolean;
   isLockGone(err: unknown): boolean;
   /** Errors after which no further file can succeed (auth, clock): the run stops. */
@@ -104,6 +105,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       isUrlFresh: deps.isUrlFresh,
       isExpiredUrl: deps.isExpiredUrl,
       isUploadGone: deps.isUploadGone,
+      isNameConflict: deps.isNameConflict,
       retryPart: deps.retryPart,
       request: opts.request,
       seedId: seedIdOf(opts.proofSeed),

@@ -24,6 +24,7 @@ import { resolveTarget, type Target } from './target.js';
 import { openOutput } from './output.js';
 import { makePlanner } from './planner.js';
 import { runHooks } from './hooks.js';
+import { runExplainFilters } from './explain-filters-run.js';
 
 
 /** `upload`: resolves settings, starts the target, runs the backup, renders it, returns the exit code. */
@@ -35,6 +36,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     return exitCodeOf(err);
   }
+  if (settings.explainFilters) return runExplainFilters(settings, io).catch((err: unknown) => {
+    io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
+    return exitCodeOf(err);
+  });
   const output = openOutput(settings, io);
   const interrupts = watchInterrupts((sig) => output.emit({ type: 'warn', message: `${sig} received: finishing in-flight parts, saving the journal and releasing the lock (press Ctrl-C again to quit at once)` }));
   let target: Target | undefined;
@@ -128,6 +133,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       isUrlFresh,
       isExpiredUrl: (err) => err instanceof PartUploadError && err.expired,
       isUploadGone: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK,
+      isNameConflict: (err) => err instanceof KooDriveError && [CODES.FILE_EXISTS, CODES.DUPLICATE_FILE_NAME].includes(numericCode(err.code) as never),
       isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
       isLockGone: (err) => err instanceof KooDriveError && err.kind === 'lock-lost',
       isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),

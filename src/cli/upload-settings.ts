@@ -19,7 +19,8 @@ export interface UploadSettings {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
-  explainFilters: boolean;
+  /** --explain-filters: undefined = off; [] = every path under the roots. */
+  explainFilters?: string[];
   report?: string;
   onSuccess?: string;
   onFailure?: string;
@@ -78,7 +79,7 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
     json: bool('json'),
     quiet: bool('quiet'),
     verbose: bool('verbose'),
-    explainFilters: bool('explainFilters'),
+    ...(flags.explainFilters !== undefined ? { explainFilters: Array.isArray(flags.explainFilters) ? (flags.explainFilters as string[]) : [] } : {}),
     ...(str('report') ? { report: str('report') } : {}),
     ...(str('onSuccess') ? { onSuccess: str('onSuccess') } : {}),
     ...(str('onFailure') ? { onFailure: str('onFailure') } : {}),

@@ -45,7 +45,7 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .option('--min-size <size>', 'leave out files smaller than this')
     .option('--one-file-system', 'do not cross into other filesystems')
     .option('--follow-symlinks', 'follow symbolic links (default: skip them with a notice)')
-    .option('--explain-filters', 'print which rule keeps or drops each path, then exit')
+    .option('--explain-filters [path...]', 'say which rule keeps or drops each path (default: every path under the roots), then exit')
     .option('--no-resume', 'ignore the journal and start afresh')
     .option('--checksum', 're-hash files even when size and mtime match the journal')
     .option('--bwlimit <rate>', 'limit upload bandwidth, e.g. 20MiB/s (shared by all parts)')

@@ -1,0 +1,166 @@
+/**
+ * Issue 2 end to end: the built CLI backs up a real tree to the emulator over HTTP, byte for byte.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator, type StoredFileView } from '../../src/emulator/index.js';
+
+const CLI = join(import.meta.dirname, '../../bin/koodrive-backup.js');
+const RSS_PRELOAD = join(import.meta.dirname, '../fixtures/report-max-rss.mjs');
+const USER = '1505084218764547200';
+const TOKEN = 'cli-upload-token-9d2e7a';
+const MiB = 1024 * 1024;
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Deterministic pseudo-random content. */
+function bytes(length: number, salt: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = salt || 1;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+
+describe('koodrive-backup upload against the emulator', () => {
+  let dir: string;
+  let tree: string;
+  let emu: RunningEmulator;
+  let env: Record<string, string>;
+  const files: Record<string, Buffer> = {
+    'empty.txt': Buffer.alloc(0),
+    'small.txt': Buffer.from('hello KooDrive\n'),
+    'big/twelve.bin': bytes(12 * MiB + 123, 7),
+    'nested/deeper/still/note.md': bytes(4000, 3),
+    'nested/with space ü 文件.txt': bytes(777, 5),
+    'odd:name?.txt': bytes(100, 9),
+  };
+
+  const stored = async (): Promise<StoredFileView[]> => (await (await fetch(`${emu.url}/_emulator/files`)).json()) as StoredFileView[];
+  const stats = async (): Promise<{ putBytes: number; requests: Record<string, number> }> => (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as never;
+  const totalRequests = async () => Object.values((await stats()).requests).reduce((a, b) => a + b, 0);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kdb-cli-upload-'));
+    tree = join(dir, 'tree');
+    for (const [rel, content] of Object.entries(files)) {
+      await mkdir(join(tree, rel, '..'), { recursive: true });
+      await writeFile(join(tree, rel), content);
+    }
+    emu = await startEmulator({ dataDir: join(dir, 'emu'), userId: USER, token: TOKEN });
+    env = { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(dir, 'state'), HOME: dir };
+  });
+  afterAll(async () => {
+    await emu?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--dry-run --json prints each exact request body and calls no server', async () => {
+    const before = await totalRequests();
+    const r = await runCli(['upload', tree, '--dry-run', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const planned = jsonLines(r.stdout).filter((e) => e.type === 'file:planned');
+    expect(planned).toHaveLength(Object.keys(files).length);
+    const big = planned.find((e) => e.path === 'big/twelve.bin')!;
+    expect(big.request).toMatchObject({ fileName: 'twelve.bin', length: 12 * MiB + 123, uploadMode: 'multipart', description: 'big/twelve.bin' });
+    expect(big.request.sha256).toBe(createHash('sha256').update(files['big/twelve.bin']!).digest('hex'));
+    expect(big.request.proofCode).toMatch(/^[0-9a-f]{64}$/);
+    expect(big.request.multiParts.map((p: { partSize: number }) => p.partSize)).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 123]);
+    expect(big.request.multiParts[0].hashCtx).toEqual([]);
+    expect(big.request.multiParts[1].hashCtx).toHaveLength(8);
+    const empty = planned.find((e) => e.path === 'empty.txt')!;
+    expect(empty.request.proofCode).toBeUndefined();
+    expect(planned.find((e) => e.path === 'odd:name?.txt')!.request.fileName).toBe('odd：name？.txt');
+    expect(await totalRequests()).toBe(before);
+  });
+
+  it('backs up the tree byte for byte, then a second run sends nothing', async () => {
+    const first = await runCli(['upload', tree, '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const done = jsonLines(first.stdout).filter((e) => e.type === 'file:done');
+    expect(done.map((e) => e.file.outcome).sort()).toEqual(Array(Object.keys(files).length).fill('uploaded'));
+    const summary = jsonLines(first.stdout).find((e) => e.type === 'summary')!;
+    expect(summary.exitCode).toBe(0);
+
+    const server = await stored();
+    for (const [rel, content] of Object.entries(files)) {
+      const onServer = server.find((f) => f.description === rel && f.status === 'complete');
+      expect(onServer, rel).toBeDefined();
+      expect(onServer!.size).toBe(content.length);
+      expect(await sha256File(onServer!.blobPath!)).toBe(createHash('sha256').update(content).digest('hex'));
+    }
+    expect(server.find((f) => f.description === 'big/twelve.bin')!.partsPlanned).toBe(3);
+    const putAfterFirst = (await stats()).putBytes;
+
+    const second = await runCli(['upload', tree, '--json'], env);
+    expect(second.code, second.stderr).toBe(0);
+    const outcomes = jsonLines(second.stdout).filter((e) => e.type === 'file:done').map((e) => e.file.outcome);
+    expect(outcomes).toHaveLength(Object.keys(files).length);
+    for (const o of outcomes) expect(['rapid', 'exist']).toContain(o);
+    expect((await stats()).putBytes).toBe(putAfterFirst);
+  });
+
+  it('--on-conflict rename stores a renamed twin; fail reports a conflict with its exit code', async () => {
+    const renamed = await runCli(['upload', join(tree, 'small.txt'), '--on-conflict', 'rename', '--json'], env);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    const file = jsonLines(renamed.stdout).find((e) => e.type === 'file:done')!.file;
+    expect(file.serverName).toMatch(/^small_\d{8}_\d{6}\.txt$/);
+
+    const failed = await runCli(['upload', join(tree, 'small.txt'), '--on-conflict', 'fail'], env);
+    expect(failed.code).toBe(5);
+    expect(failed.stdout + failed.stderr).toMatch(/already exists/);
+  });
+
+  it('keeps memory bounded: a 1 GiB file raises peak RSS by only a few tens of MB', async () => {
+    const bigDir = join(dir, 'huge');
+    await mkdir(bigDir, { recursive: true });
+    const huge = join(bigDir, 'one-gib.bin');
+    await writeFile(huge, '');
+    await truncate(huge, 1024 * MiB); // sparse: reads as zeros, costs no disk
+    const emptyDir = join(dir, 'empty-root');
+    await mkdir(emptyDir, { recursive: true });
+    const rss = async (root: string): Promise<number> => {
+      const rssFile = join(dir, `rss-${Math.random()}`);
+      const r = await runCli(['upload', root, '--quiet', '--part-size', '64MiB'], { ...env, KDB_RSS_FILE: rssFile }, ['--import', RSS_PRELOAD]);
+      expect(r.code, r.stderr).toBe(0);
+      return Number(await readFile(rssFile, 'utf8')) / 1024; // MiB
+    };
+    const baseline = await rss(emptyDir);
+    const peak = await rss(bigDir);
+    expect(peak - baseline).toBeLessThan(64);
+    const onServer = (await stored()).find((f) => f.description === 'one-gib.bin' && f.status === 'complete');
+    expect(onServer?.size).toBe(1024 * MiB);
+  }, 180_000);
+});
