@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
 import type { RunEvent } from '../backup/events.js';
 import { journalPath } from '../backup/journal.js';
@@ -9,6 +9,7 @@ import { CODES } from '../koodrive/error-codes.js';
 import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
 import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
 import { walk } from '../scan/walk.js';
+import type { ScanItem } from '../scan/scan-options.js';
 import { expiresAt } from '../transfer/presigned-url.js';
 import { putPart, PartUploadError } from '../transfer/put-part.js';
 import { RateLimiter } from '../transfer/rate-limiter.js';
@@ -123,7 +124,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
     },
     {
       api: client,
-      scan: () => walk(settings.paths.map((p: string) => resolve(io.cwd, p)), settings.scan),
+      scan: () => prefixRoots(walk(roots, settings.scan), roots.length > 1),
       plan,
       sendPart,
       emit,
@@ -142,6 +143,20 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
   );
 }
 
+/**
+ * With several roots, files keep their root folder's name in front of their path (docs/a.md,
+ * src/b.ts), so that two roots holding the same relative path stay apart in `description`.
+ */
+async function* prefixRoots(items: AsyncIterable<ScanItem>, several: boolean): AsyncIterable<ScanItem> {
+  for await (const item of items) {
+    if (several && item.kind === 'file' && resolve(item.file.root) !== item.file.absPath) {
+      yield { kind: 'file', file: { ...item.file, relPath: `${basename(item.file.root)}/${item.file.relPath}` } };
+    } else {
+      yield item;
+    }
+  }
+}
+
 /** A URL is fresh until a quarter of its life (at most 5 minutes) before it expires. */
 function isUrlFresh(url: string): boolean {
   const at = expiresAt(url);
@@ -152,9 +167,9 @@ function isUrlFresh(url: string): boolean {
 
 function classifyPartError(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
   if (err instanceof PartUploadError) {
-    return { transient: err.transient || err.expired, reason: err.expired ? 'upload URL expired' : err.reason };
+    return { transient: err.transient || err.expired, reason: err.expired ? 'upload URL expired' : err.reason, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
   }
-  if (err instanceof KooDriveError) return { transient: err.transient, reason: err.message };
+  if (err instanceof KooDriveError) return { transient: err.transient, reason: err.message, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
   const net = classifyNetworkError(err);
   return { transient: net.transient, reason: net.reason };
 }
