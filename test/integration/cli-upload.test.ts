@@ -100,6 +100,10 @@ describe('koodrive-backup upload against the emulator', () => {
     expect(big.request.multiParts.map((p: { partSize: number }) => p.partSize)).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 123]);
     expect(big.request.multiParts[0].hashCtx).toEqual([]);
     expect(big.request.multiParts[1].hashCtx).toHaveLength(8);
+    // the wire fields also stand at the top level of the line, as they would be sent
+    expect(big.fileName).toBe('twelve.bin');
+    expect(big.multiParts).toEqual(big.request.multiParts);
+    expect(r.stdout.split('\n').filter((l) => l.includes('"file:done"'))).toHaveLength(0);
     const empty = planned.find((e) => e.path === 'empty.txt')!;
     expect(empty.request.proofCode).toBeUndefined();
     expect(planned.find((e) => e.path === 'odd:name?.txt')!.request.fileName).toBe('odd：name？.txt');
