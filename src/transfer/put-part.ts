@@ -6,7 +6,7 @@ import { pipeline, Readable, Transform, type TransformCallback } from 'node:stre
 import { FileChangedError } from '../hash/file-changed-error.js';
 import { isExpiredResponse, redactUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { classifyNetworkError, isTransientHttp } from './retry-policy.js';
+import { classifyNetworkError, isTransientHttp, parseRetryAfter } from './retry-policy.js';
 import { abortReason } from './retry.js';
 
 export interface PutPartOptions {
@@ -49,6 +49,8 @@ export class PartUploadError extends Error {
     readonly bytesSent: number,
     /** Short reason for retry events: "HTTP 503", "ECONNRESET", "expired URL". */
     readonly reason: string,
+    /** A wait the storage asked for (Retry-After on 429/503), if any. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -93,8 +95,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
         fn();
       }
     };
-    const fail = (message: string, status: number | undefined, expired: boolean, transient: boolean, reason: string): void =>
-      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, status, expired, transient, bytesSent, reason)));
+    const fail = (message: string, status: number | undefined, expired: boolean, transient: boolean, reason: string, retryAfterMs?: number): void =>
+      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, status, expired, transient, bytesSent, reason, retryAfterMs)));
 
     // Only content-length and host are signed; send nothing else that could break the signature.
     const req = lib.request(target, {
@@ -134,7 +136,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
         const body = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY);
         const expired = isExpiredResponse(status, body);
         const brief = body.replace(/\s+/g, ' ').slice(0, 200);
-        fail(`HTTP ${status}${brief ? `: ${brief}` : ''}${expired ? ' (the upload URL has expired: get a fresh one)' : ''}`, status, expired, !expired && isTransientHttp(status), expired ? 'expired URL' : `HTTP ${status}`);
+        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
+        fail(`HTTP ${status}${brief ? `: ${brief}` : ''}${expired ? ' (the upload URL has expired: get a fresh one)' : ''}`, status, expired, !expired && isTransientHttp(status), expired ? 'expired URL' : `HTTP ${status}`, retryAfterMs);
       };
       res.on('end', judge);
       res.on('error', judge);
