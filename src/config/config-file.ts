@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
@@ -90,7 +91,8 @@ async function guard(where: string, load: () => Promise<CosmiconfigResult>): Pro
  * lines, and the file may hold a token.
  */
 export function parseReason(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // Parsers colour their code frame when they think a terminal (or CI) is watching.
+  const lines = stripVTControlCharacters(message).split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const reason = lines.find((l) => !/^(JSON|YAML) Error in /.test(l) && !/^>?\s*\d+\s*\|/.test(l) && !/^[|\-^\s]+$/.test(l));
   if (reason === undefined) return 'syntax error';
   // Quoted text may be a piece of the file: keep the words before it only.
