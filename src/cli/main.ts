@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerUploadCommand } from './commands/upload.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
+import { registerVerifyCommand } from './commands/verify.js';
+import { registerRecordsCommand } from './commands/records.js';
+import { registerLockCommand } from './commands/lock.js';
+import { registerConfigCommand } from './commands/config.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -17,6 +21,10 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride();
   registerUploadCommand(program, io);
+  registerVerifyCommand(program, io);
+  registerRecordsCommand(program, io);
+  registerLockCommand(program, io);
+  registerConfigCommand(program, io);
   registerEmulatorCommand(program);
   program.addHelpText(
     'after',

@@ -18,6 +18,8 @@ export interface LoadConfigOptions {
   configPath?: string;
   /** Where the upward search for a config file stops; default the home folder. */
   stopDir?: string;
+  /** Read no config file at all: defaults, environment and flags only (`config init`). */
+  ignoreConfigFile?: boolean;
 }
 
 const SECRET_KEYS: readonly ConfigKey[] = CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].kind === 'secret');
@@ -73,6 +75,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
 }
 
 async function readFile(opts: LoadConfigOptions, home: string): Promise<ConfigFile | undefined> {
+  if (opts.ignoreConfigFile) return undefined;
   if (opts.configPath !== undefined) return loadConfigFile(opts.configPath, opts.cwd, '--config');
   const fromEnv = opts.env.KOODRIVE_CONFIG;
   if (fromEnv) return loadConfigFile(fromEnv, opts.cwd, 'KOODRIVE_CONFIG');

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { givenFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { runLockCommand, type LockAction } from '../lock-run.js';
+import { addApiOptions } from './api-options.js';
+
+const ACTIONS: ReadonlyArray<[LockAction, string]> = [
+  ['create', 'take the backup lock (valid 10 minutes) and print its id, alone, on stdout'],
+  ['renew', 'reset the lock\'s validity to 10 minutes'],
+  ['release', 'release the lock so other runs can start'],
+];
+
+/** Adds `lock create|renew|release`, for scripts that run several commands under one lock. */
+export function registerLockCommand(program: Command, io: CliIo): void {
+  const lock = program.command('lock').description('take, renew and release the backup lock (for scripts)');
+  const examples = `
+Examples:
+  $ LOCK=$(koodrive-backup lock create)
+  $ koodrive-backup lock renew --lock-id "$LOCK"
+  $ KOODRIVE_LOCK_ID="$LOCK" koodrive-backup lock release
+
+Exit codes: 0 done, 6 another run holds the lock (create), 7 the lock is unknown or expired.`;
+  lock.addHelpText('after', examples);
+  for (const [action, description] of ACTIONS) {
+    const cmd = lock.command(action).description(description);
+    if (action !== 'create') cmd.option('--lock-id <id>', 'the lock (env KOODRIVE_LOCK_ID)');
+    addApiOptions(cmd);
+    cmd.addHelpText('after', examples);
+    cmd.action(async (_opts: unknown, self: Command) => {
+      io.exitCode = await runLockCommand(action, givenFlags(self), io);
+    });
+  }
+}

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import pLimit from 'p-limit';
+import { scanOptionsOf } from '../config/index.js';
+import type { BackupRecord } from '../koodrive/wire-types.js';
+import { formatBytes } from '../util/size.js';
+import { sanitizeText } from '../report/terminal-text.js';
+import { walk } from '../scan/walk.js';
+import type { LocalFile } from '../scan/local-file.js';
+import { compareTrees, pathsToHash, STATUS_TEXT, type ServerEntry, type VerifyItem, type VerifyResult, type VerifyStatus } from '../verify/compare.js';
+import { sha256OfFile } from '../verify/file-sha256.js';
+import { toDescription } from '../names/file-name.js';
+import { openApiSession } from './api-session.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { recordStatusText } from './record-text.js';
+import { runReporting } from './report-failure.js';
+import { UsageError } from './usage-error.js';
+
+/** `verify <path> --record-id ID`: compares the local tree with the record's files; 0 identical, 8 different. */
+export async function runVerifyCommand(path: string, flags: Record<string, unknown>, io: CliIo): Promise<number> {
+  return runReporting(io, flags, async () => {
+    const recordId = typeof flags.recordId === 'string' ? flags.recordId : undefined;
+    if (!recordId) throw new UsageError('verify needs the record to compare with: --record-id ID (see koodrive-backup records list)');
+    const session = await openApiSession(flags, io);
+    try {
+      const { config, client } = session;
+      const record = await client.getRecord(recordId);
+      const root = resolve(io.cwd, path);
+      const local = await scanLocal(root, { ...scanOptionsOf(config, { cwd: io.cwd, reportExcluded: flags.verbose === true }) }, io, flags.quiet === true);
+      const server: ServerEntry[] = [];
+      for await (const entry of client.listBackupFiles(recordId)) server.push(entry);
+      const hashes = await hashLocal(local, pathsToHash(local, server), config.hashWorkers);
+      const result = compareTrees(local, server, hashes);
+      const exitCode = result.identical ? EXIT.OK : EXIT.DIFFERENT;
+      if (flags.json === true) printJson(io, result, record, path, exitCode);
+      else printText(io, result, record, path, flags.verbose === true);
+      return exitCode;
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+/** The regular files under the root, with the same filters upload uses; notices go to stderr. */
+async function scanLocal(root: string, options: Parameters<typeof walk>[1], io: CliIo, quiet: boolean): Promise<LocalFile[]> {
+  const files: LocalFile[] = [];
+  for await (const item of walk([root], options)) {
+    if (item.kind === 'file') files.push(item.file);
+    else if (!quiet) io.stderr.write(`koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`);
+  }
+  return files;
+}
+
+/** SHA-256 of the named local files, `workers` at a time. */
+async function hashLocal(local: readonly LocalFile[], paths: readonly string[], workers: number): Promise<Map<string, string>> {
+  const wanted = new Set(paths);
+  const limit = pLimit(Math.max(1, workers));
+  const hashes = new Map<string, string>();
+  await Promise.all(
+    local
+      .filter((file) => wanted.has(toDescription(file.relPath)))
+      .map((file) => limit(async () => hashes.set(toDescription(file.relPath), await sha256OfFile(file.absPath)))),
+  );
+  return hashes;
+}
+
+function summaryLine(result: VerifyResult): string {
+  const order: VerifyStatus[] = ['ok', 'content-differs', 'size-differs', 'missing', 'extra'];
+  const parts = order.filter((s) => result.counts[s] > 0).map((s) => `${result.counts[s]} ${STATUS_TEXT[s]}`);
+  return `${result.items.length} ${result.items.length === 1 ? 'path' : 'paths'}: ${parts.length > 0 ? parts.join(', ') : 'nothing on either side'}`;
+}
+
+function printText(io: CliIo, result: VerifyResult, record: BackupRecord, path: string, verbose: boolean): void {
+  const width = Math.max(...Object.values(STATUS_TEXT).map((t) => t.length));
+  for (const item of result.items) {
+    if (item.status === 'ok' && !verbose) continue;
+    io.stdout.write(`${STATUS_TEXT[item.status].padEnd(width)}  ${sanitizeText(item.path)}${detail(item)}\n`);
+  }
+  const status = recordStatusText(record.status);
+  const verdict = result.identical ? 'identical' : 'differences found';
+  io.stdout.write(`verify ${sanitizeText(path)} against record ${record.recordId} (${status}): ${summaryLine(result)}; ${verdict}\n`);
+}
+
+function detail(item: VerifyItem): string {
+  const { local, server } = item;
+  if (item.status === 'size-differs' && local && server) return `  (local ${formatBytes(local.size)}, server ${formatBytes(server.size)})`;
+  if (item.status === 'content-differs' && local?.sha256 && server) return `  (same size ${formatBytes(local.size)}; sha256 local ${local.sha256.slice(0, 12)}…, server ${server.sha256.slice(0, 12)}…)`;
+  if (item.status === 'extra' && server && server.fileName !== item.path.split('/').pop()) return `  (stored as ${sanitizeText(server.fileName)})`;
+  return '';
+}
+
+function printJson(io: CliIo, result: VerifyResult, record: BackupRecord, path: string, exitCode: number): void {
+  for (const item of result.items) io.stdout.write(`${JSON.stringify({ type: 'file', ...item })}\n`);
+  const summary = { type: 'summary', recordId: record.recordId, recordStatus: record.status, path, identical: result.identical, counts: result.counts, exitCode };
+  io.stdout.write(`${JSON.stringify(summary)}\n`);
+}
