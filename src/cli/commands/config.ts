@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { runConfigInit, runConfigShow } from '../config-run.js';
 import { givenFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { addConnectionOptions } from './upload.js';
@@ -28,7 +27,7 @@ Examples:
   $ koodrive-backup config show --json | jq -r '.values.endpoint.source'`,
   );
   show.action(async (_opts: unknown, self: Command) => {
-    io.exitCode = await runConfigShow(givenFlags(self), io);
+    io.exitCode = await (await import('../config-run.js')).runConfigShow(givenFlags(self), io);
   });
 
   const init = config
@@ -57,6 +56,6 @@ Examples:
   $ koodrive-backup config init ~/.koodriverc --auth app --app-id my-app --force`,
   );
   init.action(async (file: string, _opts: unknown, self: Command) => {
-    io.exitCode = await runConfigInit(file, givenFlags(self), io);
+    io.exitCode = await (await import('../config-run.js')).runConfigInit(file, givenFlags(self), io);
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { givenFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { runLockCommand, type LockAction } from '../lock-run.js';
+import type { LockAction } from '../lock-run.js';
 import { addApiOptions } from './api-options.js';
 
 const ACTIONS: ReadonlyArray<[LockAction, string]> = [
@@ -27,7 +27,7 @@ Exit codes: 0 done, 6 another run holds the lock (create), 7 the lock is unknown
     addApiOptions(cmd);
     cmd.addHelpText('after', examples);
     cmd.action(async (_opts: unknown, self: Command) => {
-      io.exitCode = await runLockCommand(action, givenFlags(self), io);
+      io.exitCode = await (await import('../lock-run.js')).runLockCommand(action, givenFlags(self), io);
     });
   }
 }

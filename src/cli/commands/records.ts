@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { givenFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { runRecordsComplete, runRecordsGet, runRecordsList } from '../records-run.js';
 import { addApiOptions } from './api-options.js';
 
 /** Adds `records get|complete|list`. */
@@ -30,7 +29,7 @@ Examples:
   $ koodrive-backup records get 1842862763295184641 --files --json | jq '.files | length'`,
   );
   get.action(async (recordId: string, _opts: unknown, self: Command) => {
-    io.exitCode = await runRecordsGet(recordId, givenFlags(self), io);
+    io.exitCode = await (await import('../records-run.js')).runRecordsGet(recordId, givenFlags(self), io);
   });
 
   const complete = records
@@ -49,7 +48,7 @@ Examples:
 Exit codes: 0 completed, 5 already completed or files still uploading, 6 another run holds the lock.`,
   );
   complete.action(async (recordId: string, _opts: unknown, self: Command) => {
-    io.exitCode = await runRecordsComplete(recordId, givenFlags(self), io);
+    io.exitCode = await (await import('../records-run.js')).runRecordsComplete(recordId, givenFlags(self), io);
   });
 
   const list = records
@@ -67,6 +66,6 @@ Examples:
   $ koodrive-backup records list --device-id my-laptop --json`,
   );
   list.action(async (_opts: unknown, self: Command) => {
-    io.exitCode = await runRecordsList(givenFlags(self), io);
+    io.exitCode = await (await import('../records-run.js')).runRecordsList(givenFlags(self), io);
   });
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { collect, givenFlags } from '../flags.js';
-import { runUploadCommand } from '../upload-run.js';
+import { givenFlags } from '../flags.js';
+import { addFilterOptions } from './filter-options.js';
 import type { CliIo } from '../io.js';
 
 /** Adds the options every command that talks to KooDrive shares. */
@@ -11,6 +11,9 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--user-id <id>', 'KooDrive user id sent as X-User-Id (env KOODRIVE_USER_ID)')
     .addOption(new Option('--auth <mode>', 'authentication mode').choices(['token', 'app']))
     .option('--app-id <id>', 'AppId for app-signature auth (env KOODRIVE_APP_ID)')
+    .option('--app-secret <secret>', 'AppSecret for app-signature auth (prefer env KOODRIVE_APP_SECRET: flags show in ps)')
+    .option('--bare-token', 'send the token without the "Bearer " prefix')
+    .addOption(new Option('--proof-seed <source>', 'what seeds proofCode').choices(['userId', 'authorization', 'authorizationBareToken']))
     .option('--emulator', 'run against an embedded local KooDrive emulator (also used when no endpoint is configured)')
     .option('--config <file>', 'read this config file instead of searching for .koodriverc')
     .option('--state-dir <dir>', 'where the journal and device id live (env KOODRIVE_STATE_DIR)')
@@ -30,29 +33,23 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .option('--dry-run', 'plan every file and print the create-backup-file request; send nothing')
     .option('--concurrency <n>', 'part uploads in flight (all files together)')
     .option('--file-concurrency <n>', 'files in flight')
-    .option('--hash-workers <n>', 'threads hashing files ahead of the uploads')
     .option('--part-size <size>', 'part size, e.g. 8MiB (default: automatic, ≥ 5 MiB)')
     .option('--record-id <id>', 'add to this existing, unfinished backup record')
     .addOption(new Option('--on-conflict <policy>', 'when the name exists: rename (autoRename 2), fail (3), skip-identical (4)').choices(['rename', 'fail', 'skip-identical']))
     .option('--parent-folder <id>', 'parent folder id (default root)')
     .option('--container-id <id>', 'target space id')
-    .option('--include <glob>', 'back up only matching files (repeatable; leading / anchors to the root)', collect)
-    .option('--exclude <glob>', 'leave out matching files or folders (repeatable)', collect)
-    .option('--exclude-from <file>', 'read exclude globs from a file (repeatable)', collect)
-    .option('--exclude-if-present <name>', 'leave out folders holding a file with this name (repeatable)', collect)
-    .option('--exclude-caches', 'leave out folders with a CACHEDIR.TAG')
-    .option('--max-size <size>', 'leave out files larger than this')
-    .option('--min-size <size>', 'leave out files smaller than this')
-    .option('--one-file-system', 'do not cross into other filesystems')
-    .option('--follow-symlinks', 'follow symbolic links (default: skip them with a notice)')
     .option('--explain-filters [path...]', 'say which rule keeps or drops each path (default: every path under the roots), then exit')
     .option('--no-resume', 'ignore the journal and start afresh')
     .option('--checksum', 're-hash files even when size and mtime match the journal')
     .option('--bwlimit <rate>', 'limit upload bandwidth, e.g. 20MiB/s (shared by all parts)')
+    .option('--lock-renew-interval <duration>', 'renew the backup lock this often (default 3m; the lock lives 10m)')
+    .option('--device-id <id>', 'device id for the backup record (default: one kept in the state folder)')
     .option('--wait-lock <duration>', 'wait this long for a backup lock held by another run (e.g. 10m)')
     .option('--report <file>', 'write a JSON report of the run to this file')
     .option('--on-success <cmd>', 'run this shell command after a successful run (summary JSON on stdin)')
     .option('--on-failure <cmd>', 'run this shell command after a failed run (summary JSON on stdin)');
+  addFilterOptions(cmd, 'back up');
+  cmd.option('--hash-backend <name>', 'SHA-256 engine: auto, native or noble');
   addConnectionOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -63,6 +60,6 @@ Examples:
   $ koodrive-backup upload ~/docs --dry-run --json       show the requests, send nothing`,
   );
   cmd.action(async (paths: string[], _opts: unknown, self: Command) => {
-    io.exitCode = await runUploadCommand(paths, givenFlags(self), io);
+    io.exitCode = await (await import('../upload-run.js')).runUploadCommand(paths, givenFlags(self), io);
   });
 }

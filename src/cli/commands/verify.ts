@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { collect, givenFlags } from '../flags.js';
+import { givenFlags } from '../flags.js';
+import { addFilterOptions } from './filter-options.js';
 import type { CliIo } from '../io.js';
-import { runVerifyCommand } from '../verify-run.js';
 import { addApiOptions } from './api-options.js';
 
 /** Adds `verify <path> --record-id ID`. */
@@ -10,17 +10,8 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
     .command('verify')
     .description('compare a local folder with the files of a backup record (by path, size and SHA-256)')
     .argument('<path>', 'the file or folder that was backed up')
-    .requiredOption('--record-id <id>', 'the backup record to compare with (see records list)')
-    .option('--include <glob>', 'compare only matching files (repeatable; same rules as upload)', collect)
-    .option('--exclude <glob>', 'leave out matching files or folders (repeatable)', collect)
-    .option('--exclude-from <file>', 'read exclude globs from a file (repeatable)', collect)
-    .option('--exclude-if-present <name>', 'leave out folders holding a file with this name (repeatable)', collect)
-    .option('--exclude-caches', 'leave out folders with a CACHEDIR.TAG')
-    .option('--max-size <size>', 'leave out files larger than this')
-    .option('--min-size <size>', 'leave out files smaller than this')
-    .option('--one-file-system', 'do not cross into other filesystems')
-    .option('--follow-symlinks', 'follow symbolic links')
-    .option('--hash-workers <n>', 'files hashed at once');
+    .requiredOption('--record-id <id>', 'the backup record to compare with (see records list)');
+  addFilterOptions(cmd, 'compare');
   addApiOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -37,6 +28,6 @@ Exit codes: 0 identical, 8 differences found (missing on server, extra on server
 content differs), 2 usage, 3 auth, 1 other failure.`,
   );
   cmd.action(async (path: string, _opts: unknown, self: Command) => {
-    io.exitCode = await runVerifyCommand(path, givenFlags(self), io);
+    io.exitCode = await (await import('../verify-run.js')).runVerifyCommand(path, givenFlags(self), io);
   });
 }
