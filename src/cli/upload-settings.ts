@@ -6,6 +6,7 @@ import type { ScanOptions } from '../scan/scan-options.js';
 import type { RetryPolicy } from '../transfer/retry-policy.js';
 import type { CliIo } from './io.js';
 import type { TargetSettings } from './target.js';
+import { targetSettingsOf } from './api-session.js';
 import { UsageError } from './usage-error.js';
 import { VERSION } from './version.js';
 
@@ -56,25 +57,12 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
   const bool = (k: string) => flags[k] === true;
   const hashBackend = (str('hashBackend') ?? 'auto') as BackendName;
   if (!['auto', 'native', 'noble'].includes(hashBackend)) throw new UsageError(`--hash-backend must be auto, native or noble, got "${hashBackend}"`);
-  // "No endpoint configured" (only the built-in default, and no credentials) means: try the emulator.
-  const credentialsGiven = config.token !== undefined || config.appSecret !== undefined;
-  const endpointGiven = config.provenance.endpoint !== 'default' || credentialsGiven;
   return {
     version: VERSION,
     paths,
     config,
-    target: {
-      ...(endpointGiven ? { endpoint: config.endpoint } : {}),
-      ...(config.userId ? { userId: config.userId } : {}),
-      auth: config.auth,
-      ...(config.token ? { token: config.token } : {}),
-      bareToken: config.bareToken,
-      ...(config.appId ? { appId: config.appId } : {}),
-      ...(config.appSecret ? { appSecret: config.appSecret } : {}),
-      proofSeed: config.proofSeed,
-      stateDir: config.stateDir,
-      emulator: bool('emulator'),
-    },
+    // No endpoint and no credentials configured: the embedded emulator (docs/decisions.md).
+    target: targetSettingsOf(config, bool('emulator')),
     dryRun: bool('dryRun'),
     json: bool('json'),
     quiet: bool('quiet'),
