@@ -19,10 +19,30 @@ function uriEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+// The path may arrive escaped (from the wire) or not; decode first so it is never encoded twice.
+// A "%" that starts no escape is a literal "%", and bytes that are not UTF-8 are kept as sent:
+// signing must never throw on a path a user's --record-id or a client put together.
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+  } catch {
+    return segment;
+  }
+}
+
 function canonicalUri(path: string): string {
-  const segments = path.split('/').map((s) => uriEncode(decodeURIComponent(s)));
+  const segments = path.split('/').map((s) => uriEncode(decodeSegment(s)));
   const joined = segments.join('/');
   return joined.endsWith('/') ? joined : `${joined}/`;
+}
+
+/**
+ * A query string in the order given, RFC 3986-encoded exactly as it is signed. Send this rather than
+ * URLSearchParams' form encoding: its "+" for a space reads as a literal "+" to an RFC 3986 decoder,
+ * and the server would then sign a different query than we did.
+ */
+export function encodeQuery(query: ReadonlyArray<[string, string]>): string {
+  return query.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');
 }
 
 function canonicalQuery(query: ReadonlyArray<[string, string]>): string {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LimitFunction } from 'p-limit';
 import type { FilePlan, PartPlan } from '../hash/file-plan.js';
 import type { CreateFileResponse } from '../koodrive/wire-types.js';
@@ -100,6 +101,7 @@ async function sendAndComplete(
   if (missing.length > 0) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
   const fileAbort = new AbortController();
   const signal = AbortSignal.any([ctx.signal, fileAbort.signal]);
+  setMaxListeners(0, signal); // every in-flight PUT of the file listens (twice with --bwlimit); the part pool bounds them, not 10
   const sendOne = async (part: PartPlan) => {
     await ctx.retryPart(`PUT part ${part.partNumber} of ${file.relPath}`, async () => {
       signal.throwIfAborted();

@@ -104,6 +104,23 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
   }
 }
 
+/**
+ * The files whose unfinished upload in `recordId` this run cannot finish: the file is gone from the
+ * scan or its size, mtime or inode changed, so it will be planned and created anew. The server
+ * keeps such an upload open, and a record with an open upload cannot be completed: a run that
+ * finds any starts a new record instead of resuming this one.
+ */
+export function abandonedUploads(state: JournalState, recordId: string, scanned: ReadonlyArray<{ absPath: string; size: number; mtimeMs: number; ino: number }>): string[] {
+  const now = new Map(scanned.map((f) => [f.absPath, f]));
+  const abandoned: string[] = [];
+  for (const f of state.files.values()) {
+    if (f.recordId !== recordId || !f.fileId || f.outcome) continue;
+    const local = now.get(f.absPath);
+    if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino) abandoned.push(f.absPath);
+  }
+  return abandoned;
+}
+
 function clearUpload(f: JournalFile): void {
   f.recordId = undefined;
   f.fileId = undefined;

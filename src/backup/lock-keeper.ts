@@ -4,6 +4,8 @@
  * is lost for good fires `lost` so the run stops cleanly. Released on close, whatever happened.
  */
 
+import type { LockMemo } from './held-lock.js';
+
 export interface LockApi {
   createLock(): Promise<string>;
   renewLock(): Promise<void>;
@@ -20,6 +22,10 @@ export interface LockKeeperOptions {
   isLockBusy(err: unknown): boolean;
   isLockGone(err: unknown): boolean;
   onRetry?(reason: string, delayMs: number): void;
+  /** Remembers the held lock, so that a run killed before releasing it can be taken over. */
+  memo?: LockMemo;
+  /** Told when the lock of a run that died was taken over. */
+  onNotice?(message: string): void;
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -65,16 +71,40 @@ export class LockKeeper {
       try {
         const lockId = await api.createLock();
         api.setLock(lockId);
+        opts.memo?.save(lockId);
         return new LockKeeper(api, lockId, opts);
       } catch (err) {
+        if (!opts.isLockBusy(err)) throw err;
+        const adopted = await LockKeeper.adoptOrphan(api, opts);
+        if (adopted) return adopted;
         const now = (opts.now ?? Date.now)();
-        if (!opts.isLockBusy(err) || now >= deadline) throw err;
+        if (now >= deadline) throw err;
         const wait = Math.min(delay, deadline - now);
         opts.onRetry?.('the backup lock is held by another run', wait);
         await sleep(wait, opts.signal);
         delay = Math.min(delay * 2, 15_000);
       }
     }
+  }
+
+  /**
+   * The lock a run of this machine took and could not release (it was killed): renewing it proves
+   * the server still knows it, and then it is ours. Undefined when there is none or it is gone.
+   */
+  private static async adoptOrphan(api: LockApi, opts: LockKeeperOptions): Promise<LockKeeper | undefined> {
+    const lockId = opts.memo?.orphan();
+    if (!lockId) return undefined;
+    api.setLock(lockId);
+    try {
+      await api.renewLock();
+    } catch {
+      api.setLock(undefined);
+      opts.memo?.clear(); // expired or released meanwhile: the note is stale
+      return undefined;
+    }
+    opts.memo?.save(lockId);
+    opts.onNotice?.('took over the backup lock left by an earlier run on this machine that was stopped before it could release it');
+    return new LockKeeper(api, lockId, opts);
   }
 
   /** Stops renewing and releases the lock (best effort; the server lets it expire otherwise). */
@@ -84,6 +114,7 @@ export class LockKeeper {
     if (this.timer) clearTimeout(this.timer);
     try {
       await this.api.releaseLock();
+      this.opts.memo?.clear();
     } finally {
       this.api.setLock(undefined);
     }

@@ -1,12 +1,14 @@
 import pLimit from 'p-limit';
-import type { LocalFile } from '../scan/local-file.js';
+import type { LocalFile, ScanNotice } from '../scan/local-file.js';
 import type { BackupRecord, CreateRecordRequest } from '../koodrive/wire-types.js';
 import { MODULE_FOLDER_BACKUP } from '../koodrive/wire-types.js';
 import type { FileApi, FilePlanner, PartSender } from './backup-api.js';
 import type { RequestOptions } from './create-request.js';
 import type { EventSink, FileOutcome, RunTotals } from './events.js';
-import { backupFile, FileJobError, type FileJobContext } from './file-job.js';
-import { Journal, seedIdOf } from './journal.js';
+import type { FileJobContext } from './file-job.js';
+import { isStored, runFilePass } from './file-pass.js';
+import { abandonedUploads, Journal, seedIdOf } from './journal.js';
+import type { LockMemo } from './held-lock.js';
 import { LockKeeper, type LockApi } from './lock-keeper.js';
 
 /** The server calls of a whole run. */
@@ -34,7 +36,7 @@ export interface BackupRunOptions {
   /** JSON string stored as the record's properties. */
   recordProperties: string;
   journalPath: string;
-  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number };
+  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo };
 }
 
 export interface BackupRunDeps {
@@ -52,6 +54,8 @@ export interface BackupRunDeps {
   isNameConflict(err: unknown): boolean;
   isLockBusy(err: unknown): boolean;
   isLockGone(err: unknown): boolean;
+  /** The server refuses to complete a record because one of its uploads is unfinished. */
+  isRecordIncomplete?(err: unknown): boolean;
   /** Errors after which no further file can succeed (auth, clock): the run stops. */
   isFatal(err: unknown): boolean;
   describeError(err: unknown): string;
@@ -70,14 +74,19 @@ export interface BackupRunResult {
 export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Promise<BackupRunResult> {
   const started = Date.now();
   const files: LocalFile[] = [];
+  const unbackable: FileOutcome[] = [];
   for await (const item of deps.scan()) {
     if (item.kind === 'file') files.push(item.file);
-    else deps.emit({ type: 'notice', notice: item.notice });
+    else {
+      deps.emit({ type: 'notice', notice: item.notice });
+      const failed = notBackedUp(item.notice);
+      if (failed) unbackable.push(failed);
+    }
     deps.signal.throwIfAborted();
   }
   deps.emit({ type: 'scan:done', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
 
-  const journal = opts.dryRun ? Journal.inMemory() : Journal.open(opts.journalPath, { fresh: !opts.resume });
+  let journal: Journal | undefined;
   let keeper: LockKeeper | undefined;
   try {
     if (!opts.dryRun) {
@@ -87,10 +96,15 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
         isLockGone: deps.isLockGone,
         signal: deps.signal,
         onRetry: (reason, delayMs) => deps.emit({ type: 'retry', what: 'take the backup lock', attempt: 0, delayMs, reason }),
+        onNotice: (message) => deps.emit({ type: 'warn', message }),
       });
     }
-    const recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal);
+    // Only the lock holder may open (and so compact) the journal: a second run of the same backup
+    // must not rewrite the file the first one is appending to.
+    journal = opts.dryRun ? Journal.inMemory() : Journal.open(opts.journalPath, { fresh: !opts.resume });
+    let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal, files);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
+    for (const outcome of unbackable) deps.emit({ type: 'file:done', file: outcome });
 
     const stop = new AbortController();
     const runSignal = AbortSignal.any([deps.signal, stop.signal, ...(keeper ? [keeper.lost.signal] : [])]);
@@ -113,46 +127,23 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       dryRun: opts.dryRun,
       signal: runSignal,
     };
-    const fileLimit = pLimit(opts.fileConcurrency);
-    const outcomes = await Promise.all(
-      files.map((file) =>
-        fileLimit(async (): Promise<FileOutcome> => {
-          let outcome: FileOutcome;
-          if (runSignal.aborted) {
-            outcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'skipped', bytesSent: 0, error: 'not started: the run was stopped' };
-          } else {
-            try {
-              outcome = await backupFile(file, ctx);
-            } catch (err) {
-              const cause = err instanceof FileJobError ? err.cause : err;
-              if (deps.isFatal(cause) && !stop.signal.aborted) stop.abort(cause);
-              outcome = {
-                path: file.relPath,
-                absPath: file.absPath,
-                size: file.size,
-                outcome: runSignal.aborted && isAbortLike(cause, runSignal) ? 'skipped' : 'failed',
-                bytesSent: err instanceof FileJobError ? err.bytesSent : 0,
-                error: deps.describeError(runSignal.aborted && isAbortLike(cause, runSignal) ? runSignal.reason : cause),
-              };
-            }
-          }
-          deps.emit({ type: 'file:done', file: outcome });
-          return outcome;
-        }),
-      ),
-    );
+    const passOptions = { fileConcurrency: opts.fileConcurrency, isFatal: deps.isFatal, describeError: deps.describeError, stop };
+    let outcomes = await runFilePass(files, ctx, { ...passOptions, report: true });
 
     const stopped = runSignal.aborted ? runSignal.reason : undefined;
-    const allDone = outcomes.every((o) => ['uploaded', 'rapid', 'exist', 'unchanged'].includes(o.outcome));
     let recordCompleted = false;
-    if (!opts.dryRun && !stopped && allDone) {
-      await deps.api.completeRecord(recordId);
-      journal.append({ t: 'record-complete', recordId });
+    if (!opts.dryRun && !stopped && outcomes.every(isStored)) {
+      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, (c) => runFilePass(files, c, { ...passOptions, report: false }));
+      recordId = completed.recordId;
+      outcomes = completed.outcomes;
       recordCompleted = true;
     }
-    return { recordId, totals: totalsOf(outcomes, Date.now() - started), files: outcomes, stopped, recordCompleted };
+    // Files the scan could not take fail the run (exit 4) but do not hold the record open: no rerun
+    // can add them without the user's help.
+    const all = [...unbackable, ...outcomes];
+    return { recordId, totals: totalsOf(all, Date.now() - started), files: all, stopped, recordCompleted };
   } finally {
-    journal.close();
+    journal?.close();
     if (keeper) {
       try {
         await keeper.release();
@@ -164,7 +155,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
 }
 
 /** Reuses --record-id, or the unfinished record of the last run, or creates a new one. */
-async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal): Promise<string> {
+async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal, files: readonly LocalFile[]): Promise<string> {
   if (opts.recordId) {
     const record = await deps.api.getRecord(opts.recordId);
     if (record.status !== 0) throw new Error(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
@@ -173,16 +164,61 @@ async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: 
   }
   const previous = journal.state.recordId;
   if (opts.resume && previous && !journal.state.recordComplete) {
-    const record = await deps.api.getRecord(previous).catch(() => undefined);
-    if (record && record.status === 0) return previous;
+    const abandoned = abandonedUploads(journal.state, previous, files);
+    if (abandoned.length > 0) {
+      deps.emit({ type: 'warn', message: `starting a new backup record: ${abandoned.length} file(s) half-sent to record ${previous} changed or went away since (e.g. ${abandoned[0]}), and a record with an unfinished upload cannot be completed` });
+    } else {
+      const record = await deps.api.getRecord(previous).catch(() => undefined);
+      if (record && record.status === 0) return previous;
+    }
   }
   const record = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
   journal.append({ t: 'record', recordId: record.recordId, roots: opts.roots });
   return record.recordId;
 }
 
-function isAbortLike(err: unknown, signal: AbortSignal): boolean {
-  return err === signal.reason || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR'));
+/**
+ * A file the user asked for that the scan had to pass over (unreadable, over 200 GB, a name
+ * KooDrive refuses) is a failed file, so the run does not end as a clean success. Symlinks,
+ * special files and exclusions are choices, not failures.
+ */
+function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
+  if (notice.kind !== 'unreadable' && notice.kind !== 'too-large' && notice.kind !== 'bad-name') return undefined;
+  return { path: notice.relPath || notice.path, absPath: notice.path, size: 0, outcome: 'failed', bytesSent: 0, error: notice.message };
+}
+
+/**
+ * Completes the record. When the server refuses because the record holds an upload this run
+ * cannot finish (a create whose answer was lost to a fault or a stop, then made again), every
+ * file is added once more to a fresh record — all stored already, so no byte is sent — and that
+ * record is completed instead. Done once; a second refusal is the run's error.
+ */
+async function completeRecordOrRedo(
+  recordId: string,
+  files: readonly LocalFile[],
+  outcomes: FileOutcome[],
+  ctx: FileJobContext,
+  opts: BackupRunOptions,
+  deps: BackupRunDeps,
+  pass: (ctx: FileJobContext) => Promise<FileOutcome[]>,
+): Promise<{ recordId: string; outcomes: FileOutcome[] }> {
+  try {
+    await deps.api.completeRecord(recordId);
+    ctx.journal.append({ t: 'record-complete', recordId });
+    return { recordId, outcomes };
+  } catch (err) {
+    if (!deps.isRecordIncomplete?.(err) || files.length === 0) throw err;
+    deps.emit({ type: 'warn', message: `record ${recordId} holds an upload that cannot be finished (an answer lost to a fault, or an earlier run stopped mid-call); adding the files to a new record instead (nothing is sent again)` });
+    const fresh = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
+    ctx.journal.append({ t: 'record', recordId: fresh.recordId, roots: opts.roots });
+    const again = await pass({ ...ctx, recordId: fresh.recordId });
+    if (!again.every(isStored)) throw err;
+    await deps.api.completeRecord(fresh.recordId);
+    ctx.journal.append({ t: 'record-complete', recordId: fresh.recordId });
+    // Report what happened to the data (first pass), under the ids of the record that holds it.
+    const merged = outcomes.map((o, i) => ({ ...o, fileId: again[i]!.fileId, serverName: again[i]!.serverName }));
+    return { recordId: fresh.recordId, outcomes: merged };
+  }
 }
 
 /** Adds up the outcomes. */

@@ -27,8 +27,42 @@ export function exitCodeOf(err: unknown): ExitCode {
   return EXIT.FAILURE;
 }
 
+/** A Node.js system error (fs, net): "ENOTDIR: not a directory, mkdir '/x/y'". */
+interface SystemError extends Error {
+  code: string;
+  syscall?: string;
+  path?: string;
+}
+
+function isSystemError(err: unknown): err is SystemError {
+  return err instanceof Error && typeof (err as SystemError).code === 'string' && typeof (err as SystemError).path === 'string';
+}
+
+// Node's messages name the code and the syscall but not the fix; these say what to do.
+const SYSTEM_ADVICE: Record<string, string> = {
+  ENOENT: 'it does not exist; check the path',
+  ENOTDIR: 'part of the path is a file, not a folder; check the path',
+  EISDIR: 'it is a folder, a file was expected; check the path',
+  EACCES: 'permission denied; check its permissions or choose another path',
+  EPERM: 'not permitted; check its permissions or choose another path',
+  EROFS: 'the filesystem is read-only; choose another path',
+  ENOSPC: 'the disk is full; free some space',
+  EEXIST: 'it already exists; remove it or choose another path',
+};
+
+const SYSCALL_VERB: Record<string, string> = { mkdir: 'create folder', open: 'open', rename: 'replace', unlink: 'remove', write: 'write', scandir: 'read folder', stat: 'read', lstat: 'read' };
+
+function describeSystemError(err: SystemError): string {
+  const verb = (err.syscall && SYSCALL_VERB[err.syscall]) ?? err.syscall ?? 'use';
+  const advice = SYSTEM_ADVICE[err.code] ?? 'check the path';
+  // The folders the CLI creates itself are the state dir and what lies under it: name the knob.
+  const stateHint = err.syscall === 'mkdir' ? '; the state folder is set by --state-dir or KOODRIVE_STATE_DIR' : '';
+  return `cannot ${verb} ${err.path}: ${advice} (${err.code})${stateHint}`;
+}
+
 /** One line: what went wrong and what to do. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  if (isSystemError(err)) return describeSystemError(err);
+  if (err instanceof Error) return (err.message.split('\n')[0] ?? '').trim() || err.name;
   return String(err);
 }

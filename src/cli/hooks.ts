@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { CONFIG_KEYS, CONFIG_SCHEMA, envName } from '../config/index.js';
 import type { CliIo } from './io.js';
 
 export interface HookSettings {
@@ -6,16 +7,29 @@ export interface HookSettings {
   onFailure?: string;
 }
 
-/** Runs --on-success / --on-failure with the JSON summary on stdin; a failing hook only warns. */
+/** The variables of secret settings (KOODRIVE_TOKEN, KOODRIVE_APP_SECRET): a hook has no use for them. */
+const SECRET_VARIABLES = CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].kind === 'secret').map(envName);
+
+/**
+ * Runs --on-success (exit code 0) or --on-failure (any other) through the shell, with the JSON
+ * summary on stdin. The hook's output goes to our stderr, so that --json keeps stdout pure NDJSON;
+ * it gets our environment less the secrets. A failing hook only warns: the backup's exit code stands.
+ */
 export async function runHooks(settings: HookSettings, summary: { exitCode: number } & Record<string, unknown>, io: CliIo): Promise<void> {
+  const flag = summary.exitCode === 0 ? '--on-success' : '--on-failure';
   const command = summary.exitCode === 0 ? settings.onSuccess : settings.onFailure;
   if (!command) return;
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(command, { shell: true, stdio: ['pipe', 'inherit', 'inherit'], env: io.env });
-    child.on('error', () => resolve(null));
-    child.on('close', (c) => resolve(c));
+  const env = Object.fromEntries(Object.entries(io.env).filter(([name]) => !SECRET_VARIABLES.includes(name)));
+  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], env, cwd: io.cwd });
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('close', (code, signal) => resolve({ code, signal }));
+    for (const out of [child.stdout, child.stderr]) out.on('data', (chunk: Buffer) => io.stderr.write(chunk));
     child.stdin.on('error', () => undefined); // a hook that ignores stdin must not crash us
     child.stdin.end(`${JSON.stringify(summary)}\n`);
   });
-  if (code !== 0) io.stderr.write(`koodrive-backup: warning: hook "${command}" exited with ${code ?? 'an error'}\n`);
+  // The command itself is not echoed: it may hold a webhook URL with a token in it.
+  if (outcome.error) io.stderr.write(`koodrive-backup: warning: the ${flag} hook could not be started (${outcome.error.message})\n`);
+  else if (outcome.signal) io.stderr.write(`koodrive-backup: warning: the ${flag} hook was killed by ${outcome.signal}\n`);
+  else if (outcome.code !== 0) io.stderr.write(`koodrive-backup: warning: the ${flag} hook exited with ${outcome.code}\n`);
 }

@@ -17,11 +17,12 @@ export class InterruptedError extends Error {
   }
 }
 
-export function watchInterrupts(onFirst?: (sig: NodeJS.Signals) => void): Interrupts {
+export function watchInterrupts(onFirst?: (sig: NodeJS.Signals) => void, onSecond?: (sig: NodeJS.Signals) => void): Interrupts {
   const controller = new AbortController();
   let got: NodeJS.Signals | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (got) {
+      onSecond?.(sig); // must be synchronous: nothing runs after exit
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     got = sig;

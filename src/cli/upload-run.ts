@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
 import type { RunEvent } from '../backup/events.js';
+import { heldLockFile, heldLockPath } from '../backup/held-lock.js';
 import { journalPath } from '../backup/journal.js';
 import { runBackup, type BackupRunResult } from '../backup/run-backup.js';
 import { KooDriveClient } from '../koodrive/client.js';
@@ -42,7 +43,11 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     return exitCodeOf(err);
   });
   const output = openOutput(settings, io);
-  const interrupts = watchInterrupts((sig) => output.emit({ type: 'warn', message: `${sig} received: finishing in-flight parts, saving the journal and releasing the lock (press Ctrl-C again to quit at once)` }));
+  const interrupts = watchInterrupts(
+    (sig) => output.emit({ type: 'warn', message: `${sig} received: finishing in-flight parts, saving the journal and releasing the lock (press Ctrl-C again to quit at once)` }),
+    // The journal is append-only, so it is consistent at any instant; the next run takes the lock over.
+    (sig) => io.stderr.write(`koodrive-backup: second ${sig}: stopped at once; run the same command again to resume where it stopped\n`),
+  );
   let target: Target | undefined;
   const planner = makePlanner(settings);
   try {
@@ -120,7 +125,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       deviceId,
       recordProperties: JSON.stringify({ tool: 'koodrive-backup', version: settings.version, host: hostname(), roots }),
       journalPath: journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots }),
-      lock: settings.lock,
+      lock: { ...settings.lock, memo: heldLockFile(heldLockPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId })) },
     },
     {
       api: client,
@@ -135,6 +140,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       isExpiredUrl: (err) => err instanceof PartUploadError && err.expired,
       isUploadGone: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK,
       isNameConflict: (err) => err instanceof KooDriveError && [CODES.FILE_EXISTS, CODES.DUPLICATE_FILE_NAME].includes(numericCode(err.code) as never),
+      isRecordIncomplete: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.RECORD_FILES_INCOMPLETE,
       isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
       isLockGone: (err) => err instanceof KooDriveError && err.kind === 'lock-lost',
       isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { HashBackend } from '../hash/sha256-stream.js';
 import type { BlobStore } from './blob-store.js';
 import type { FaultInjector } from './faults.js';
+import type { S3Face } from './s3/s3-face.js';
 import type { AuthSettings } from './request-auth.js';
 import type { StateStore } from './state.js';
 import type { StatsCollector } from './stats.js';
@@ -25,6 +26,8 @@ export interface EmulatorContext {
   signer: UrlSigner;
   blobs: BlobStore;
   hashBackend: HashBackend;
+  /** The S3-compatible face, when EmulatorOptions.s3 enabled it. */
+  s3?: S3Face;
   now(): Date;
   /** http://host:port, what presigned URLs point at. */
   baseUrl(): string;

@@ -10,6 +10,7 @@ import { receivePart } from './part-receiver.js';
 import { ApiError, apiErrorReply, S3Error, s3ErrorReply, type Reply } from './reply.js';
 import { checkAuthorization, checkTraceId, checkUserId, checkXDate, proofOrigin } from './request-auth.js';
 import { matchRoute } from './router.js';
+import { handleS3, isS3Request } from './s3/s3-face.js';
 import { OBS_PREFIX } from './url-signer.js';
 
 function cut(req: IncomingMessage, res: ServerResponse): void {
@@ -39,6 +40,8 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
     if (path.startsWith(INTROSPECTION_PREFIX)) {
       const reply = await introspect(ctx, req, path);
       writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
+    } else if (ctx.s3 && isS3Request(req)) {
+      await handleS3(ctx, ctx.s3, req, res, path, rawQuery);
     } else if (path.startsWith(OBS_PREFIX)) {
       await handlePut(ctx, req, res, path, rawQuery, signal);
     } else {

@@ -65,6 +65,10 @@ export class FaultInjector implements FaultController {
     const decision: FaultDecision = {};
     if (this.spec.stallMs && stallDraw < (this.spec.stallRate ?? 0)) decision.stallMs = this.spec.stallMs;
     const rule = this.spec.rules?.find((r) => r.kind === kind && r.nth === n);
+    if (rule?.stallMs !== undefined) {
+      decision.stallMs = Math.max(decision.stallMs ?? 0, rule.stallMs);
+      if (rule.status === undefined && !rule.reset) return decision; // a pure stall: handled normally afterwards
+    }
     if (rule) {
       decision.action = rule.reset ? { type: 'reset' } : { type: 'status', status: rule.status ?? 503 };
       decision.afterHandling = rule.afterHandling === true;
@@ -115,6 +119,11 @@ export function validateFaultSpec(input: unknown): FaultSpec {
     }
     if (rule.reset !== undefined && typeof rule.reset !== 'boolean') throw new Error(`faults: rules[${i}].reset must be true or false`);
     if (rule.afterHandling !== undefined && typeof rule.afterHandling !== 'boolean') throw new Error(`faults: rules[${i}].afterHandling must be true or false`);
+    if (rule.stallMs !== undefined && (typeof rule.stallMs !== 'number' || !Number.isInteger(rule.stallMs) || rule.stallMs < 0)) {
+      throw new Error(`faults: rules[${i}].stallMs must be an integer ≥ 0`);
+    }
+    const ruleKeys = new Set(['kind', 'nth', 'status', 'reset', 'afterHandling', 'stallMs']);
+    for (const key of Object.keys(rule)) if (!ruleKeys.has(key)) throw new Error(`faults: rules[${i}] has unknown field "${key}" (known: ${[...ruleKeys].join(', ')})`);
     return structuredClone(rule) as unknown as FaultRule;
   });
   const copy = structuredClone(spec) as FaultSpec;

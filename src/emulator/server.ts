@@ -7,6 +7,7 @@ import type { EmulatorContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { FaultInjector } from './faults.js';
 import { expireAllLocks } from './locks.js';
+import { S3ObjectStore } from './s3/object-store.js';
 import { resolveSettings } from './settings.js';
 import { StateStore } from './state.js';
 import { StatsCollector } from './stats.js';
@@ -36,6 +37,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     baseUrl: () => baseUrl,
   } as Omit<EmulatorContext, 'faults'> as EmulatorContext;
   ctx.faults = new FaultInjector(opts.faults, () => expireAllLocks(ctx));
+  if (opts.s3) {
+    const objects = new S3ObjectStore(opts.dataDir, store);
+    await objects.init();
+    await objects.sweepUploads();
+    ctx.s3 = { options: { ...opts.s3 }, objects };
+  }
 
   const closing = new AbortController();
   const inflight = new Set<Promise<void>>();

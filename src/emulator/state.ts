@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WirePart } from '../hash/part-rules.js';
+import type { S3State } from './s3/s3-state.js';
 
 export interface LockState {
   lockId: string;
@@ -67,6 +68,8 @@ export interface EmulatorState {
   locks: Record<string, LockState>;
   records: Record<string, RecordState>;
   files: Record<string, FileState>;
+  /** The S3 face's buckets and objects; absent until the face is first enabled. */
+  s3?: S3State;
 }
 
 function freshState(): EmulatorState {

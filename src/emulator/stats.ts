@@ -8,6 +8,7 @@ export class StatsCollector {
     putAccepted: 0,
     requests: {},
     errors: {},
+    s3Requests: {},
     faults: { status503: 0, status429: 0, resets: 0, stalls: 0, rules: 0 },
     filesCompleted: 0,
     rapidUploads: 0,
@@ -17,6 +18,10 @@ export class StatsCollector {
   request(kind: RequestKind | 'other'): void {
     this.data.requests[kind] = (this.data.requests[kind] ?? 0) + 1;
     if (kind === 'put') this.data.putCount++;
+  }
+
+  s3Request(operation: string): void {
+    this.data.s3Requests[operation] = (this.data.s3Requests[operation] ?? 0) + 1;
   }
 
   error(code: string | number): void {

@@ -57,6 +57,16 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** Hash engine that verifies PUT parts; default the fastest available (native addon, else noble). */
   hashBackend?: HashBackend;
+  /** Also serve an S3-compatible face (SigV4-signed requests) on the same port; off when absent. */
+  s3?: S3FaceOptions;
+}
+
+/** The S3 face's one accepted credential (docs/emulator.md, "S3-compatible face"). */
+export interface S3FaceOptions {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The region signatures must be scoped to; default us-east-1. */
+  region?: string;
 }
 
 export interface RunningEmulator {
@@ -70,7 +80,7 @@ export interface RunningEmulator {
 }
 
 export interface EmulatorStats {
-  /** Part bytes received, including failed, cut and repeated PUTs. */
+  /** Part bytes received (and S3-face object bytes), including failed, cut and repeated PUTs. */
   putBytes: number;
   /** PUT requests received (any outcome). */
   putCount: number;
@@ -78,8 +88,10 @@ export interface EmulatorStats {
   putAccepted: number;
   /** Requests by kind (any outcome). */
   requests: Partial<Record<RequestKind | 'other', number>>;
-  /** Error answers by KooDrive code (or S3 error code for PUTs). */
+  /** Error answers by KooDrive code (or S3 error code for PUTs and the S3 face). */
   errors: Record<string, number>;
+  /** S3-face requests by operation (PutObject, UploadPart, ListObjectsV2, …); their body bytes count in putBytes. */
+  s3Requests: Record<string, number>;
   /** Faults injected, by type. */
   faults: { status503: number; status429: number; resets: number; stalls: number; rules: number };
   filesCompleted: number;
@@ -97,6 +109,11 @@ export interface FaultRule {
   reset?: boolean;
   /** Handle the request for real first, then lose or replace the answer (API calls only). */
   afterHandling?: boolean;
+  /**
+   * Delay the request this long before handling it. A rule with only `stallMs` (no `status`, no
+   * `reset`) stalls and then handles the request normally.
+   */
+  stallMs?: number;
 }
 
 /** Random and scripted faults; random ones are deterministic for a given seed and request order. */

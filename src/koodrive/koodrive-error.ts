@@ -80,7 +80,7 @@ const ADVICE_BY_CODE = new Map<number, string>([
 const KIND_ADVICE: Record<KooDriveErrorKind, string> = {
   auth: '', // filled from the credentials in use
   clock: '', // filled from the measured offset
-  'lock-busy': 'another backup holds the lock of this account; wait for it to finish (locks expire 10 min after their last renewal) and run again',
+  'lock-busy': 'another backup holds the lock of this account; wait for it to finish and run again, or pass --wait-lock 10m to wait for it (a lock expires 10 min after its last renewal)',
   'lock-lost': 'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
   conflict: 'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
   validation: 'the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
@@ -121,8 +121,10 @@ export interface ResponseErrorInput {
   code: number | string | undefined;
   msg: string;
   retryAfterMs?: number;
-  /** Server clock minus our clock, measured from the Date header; for the clock advice. */
+  /** Server clock minus the clock X-Date was made from (ours plus clockSkewMs), from the Date header. */
   serverOffsetMs?: number;
+  /** The --clock-skew in use, so the clock advice can name the value that fixes it (0 when left out). */
+  clockSkewMs?: number;
   credentialsHint: string;
   secrets: ReadonlyArray<Secret>;
 }
@@ -132,13 +134,32 @@ function oneLine(text: string, max = 300): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
-function clockAdvice(offsetMs: number | undefined): string {
+/** A skew for --clock-skew, in whole seconds rounded to 10 (the Date header has 1 s resolution). */
+function skewText(ms: number): string {
+  return `${Math.round(ms / 10_000) * 10}s`;
+}
+
+function minutesOff(offsetMs: number): string {
+  return `${Math.round(Math.abs(offsetMs) / 60_000)} min ${offsetMs > 0 ? 'behind' : 'ahead of'}`;
+}
+
+/**
+ * What to do about a refused X-Date. `offsetMs` is measured against the X-Date sent, which already
+ * includes `skewMs`; so this machine's own clock is off by offsetMs + skewMs, and that sum is the
+ * --clock-skew that fixes it (0: the clock is right and the skew given is what broke it).
+ */
+function clockAdvice(offsetMs: number | undefined, skewMs = 0): string {
+  const skewNote = skewMs === 0 ? '' : ` (with --clock-skew=${skewText(skewMs)} applied)`;
   if (offsetMs === undefined || Math.abs(offsetMs) < 60_000) {
-    return 'X-Date was refused: this machine\'s clock must be within 15 min of UTC; fix the clock or set --clock-skew';
+    return `X-Date was refused: this machine's clock${skewNote} must be within 15 min of UTC; fix the clock or set --clock-skew`;
   }
-  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
-  const side = offsetMs > 0 ? 'behind' : 'ahead of';
-  return `the clock of this machine is ${minutes} min ${side} the server's; fix the clock or set --clock-skew=${Math.round(offsetMs / 10_000) * 10}s`; // the Date header has 1 s resolution
+  if (skewMs === 0) {
+    return `the clock of this machine is ${minutesOff(offsetMs)} the server's; fix the clock or set --clock-skew=${skewText(offsetMs)}`;
+  }
+  const machineOffset = offsetMs + skewMs;
+  const head = `X-Date${skewNote} was ${minutesOff(offsetMs)} the server's clock`;
+  if (Math.abs(machineOffset) < 60_000) return `${head}; this machine's clock is right: leave out --clock-skew (or set --clock-skew=0s)`;
+  return `${head}; the clock of this machine is ${minutesOff(machineOffset)} the server's: fix the clock or set --clock-skew=${skewText(machineOffset)}`;
 }
 
 /** The error for an answer with a non-zero code or an unusable body. */
@@ -147,7 +168,7 @@ export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
   const n = numericCode(input.code);
   const advice =
     (n !== undefined ? ADVICE_BY_CODE.get(n) : undefined) ??
-    (kind === 'auth' ? `KooDrive refused the credentials; ${input.credentialsHint}` : kind === 'clock' ? clockAdvice(input.serverOffsetMs) : KIND_ADVICE[kind]);
+    (kind === 'auth' ? `KooDrive refused the credentials; ${input.credentialsHint}` : kind === 'clock' ? clockAdvice(input.serverOffsetMs, input.clockSkewMs) : KIND_ADVICE[kind]);
   const msg = redact(oneLine(input.msg), input.secrets);
   const codeText = input.code === undefined ? '' : `code ${input.code}, `;
   const message = `${input.call} failed: ${msg || 'no message'} (${codeText}HTTP ${input.httpStatus}). ${advice}`;
@@ -157,10 +178,19 @@ export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
   );
 }
 
+// Reasons that point at the endpoint itself rather than at a passing network problem.
+const NETWORK_ADVICE: ReadonlyArray<readonly [RegExp, string]> = [
+  [/ECONNREFUSED/, 'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running'],
+  [/ENOTFOUND|EAI_AGAIN/, 'the host name does not resolve: check the endpoint URL (--endpoint or KOODRIVE_ENDPOINT) and DNS'],
+  [/CERT|SSL|TLS|self[- ]signed/i, 'the TLS connection failed: check that the endpoint URL is the KooDrive API and that the system trusts its certificate'],
+];
+
 /** The error for a request that got no answer (refused, reset, timed out). */
 export function errorFromNetwork(call: string, host: string, reason: string, transient: boolean, secrets: ReadonlyArray<Secret>): KooDriveError {
   const safeReason = redact(oneLine(reason), secrets);
-  const advice = transient ? 'check the network and the endpoint; it was retried — try again later' : 'check the endpoint URL and the network';
+  const specific = NETWORK_ADVICE.find(([pattern]) => pattern.test(safeReason))?.[1];
+  const general = transient ? 'check the network and the endpoint URL' : 'check the endpoint URL and the network';
+  const advice = `${specific ?? general}${transient ? '; it was retried — run again later' : ''}`;
   return new KooDriveError(
     { code: undefined, msg: safeReason, httpStatus: undefined, call, kind: transient ? 'transient' : 'other', transient },
     `${call} failed: no answer from ${host} (${safeReason}). ${advice}`,

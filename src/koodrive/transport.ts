@@ -4,7 +4,7 @@
  * transient with our policy so that each retry is observable.
  */
 import got, { type Got } from 'got';
-import type { SignableRequest } from '../auth/app-signature.js';
+import { encodeQuery, type SignableRequest } from '../auth/app-signature.js';
 import { classifyNetworkError, parseRetryAfter, type RetryPolicy } from '../transfer/retry-policy.js';
 import { abortReason, withRetry, type RetryInfo } from '../transfer/retry.js';
 import { authorizationFor, credentialsHint, secretsOf, type Credentials } from './auth.js';
@@ -110,7 +110,7 @@ export class Transport {
     const { opts } = this;
     const bodyText = spec.body === undefined ? '' : JSON.stringify(spec.body);
     const url = new URL(spec.path, opts.endpoint);
-    for (const [k, v] of spec.query ?? []) url.searchParams.append(k, v);
+    url.search = encodeQuery(spec.query ?? []); // encoded as signed (app mode): %20, never "+"
     const sentAt = opts.now();
     let res;
     try {

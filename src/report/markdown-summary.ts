@@ -1,6 +1,6 @@
 import type { FileOutcome, RunTotals } from '../backup/events.js';
 import { formatBytes, formatDuration, formatRate, throughput } from './format.js';
-import { OUTCOME_ORDER, plannedCount, rapidSavings } from './summary.js';
+import { countOf, OUTCOME_ORDER, plannedCount, rapidSavings } from './summary.js';
 import { sanitizeText } from './terminal-text.js';
 
 export interface MarkdownSummaryOptions {
@@ -33,10 +33,10 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
   if (options.recordId) out.push(`Record \`${options.recordId.replace(/`/g, '')}\``, '');
   if (options.reason) out.push(`> ${markdownCell(options.reason)}`, '');
   out.push('| Outcome | Files | Size |', '| --- | ---: | ---: |');
-  for (const { kind } of OUTCOME_ORDER) {
-    out.push(`| ${LABELS[kind]} | ${totals[kind]} | ${formatBytes(sizeOf(kind))} |`);
-  }
   const planned = plannedCount(files);
+  for (const { kind } of OUTCOME_ORDER) {
+    out.push(`| ${LABELS[kind]} | ${countOf(totals, kind, planned)} | ${formatBytes(sizeOf(kind))} |`);
+  }
   if (planned > 0) out.push(`| Planned (dry run, nothing sent) | ${planned} | ${formatBytes(sizeOf('planned'))} |`);
   out.push(`| **Total** | **${totals.files}** | **${formatBytes(totals.bytesTotal)}** |`, '');
   out.push(

@@ -35,11 +35,16 @@ export function plannedCount(files: readonly FileOutcome[]): number {
   return files.filter((f) => f.outcome === 'planned').length;
 }
 
+/** The count of one outcome; a dry run's planned files are folded into totals.skipped and shown apart. */
+export function countOf(totals: RunTotals, kind: CountedOutcome, planned: number): number {
+  return kind === 'skipped' ? Math.max(0, totals.skipped - planned) : totals[kind];
+}
+
 /** The outcome counts as "10 uploaded, 5 rapid, …, 0 failed" (zero counts left out, failed always shown). */
 export function outcomeCounts(totals: RunTotals, color: boolean, planned = 0): string {
   const parts: string[] = planned > 0 ? [paint('blue', `${planned} planned (dry run)`, color)] : [];
   for (const { kind, label, style } of OUTCOME_ORDER) {
-    const count = totals[kind];
+    const count = countOf(totals, kind, planned);
     if (count === 0 && kind !== 'failed') continue;
     parts.push(paint(count > 0 ? style : 'dim', `${count} ${label}`, color));
   }

@@ -115,3 +115,32 @@ export function truncateStyled(text: string, maxWidth: number): string {
   }
   return `${out}…${styled ? '\x1b[0m' : ''}`;
 }
+
+/**
+ * Word-wraps escape-free text into lines of at most `width` columns. Leading spaces are kept; lines
+ * after the first are indented by them plus `indent`. A word longer than a line is cut. For text
+ * that must be read whole (warnings, failure reasons), where cutting the end would lose the advice.
+ */
+export function wrapText(text: string, width: number, indent = 2): string[] {
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let line = '';
+  const prefix = () => (lines.length > 0 ? ' '.repeat(lead.length + indent) : lead);
+  const room = () => Math.max(4, width - prefix().length);
+  const flush = () => {
+    lines.push(`${prefix()}${line}`);
+    line = '';
+  };
+  for (let word of text.slice(lead.length).split(/ +/)) {
+    if (line && displayWidth(line) + 1 + displayWidth(word) > room()) flush();
+    while (displayWidth(word) > room()) {
+      if (line) flush();
+      line = truncateEnd(word, room());
+      word = word.slice(line.length);
+      flush();
+    }
+    line = line ? `${line} ${word}` : word;
+  }
+  if (line || lines.length === 0) flush();
+  return lines;
+}

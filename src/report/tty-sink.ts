@@ -5,7 +5,7 @@ import { formatBytes, formatDuration, plural } from './format.js';
 import { RunProgress } from './run-progress.js';
 import { paint } from './style.js';
 import { renderSummary } from './summary.js';
-import { sanitizeText, truncateStyled } from './terminal-text.js';
+import { displayWidth, sanitizeText, truncateStyled, wrapText } from './terminal-text.js';
 import { renderFileLine, renderResultLine, renderTotalLine } from './tty-lines.js';
 import type { OutputStream, RunReporter } from './types.js';
 
@@ -62,6 +62,13 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
     // Erase to the end of the line: a result line may land on a row that held a longer bar line.
     if (bars) bars.log(`${line}${ERASE_RIGHT}\n`);
     else stream.write(`${line}${ERASE_RIGHT}\n`); // ora hooks the stream: it clears the spinner, writes, redraws it
+  };
+
+  // A warning carries advice at its end: wrap it rather than cut it.
+  const printWarning = (message: string) => {
+    const [first = '', ...rest] = wrapText(`warning: ${sanitizeText(message)}`, Math.max(8, width() - 1));
+    printAbove(paint('yellow', 'warning:', color) + first.slice('warning:'.length));
+    for (const line of rest) printAbove(line);
   };
 
   const startSpinner = (text: string) => {
@@ -178,20 +185,27 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         break; // folded into the state; the next redraw shows it
       case 'file:done':
         startBars();
-        if (event.file.outcome !== 'unchanged' || verbose) printAbove(renderResultLine(event.file, width(), color));
+        // Unchanged files are the bulk of an incremental run, and skipped ones all share the reason
+        // the run stopped (said once under the summary): a line each would bury the news.
+        if ((event.file.outcome !== 'unchanged' && event.file.outcome !== 'skipped') || verbose) printAbove(renderResultLine(event.file, width(), color));
         break;
       case 'retry':
         if (verbose) printAbove(paint('dim', `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`, color));
         break;
       case 'warn':
-        printAbove(paint('yellow', 'warning:', color) + ` ${sanitizeText(event.message)}`);
+        printWarning(event.message);
         break;
       case 'summary': {
         finished = true;
         stopDisplays();
         const summaryColor = options.summaryColor ?? color;
-        const lines = renderSummary(event.totals, event.files, { color: summaryColor });
-        if (event.reason) lines.push(paint('yellow', sanitizeText(event.reason), summaryColor));
+        // The summary stays on screen: long lines (failure reasons, why the run stopped) are
+        // word-wrapped to the terminal rather than broken mid-word by it.
+        const cols = out.columns;
+        const fit = (line: string, indent: number): string[] =>
+          !cols || line.includes('\x1b') || displayWidth(line) < cols ? [line] : wrapText(line, cols - 1, indent);
+        const lines = renderSummary(event.totals, event.files, { color: summaryColor }).flatMap((line) => fit(line, 2));
+        if (event.reason) lines.push(...fit(sanitizeText(event.reason), 2).map((line) => paint('yellow', line, summaryColor)));
         out.write(`${lines.join('\n')}\n`);
         break;
       }

@@ -1,7 +1,10 @@
 import type { LocalFile, ScanNotice } from './local-file.js';
 
 /** What the scanner yields, in walk order: a file to back up, or a notice about one it passed over. */
-export type ScanItem = { kind: 'file'; file: LocalFile } | { kind: 'notice'; notice: ScanNotice };
+export type ScanItem =
+  /** keptBy: the rule that kept the file (only with reportExcluded), e.g. `include "*.jpg"`. */
+  | { kind: 'file'; file: LocalFile; keptBy?: string }
+  | { kind: 'notice'; notice: ScanNotice };
 
 /** Filters and policies of one scan; every field is optional and off by default. */
 export interface ScanOptions {

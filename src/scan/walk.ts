@@ -146,6 +146,7 @@ async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: stri
   yield {
     kind: 'file',
     file: { absPath, relPath, root: run.root.given, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino },
+    ...(run.opts.reportExcluded ? { keptBy: verdict.rule } : {}),
   };
 }
 

@@ -218,7 +218,7 @@ describe('responses', () => {
     const recs = [];
     for await (const r of client().listRecords({ deviceId: 'dev 1' })) recs.push(r.recordId);
     expect(recs).toEqual(['1']);
-    expect(seen[0]!.rawQuery).toBe('?moduleCode=100&deviceId=dev+1&pageSize=100');
+    expect(seen[0]!.rawQuery).toBe('?moduleCode=100&deviceId=dev%201&pageSize=100');
   });
 
   it('getUploadUrls asks in batches of at most 100 parts', async () => {

@@ -25,6 +25,9 @@ export interface EmulatorFlags {
   forbidSpace?: boolean;
   allowRenewExpired?: boolean;
   autoCompleteFiles?: boolean;
+  s3AccessKey?: string;
+  s3SecretKey?: string;
+  s3Region?: string;
 }
 
 export const DEFAULT_EMULATOR_PORT = 8088;
@@ -72,6 +75,14 @@ export async function emulatorOptionsFrom(flags: EmulatorFlags, env: NodeJS.Proc
   if (flags.forbidSpace) options.forbidSpaceInName = true;
   if (flags.allowRenewExpired) options.allowRenewExpired = true;
   if (flags.autoCompleteFiles) options.autoCompleteFiles = true;
+  const s3AccessKey = flags.s3AccessKey ?? env.KOODRIVE_EMULATOR_S3_ACCESS_KEY;
+  const s3SecretKey = flags.s3SecretKey ?? env.KOODRIVE_EMULATOR_S3_SECRET_KEY;
+  if (s3AccessKey || s3SecretKey) {
+    if (!s3AccessKey || !s3SecretKey) throw new Error('the S3 face needs both --s3-access-key and --s3-secret-key (or KOODRIVE_EMULATOR_S3_ACCESS_KEY and KOODRIVE_EMULATOR_S3_SECRET_KEY)');
+    options.s3 = { accessKeyId: s3AccessKey, secretAccessKey: s3SecretKey };
+    const region = flags.s3Region ?? env.KOODRIVE_EMULATOR_S3_REGION;
+    if (region) options.s3.region = region;
+  }
   const faults: FaultSpec = flags.faults ? await loadFaultSpec(resolve(cwd, flags.faults)) : {};
   if (flags.failRate !== undefined) faults.failRate = flags.failRate;
   if (flags.resetRate !== undefined) faults.resetRate = flags.resetRate;
@@ -96,6 +107,7 @@ export async function openEmulator(options: EmulatorOptions): Promise<RunningEmu
 export async function serveUntil(emulator: RunningEmulator, options: EmulatorOptions, io: Pick<CliIo, 'stdout' | 'stderr'>, stop: AbortSignal): Promise<void> {
   io.stdout.write(`KooDrive emulator listening on ${emulator.url}\n`);
   io.stderr.write(`data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ${emulator.url}/_emulator/stats; Ctrl-C stops\n`);
+  if (options.s3) io.stderr.write(`S3 face on the same port (SigV4, path-style, region ${options.s3.region ?? 'us-east-1'}) for access key ${options.s3.accessKeyId}\n`);
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await emulator.close();
   io.stderr.write('KooDrive emulator stopped; state saved\n');
@@ -128,7 +140,10 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .option('--faults <file.json>', 'fault spec file (rates, stalls, "nth request of kind K" rules); flags override it')
     .option('--forbid-space', 'refuse spaces in file names (the English page\'s rule)')
     .option('--allow-renew-expired', 'let PATCH lock renew an expired lock')
-    .option('--auto-complete-files', 'completeBackup completes uploaded but unfinished files instead of refusing');
+    .option('--auto-complete-files', 'completeBackup completes uploaded but unfinished files instead of refusing')
+    .option('--s3-access-key <id>', 'also serve an S3-compatible face (SigV4, path-style) for this access key id (env KOODRIVE_EMULATOR_S3_ACCESS_KEY)')
+    .option('--s3-secret-key <secret>', 'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)')
+    .option('--s3-region <region>', 'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)');
   cmd.addHelpText(
     'after',
     `
@@ -136,6 +151,8 @@ Examples:
   $ KOODRIVE_EMULATOR_TOKEN=dev koodrive-backup emulator --data ./emu
   $ koodrive-backup emulator --port 0 --data /tmp/emu --token dev --fail-rate 0.05 --seed 7
   $ koodrive-backup emulator --auth app --app-id my-app --app-secret s3cret --faults faults.json
+  $ KOODRIVE_EMULATOR_S3_SECRET_KEY=devsecret koodrive-backup emulator --token dev --s3-access-key devkey
+      (then: aws s3 cp --recursive ./photos s3://bucket/ --endpoint-url http://127.0.0.1:8088)
 
 Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT", then serves until Ctrl-C.
 See docs/emulator.md for the invented error codes, the fault file format and /_emulator/stats.`,

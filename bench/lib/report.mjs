@@ -1,0 +1,48 @@
+// The benchmark's table and its verdicts against the targets (docs/benchmarks.md).
+
+const find = (run, dataset, key) => run.results.find((r) => r.dataset === dataset && r.contender === key && r.seconds !== undefined);
+
+/** Targets: 1 GiB at ≥ 0.85× the baseline's throughput; small files faster than aws and rclone; < 200 MiB RSS. */
+export function verdicts(run) {
+  const out = [];
+  const ours = find(run, 'big', 'ours');
+  const base = find(run, 'big', 'baseline');
+  if (ours && base) {
+    const ratio = +(base.seconds / ours.seconds).toFixed(2);
+    out.push({ target: 'big file: ours ≥ 0.85× sha256sum + curl', value: `${ratio}×`, met: ratio >= 0.85 });
+  }
+  if (ours?.peakRssMiB !== undefined) out.push({ target: 'big file: our peak RSS < 200 MiB', value: `${ours.peakRssMiB} MiB`, met: ours.peakRssMiB < 200 });
+  const small = find(run, 'small', 'ours');
+  for (const peer of ['aws', 'rclone']) {
+    const p = find(run, 'small', peer);
+    if (small && p) out.push({ target: `small files: ours faster than ${peer}`, value: `${small.seconds.toFixed(1)} s vs ${p.seconds.toFixed(1)} s`, met: small.seconds < p.seconds });
+  }
+  return out;
+}
+
+const pad = (v, n, left = false) => (left ? String(v).padEnd(n) : String(v).padStart(n));
+
+export function printTable(run) {
+  if (run.hash?.memory) {
+    console.log('\nHash engines (in memory, 1 MiB updates):');
+    for (const [name, r] of Object.entries(run.hash.memory)) console.log(`  ${pad(name, 14, true)} ${pad(r.mbPerS, 6)} MB/s  ${r.vsNodeCrypto.toFixed(2)}× node:crypto`);
+  }
+  console.log('\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time):');
+  console.log(`  ${pad('data set', 22, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)}`);
+  for (const r of run.results) {
+    const base = find(run, r.dataset, 'baseline');
+    if (r.seconds === undefined) {
+      console.log(`  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.error?.split('\n')[0]}`}`);
+      continue;
+    }
+    const ratio = base ? (base.seconds / r.seconds).toFixed(2) : '-';
+    console.log(
+      `  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)}`,
+    );
+  }
+  if (run.verdicts.length > 0) {
+    console.log('\nTargets:');
+    for (const v of run.verdicts) console.log(`  ${v.met ? 'met   ' : 'MISSED'} ${pad(v.target, 44, true)} ${v.value}`);
+  }
+  console.log(`\nload average at the end: ${run.loadAverageAtEnd} (other work on the machine skews every number)`);
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// `npm run bench`: hash engine throughput (bench/hash.mjs), then end-to-end uploads of a 1 GiB file
+// and of 2,000 small files by koodrive-backup, sha256sum + curl, aws-cli and rclone, all to one
+// emulator per data set (KooDrive API + S3 face) on loopback. Prints a table; writes
+// bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build`.
+//   node bench/run.mjs [--quick] [--tmp DIR] [--only ours,baseline,aws,rclone] [--no-hash]
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const cli = join(root, 'bin', 'koodrive-backup.js');
+if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'emulator', 's3', 'sigv4.js'))) {
+  console.error('bench: dist/ is missing or stale; run `npm run build` first (the benchmark builds nothing).');
+  process.exit(1);
+}
+const { contenders } = await import('./lib/contenders.mjs');
+const { bigFile, smallFiles } = await import('./lib/data.mjs');
+const { cpuSecondsOf, hasGnuTime, peakRssMiBOf, startEmulator } = await import('./lib/proc.mjs');
+const { createBucket } = await import('./lib/s3-admin.mjs');
+const { printTable, verdicts } = await import('./lib/report.mjs');
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const opt = (name) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+const only = opt('only')?.split(',');
+const MiB = 1024 * 1024;
+const plan = quick ? { bigBytes: 256 * MiB, smallCount: 300 } : { bigBytes: 1024 * MiB, smallCount: 2000 };
+
+// 1. Hash engines, by bench/hash.mjs in its own process (its numbers are not disturbed by ours).
+let hash;
+if (!argv.includes('--no-hash')) {
+  const hashArgs = quick ? ['--mib', '64', '--rounds', '1', '--no-file'] : ['--mib', '256', '--rounds', '2', '--file-gib', '1'];
+  console.log(`== hash engines (node bench/hash.mjs ${hashArgs.join(' ')})`);
+  const r = spawnSync(process.execPath, [join(here, 'hash.mjs'), ...hashArgs], { stdio: 'inherit' });
+  if (r.status === 0) hash = JSON.parse(await readFile(join(here, 'results', 'hash.json'), 'utf8'));
+  else console.log('hash bench failed; continuing with the end-to-end runs');
+}
+
+// 2. End to end: one fresh emulator (fresh data dir) per data set; every contender in turn.
+const scratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-'));
+const s3 = { accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('hex'), region: 'us-east-1' };
+const token = randomBytes(16).toString('hex');
+const userId = '1505084218764547200';
+const datasets = [
+  { key: 'big', label: `1 file of ${plan.bigBytes / MiB} MiB`, make: (dir) => bigFile(dir, plan.bigBytes) },
+  { key: 'small', label: `${plan.smallCount} files of 4-64 KiB`, make: (dir) => smallFiles(dir, plan.smallCount) },
+];
+const results = [];
+const stopOnSignal = () => void cleanup().finally(() => process.exit(130));
+let emu;
+async function cleanup() {
+  await emu?.stop().catch(() => undefined);
+  await rm(scratch, { recursive: true, force: true });
+}
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
+
+try {
+  for (const ds of datasets) {
+    console.log(`\n== ${ds.label}: writing the data (seeded random bytes)`);
+    const data = await ds.make(join(scratch, `data-${ds.key}`));
+    Object.assign(ds, data);
+    emu = await startEmulator({ cli, dataDir: join(scratch, `emu-${ds.key}`), token, userId, s3 });
+    for (const c of contenders) {
+      if (only && !only.includes(c.key)) continue;
+      const row = { dataset: ds.key, datasetLabel: ds.label, bytes: data.bytes, files: data.files, contender: c.key, name: c.name };
+      const missing = c.missing();
+      if (missing) {
+        console.log(`  ${c.name.padEnd(24)} skipped: ${missing}`);
+        results.push({ ...row, skipped: missing });
+        continue;
+      }
+      const bucket = `${c.key}-${ds.key}`;
+      await createBucket(emu.url, s3, bucket);
+      const before = await emu.stats();
+      const emuCpu0 = cpuSecondsOf(emu.pid);
+      try {
+        const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId, bucket });
+        const after = await emu.stats();
+        const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
+        for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
+        const stored = c.stored(delta);
+        if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
+        Object.assign(row, r, { emulatorCpuSeconds: +(cpuSecondsOf(emu.pid) - emuCpu0).toFixed(2), mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1), putBytes: after.putBytes - before.putBytes });
+        console.log(`  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`);
+      } catch (err) {
+        row.error = err.message;
+        console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+      }
+      results.push(row);
+    }
+    const emuPeak = peakRssMiBOf(emu.pid);
+    await emu.stop();
+    emu = undefined;
+    for (const r of results) if (r.dataset === ds.key) r.emulatorPeakRssMiB = emuPeak;
+    await rm(join(scratch, `emu-${ds.key}`), { recursive: true, force: true });
+    await rm(join(scratch, `data-${ds.key}`), { recursive: true, force: true });
+  }
+} finally {
+  await cleanup();
+}
+
+const run = {
+  when: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  node: process.version,
+  cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+  loadAverageAtEnd: (await readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ').slice(0, 3).join(' '),
+  peakRssSource: hasGnuTime ? '/usr/bin/time -f %M (GNU time)' : 'not measured: install GNU time (apt-get install -y time)',
+  hash: hash ? { memory: hash.memory?.results, file: hash.file } : undefined,
+  results,
+};
+run.verdicts = verdicts(run);
+printTable(run);
+await mkdir(join(here, 'results'), { recursive: true });
+await writeFile(join(here, 'results', 'e2e.json'), `${JSON.stringify(run, null, 2)}\n`);
+console.log('\nwrote bench/results/e2e.json');

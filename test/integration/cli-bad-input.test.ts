@@ -1,0 +1,120 @@
+/**
+ * Issue 3, bad input: each case gives a one-line error on stderr, its documented exit code, leaves
+ * no backup lock held, and never prints the token.
+ */
+import { rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+
+const TOKEN = 'tok-sEcReT-5d81c9e0a7';
+const LONG_NAME = `${'n'.repeat(251)}.txt`;
+
+/** The lines a run printed on stderr (timestamps of plain output left on). */
+const stderrLines = (r: CliResult) => r.stderr.split('\n').filter((l) => l.trim() !== '');
+
+describe('bad input', () => {
+  let emu: TestEmulator;
+  let dir: string;
+  let tree: string;
+  let env: Record<string, string | undefined>;
+  const outputs: CliResult[] = [];
+  const run = async (args: string[], extraEnv: Record<string, string | undefined> = env): Promise<CliResult> => {
+    const r = await runCli(args, { env: extraEnv });
+    outputs.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    dir = await tempDir('kdb-bad-');
+    tree = join(dir, 'tree');
+    await makeTree(tree, { 'ok.txt': 'fine\n' });
+    emu = await inProcessEmulator({ token: TOKEN });
+    env = cliEnv(emu, join(dir, 'state'));
+  });
+  afterAll(cleanupAll);
+
+  it('refuses bad settings before anything is sent: one line, the documented code', async () => {
+    const noToken = { ...env, KOODRIVE_TOKEN: undefined };
+    const cases: Array<{ name: string; args: string[]; env?: Record<string, string | undefined>; code: number; message: RegExp }> = [
+      { name: 'missing token', args: ['upload', tree], env: noToken, code: 2, message: /no access token: set KOODRIVE_TOKEN/ },
+      { name: 'bad endpoint URL', args: ['upload', tree], env: { ...env, KOODRIVE_ENDPOINT: 'htp:/nowhere' }, code: 2, message: /endpoint from KOODRIVE_ENDPOINT must be an http\(s\) URL/ },
+      { name: 'path that does not exist', args: ['upload', join(dir, 'no/such/folder')], code: 2, message: /no\/such\/folder does not exist/ },
+      { name: 'part size below 5 MiB', args: ['upload', tree, '--part-size', '4MiB'], code: 2, message: /part size 4194304 is below the 5 MiB minimum/ },
+      { name: 'part size not a multiple of 64', args: ['upload', tree, '--part-size', String(5 * MiB + 1)], code: 2, message: /not a multiple of 64 bytes/ },
+    ];
+    const results = await Promise.all(cases.map((c) => run(c.args, c.env ?? env)));
+    results.forEach((r, i) => {
+      const c = cases[i]!;
+      expect({ name: c.name, code: r.code }).toEqual({ name: c.name, code: c.code });
+      expect(stderrLines(r), c.name).toHaveLength(1);
+      expect(r.stderr, c.name).toMatch(c.message);
+      expect(r.stdout, c.name).toBe('');
+    });
+    expect((await emu.stats()).requests).toEqual({});
+  });
+
+  it('refuses a wrong token (exit 3) and an endpoint where nothing listens (exit 1), one line each', async () => {
+    const wrong = await run(['upload', tree], { ...env, KOODRIVE_TOKEN: 'not-the-token' });
+    expect(wrong.code).toBe(3);
+    expect(stderrLines(wrong)).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/create backup lock failed: .*check KOODRIVE_TOKEN/);
+    expect(wrong.stderr).not.toContain('not-the-token');
+
+    const nobody = await run(['upload', tree, '--retries', '2'], { ...env, KOODRIVE_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(nobody.code).toBe(1);
+    expect(stderrLines(nobody)).toHaveLength(1);
+    expect(nobody.stderr).toMatch(/no answer from 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    expect(await emu.lockIsFree()).toBe(true);
+  });
+
+  it('backs up what it can and fails, naming each, a file over 200 GB and a name over 250 characters (exit 4)', async () => {
+    const root = join(dir, 'names');
+    const content = { 'plain.txt': 'plain\n', 'odd:name?.txt': 'reserved characters\n' };
+    await makeTree(root, { ...content, [LONG_NAME]: 'too long a name\n' });
+    await writeFile(join(root, 'huge.img'), '');
+    await truncate(join(root, 'huge.img'), 200 * 1000 ** 3 + 1); // sparse: no disk used
+    const r = await run(['upload', root]);
+    expect(r.code).toBe(4);
+    const failures = stderrLines(r);
+    expect(failures).toHaveLength(2);
+    expect(failures.find((l) => l.includes('huge.img'))).toMatch(/FAILED +huge\.img.*above the 200 GB KooDrive limit/);
+    expect(failures.find((l) => l.includes(LONG_NAME))).toMatch(/fileName is longer than 250 characters/);
+    // The reserved characters became their fullwidth twins; the bytes are there.
+    expect(await storedMismatches(emu, content)).toEqual([]);
+    expect((await emu.files()).find((f) => f.description === 'odd:name?.txt')!.fileName).toBe('odd：name？.txt');
+    expect((await emu.stats()).recordsCompleted).toBe(1); // what could be stored is a complete record
+    expect(await emu.lockIsFree()).toBe(true);
+  });
+
+  it('fails, naming it, a file that cannot be read (exit 4)', async () => {
+    const root = join(dir, 'unreadable');
+    await makeTree(root, { 'a-first.bin': patternBytes(6 * MiB, 3), 'b-gone.txt': 'here at scan time\n' });
+    let r: CliResult;
+    if (process.getuid?.() === 0) {
+      // Root reads anything: take the file away after the scan, while the first file uploads.
+      const child = spawnCli(['upload', root, '--file-concurrency', '1', '--bwlimit', '4MiB/s'], { env });
+      const base = (await emu.stats()).putBytes;
+      await waitFor('the first file under way', async () => ((await emu.stats()).putBytes > base ? true : undefined), 20_000, () => !child.running);
+      await rm(join(root, 'b-gone.txt'));
+      r = await child.done;
+      outputs.push(r);
+    } else {
+      const { chmod } = await import('node:fs/promises');
+      await chmod(join(root, 'b-gone.txt'), 0o000);
+      r = await run(['upload', root]);
+    }
+    expect(r.code).toBe(4);
+    const failures = stderrLines(r);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/FAILED +b-gone\.txt.*(ENOENT|does not exist|cannot be read|permission)/);
+    expect(await emu.lockIsFree()).toBe(true);
+  }, 30_000);
+
+  it('never printed the token', () => {
+    expect(outputs.length).toBeGreaterThan(8);
+    for (const r of outputs) expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    // --json too
+    expect(jsonEvents(outputs.map((o) => o.stdout).join('\n')).every((e) => !JSON.stringify(e).includes(TOKEN))).toBe(true);
+  });
+});
