@@ -84,10 +84,12 @@ try {
         const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId, bucket });
         const after = await emu.stats();
         const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
+        // Joining parts into one file on the server: real KooDrive/S3 do it off the client's clock.
+        const joinSeconds = ((after.assembleMs ?? 0) - (before.assembleMs ?? 0)) / 1000;
         for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
         const stored = c.stored(delta);
         if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
-        Object.assign(row, r, { emulatorCpuSeconds: +(cpuSecondsOf(emu.pid) - emuCpu0).toFixed(2), mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1), putBytes: after.putBytes - before.putBytes });
+        Object.assign(row, r, { emulatorJoinSeconds: +joinSeconds.toFixed(2), emulatorCpuSeconds: +(cpuSecondsOf(emu.pid) - emuCpu0).toFixed(2), mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1), putBytes: after.putBytes - before.putBytes });
         console.log(`  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`);
       } catch (err) {
         row.error = err.message;

@@ -10,6 +10,12 @@ export function verdicts(run) {
   if (ours && base) {
     const ratio = +(base.seconds / ours.seconds).toFixed(2);
     out.push({ target: 'big file: ours ≥ 0.85× sha256sum + curl', value: `${ratio}×`, met: ratio >= 0.85 });
+    // For information: the same without the emulator joining 1 GiB of parts at files/complete
+    // (the single-PUT baseline has nothing to join; a real server does it off the client's clock).
+    if (ours.emulatorJoinSeconds > 0) {
+      const net = +(base.seconds / (ours.seconds - ours.emulatorJoinSeconds)).toFixed(2);
+      out.push({ target: '  (same, without the emulator part join)', value: `${net}×`, met: net >= 0.85, informative: true });
+    }
   }
   if (ours?.peakRssMiB !== undefined) out.push({ target: 'big file: our peak RSS < 200 MiB', value: `${ours.peakRssMiB} MiB`, met: ours.peakRssMiB < 200 });
   const small = find(run, 'small', 'ours');
@@ -27,8 +33,9 @@ export function printTable(run) {
     console.log('\nHash engines (in memory, 1 MiB updates):');
     for (const [name, r] of Object.entries(run.hash.memory)) console.log(`  ${pad(name, 14, true)} ${pad(r.mbPerS, 6)} MB/s  ${r.vsNodeCrypto.toFixed(2)}× node:crypto`);
   }
-  console.log('\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time):');
-  console.log(`  ${pad('data set', 22, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)}`);
+  console.log('\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time; CPU s = the tool, emu CPU s = the emulator,');
+  console.log('join s = emulator time joining parts into whole files):');
+  console.log(`  ${pad('data set', 22, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)} ${pad('join s', 6)}`);
   for (const r of run.results) {
     const base = find(run, r.dataset, 'baseline');
     if (r.seconds === undefined) {
@@ -37,12 +44,14 @@ export function printTable(run) {
     }
     const ratio = base ? (base.seconds / r.seconds).toFixed(2) : '-';
     console.log(
-      `  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)}`,
+      `  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)} ${pad(r.emulatorJoinSeconds, 6)}`,
     );
   }
+  const emuPeaks = [...new Set(run.results.map((r) => r.dataset))].map((d) => `${d} ${run.results.find((r) => r.dataset === d)?.emulatorPeakRssMiB ?? '?'} MiB`);
+  console.log(`  emulator peak RSS (whole data set): ${emuPeaks.join(', ')}; peak RSS from ${run.peakRssSource}`);
   if (run.verdicts.length > 0) {
     console.log('\nTargets:');
-    for (const v of run.verdicts) console.log(`  ${v.met ? 'met   ' : 'MISSED'} ${pad(v.target, 44, true)} ${v.value}`);
+    for (const v of run.verdicts) console.log(`  ${v.informative ? '      ' : v.met ? 'met   ' : 'MISSED'} ${pad(v.target, 44, true)} ${v.value}`);
   }
   console.log(`\nload average at the end: ${run.loadAverageAtEnd} (other work on the machine skews every number)`);
 }

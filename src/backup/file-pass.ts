@@ -10,8 +10,6 @@ export interface FilePassOptions {
   describeError(err: unknown): string;
   /** Aborted by the pass on a fatal error (part of ctx.signal). */
   stop: AbortController;
-  /** Emit file:done per file (off for a silent second pass). */
-  report: boolean;
 }
 
 /** Backs up every file once, a bounded number at a time; a file's failure never throws. */
@@ -41,7 +39,7 @@ export function runFilePass(files: readonly LocalFile[], ctx: FileJobContext, op
             };
           }
         }
-        if (opts.report) ctx.emit({ type: 'file:done', file: outcome });
+        ctx.emit({ type: 'file:done', file: outcome });
         return outcome;
       }),
     ),

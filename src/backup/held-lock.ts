@@ -61,13 +61,21 @@ export function heldLockFile(path: string, opts: { host?: string; pid?: number; 
     },
     save(lockId) {
       const note: HeldLockNote = { lockId, pid, host, takenAt: new Date().toISOString() };
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(note)}\n`, { mode: 0o600 });
-      renameSync(tmp, path);
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        writeFileSync(tmp, `${JSON.stringify(note)}\n`, { mode: 0o600 });
+        renameSync(tmp, path);
+      } catch {
+        // Only a shortcut for a later run: without the note it waits for the lock to expire.
+      }
     },
     clear() {
-      rmSync(path, { force: true });
+      try {
+        rmSync(path, { force: true });
+      } catch {
+        // as above
+      }
     },
   };
 }

@@ -128,12 +128,12 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       signal: runSignal,
     };
     const passOptions = { fileConcurrency: opts.fileConcurrency, isFatal: deps.isFatal, describeError: deps.describeError, stop };
-    let outcomes = await runFilePass(files, ctx, { ...passOptions, report: true });
+    let outcomes = await runFilePass(files, ctx, passOptions);
 
     const stopped = runSignal.aborted ? runSignal.reason : undefined;
     let recordCompleted = false;
     if (!opts.dryRun && !stopped && outcomes.every(isStored)) {
-      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, (c) => runFilePass(files, c, { ...passOptions, report: false }));
+      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, (c) => runFilePass(files, c, passOptions));
       recordId = completed.recordId;
       outcomes = completed.outcomes;
       recordCompleted = true;
@@ -207,11 +207,14 @@ async function completeRecordOrRedo(
     ctx.journal.append({ t: 'record-complete', recordId });
     return { recordId, outcomes };
   } catch (err) {
-    if (!deps.isRecordIncomplete?.(err) || files.length === 0) throw err;
+    // A record named with --record-id stays the user's choice: no silent switch.
+    if (!deps.isRecordIncomplete?.(err) || files.length === 0 || opts.recordId) throw err;
     deps.emit({ type: 'warn', message: `record ${recordId} holds an upload that cannot be finished (an answer lost to a fault, or an earlier run stopped mid-call); adding the files to a new record instead (nothing is sent again)` });
     const fresh = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
     ctx.journal.append({ t: 'record', recordId: fresh.recordId, roots: opts.roots });
-    const again = await pass({ ...ctx, recordId: fresh.recordId });
+    // The second pass is bookkeeping: only its retries and warnings are worth showing.
+    const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
+    const again = await pass({ ...ctx, recordId: fresh.recordId, emit: quiet });
     if (!again.every(isStored)) throw err;
     await deps.api.completeRecord(fresh.recordId);
     ctx.journal.append({ t: 'record-complete', recordId: fresh.recordId });

@@ -1,10 +1,9 @@
 /** Bytes on disk: parts in dataDir/parts/<fileId>/<n>, finished files in dataDir/blobs/<sha256>. */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { WirePart } from '../hash/part-rules.js';
+import { joinFiles } from './file-join.js';
 
 export class BlobStore {
   readonly blobsDir: string;
@@ -64,7 +63,7 @@ export class BlobStore {
    * Joins the parts, in order, into blobs/<sha256>. The bytes are not hashed again: every stored
    * part was verified on arrival to start from its hashCtx and end in the next part's (the last in
    * the file's sha256), and completion checks that chain is closed, so the join hashes to `sha256`.
-   * A single part is renamed into place; more are copied in 1 MiB reads.
+   * A single part is renamed into place; more are copied (joinFiles).
    */
   async assemble(fileId: string, parts: readonly WirePart[], sha256: string): Promise<{ sha256: string; path: string }> {
     if (parts.length === 1) {
@@ -73,14 +72,11 @@ export class BlobStore {
       return { sha256, path: this.blobPath(sha256) };
     }
     const tmp = join(this.blobsDir, `.tmp-${fileId}-${randomBytes(6).toString('hex')}`);
-    const out = createWriteStream(tmp);
     try {
-      for (const p of parts) await pipeline(createReadStream(this.partPath(fileId, p.partNumber), { highWaterMark: 1024 * 1024 }), out, { end: false });
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await joinFiles(tmp, parts.map((p) => this.partPath(fileId, p.partNumber)));
       await rename(tmp, this.blobPath(sha256));
       return { sha256, path: this.blobPath(sha256) };
     } catch (err) {
-      out.destroy();
       await rm(tmp, { force: true });
       throw err;
     }

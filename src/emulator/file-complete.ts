@@ -48,7 +48,9 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
       if (proofCodeOfSlice(bytes) !== file.proofCode) throw proofError();
     }
     try {
+      const started = performance.now();
       await ctx.blobs.assemble(file.fileId, file.parts, file.sha256);
+      ctx.stats.assembled(performance.now() - started);
     } catch (err) {
       throw checkFailure(file, `the stored parts cannot be read (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); PUT them again`);
     }

@@ -6,6 +6,7 @@ import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject } from './fields.js';
 import { proofError } from './file-complete.js';
 import { readFileRequest, type FileRequest } from './file-request.js';
+import { addToFolder, folderNames } from './folder-index.js';
 import { headerValue } from './http-io.js';
 import { containerIdOf, newFileId, newUploadId, resolvedFolderId } from './ids.js';
 import { requireLock } from './locks.js';
@@ -15,7 +16,7 @@ import type { FileState } from './state.js';
 import { partsWithUrls } from './upload-urls.js';
 
 /** A name not taken in the folder: the rename suffix, then a counter if even that is taken. */
-function freeName(name: string, taken: ReadonlySet<string>, now: Date): string {
+function freeName(name: string, taken: { has(name: string): boolean }, now: Date): string {
   const renamed = renamedFileName(name, now);
   if (!taken.has(renamed)) return renamed;
   const dot = name.lastIndexOf('.');
@@ -24,11 +25,6 @@ function freeName(name: string, taken: ReadonlySet<string>, now: Date): string {
     const candidate = `${stem}${renameSuffix(now)}_${n}${ext}`;
     if (!taken.has(candidate)) return candidate;
   }
-}
-
-/** Files (of any record) in this folder of this space: clashes are per folder, not per record. */
-function filesInFolder(ctx: EmulatorContext, containerId: string, folderId: string): FileState[] {
-  return Object.values(ctx.store.state.files).filter((f) => f.containerId === containerId && f.parentFolder === folderId);
 }
 
 export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
@@ -50,24 +46,26 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   }
 
   // From here on nothing awaits, so two concurrent creates cannot take the same name.
-  const siblings = filesInFolder(ctx, ownContainer, folderId);
-  const clash = siblings.find((f) => f.fileName === request.fileName);
+  // Clashes are per folder of the space, across records.
+  const siblings = folderNames(ctx.store.state, ownContainer, folderId);
+  const clash = siblings.get(request.fileName)?.[0];
   let fileName = request.fileName;
   if (clash) {
     if (request.autoRename === 3) {
       throw new ApiError(CODES.FILE_EXISTS, `a file named "${clash.fileName}" already exists in this folder (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
     }
     if (request.autoRename === 4) {
-      const same = siblings.find((f) => f.fileName === request.fileName && f.sha256 === request.sha256 && f.status === 'complete');
+      const same = siblings.get(request.fileName)?.find((f) => f.sha256 === request.sha256 && f.status === 'complete');
       if (same) {
         return ok({ fileId: same.fileId, fileName: same.fileName, exist: true, rapidUpload: false, containerId: ownContainer, parentFolder: [folderId] }, 'Success.');
       }
     }
-    fileName = freeName(request.fileName, new Set(siblings.map((f) => f.fileName)), ctx.now());
+    fileName = freeName(request.fileName, siblings, ctx.now());
   }
   const file = newFileState(ctx, record.recordId, request, { fileName, containerId: ownContainer, folderId, rapid });
   if (slice) file.proofSlice = slice;
   ctx.store.state.files[file.fileId] = file;
+  addToFolder(ctx.store.state, file);
   record.fileIds.push(file.fileId);
   if (rapid) ctx.stats.count('rapidUploads');
   ctx.store.changed();

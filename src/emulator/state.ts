@@ -116,11 +116,13 @@ export class StateStore {
     return store;
   }
 
-  /** Notes a change; it reaches the disk within a short pause (50 ms, more for big states). */
+  /** Notes a change; it reaches the disk within a short pause (100 ms, more for big states). */
   changed(): void {
     this.dirty = true;
     if (this.timer || this.writing) return;
-    const pause = Math.min(2000, Math.max(50, this.lastWriteMs * 4));
+    // Each write is the whole state; with thousands of files that is real CPU, so the pause is
+    // ten times the last write (at least 100 ms, at most 2 s).
+    const pause = Math.min(2000, Math.max(100, this.lastWriteMs * 10));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.writing) void this.writeOnce();

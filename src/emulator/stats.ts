@@ -13,6 +13,7 @@ export class StatsCollector {
     filesCompleted: 0,
     rapidUploads: 0,
     recordsCompleted: 0,
+    assembleMs: 0,
   };
 
   request(kind: RequestKind | 'other'): void {
@@ -39,6 +40,10 @@ export class StatsCollector {
 
   count(what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted'): void {
     this.data[what]++;
+  }
+
+  assembled(ms: number): void {
+    this.data.assembleMs += Math.round(ms);
   }
 
   /** A deep copy, safe to hand out. */

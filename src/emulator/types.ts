@@ -97,6 +97,8 @@ export interface EmulatorStats {
   filesCompleted: number;
   rapidUploads: number;
   recordsCompleted: number;
+  /** Milliseconds spent joining parts into whole files (files/complete, S3 CompleteMultipartUpload): server work a benchmark may set apart. */
+  assembleMs: number;
 }
 
 /** One scripted fault: the nth request (1-based, counted since the spec was set) of a kind. */

@@ -92,13 +92,16 @@ describe('bad input', () => {
     await makeTree(root, { 'a-first.bin': patternBytes(6 * MiB, 3), 'b-gone.txt': 'here at scan time\n' });
     let r: CliResult;
     if (process.getuid?.() === 0) {
-      // Root reads anything: take the file away after the scan, while the first file uploads.
-      const child = spawnCli(['upload', root, '--file-concurrency', '1', '--bwlimit', '4MiB/s'], { env });
-      const base = (await emu.stats()).putBytes;
-      await waitFor('the first file under way', async () => ((await emu.stats()).putBytes > base ? true : undefined), 20_000, () => !child.running);
+      // Root reads anything: take the file away after the scan, while the first file's upload
+      // is held up (its first PUT waits 2 s; the second file is planned only after it).
+      await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 2000 }] });
+      const base = await emu.stats();
+      const child = spawnCli(['upload', root, '--file-concurrency', '1'], { env });
+      await waitFor('the first file under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
       await rm(join(root, 'b-gone.txt'));
       r = await child.done;
       outputs.push(r);
+      await emu.setFaults({});
     } else {
       const { chmod } = await import('node:fs/promises');
       await chmod(join(root, 'b-gone.txt'), 0o000);

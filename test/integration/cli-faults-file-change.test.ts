@@ -29,11 +29,16 @@ describe('a file changed during its upload', () => {
   });
   afterAll(cleanupAll);
 
-  /** Starts a slow one-part-at-a-time upload of `root` and waits until `bytes` of it reached the server. */
-  async function slowUploadUntil(root: string, state: string, bytes: number) {
-    const base = (await emu.stats()).putBytes;
-    const run = spawnCli(['upload', root, '--part-size', '5MiB', '--concurrency', '1', '--bwlimit', '2MiB/s', '--json'], { env: cliEnv(emu, state) });
-    await waitFor(`${bytes} bytes on the server`, async () => ((await emu.stats()).putBytes - base >= bytes ? true : undefined), 30_000, () => !run.running);
+  /**
+   * Starts a one-part-, one-file-at-a-time upload of `root` (files in name order, each planned when
+   * its turn comes) whose PUT number `nth` is held for 2 s, and waits
+   * until that PUT has arrived (and so every part before it is stored).
+   */
+  async function uploadHeldAt(root: string, state: string, nth: number) {
+    await emu.setFaults({ rules: [{ kind: 'put', nth, stallMs: 2000 }] });
+    const base = await emu.stats();
+    const run = spawnCli(['upload', root, '--part-size', '5MiB', '--concurrency', '1', '--file-concurrency', '1', '--json'], { env: cliEnv(emu, state) });
+    await waitFor(`PUT ${nth} held`, async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 30_000, () => !run.running);
     return run;
   }
 
@@ -41,9 +46,10 @@ describe('a file changed during its upload', () => {
     const root = join(dir, 'ahead');
     const state = join(dir, 'state-ahead');
     await makeTree(root, { 'changing.bin': original, 'steady.txt': 'steady\n' });
-    const run = await slowUploadUntil(root, state, 256 * 1024); // part 1 is on its way; part 2 not read yet
+    const run = await uploadHeldAt(root, state, 1); // part 1 is held; part 2 is not read yet
     await overwrite(join(root, 'changing.bin'), 6 * MiB, patch); // inside part 2
     const result = await run.done;
+    await emu.setFaults({});
 
     const changed = Buffer.from(original);
     patch.copy(changed, 6 * MiB);
@@ -68,9 +74,10 @@ describe('a file changed during its upload', () => {
     const root = join(dir, 'behind');
     const state = join(dir, 'state-behind');
     await makeTree(root, { 'changing.bin': original });
-    const run = await slowUploadUntil(root, state, 5 * MiB + 128 * 1024); // part 1 stored, part 2 under way
+    const run = await uploadHeldAt(root, state, 2); // part 1 stored, part 2 held
     await overwrite(join(root, 'changing.bin'), 1000, patch); // inside part 1, already sent
     const result = await run.done;
+    await emu.setFaults({});
 
     expect(result.code, result.stdout.slice(-1500)).toBe(0);
     // What the server holds is exactly the version that was planned (and read): the original.

@@ -22,9 +22,11 @@ describe('lock lost during a run', () => {
     const root = join(dir, 'create');
     await makeTree(root, tree);
     const env = cliEnv(emu, join(dir, 'state-create'));
-    const child = spawnCli(['upload', root, '--part-size', '5MiB', '--file-concurrency', '1', '--bwlimit', '4MiB/s', '--json'], { env });
-    const base = (await emu.stats()).putBytes;
-    await waitFor('a.bin under way', async () => ((await emu.stats()).putBytes > base ? true : undefined), 20_000, () => !child.running);
+    // a.bin's second part is held 3 s: time enough to take the lock away before b.bin is created.
+    await emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 3000 }] });
+    const base = await emu.stats();
+    const child = spawnCli(['upload', root, '--part-size', '5MiB', '--file-concurrency', '1', '--json'], { env });
+    await waitFor('a.bin under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
     await emu.expireLocks();
     const result = await child.done;
     expect(result.code).toBe(7);
@@ -33,6 +35,7 @@ describe('lock lost during a run', () => {
     expect(summary.files.find((f: { path: string }) => f.path === 'b.bin').outcome).toBe('skipped');
     expect(await emu.lockIsFree()).toBe(true);
 
+    await emu.setFaults({});
     const rerun = await runCli(['upload', root, '--part-size', '5MiB'], { env });
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(await storedMismatches(emu, tree)).toEqual([]);
@@ -42,11 +45,12 @@ describe('lock lost during a run', () => {
     const tree = { 'big.bin': patternBytes(11 * MiB, 73) };
     const root = join(dir, 'renew');
     await makeTree(root, tree);
-    const env = cliEnv(emu, join(dir, 'state-renew'), { KOODRIVE_LOCK_RENEW_INTERVAL: '10s' });
-    // 11 MiB at 0.75 MiB/s lasts ~15 s: the renewal at 10 s comes while parts are in flight.
-    const child = spawnCli(['upload', root, '--part-size', '5MiB', '--bwlimit', '768KiB/s', '--json'], { env });
-    const base = (await emu.stats()).putBytes;
-    await waitFor('big.bin under way', async () => ((await emu.stats()).putBytes > base ? true : undefined), 20_000, () => !child.running);
+    const env = cliEnv(emu, join(dir, 'state-renew'));
+    // The first PUT hangs for 30 s: the renewal at 10 s comes while it is in flight.
+    await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 30_000 }] });
+    const base = await emu.stats();
+    const child = spawnCli(['upload', root, '--part-size', '5MiB', '--lock-renew-interval', '10s', '--json'], { env });
+    await waitFor('big.bin under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
     await emu.expireLocks();
     const result = await child.done;
     expect(result.code).toBe(7);
@@ -55,5 +59,6 @@ describe('lock lost during a run', () => {
     expect(summary.files[0].outcome).toBe('skipped');
     expect((await emu.files()).filter((f) => f.description === 'big.bin' && f.status === 'complete')).toEqual([]);
     expect(await emu.lockIsFree()).toBe(true);
+    await emu.setFaults({});
   }, 40_000);
 });

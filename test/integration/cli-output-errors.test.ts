@@ -73,8 +73,9 @@ function upload(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('upload errors', () => {
-  it.each(CASES)('$name: one line on stderr, the facts, exit $exit', async ({ args, env, exit, says }) => {
-    const { code, stderr, stdout } = await upload(args, env);
+  // Each case fails before it takes the backup lock, so they may run side by side.
+  it.concurrent.for(CASES)('$name: one line on stderr, the facts, exit $exit', async ({ name, args, env, exit, says }, { expect }) => {
+    const { code, stderr, stdout } = await upload(args, { KOODRIVE_STATE_DIR: join(home, `state-${name.replace(/\W+/g, '-')}`), ...env });
     expect(stderr.endsWith('\n')).toBe(true);
     const lines = stderr.slice(0, -1).split('\n');
     expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);

@@ -43,7 +43,8 @@ describe('resume after SIGKILL, and incremental runs', () => {
   let atKill: EmulatorStatsView;
 
   it('a SIGKILLed run resumes: no stored part is sent again, the result is byte-identical', async () => {
-    // Two parts in flight at 8 MiB/s: slow enough to kill it half way.
+    // Two parts in flight at 5 MiB/s; PUTs 6 and 7 hang, so the run is surely mid-way when killed.
+    await emu.setFaults({ rules: [{ kind: 'put', nth: 6, stallMs: 30_000 }, { kind: 'put', nth: 7, stallMs: 30_000 }] });
     const first = spawnCli(upload('--concurrency', '2', '--bwlimit', '5MiB/s'), { env });
     await waitFor('a stored part', async () => ((await emu.stats()).putAccepted >= 1 ? true : undefined), 30_000, () => !first.running);
     // A second run of the same backup meanwhile: refused (lock busy), and it must leave the
@@ -51,10 +52,9 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const second = await runCli(upload(), { env });
     expect(second.code).toBe(6);
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
-    const storedWhileRefused = (await emu.stats()).putAccepted;
-    atKill = await waitFor('two more stored parts', async () => {
+    await waitFor('five stored parts and two hanging', async () => {
       const s = await emu.stats();
-      return s.putAccepted >= storedWhileRefused + 2 ? s : undefined;
+      return s.putAccepted >= 5 && (s.requests.put ?? 0) >= 7 ? true : undefined;
     }, 30_000, () => !first.running);
     first.kill('SIGKILL');
     const killed = await first.done;
@@ -67,6 +67,7 @@ describe('resume after SIGKILL, and incremental runs', () => {
     killedRecord = jsonEvents(killed.stdout).find((e) => e.type === 'run:start')!.recordId as string;
     expect(atKill.putAccepted).toBeLessThan(totalParts);
     expect(await emu.lockIsFree()).toBe(false); // the dead run's lock is still held
+    await emu.setFaults({});
 
     const rerun = await runCli(upload(), { env });
     expect(rerun.code, rerun.stderr).toBe(0);
@@ -130,12 +131,18 @@ describe('resume after SIGKILL, and incremental runs', () => {
   it('--no-resume ignores the journal: a fresh record, every file hashed and planned again', async () => {
     const fresh = patternBytes(11 * MiB, 77);
     await writeFile(join(root, 'fresh.bin'), fresh);
-    const first = spawnCli(upload('--concurrency', '1', '--bwlimit', '8MiB/s'), { env });
-    const stored = (await emu.stats()).putAccepted;
-    await waitFor('a part of fresh.bin stored', async () => ((await emu.stats()).putAccepted > stored ? true : undefined), 30_000, () => !first.running);
+    // Part 1 of fresh.bin goes up, part 2 hangs: the run is killed with the file half sent.
+    await emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 30_000 }] });
+    const base = await emu.stats();
+    const first = spawnCli(upload('--concurrency', '1'), { env });
+    await waitFor('part 1 of fresh.bin stored, part 2 hanging', async () => {
+      const s = await emu.stats();
+      return s.putAccepted > base.putAccepted && s.faults.stalls > base.faults.stalls ? true : undefined;
+    }, 30_000, () => !first.running);
     first.kill('SIGKILL');
     const killed = await first.done;
     const killedAt = jsonEvents(killed.stdout).find((e) => e.type === 'run:start')!.recordId as string;
+    await emu.setFaults({});
 
     const before = await emu.stats();
     const run = await runCli(upload('--no-resume'), { env });

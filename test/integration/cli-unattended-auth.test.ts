@@ -30,7 +30,7 @@ describe('app-signature auth through the CLI', () => {
     await writeTree(src, { 'big.bin': bytesOf(6 * MiB + 123, 1), 'notes/ä ö.txt': 'unicode name\n', 'empty.txt': '' });
     const result = await box.run(['upload', 'src', '--json'], { cwd: home, env: appEnv(APP_SECRET, join(home, 'state-1')) });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const stats = await emu.stats();
     expect(stats.errors).toEqual({});
     expect(stats.filesCompleted).toBe(3); // files/complete checked the chain, the sha256 and the proofCode
@@ -48,7 +48,7 @@ describe('app-signature auth through the CLI', () => {
     const before = await emu.stats();
     const env = { ...appEnv(APP_SECRET, join(home, 'state-2')), KOODRIVE_PROOF_SEED: 'authorization' };
     const result = await box.run(['upload', 'copy', '--json'], { cwd: home, env });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const after = await emu.stats();
     expect(after.rapidUploads).toBe(before.rapidUploads + 1);
     expect(after.putBytes).toBe(before.putBytes);
@@ -59,7 +59,7 @@ describe('app-signature auth through the CLI', () => {
     await writeTree(join(home, 'other'), { 'a.txt': 'a\n' });
     for (const extra of [[], ['--verbose'], ['--json']]) {
       const result = await box.run(['upload', 'other', ...extra], { cwd: home, env: appEnv(WRONG_SECRET, join(home, 'state-3')) });
-      expect(result.code).toBe(EXIT.AUTH);
+      expect(result.code, result.stderr).toBe(EXIT.AUTH);
       expect(result.stderr).toMatch(/app signature does not match/);
       expect(result.stderr).toMatch(/KOODRIVE_APP_SECRET/); // the hint names the variable, never the value
       for (const secret of [WRONG_SECRET, APP_SECRET]) {
@@ -74,6 +74,6 @@ describe('app-signature auth through the CLI', () => {
     // URLSearchParams would send "my+laptop", which an RFC 3986 server reads as a literal "+".
     const result = await box.run(['records', 'list', '--device-id', 'my laptop (2)', '--json'], { cwd: home, env: appEnv(APP_SECRET, join(home, 'state-4')) });
     expect(result.stderr).not.toMatch(/signature/);
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
   });
 });

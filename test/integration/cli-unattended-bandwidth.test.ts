@@ -50,7 +50,7 @@ describe('--bwlimit', () => {
     }
     const result = await run.done;
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     expect((await emu.stats()).putBytes).toBe(SIZE);
     // The steady state: past the first burst (one second's worth) and before the last bytes.
     const steady = samples.filter((s) => s.bytes >= 2 * LIMIT && s.bytes <= SIZE - LIMIT);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   // A first run stores DUP, so that the CI runs get a rapid upload out of it.
   await writeTree(join(home, 'seed'), { 'dup-original.dat': DUP });
   const seeded = await box.run(['upload', 'seed', '-q'], { cwd: home, env: envFor('seed') });
-  expect(seeded.code).toBe(EXIT.OK);
+  expect(seeded.code, seeded.stderr).toBe(EXIT.OK);
 });
 afterAll(() => box.cleanup());
 
@@ -38,7 +38,7 @@ describe('CI-native output', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
     const result = await box.run(['upload', 'gh', '--file-concurrency', '1'], { cwd: home, env: envFor('gh', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }) });
     await emu.setFaults({});
-    expect(result.code).toBe(EXIT.PARTIAL);
+    expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
     expect(result.stdout).not.toContain(TOKEN);
 
     const lines = result.stdout.trimEnd().split('\n');
@@ -76,7 +76,7 @@ describe('CI-native output', () => {
   it('GitLab CI: collapsible section markers around the files', async () => {
     await writeTree(join(home, 'gl'), { 'g1.txt': 'gitlab one\n', 'g2.txt': 'gitlab two\n' });
     const result = await box.run(['upload', 'gl'], { cwd: home, env: envFor('gl', { GITLAB_CI: 'true' }) });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const start = /\x1b\[0Ksection_start:(\d+):koodrive_upload\[collapsed=true\]\r\x1b\[0KUploading 2 files\n/.exec(result.stdout);
     const end = /\x1b\[0Ksection_end:(\d+):koodrive_upload\r\x1b\[0K\n/.exec(result.stdout);
     expect(start).not.toBeNull();
@@ -94,7 +94,7 @@ describe('CI-native output', () => {
     await writeTree(join(home, 'dry'), { 'p1.txt': 'planned one\n', 'p2.txt': 'planned two\n' });
     const summaryFile = join(home, 'dry-summary.md');
     const result = await box.run(['upload', 'dry', '--dry-run'], { cwd: home, env: envFor('dry', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }) });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stdout).toMatch(/done: 2 files \(2 planned \(dry run\), 0 failed\)/);
     const md = await readFile(summaryFile, 'utf8');
     expect(md).toContain('| Skipped | 0 | 0 B |');
@@ -109,7 +109,7 @@ describe('CI-native output', () => {
     });
     await symlink('report.txt', join(home, 'cron', 'link.txt')); // a notice line
     const result = await box.run(['upload', 'cron'], { cwd: home, env: envFor('cron') });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const line of lines) expect(line).toMatch(TIMESTAMP);

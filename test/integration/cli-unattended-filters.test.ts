@@ -57,7 +57,7 @@ const envFor = () => box.env(home, { KOODRIVE_STATE_DIR: join(home, `state-${Mat
 async function planned(...flags: string[]): Promise<string[]> {
   const result = await box.run(['upload', 'r', '--dry-run', '--json', ...flags], { cwd: home, env: envFor() });
   expect(result.stderr).toBe('');
-  expect(result.code).toBe(EXIT.OK);
+  expect(result.code, result.stderr).toBe(EXIT.OK);
   const files = plannedPaths(result.stdout);
   // the summary agrees with the planned events
   const summary = events(result.stdout).find((e) => e.type === 'summary')!;
@@ -86,7 +86,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
   it('--exclude-from FILE: one glob a line, # comments and blank lines skipped, trailing spaces trimmed', async () => {
     expect(await planned('--exclude-from', 'excludes.txt')).toEqual(without('docs/x.md', 'sub/docs/z.md', 'src/main.ts', 'src/lib/util.ts'));
     const missing = await box.run(['upload', 'r', '--dry-run', '--exclude-from', 'nope.txt'], { cwd: home, env: envFor() });
-    expect(missing.code).toBe(EXIT.USAGE);
+    expect(missing.code, missing.stderr).toBe(EXIT.USAGE);
     expect(missing.stderr).toMatch(/nope\.txt/);
   });
 
@@ -114,7 +114,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
       await symlink(other, join(root, 'shm'));
       const run = async (...flags: string[]) => {
         const r = await box.run(['upload', 'ofs', '--dry-run', '--json', '--follow-symlinks', ...flags], { cwd: home, env: envFor() });
-        expect(r.code).toBe(EXIT.OK);
+        expect(r.code, r.stderr).toBe(EXIT.OK);
         return plannedPaths(r.stdout);
       };
       expect(await run()).toEqual(['here.txt', 'shm/there.txt']);
@@ -130,7 +130,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
     const asked = ['r/a.tmp', 'r/a.txt', 'r/cache/c.bin', 'r/nob/n.txt', 'r/ign/a.log', 'r/ign/important.log', 'r/sizes/big', 'r/top.ts', 'r/missing.txt', 'elsewhere/x.txt'];
     const result = await box.run(['upload', 'r', ...flags, '--explain-filters', ...asked], { cwd: home, env });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stdout.trimEnd().split('\n')).toEqual([
       'drop  r/a.tmp  (exclude "*.tmp")',
       'keep  r/a.txt  (include "*.txt")',
@@ -155,7 +155,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
     const env = envFor();
     const flags = ['--exclude', '/docs/', '--exclude-caches', '--include', '*.ts', '--include', '*.md'];
     const result = await box.run(['upload', 'r', ...flags, '--explain-filters', '--json'], { cwd: home, env });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const lines = events(result.stdout) as Array<{ path: string; kept: boolean; rule: string }>;
     const kept = lines.filter((l) => l.kept).map((l) => l.path.replace(/^r\//, '')).sort();
     expect(kept).toEqual(await planned(...flags));

@@ -28,7 +28,7 @@ describe('run hooks', () => {
     await writeTree(join(home, 'ok'), { 'a.txt': 'hook a\n', 'b.bin': bytesOf(MiB, 21) });
     const result = await box.run(['upload', 'ok', '--on-success', 'cat > success.json', '--on-failure', 'echo ran > failure-ran.txt'], { cwd: home, env: envFor('ok') });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     const summary = await readJson('success.json');
     const stored = await emu.files();
     expect(summary.recordId).toBe(stored[0]!.recordId);
@@ -43,7 +43,7 @@ describe('run hooks', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
     const result = await box.run(['upload', 'partial', '-q', '--on-failure', 'cat > failure.json', '--on-success', 'echo ran > success-ran.txt'], { cwd: home, env: envFor('partial') });
     await emu.setFaults({});
-    expect(result.code).toBe(EXIT.PARTIAL);
+    expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
     const summary = await readJson('failure.json');
     expect(summary.exitCode).toBe(EXIT.PARTIAL);
     expect(summary.recordId).toMatch(/^\d+$/);
@@ -56,7 +56,7 @@ describe('run hooks', () => {
     await writeTree(join(home, 'denied'), { 'c.txt': 'c\n' });
     const wrong = 'wrong-token-also-secret-4e1';
     const result = await box.run(['upload', 'denied', '--on-failure', 'cat > denied.json; env > hook-env.txt'], { cwd: home, env: envFor('denied', wrong) });
-    expect(result.code).toBe(EXIT.AUTH);
+    expect(result.code, result.stderr).toBe(EXIT.AUTH);
     const summary = await readJson('denied.json');
     expect(summary.exitCode).toBe(EXIT.AUTH);
     expect(summary.error).toMatch(/create backup lock failed/);
@@ -71,17 +71,17 @@ describe('run hooks', () => {
   it('a failing hook only warns: the exit code stays that of the backup', async () => {
     await writeTree(join(home, 'warn'), { 'd.txt': 'd\n' });
     const result = await box.run(['upload', 'warn', '-q', '--on-success', 'cat > /dev/null; exit 7'], { cwd: home, env: envFor('warn') });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stderr).toMatch(/warning: the --on-success hook exited with 7/);
     const missing = await box.run(['upload', 'warn', '-q', '--on-success', 'no-such-command-kd-42'], { cwd: home, env: envFor('warn') });
-    expect(missing.code).toBe(EXIT.OK);
+    expect(missing.code, missing.stderr).toBe(EXIT.OK);
     expect(missing.stderr).toMatch(/warning: the --on-success hook exited with 127/);
   });
 
   it('hook output goes to stderr, so --json keeps stdout pure NDJSON', async () => {
     await writeTree(join(home, 'json'), { 'e.txt': 'e\n' });
     const result = await box.run(['upload', 'json', '--json', '--on-success', 'cat > /dev/null; echo said-by-hook'], { cwd: home, env: envFor('json') });
-    expect(result.code).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stderr).toContain('said-by-hook');
     expect(result.stdout).not.toContain('said-by-hook');
     expect(events(result.stdout).at(-1)?.type).toBe('summary');

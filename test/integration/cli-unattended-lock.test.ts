@@ -38,15 +38,15 @@ describe('backup lock contention', () => {
     const busy = await second.done;
     // Still running: the lock the second run met was the first's (the waiting run cannot hold it yet).
     expect(first.child.exitCode).toBeNull();
-    expect(busy.code).toBe(EXIT.LOCK_BUSY);
+    expect(busy.code, busy.stderr).toBe(EXIT.LOCK_BUSY);
     expect(busy.stderr).toMatch(/another backup holds the lock/);
     expect(busy.stdout).toBe('');
 
     const firstResult = await first.done;
-    expect(firstResult.code).toBe(EXIT.OK);
+    expect(firstResult.code, firstResult.stderr).toBe(EXIT.OK);
     const waited = await waiting.done;
     expect(waited.stderr).toBe('');
-    expect(waited.code).toBe(EXIT.OK);
+    expect(waited.code, waited.stderr).toBe(EXIT.OK);
     expect(waited.endedAt).toBeGreaterThan(firstResult.endedAt);
     const busyErrors = (await emu.stats()).errors[String(CODES.LOCK_BUSY)] ?? 0;
     expect(busyErrors).toBeGreaterThanOrEqual(2); // the busy run, and the waiting run at least once: it started before the first ended

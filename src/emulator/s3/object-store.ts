@@ -1,9 +1,8 @@
 /** The S3 face's bytes on disk (dataDir/s3/…) and its index in state.json; objects never pass through memory. */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { joinFiles } from '../file-join.js';
 import type { StateStore } from '../state.js';
 import type { S3BucketState, S3ObjectState, S3State, S3UploadState } from './s3-state.js';
 
@@ -113,16 +112,13 @@ export class S3ObjectStore {
     this.store.changed();
   }
 
-  /** Streams the chosen parts, in order, into one temp file; returns its path. */
+  /** Joins the chosen parts, in order, into one temp file; returns its path. */
   async joinParts(uploadId: string, partNumbers: readonly number[]): Promise<string> {
     const tmp = this.tempPath();
-    const out = createWriteStream(tmp);
     try {
-      for (const n of partNumbers) await pipeline(createReadStream(this.partPath(uploadId, n)), out, { end: false });
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await joinFiles(tmp, partNumbers.map((n) => this.partPath(uploadId, n)));
       return tmp;
     } catch (err) {
-      out.destroy();
       await rm(tmp, { force: true });
       throw err;
     }

@@ -60,7 +60,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
     size += stored.size;
   });
   const etags = listed.map((p) => upload.parts[String(p.partNumber)]!.etag);
+  const started = performance.now();
   const tmp = await call.objects.joinParts(uploadId, listed.map((p) => p.partNumber));
+  call.ctx.stats.assembled(performance.now() - started);
   if (call.objects.state.uploads[uploadId] !== upload) {
     await rm(tmp, { force: true });
     throw new S3Error(404, 'NoSuchUpload', 'the upload was aborted or completed while its parts were being joined');
