@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { LocalFile, ScanNotice } from '../scan/local-file.js';
 import type { BackupRecord, CreateRecordRequest } from '../koodrive/wire-types.js';
@@ -70,6 +71,11 @@ export interface BackupRunResult {
   recordCompleted: boolean;
 }
 
+/** --record-id names a record that can take no more files. */
+export class RecordCompletedError extends Error {
+  override readonly name = 'RecordCompletedError';
+}
+
 /** One backup run: scan, lock, record, every file, complete, release — release also on failure. */
 export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Promise<BackupRunResult> {
   const started = Date.now();
@@ -108,6 +114,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
 
     const stop = new AbortController();
     const runSignal = AbortSignal.any([deps.signal, stop.signal, ...(keeper ? [keeper.lost.signal] : [])]);
+    setMaxListeners(0, runSignal); // every file, hash job and API call in flight listens; the pools bound them
     const ctx: FileJobContext = {
       recordId,
       api: deps.api,
@@ -158,7 +165,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
 async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal, files: readonly LocalFile[]): Promise<string> {
   if (opts.recordId) {
     const record = await deps.api.getRecord(opts.recordId);
-    if (record.status !== 0) throw new Error(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
+    if (record.status !== 0) throw new RecordCompletedError(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
     if (journal.state.recordId !== opts.recordId) journal.append({ t: 'record', recordId: opts.recordId, roots: opts.roots });
     return opts.recordId;
   }

@@ -1,4 +1,5 @@
 import { LockLostError } from '../backup/lock-keeper.js';
+import { RecordCompletedError } from '../backup/run-backup.js';
 import { KooDriveError } from '../koodrive/koodrive-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
@@ -7,6 +8,7 @@ import { UsageError } from './usage-error.js';
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof LockLostError) return EXIT.LOCK_LOST;
+  if (err instanceof RecordCompletedError) return EXIT.CONFLICT;
   if (err instanceof KooDriveError) {
     switch (err.kind) {
       case 'auth':

@@ -142,6 +142,7 @@ export class Transport {
       msg: envelope ? String(envelope.msg ?? '') : `unexpected answer: ${res.body.slice(0, 120) || '(empty body)'}`,
       retryAfterMs: parseRetryAfter(res.headers['retry-after'], opts.now()),
       serverOffsetMs: Number.isNaN(serverDate) ? undefined : serverDate - (sentAt + opts.clockSkewMs),
+      clockSkewMs: opts.clockSkewMs,
       credentialsHint: credentialsHint(opts.credentials),
       secrets: secretsOf(opts.credentials),
     });

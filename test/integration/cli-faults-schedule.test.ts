@@ -93,9 +93,10 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
     // Every rule fired: the second uploadUrl and lock.renew calls exist only because of the first ones.
     expect(stats.requests['uploadUrl']).toBeGreaterThanOrEqual(3);
     expect(stats.requests['lock.renew']).toBeGreaterThanOrEqual(2);
-    // Reset, refused (the lost create left an unfinished upload), then the fresh record.
-    expect(stats.requests['record.complete']).toBe(3);
-    expect(stats.requests['record.create']).toBe(1 + 1 + 1);
+    // Reset, refused (the lost create left an unfinished upload), then the fresh record; the random
+    // faults of --fail-rate/--reset-rate may land on these calls too and add retries.
+    expect(stats.requests['record.complete']).toBeGreaterThanOrEqual(3);
+    expect(stats.requests['record.create']).toBeGreaterThanOrEqual(1 + 1 + 1);
     const warnings = jsonEvents(result.stdout).filter((e) => e.type === 'warn').map((e) => e.message as string);
     expect(warnings.join('\n')).toMatch(/adding the files to a new record instead/);
     const retries = jsonEvents(result.stdout).filter((e) => e.type === 'retry');

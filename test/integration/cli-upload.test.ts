@@ -145,6 +145,13 @@ describe('koodrive-backup upload against the emulator', () => {
     const failed = await runCli(['upload', join(tree, 'small.txt'), '--on-conflict', 'fail'], env);
     expect(failed.code).toBe(5);
     expect(failed.stdout + failed.stderr).toMatch(/already exists/);
+
+    // a completed record takes no more files: the conflict code and a one-line reason
+    const recordId = jsonLines(renamed.stdout).find((e) => e.type === 'summary')!.recordId as string;
+    const closed = await runCli(['upload', join(tree, 'small.txt'), '--record-id', recordId], env);
+    expect(closed.code).toBe(5);
+    expect(closed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(closed.stderr).toMatch(/already completed/);
   });
 
   it('keeps memory bounded: a 1 GiB file raises peak RSS by only a few tens of MB', async () => {

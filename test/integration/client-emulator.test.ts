@@ -176,7 +176,8 @@ describe('client against the emulator', () => {
     const skewed = await client({ clockSkewMs: -30 * 60_000 }).createLock().catch((e: unknown) => e);
     expect(skewed).toBeInstanceOf(KooDriveError);
     expect(skewed).toMatchObject({ kind: 'clock', transient: false });
-    expect((skewed as Error).message).toMatch(/30 min behind the server's; fix the clock or set --clock-skew=1800s/);
+    // the machine's clock is right; the skew we applied is the mistake, and the advice says so
+    expect((skewed as Error).message).toMatch(/with --clock-skew=-1800s applied\) was 30 min behind the server's clock; this machine's clock is right: leave out --clock-skew/);
     expect(emu.stats().requests['lock.create']).toBe(4); // nothing retried
   });
 });
