@@ -3,6 +3,9 @@ import { backendByName, type BackendName } from '../hash/backends.js';
 import { HashPool } from '../hash/hash-pool.js';
 import { planFile } from '../hash/plan-file.js';
 
+/** Files up to this size hash on the main thread: a worker round trip costs more than the hash. */
+export const MAIN_THREAD_MAX_BYTES = 1024 * 1024;
+
 export interface PlannerSettings {
   partSize?: number;
   hashWorkers: number;
@@ -10,8 +13,8 @@ export interface PlannerSettings {
 }
 
 /**
- * Hashes files in a pool of worker threads (so the next files hash while earlier ones upload), or
- * on the main thread when --hash-workers is 0.
+ * Hashes large files in a pool of worker threads (so the next files hash while earlier ones
+ * upload); small files, and every file when --hash-workers is 0, on the main thread.
  */
 export function makePlanner(settings: PlannerSettings): { plan: (seed: string) => FilePlanner; close(): Promise<void> } {
   const backend = backendByName(settings.hashBackend); // fails early, with the fix, for an unusable backend
@@ -19,7 +22,7 @@ export function makePlanner(settings: PlannerSettings): { plan: (seed: string) =
   let pool: HashPool | undefined;
   return {
     plan: (seed) => (file, signal) => {
-      if (settings.hashWorkers <= 0) return planFile(file, { ...partSize, proofSeed: seed, backend, signal });
+      if (settings.hashWorkers <= 0 || file.size <= MAIN_THREAD_MAX_BYTES) return planFile(file, { ...partSize, proofSeed: seed, backend, signal });
       pool ??= new HashPool({ size: settings.hashWorkers, backend: settings.hashBackend });
       return pool.planFileInPool(file, { ...partSize, proofSeed: seed, signal });
     },

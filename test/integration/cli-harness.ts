@@ -242,18 +242,7 @@ export function cliEnv(emu: EmulatorProbe, stateDir: string, extra: Record<strin
 // ---------------------------------------------------------------------------------------------
 // Fixture trees and content
 
-/** Deterministic pseudo-random bytes (xorshift32), fast enough for tens of MiB. */
-export function patternBytes(length: number, salt = 1): Buffer {
-  const buf = Buffer.alloc(Math.ceil(length / 4) * 4);
-  let x = salt >>> 0 || 1;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
-  return buf.subarray(0, length);
-}
+export { patternBytes } from '../fixtures/pattern-bytes.js';
 
 /** Writes `files` (relative path → content) under root, making folders as needed. */
 export async function makeTree(root: string, files: Record<string, Buffer | string>): Promise<void> {

@@ -173,18 +173,7 @@ export async function writeTree(root: string, files: Record<string, string | Buf
   }
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so every file has its own content. */
-export function bytesOf(length: number, salt: number): Buffer {
-  const buf = Buffer.alloc(Math.ceil(length / 4) * 4);
-  let x = salt >>> 0 || 1;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
-  return buf.subarray(0, length);
-}
+export { patternBytes as bytesOf } from '../fixtures/pattern-bytes.js';
 
 /** The NDJSON events a --json run printed. */
 export function events(stdout: string): Array<Record<string, any>> {

@@ -33,18 +33,7 @@ export function planOf(data: Uint8Array, partSize: number, seed = USER): Plan {
   return plan;
 }
 
-/** Deterministic pseudo-random bytes (fast, no crypto needed). */
-export function bytesOf(length: number, salt = 1): Buffer {
-  const buf = Buffer.alloc(Math.ceil(length / 4) * 4);
-  let x = salt >>> 0 || 1;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
-  return buf.subarray(0, length);
-}
+export { patternBytes as bytesOf } from '../fixtures/pattern-bytes.js';
 
 export interface CallOptions {
   body?: unknown;

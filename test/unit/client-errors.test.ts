@@ -125,7 +125,7 @@ describe('clock errors', () => {
     expect((await failure()).message).toMatch(/20 min ahead of the server's; .* --clock-skew=-1200s/);
     reply = () => ({ status: 400, body: envelope(13990003, 'bad'), headers: { date: new Date(NOW + 600_000).toUTCString() } });
     // With the skew already applied the offset is gone: the generic advice remains.
-    expect((await failure(client({ clockSkewMs: 600_000 }))).message).toMatch(/clock must be within 15 min of UTC/);
+    expect((await failure(client({ clockSkewMs: 600_000 }))).message).toMatch(/clock \(with --clock-skew=600s applied\) must be within 15 min of UTC/);
   });
 });
 

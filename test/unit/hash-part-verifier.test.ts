@@ -51,7 +51,7 @@ describe('part verifier on the §5.2 vector', () => {
 
   it('a part with one changed byte errors and never emits the held-back bytes', async () => {
     const bytes = Buffer.from(data.subarray(128, 256));
-    bytes[10] ^= 1;
+    bytes[10] = bytes[10]! ^ 1;
     const { out, error } = await run([bytes.subarray(0, 64), bytes.subarray(64)], part2, { words: at256 }, 32);
     expect(error).toBeInstanceOf(FileChangedError);
     expect(String(error)).toMatch(/\/data\/f\.bin \(part 2\)/);
@@ -60,7 +60,7 @@ describe('part verifier on the §5.2 vector', () => {
 
   it('a changed last part errors before any of it is emitted when it fits in the hold-back', async () => {
     const bytes = Buffer.from(data.subarray(256));
-    bytes[63] ^= 0x80;
+    bytes[63] = bytes[63]! ^ 0x80;
     const { out, error } = await run([bytes], part3, { sha256: sha });
     expect(error).toBeInstanceOf(FileChangedError);
     expect(out.length).toBe(0);
@@ -99,7 +99,7 @@ describe('part verifier on a planned file', () => {
       expect(error).toBeUndefined();
       expect(out.equals(content.subarray(part.partOffset, part.partOffset + part.partSize))).toBe(true);
     }
-    content[5 * MiB + 12345] ^= 0xff; // inside part 2
+    content[5 * MiB + 12345] = content[5 * MiB + 12345]! ^ 0xff; // inside part 2
     await writeFile(absPath, content);
     const part = plan.parts[1]!;
     const source = createReadStream(absPath, { start: part.partOffset, end: part.partOffset + part.partSize - 1 });
