@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * First SIGINT/SIGTERM: abort the run's signal so no new work starts, in-flight parts stop, the
  * journal is written and the lock released. Second one: leave at once (the journal is append-only,
@@ -19,6 +20,7 @@ export class InterruptedError extends Error {
 
 export function watchInterrupts(onFirst?: (sig: NodeJS.Signals) => void, onSecond?: (sig: NodeJS.Signals) => void): Interrupts {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // every API call and PUT in flight listens; the pools bound them
   let got: NodeJS.Signals | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (got) {
