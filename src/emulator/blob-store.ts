@@ -1,6 +1,6 @@
 /** Bytes on disk: parts in dataDir/parts/<fileId>/<n>, finished files in dataDir/blobs/<sha256>. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WirePart } from '../hash/part-rules.js';
 import { joinFiles } from './file-join.js';
@@ -29,14 +29,20 @@ export class BlobStore {
     return join(this.blobsDir, sha256);
   }
 
-  partPath(fileId: string, partNumber: number): string {
-    return join(this.partsDir, fileId, String(partNumber));
+  /**
+   * The file being uploaded, laid out as it will be stored: every part is written straight to its
+   * offset, so completing the file is one rename instead of a copy of every byte.
+   */
+  assemblyPath(fileId: string): string {
+    return join(this.partsDir, fileId, 'assembly');
   }
 
-  /** A fresh temp path beside the part, so that concurrent PUTs of one part never share a file. */
-  async tempPartPath(fileId: string, partNumber: number): Promise<string> {
+  /** Creates the assembly file if needed; returns its path, ready for positional writes. */
+  async openAssembly(fileId: string): Promise<string> {
     await mkdir(join(this.partsDir, fileId), { recursive: true });
-    return join(this.partsDir, fileId, `${partNumber}.tmp-${randomBytes(6).toString('hex')}`);
+    const path = this.assemblyPath(fileId);
+    await (await open(path, 'a')).close();
+    return path;
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
@@ -48,43 +54,26 @@ export class BlobStore {
     return readRange(this.blobPath(sha256), start, end);
   }
 
-  /** Reads [start, end) of a file from its parts (the range may span two parts). */
-  async readPartsRange(fileId: string, parts: readonly WirePart[], start: number, end: number): Promise<Buffer> {
-    const pieces: Buffer[] = [];
-    for (const p of parts) {
-      const from = Math.max(start, p.partOffset);
-      const to = Math.min(end, p.partOffset + p.partSize);
-      if (from < to) pieces.push(await readRange(this.partPath(fileId, p.partNumber), from - p.partOffset, to - p.partOffset));
-    }
-    return Buffer.concat(pieces);
+  /** Reads [start, end) of a file still being uploaded. */
+  async readPartsRange(fileId: string, start: number, end: number): Promise<Buffer> {
+    return readRange(this.assemblyPath(fileId), start, end);
   }
 
   /**
-   * Joins the parts, in order, into blobs/<sha256>. The bytes are not hashed again: every stored
-   * part was verified on arrival to start from its hashCtx and end in the next part's (the last in
-   * the file's sha256), and completion checks that chain is closed, so the join hashes to `sha256`.
-   * A single part is renamed into place; more are copied (joinFiles).
+   * Moves the assembled file to blobs/<sha256>. The bytes are not hashed again: every stored part
+   * was verified on arrival to start from its hashCtx and end in the next part's (the last in the
+   * file's sha256), and completion checks that every part is there, so the file hashes to `sha256`.
    */
-  async assemble(fileId: string, parts: readonly WirePart[], sha256: string): Promise<{ sha256: string; path: string }> {
-    if (parts.length === 1) {
-      // One rename, atomic: the blob appears whole or the part stays where it was.
-      await rename(this.partPath(fileId, parts[0]!.partNumber), this.blobPath(sha256));
-      return { sha256, path: this.blobPath(sha256) };
-    }
-    const tmp = join(this.blobsDir, `.tmp-${fileId}-${randomBytes(6).toString('hex')}`);
-    try {
-      await joinFiles(tmp, parts.map((p) => this.partPath(fileId, p.partNumber)));
-      await rename(tmp, this.blobPath(sha256));
-      return { sha256, path: this.blobPath(sha256) };
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+  async assemble(fileId: string, length: number, sha256: string): Promise<{ sha256: string; path: string }> {
+    const path = await this.openAssembly(fileId); // an empty file has no part bytes at all
+    await truncate(path, length);
+    await rename(path, this.blobPath(sha256)); // atomic: the blob appears whole or not at all
+    return { sha256, path: this.blobPath(sha256) };
   }
 
   async removeParts(fileId: string): Promise<void> {
     const dir = join(this.partsDir, fileId);
-    // Usually empty by now (a single part was renamed into the blob): one rmdir instead of a walk.
+    // Usually empty by now (the assembly was renamed into the blob): one rmdir instead of a walk.
     await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
   }
 }

@@ -44,12 +44,12 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
   file.status = 'completing';
   try {
     if (file.proofSlice) {
-      const bytes = await ctx.blobs.readPartsRange(file.fileId, file.parts, file.proofSlice.start, file.proofSlice.end);
+      const bytes = await ctx.blobs.readPartsRange(file.fileId, file.proofSlice.start, file.proofSlice.end);
       if (proofCodeOfSlice(bytes) !== file.proofCode) throw proofError();
     }
     try {
       const started = performance.now();
-      await ctx.blobs.assemble(file.fileId, file.parts, file.sha256);
+      await ctx.blobs.assemble(file.fileId, file.length, file.sha256);
       ctx.stats.assembled(performance.now() - started);
     } catch (err) {
       throw checkFailure(file, `the stored parts cannot be read (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); PUT them again`);

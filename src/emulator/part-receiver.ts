@@ -1,6 +1,5 @@
 /** PUT <presigned URL>: checks the grant, streams the part to disk while hashing, verifies the chain. */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -69,7 +68,13 @@ export async function receivePart(ctx: EmulatorContext, req: IncomingMessage, pa
 async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
   const part = file.parts[partNumber - 1]!;
   const hash = ctx.hashBackend.create(partNumber > 1 ? { words: part.hashCtx, bytes: part.partOffset } : undefined);
-  const tmp = await ctx.blobs.tempPartPath(file.fileId, partNumber);
+  // Written in place at the part's offset (no copy at completion). A new PUT of a part first
+  // withdraws the old one: if it fails, the part counts as missing until a PUT succeeds.
+  const assembly = await ctx.blobs.openAssembly(file.fileId);
+  if (file.received[String(partNumber)]) {
+    delete file.received[String(partNumber)];
+    ctx.store.changed();
+  }
   let received = 0;
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -82,7 +87,7 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
   });
   try {
     if (opts.resetAfterBytes === 0) req.socket.destroy();
-    await pipeline(req, hashing, createWriteStream(tmp));
+    await pipeline(req, hashing, createWriteStream(assembly, { flags: 'r+', start: part.partOffset }));
     if (received !== part.partSize) throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
     const last = partNumber === file.parts.length;
     const end: { endWords?: number[]; digest?: string } = {};
@@ -95,7 +100,6 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
       if (!end.endWords.every((w, i) => w === next[i])) throw chainError(`part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`);
     }
     if (file.status !== 'uploading') throw new S3Error(409, 'OperationAborted', 'the upload was completed while this part arrived');
-    await rename(tmp, ctx.blobs.partPath(file.fileId, partNumber));
     // KooDrive never reads part ETags (reference §4.3), so no MD5 pass over every byte: the ETag is
     // an opaque 32-hex tag from the SHA-256 state the check computed anyway.
     const state = end.digest ?? end.endWords!.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
@@ -105,7 +109,6 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
     ctx.store.changed();
     return { status: 200, headers: { etag }, text: '' };
   } catch (err) {
-    await rm(tmp, { force: true });
     if (err instanceof S3Error) throw err;
     throw new S3Error(400, 'IncompleteBody', `the part body did not arrive whole: ${(err as Error).message}`);
   }
