@@ -65,8 +65,11 @@ export class BlobStore {
    * file's sha256), and completion checks that every part is there, so the file hashes to `sha256`.
    */
   async assemble(fileId: string, length: number, sha256: string): Promise<{ sha256: string; path: string }> {
-    const path = await this.openAssembly(fileId); // an empty file has no part bytes at all
-    await truncate(path, length);
+    const path = this.assemblyPath(fileId);
+    await truncate(path, length).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await truncate(await this.openAssembly(fileId), length); // no part bytes ever arrived (empty file)
+    });
     await rename(path, this.blobPath(sha256)); // atomic: the blob appears whole or not at all
     return { sha256, path: this.blobPath(sha256) };
   }
