@@ -2,6 +2,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../../dist/util/seeded-random.js';
 
 const MiB = 1024 * 1024;
 
@@ -12,17 +13,6 @@ function keystream(seed) {
   return (n) => cipher.update(Buffer.alloc(n));
 }
 
-/** mulberry32: seeded sizes. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes one file of `bytes` random bytes into dir/big.bin; returns the folder and totals. */
 export async function bigFile(dir, bytes, seed = 1) {

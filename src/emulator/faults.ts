@@ -1,6 +1,7 @@
 /** Fault injection: seeded random 503/429/resets/stalls plus scripted "nth request of kind K" rules. */
 import { readFile } from 'node:fs/promises';
 import { REQUEST_KINDS, type FaultController, type FaultRule, type FaultSpec, type RequestKind } from './types.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 /** What to do to one request. */
 export interface FaultDecision {
@@ -12,17 +13,6 @@ export interface FaultDecision {
   fromRule?: boolean;
 }
 
-/** mulberry32: tiny, fast, good enough to spread faults; same seed → same sequence. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector implements FaultController {
   private spec: FaultSpec = {};
