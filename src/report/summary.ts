@@ -1,5 +1,5 @@
 import type { FileOutcome, FileOutcomeKind, RunTotals } from '../backup/events.js';
-import { formatBytes, formatDuration, formatRate, throughput } from './format.js';
+import { formatBytes, formatDuration, formatRate, plural, throughput } from './format.js';
 import { paint, type StyleName } from './style.js';
 import { sanitizeText } from './terminal-text.js';
 
@@ -54,7 +54,7 @@ export function outcomeCounts(totals: RunTotals, color: boolean, planned = 0): s
 /** One line with the whole result, for --quiet and the end of plain logs. */
 export function renderSummaryLine(totals: RunTotals, exitCode: number, reason?: string, planned = 0): string {
   const rate = formatRate(throughput(totals.bytesSent, totals.durationMs));
-  const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${totals.files} files (${outcomeCounts(totals, false, planned)})`;
+  const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${plural(totals.files, 'file')} (${outcomeCounts(totals, false, planned)})`;
   const tail = `sent ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
   return `${head}; ${tail}${reason ? ` — ${sanitizeText(reason)}` : ''}`;
 }

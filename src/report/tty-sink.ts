@@ -161,7 +161,7 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         startSpinner(`${event.dryRun ? 'Dry run: s' : 'S'}canning ${event.roots.map(sanitizeText).join(', ')}…`);
         break;
       case 'scan:done':
-        if (spinner) spinner.text = `Planning ${event.files} files (${formatBytes(event.bytes)})…`;
+        if (spinner) spinner.text = `Planning ${plural(event.files, 'file')} (${formatBytes(event.bytes)})…`;
         break;
       case 'notice':
         if (event.notice.kind !== 'excluded' || verbose) {
