@@ -1,4 +1,4 @@
-/** KooDriveClient + sendPart against the real emulator over loopback: the whole upload flow and its failure modes. */
+/** KooDriveClient + the part pieces of the orchestrator against the real emulator over loopback: the whole upload flow and its failure modes. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import { nobleBackend, toHex } from '../../src/hash/sha256-stream.js';
 import type { Credentials } from '../../src/koodrive/auth.js';
 import { KooDriveClient, type KooDriveClientOptions } from '../../src/koodrive/client.js';
 import { KooDriveError } from '../../src/koodrive/koodrive-error.js';
-import { sendPart } from '../../src/transfer/part-sender.js';
+import { PartUrls } from '../../src/backup/part-urls.js';
+import { PartUploadError, putPart } from '../../src/transfer/put-part.js';
+import { withRetry } from '../../src/transfer/retry.js';
 import { RateLimiter } from '../../src/transfer/rate-limiter.js';
 import type { RetryInfo } from '../../src/transfer/retry.js';
 import { Secret } from '../../src/util/secret.js';
@@ -52,8 +54,38 @@ async function localFile(size: number, partSize = 5 * MiB): Promise<{ path: stri
   return { path, data, sha256: toHex(hash.digest()), proofCode: proofCodeOf(USER, data), parts };
 }
 
-/** The upload flow of one file, as the orchestrator will run it. */
-async function backUp(c: KooDriveClient, file: Awaited<ReturnType<typeof localFile>>, name: string, extra: { now?: () => number; onRetry?: (i: RetryInfo) => void; limiter?: RateLimiter } = {}) {
+/**
+ * One part as the orchestrator sends it: a URL from PartUrls (fresh ones fetched on demand), putPart
+ * inside the retry loop, an expired URL dropped so the next attempt gets a new one. Returns attempts.
+ */
+async function sendPart(o: { urls: PartUrls; part: WirePart; absPath: string; onProgress?: (d: number) => void; rateLimiter?: RateLimiter; onRetry?: (i: RetryInfo) => void }): Promise<number> {
+  let attempts = 0;
+  await withRetry(
+    async () => {
+      attempts++;
+      const url = await o.urls.urlFor(o.part.partNumber, []);
+      try {
+        await putPart({ url, absPath: o.absPath, partOffset: o.part.partOffset, partSize: o.part.partSize, onProgress: o.onProgress, rateLimiter: o.rateLimiter });
+      } catch (err) {
+        if (err instanceof PartUploadError) {
+          if (err.bytesSent > 0) o.onProgress?.(-err.bytesSent); // the caller's count stays true
+          if (err.expired) o.urls.invalidate(o.part.partNumber);
+        }
+        throw err;
+      }
+    },
+    {
+      what: `PUT part ${o.part.partNumber}`,
+      policy: FAST,
+      onRetry: o.onRetry,
+      classify: (err) => (err instanceof PartUploadError ? { transient: err.transient || err.expired, reason: err.reason } : { transient: false, reason: String(err) }),
+    },
+  );
+  return attempts;
+}
+
+/** The upload flow of one file, as the orchestrator runs it. */
+async function backUp(c: KooDriveClient, file: Awaited<ReturnType<typeof localFile>>, name: string, extra: { onRetry?: (i: RetryInfo) => void; limiter?: RateLimiter } = {}) {
   const recordId = (await c.createRecord({ moduleCode: '100', deviceId: 'dev-it', properties: '{"tool":"it"}' })).recordId;
   const created = await c.createBackupFile(recordId, {
     fileName: name, sha256: file.sha256, length: file.data.length, ...(file.proofCode ? { proofCode: file.proofCode } : {}),
@@ -61,12 +93,9 @@ async function backUp(c: KooDriveClient, file: Awaited<ReturnType<typeof localFi
   });
   let sent = 0;
   if (!created.rapidUpload && !created.exist) {
-    const urls = new Map((created.multiParts ?? []).map((p) => [p.partNumber, p.uploadUrl]));
+    const urls = new PartUrls(file.parts, (parts) => c.getUploadUrls(created.fileId, parts), () => true, created.multiParts ?? []);
     await Promise.all(file.parts.map((part) => sendPart({
-      url: urls.get(part.partNumber), absPath: file.path, partOffset: part.partOffset, partSize: part.partSize,
-      label: `part ${part.partNumber} of ${name}`, policy: FAST, onProgress: (d) => (sent += d), rateLimiter: extra.limiter,
-      onRetry: extra.onRetry, now: extra.now,
-      refreshUrl: async () => (await c.getUploadUrls(created.fileId, [part]))[0]!.uploadUrl!,
+      urls, part, absPath: file.path, onProgress: (d) => (sent += d), rateLimiter: extra.limiter, onRetry: extra.onRetry,
     })));
     await c.completeFile(created.fileId, file.sha256);
   }
@@ -143,15 +172,12 @@ describe('client against the emulator', () => {
     const created = await c.createBackupFile(recordId, {
       fileName: 'late.bin', sha256: file.sha256, length: file.data.length, proofCode: file.proofCode!, uploadMode: 'multipart', uploadType: 1, autoRename: 2, multiParts: file.parts,
     });
-    emuNow += 11 * 60_000; // the server's clock passes the URLs' expiry; sendPart's (real) clock does not
+    emuNow += 11 * 60_000; // the server's clock passes the URLs' expiry; ours (real) does not see it coming
     const retries: RetryInfo[] = [];
+    const urls = new PartUrls(file.parts, (parts) => c.getUploadUrls(created.fileId, parts), () => true, created.multiParts ?? []);
     for (const part of file.parts) {
-      const res = await sendPart({
-        url: created.multiParts!.find((p) => p.partNumber === part.partNumber)!.uploadUrl, absPath: file.path,
-        partOffset: part.partOffset, partSize: part.partSize, policy: FAST, now: Date.now, onRetry: (i) => retries.push(i),
-        refreshUrl: async () => (await c.getUploadUrls(created.fileId, [part]))[0]!.uploadUrl!,
-      });
-      expect(res.attempts).toBe(2);
+      const attempts = await sendPart({ urls, part, absPath: file.path, onRetry: (i) => retries.push(i) });
+      expect(attempts).toBe(2);
     }
     expect(retries.map((r) => r.reason)).toEqual(['expired URL', 'expired URL']);
     await c.completeFile(created.fileId, file.sha256);
