@@ -4,6 +4,7 @@
  * is lost for good fires `lost` so the run stops cleanly. Released on close, whatever happened.
  */
 
+import { abortableSleep } from '../transfer/retry.js';
 import type { LockMemo } from './held-lock.js';
 
 export interface LockApi {
@@ -37,20 +38,6 @@ export class LockLostError extends Error {
   }
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 export class LockKeeper {
   readonly lost = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -81,7 +68,7 @@ export class LockKeeper {
         if (now >= deadline) throw err;
         const wait = Math.min(delay, deadline - now);
         opts.onRetry?.('the backup lock is held by another run', wait);
-        await sleep(wait, opts.signal);
+        await abortableSleep(wait, opts.signal);
         delay = Math.min(delay * 2, 15_000);
       }
     }

@@ -1,5 +1,5 @@
 import type { RequestOptions } from '../backup/create-request.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, scanOptionsOf } from '../config/index.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import type { BackendName } from '../hash/backends.js';
 import type { ScanOptions } from '../scan/scan-options.js';
@@ -86,19 +86,7 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
     stateDir: config.stateDir,
     ...(config.deviceId ? { deviceId: config.deviceId } : {}),
     request: { onConflict: config.onConflict, parentFolder: config.parentFolder, ...(config.containerId ? { containerId: config.containerId } : {}) },
-    scan: {
-      include: config.include,
-      exclude: config.exclude,
-      excludeFrom: config.excludeFrom,
-      excludeIfPresent: config.excludeIfPresent,
-      excludeCaches: config.excludeCaches,
-      ...(config.maxSize !== undefined ? { maxSize: config.maxSize } : {}),
-      ...(config.minSize !== undefined ? { minSize: config.minSize } : {}),
-      oneFileSystem: config.oneFileSystem,
-      followSymlinks: config.followSymlinks,
-      reportExcluded: bool('verbose'),
-      cwd: io.cwd,
-    },
+    scan: scanOptionsOf(config, { reportExcluded: bool('verbose'), cwd: io.cwd }),
     lock: { renewEveryMs: config.lockRenewInterval, waitLockMs: config.waitLock, lockTtlMs: 10 * 60_000 },
   };
 }

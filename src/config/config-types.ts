@@ -53,10 +53,3 @@ export interface ResolvedConfig extends Readonly<ConfigValues> {
   /** Things the user should fix but that do not stop the run (e.g. a secret in a world-readable file). */
   readonly warnings: readonly string[];
 }
-
-/** The autoRename value of createBackupFile for each conflict policy (reference §3.9). */
-export const AUTO_RENAME: Readonly<Record<ConfigValues['onConflict'], 2 | 3 | 4>> = Object.freeze({
-  rename: 2,
-  fail: 3,
-  'skip-identical': 4,
-});

@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
-import { AUTO_RENAME } from '../../src/config/config-types.js';
+import { AUTO_RENAME } from '../../src/backup/create-request.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { requireCredentials } from '../../src/config/require-credentials.js';
 import { CONFIG_KEYS } from '../../src/config/schema.js';
 
 let home: string;
@@ -89,7 +88,6 @@ describe('loadConfig: precedence file < env < flags, with provenance', () => {
     });
     expect(config.appSecret?.reveal()).toBe('shh-secret');
     expect(AUTO_RENAME[config.onConflict]).toBe(3);
-    expect(() => requireCredentials(config)).not.toThrow();
   });
 
   it('resolves relative paths from a file against the file, and ~ against HOME', async () => {
@@ -158,18 +156,6 @@ describe('loadConfig: warnings about secrets', () => {
     ]);
     chmodSync(rc, 0o600);
     expect((await loadConfig({ cwd, env: { HOME: home } })).warnings).toEqual([]);
-  });
-});
-
-describe('requireCredentials', () => {
-  it.each([
-    [{}, 'userId is not set (needed for auth token); set KOODRIVE_USER_ID, or userId in .koodriverc, or pass --user-id'],
-    [{ KOODRIVE_USER_ID: '42' }, 'token is not set (needed for auth token); set KOODRIVE_TOKEN, or token in .koodriverc, or pass --token'],
-    [{ KOODRIVE_USER_ID: '42', KOODRIVE_AUTH: 'app', KOODRIVE_APP_ID: 'a' }, 'appSecret is not set (needed for auth app); set KOODRIVE_APP_SECRET, or appSecret in .koodriverc, or pass --app-secret'],
-  ])('names the missing credential (%j)', async (env, message) => {
-    const config = await loadConfig({ cwd, env: { HOME: home, ...env } });
-    expect(() => requireCredentials(config)).toThrow(ConfigError);
-    expect(() => requireCredentials(config)).toThrow(message);
   });
 });
 
