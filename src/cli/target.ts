@@ -45,9 +45,31 @@ export async function resolveTarget(s: TargetSettings): Promise<Target> {
     const embedded = { url: emulator.url, dataDir: join(s.stateDir, 'emulator'), close: () => emulator.close() };
     return { endpoint: emulator.url, userId, credentials, proofSeed: seedOf(s, userId, credentials), embedded };
   }
+  return configuredTarget(s, s.endpoint);
+}
+
+/**
+ * The identity a run would use, without starting or calling anything (for --dry-run), so that the
+ * planned proofCode is the one the real run sends. The embedded emulator's own token is random:
+ * there the seed is its user id unless a token was configured.
+ */
+export function plannedTarget(s: TargetSettings): Target {
+  const hasCredentials = s.auth === 'app' ? !!s.appSecret : !!s.token;
+  if (!s.emulator && s.endpoint) {
+    // A dry run needs no credentials unless the proofCode is seeded with the token.
+    if (hasCredentials || s.proofSeed !== 'userId') return configuredTarget(s, s.endpoint);
+    if (!s.userId) throw new UsageError('no KooDrive user id: set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id');
+    return { endpoint: s.endpoint, userId: s.userId, credentials: { mode: 'token', token: new Secret('dry-run') }, proofSeed: s.userId };
+  }
+  const userId = s.userId ?? EMULATOR_USER;
+  const credentials = credentialsOf(hasCredentials ? s : { ...s, auth: 'token', token: new Secret('dry-run') });
+  return { endpoint: 'embedded emulator', userId, credentials, proofSeed: hasCredentials ? seedOf(s, userId, credentials) : userId };
+}
+
+function configuredTarget(s: TargetSettings, endpoint: string): Target {
   if (!s.userId) throw new UsageError('no KooDrive user id: set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id');
   const credentials = credentialsOf(s);
-  return { endpoint: s.endpoint, userId: s.userId, credentials, proofSeed: seedOf(s, s.userId, credentials) };
+  return { endpoint, userId: s.userId, credentials, proofSeed: seedOf(s, s.userId, credentials) };
 }
 
 function credentialsOf(s: TargetSettings): Credentials {

@@ -22,7 +22,7 @@ import { EXIT } from './exit-codes.js';
 import { InterruptedError, watchInterrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
 import { loadUploadSettings, type UploadSettings } from './upload-settings.js';
-import { resolveTarget, type Target } from './target.js';
+import { plannedTarget, resolveTarget, type Target } from './target.js';
 import { openOutput } from './output.js';
 import { makePlanner } from './planner.js';
 import { runHooks } from './hooks.js';
@@ -51,7 +51,7 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   let target: Target | undefined;
   const planner = makePlanner(settings);
   try {
-    target = settings.dryRun ? dryRunTarget(settings) : await resolveTarget(settings.target);
+    target = settings.dryRun ? plannedTarget(settings.target) : await resolveTarget(settings.target);
     if (target.embedded && !settings.target.emulator) {
       output.emit({ type: 'warn', message: `no endpoint configured: using the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}); set KOODRIVE_ENDPOINT to back up to KooDrive` });
     }
@@ -74,10 +74,6 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     await planner.close();
     await target?.embedded?.close();
   }
-}
-
-function dryRunTarget(settings: UploadSettings): Target {
-  return { endpoint: settings.target.endpoint ?? 'http://dry-run.invalid', userId: settings.target.userId ?? '', credentials: { mode: 'token', token: undefined as never }, proofSeed: settings.target.userId ?? '' };
 }
 
 async function backup(settings: UploadSettings, target: Target, io: CliIo, emit: (e: RunEvent) => void, signal: AbortSignal, plan: FilePlanner): Promise<BackupRunResult> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type StoredFileView } from '../../src/emulator/index.js';
+import { proofCodeOf } from '../../src/hash/proof-code.js';
 
 const CLI = join(import.meta.dirname, '../../bin/koodrive-backup.js');
 const RSS_PRELOAD = join(import.meta.dirname, '../fixtures/report-max-rss.mjs');
@@ -96,7 +97,7 @@ describe('koodrive-backup upload against the emulator', () => {
     const big = planned.find((e) => e.path === 'big/twelve.bin')!;
     expect(big.request).toMatchObject({ fileName: 'twelve.bin', length: 12 * MiB + 123, uploadMode: 'multipart', description: 'big/twelve.bin' });
     expect(big.request.sha256).toBe(createHash('sha256').update(files['big/twelve.bin']!).digest('hex'));
-    expect(big.request.proofCode).toMatch(/^[0-9a-f]{64}$/);
+    expect(big.request.proofCode).toBe(proofCodeOf(USER, files['big/twelve.bin']!));
     expect(big.request.multiParts.map((p: { partSize: number }) => p.partSize)).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 123]);
     expect(big.request.multiParts[0].hashCtx).toEqual([]);
     expect(big.request.multiParts[1].hashCtx).toHaveLength(8);
@@ -108,6 +109,13 @@ describe('koodrive-backup upload against the emulator', () => {
     expect(empty.request.proofCode).toBeUndefined();
     expect(planned.find((e) => e.path === 'odd:name?.txt')!.request.fileName).toBe('odd：name？.txt');
     expect(await totalRequests()).toBe(before);
+  });
+
+  it('--dry-run plans the proofCode the real run would send, whatever seeds it', async () => {
+    const r = await runCli(['upload', join(tree, 'small.txt'), '--dry-run', '--json', '--proof-seed', 'authorization'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const planned = jsonLines(r.stdout).find((e) => e.type === 'file:planned')!;
+    expect(planned.proofCode).toBe(proofCodeOf(`Bearer ${TOKEN}`, files['small.txt']!));
   });
 
   it('backs up the tree byte for byte, then a second run sends nothing', async () => {
