@@ -101,8 +101,26 @@ export function isSuccessCode(code: number | string | undefined): boolean {
   return numericCode(code) === 0;
 }
 
+/**
+ * The kind of an API gateway code ("APIGW.0308"), whatever the HTTP status it came with: refused
+ * credentials (0301–0307) are 'auth'; a missing API or backend (01xx) and a request too large or
+ * malformed for the gateway (0201–0204) are 'other'; everything else — throttling (0308), backend
+ * unavailable or timed out (0205, 0206), gateway faults — is 'transient'. Undefined for other codes.
+ */
+export function gatewayKindOf(code: number | string | undefined): KooDriveErrorKind | undefined {
+  if (typeof code !== 'string') return undefined;
+  const m = /^APIGW\.?(\d*)/i.exec(code.trim());
+  if (!m) return undefined;
+  const n = m[1] ? Number(m[1]) : undefined;
+  if (n !== undefined && n >= 301 && n <= 307) return 'auth';
+  if (n !== undefined && ((n >= 100 && n < 200) || (n >= 201 && n <= 204))) return 'other';
+  return 'transient';
+}
+
 /** Sorts a server answer into a kind: by code first, by HTTP status when the code says nothing. */
 export function kindOf(code: number | string | undefined, httpStatus: number | undefined): KooDriveErrorKind {
+  const gateway = gatewayKindOf(code);
+  if (gateway) return gateway;
   const n = numericCode(code);
   if (n !== undefined && TRANSIENT_CODES.has(n)) return 'transient';
   const byCode = n !== undefined ? KIND_BY_CODE.get(n) : undefined;

@@ -42,12 +42,30 @@ export interface CallSpec {
   retry?: RetryPolicy;
 }
 
+/** The id fields of KooDrive answers: strings end to end, however the server sends them. */
+export const ID_FIELDS = ['recordId', 'fileId', 'lockId', 'existFileId', 'containerId', 'uploadId', 'partId', 'deviceId', 'userId'] as const;
+
+const ID_NUMBER = new RegExp(`("(?:${ID_FIELDS.join('|')})"\\s*:\\s*)(-?\\d+)(?=\\s*[,}\\]])`, 'g');
+
 /**
- * Quotes integer literals of 16+ digits given to "…Id"/"…id" keys, so that an id the server sent
- * as a JSON number keeps every digit (JSON.parse would round 19-digit ids).
+ * Quotes integer literals of any length given to the id fields (ID_FIELDS), so that an id the
+ * server sent as a JSON number arrives as a string with every digit (JSON.parse would round 19-digit
+ * ids, and a short one would be a number where a string is expected). Other numbers stay numbers.
  */
 export function quoteLongIds(json: string): string {
-  return json.replace(/("[A-Za-z_]*[iI]d"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"');
+  return json.replace(ID_NUMBER, '$1"$2"');
+}
+
+/**
+ * The {code, msg} of an answer; the API gateway answers {error_code: "APIGW.0308", error_msg}
+ * instead, which is read as the same envelope so that its code decides the error's kind.
+ */
+function envelopeOf(parsed: unknown): Envelope | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if ('code' in parsed) return parsed as Envelope;
+  const gateway = parsed as { error_code?: unknown; error_msg?: unknown };
+  if (typeof gateway.error_code === 'string') return { code: gateway.error_code, msg: typeof gateway.error_msg === 'string' ? gateway.error_msg : '' };
+  return undefined;
 }
 
 /** "HTTP 429, code 13990040", "code 13000201", "HTTP 503" or the network reason. */
@@ -131,7 +149,7 @@ export class Transport {
     } catch {
       parsed = undefined;
     }
-    const envelope = typeof parsed === 'object' && parsed !== null && 'code' in parsed ? (parsed as Envelope) : undefined;
+    const envelope = envelopeOf(parsed);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     if (ok && envelope && isSuccessCode(envelope.code)) return envelope as T;
     const serverDate = res.headers.date ? Date.parse(res.headers.date) : Number.NaN;

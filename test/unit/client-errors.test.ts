@@ -70,6 +70,13 @@ describe('error kinds from server answers', () => {
     [502, '<html>bad gateway</html>', 'transient', true, 3, /HTTP 502/],
     [200, 'not json', 'other', false, 1, /unexpected answer: not json/],
     [404, '', 'not-found', false, 1, /\(empty body\)/],
+    // API gateway codes (issue 10 item 14): throttling is transient whatever the HTTP status.
+    [400, envelope('APIGW.0308', 'The throttling threshold has been reached'), 'transient', true, 3, /code APIGW\.0308, HTTP 400/],
+    [200, envelope('APIGW.0308', 'throttled'), 'transient', true, 3, /code APIGW\.0308, HTTP 200/],
+    [403, JSON.stringify({ error_code: 'APIGW.0308', error_msg: 'The throttling threshold has been reached', request_id: 'r1' }), 'transient', true, 3, /throttling threshold.*code APIGW\.0308, HTTP 403/],
+    [400, JSON.stringify({ error_code: 'APIGW.0206', error_msg: 'Backend timeout' }), 'transient', true, 3, /Backend timeout/],
+    [401, JSON.stringify({ error_code: 'APIGW.0301', error_msg: 'Incorrect IAM authentication information' }), 'auth', false, 1, /KooDrive refused the credentials/],
+    [404, JSON.stringify({ error_code: 'APIGW.0101', error_msg: 'The API does not exist' }), 'other', false, 1, /API does not exist/],
   ])('HTTP %i %s → %s', async (status, body, kind, transient, attempts, message) => {
     reply = () => ({ status, body });
     const err = await failure();

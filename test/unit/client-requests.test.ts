@@ -176,10 +176,19 @@ describe('responses', () => {
     ['{"data":{"fileId" : 12345678901234567,"size":12345678901234567}}', '{"data":{"fileId" : "12345678901234567","size":12345678901234567}}'],
     ['[{"userId":1505084218764547200}]', '[{"userId":"1505084218764547200"}]'],
     ['{"recordId":"1842862763295184641"}', '{"recordId":"1842862763295184641"}'], // already a string
-    ['{"recordId":123}', '{"recordId":123}'], // short numbers are safe as they are
+    // Ids of any length become strings (issue 10 item 12); other numbers stay numbers.
+    ['{"recordId":123}', '{"recordId":"123"}'],
+    ['{"code":0,"lockId":7,"existFileId" :42,"containerId":9,"uploadId":1,"partId":3,"deviceId":5,"size":7,"version":3,"partNumber":2}', '{"code":0,"lockId":"7","existFileId" :"42","containerId":"9","uploadId":"1","partId":"3","deviceId":"5","size":7,"version":3,"partNumber":2}'],
+    ['{"multiParts":[{"partNumber":1,"partId":12}],"fileId":-1}', '{"multiParts":[{"partNumber":1,"partId":"12"}],"fileId":"-1"}'],
+    ['{"fileId":1.5,"recordIdx":12}', '{"fileId":1.5,"recordIdx":12}'], // not an integer, not an id field
     ['{"msg":"\\"recordId\\":1842862763295184641"}', '{"msg":"\\"recordId\\":1842862763295184641"}'], // inside a string
   ])('quoteLongIds(%s)', (input, expected) => {
     expect(quoteLongIds(input)).toBe(expected);
+  });
+
+  it('turns short ids sent as JSON numbers into strings (existFileId, lockId, partId)', async () => {
+    reply = () => ({ text: '{"code":0,"msg":"ok","data":{"lockId":77}}' });
+    await expect(client().createLock()).resolves.toBe('77');
   });
 
   it('accepts code as the string "0"', async () => {
