@@ -154,7 +154,10 @@ export class KooDriveClient {
   async createBackupFile(recordId: string, req: CreateFileRequest): Promise<CreateFileResponse> {
     const call = 'create backup file';
     const res = await this.send<CreateFileResponse>({ call, method: 'POST', path: PATHS.recordFile(recordId), body: req, lockId: this.requireLock(call) });
-    if (typeof res.fileId !== 'string' || !res.fileId) throw malformed(call, 'fileId');
+    // Under autoRename 3 a clash may be a success answer with existFileId and no fileId: the
+    // caller turns that into a conflict; only an answer with neither id is malformed.
+    const hasId = (id: unknown) => typeof id === 'string' && id !== '';
+    if (!hasId(res.fileId) && !hasId(res.existFileId)) throw malformed(call, 'fileId');
     return res;
   }
 
