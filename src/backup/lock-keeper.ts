@@ -9,7 +9,8 @@ import type { LockMemo } from './held-lock.js';
 
 export interface LockApi {
   createLock(): Promise<string>;
-  renewLock(): Promise<void>;
+  /** `withinMs`: the lock's remaining life, which bounds the call and its retries. */
+  renewLock(budget?: { withinMs?: number }): Promise<void>;
   releaseLock(): Promise<void>;
   setLock(lockId: string | undefined): void;
 }
@@ -121,7 +122,10 @@ export class LockKeeper {
     if (this.renewing || this.released) return;
     this.renewing = true;
     try {
-      await this.api.renewLock();
+      // Renewing after the lock expired cannot help: the call and its retries end before that.
+      const remaining = this.opts.lockTtlMs - (this.now() - this.lastRenewed);
+      if (remaining <= 0) throw new Error('the lock expired before it could be renewed');
+      await this.api.renewLock({ withinMs: remaining });
       this.lastRenewed = this.now();
       this.schedule(this.opts.renewEveryMs);
     } catch (err) {

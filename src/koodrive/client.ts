@@ -35,6 +35,11 @@ export interface KooDriveClientOptions {
 /** Largest page and URL batch the API accepts (reference §3.10, §5.4). */
 export const PAGE_SIZE = 100;
 export const URL_BATCH = 100;
+/**
+ * Renewing the lock gets its own short budget (a run's default policy may retry for minutes, past
+ * the lock's life); the keeper bounds it further by the lock's remaining life and tries again later.
+ */
+const RENEW_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 5_000, maxTotalMs: 30_000 };
 /** Releasing the lock gets its own short budget: it runs while shutting down. */
 const RELEASE_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000, maxTotalMs: 10_000 };
 const RELEASE_TIMEOUT_MS = 15_000;
@@ -103,10 +108,17 @@ export class KooDriveClient {
     return lockId;
   }
 
-  /** Resets the held lock's validity to 10 minutes. */
-  async renewLock(): Promise<void> {
+  /**
+   * Resets the held lock's validity to 10 minutes, with a short retry budget of its own; `withinMs`
+   * (the lock's remaining life) bounds the whole call, retries and waits included.
+   */
+  async renewLock(budget: { withinMs?: number } = {}): Promise<void> {
     const call = 'renew backup lock';
-    await this.send({ call, method: 'PATCH', path: PATHS.lock, lockId: this.requireLock(call) });
+    const within = budget.withinMs !== undefined ? Math.max(0, Math.floor(budget.withinMs)) : undefined;
+    const retry = within !== undefined ? { ...RENEW_POLICY, maxTotalMs: Math.min(RENEW_POLICY.maxTotalMs, within) } : RENEW_POLICY;
+    const deadline = within !== undefined ? AbortSignal.timeout(Math.max(1, within)) : undefined;
+    const signal = deadline && this.signal ? AbortSignal.any([this.signal, deadline]) : (deadline ?? this.signal);
+    await this.transport.send({ call, method: 'PATCH', path: PATHS.lock, lockId: this.requireLock(call), retry, ...(signal ? { signal } : {}) });
   }
 
   /**
