@@ -1,5 +1,6 @@
 import { LockLostError } from '../backup/lock-keeper.js';
 import { RecordCompletedError } from '../backup/run-backup.js';
+import { StateFolderBusyError } from '../backup/state-lock.js';
 import { KooDriveError } from '../koodrive/koodrive-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
@@ -9,6 +10,7 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof LockLostError) return EXIT.LOCK_LOST;
   if (err instanceof RecordCompletedError) return EXIT.CONFLICT;
+  if (err instanceof StateFolderBusyError) return EXIT.LOCK_BUSY;
   if (err instanceof KooDriveError) {
     switch (err.kind) {
       case 'auth':

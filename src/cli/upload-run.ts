@@ -1,16 +1,16 @@
 import { hostname } from 'node:os';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
 import type { RunEvent } from '../backup/events.js';
 import { heldLockFile, heldLockPath } from '../backup/held-lock.js';
 import { journalPath } from '../backup/journal.js';
 import { runBackup, type BackupRunResult } from '../backup/run-backup.js';
+import { lockStateFolder } from '../backup/state-lock.js';
 import { KooDriveClient } from '../koodrive/client.js';
 import { CODES } from '../koodrive/error-codes.js';
 import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
 import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
 import { walk } from '../scan/walk.js';
-import type { ScanItem } from '../scan/scan-options.js';
 import { expiresAt } from '../transfer/presigned-url.js';
 import { putPart, PartUploadError } from '../transfer/put-part.js';
 import { RateLimiter } from '../transfer/rate-limiter.js';
@@ -107,7 +107,8 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
   };
   const roots = settings.paths.map((p: string) => resolve(io.cwd, p));
   const deviceId = settings.deviceId ?? deviceIdIn(settings.stateDir);
-  return runBackup(
+  const journal = journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots });
+  return underStateLock(settings, signal, emit, () => runBackup(
     {
       roots,
       ...(settings.recordId ? { recordId: settings.recordId } : {}),
@@ -120,12 +121,13 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       proofSeed: target.proofSeed,
       deviceId,
       recordProperties: JSON.stringify({ tool: 'koodrive-backup', version: settings.version, host: hostname(), roots }),
-      journalPath: journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots }),
+      journalPath: journal,
+      manifestPath: journal.replace(/\.ndjson$/, '.manifest.ndjson'),
       lock: { ...settings.lock, memo: heldLockFile(heldLockPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId })) },
     },
     {
       api: client,
-      scan: () => prefixRoots(walk(roots, settings.scan), roots.length > 1),
+      scan: () => walk(roots, { ...settings.scan, reportTree: true }),
       plan,
       sendPart,
       emit,
@@ -142,20 +144,25 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),
       describeError,
     },
-  );
+  ));
 }
 
 /**
- * With several roots, files keep their root folder's name in front of their path (docs/a.md,
- * src/b.ts), so that two roots holding the same relative path stay apart in `description`.
+ * Runs `work` holding the state folder's OS lock (not for dry runs): one upload per state folder
+ * on this machine, so only one rerun can take over a backup lock a killed run left behind.
  */
-async function* prefixRoots(items: AsyncIterable<ScanItem>, several: boolean): AsyncIterable<ScanItem> {
-  for await (const item of items) {
-    if (several && item.kind === 'file' && resolve(item.file.root) !== item.file.absPath) {
-      yield { kind: 'file', file: { ...item.file, relPath: `${basename(item.file.root)}/${item.file.relPath}` } };
-    } else {
-      yield item;
-    }
+async function underStateLock<T>(settings: UploadSettings, signal: AbortSignal, emit: (e: RunEvent) => void, work: () => Promise<T>): Promise<T> {
+  if (settings.dryRun) return work();
+  const lock = await lockStateFolder(settings.stateDir, {
+    waitMs: settings.lock.waitLockMs,
+    signal,
+    onWait: (reason, delayMs) => emit({ type: 'retry', what: 'take the state folder', attempt: 0, delayMs, reason }),
+  });
+  if (!lock.exclusive) emit({ type: 'warn', message: `cannot lock the state folder ${settings.stateDir} on this system; make sure no two uploads use it at once` });
+  try {
+    return await work();
+  } finally {
+    lock.release();
   }
 }
 
