@@ -1,6 +1,7 @@
 /** Bytes on disk: parts in dataDir/parts/<fileId>/<n>, finished files in dataDir/blobs/<sha256>. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, truncate } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WirePart } from '../hash/part-rules.js';
 import { joinFiles } from './file-join.js';
@@ -8,6 +9,11 @@ import { joinFiles } from './file-join.js';
 export class BlobStore {
   readonly blobsDir: string;
   readonly partsDir: string;
+  /**
+   * How many blobs were removed so far. A caller that awaits between looking at a blob and acting
+   * on it (rapid upload) checks that this did not change meanwhile.
+   */
+  removals = 0;
 
   constructor(dataDir: string) {
     this.blobsDir = join(dataDir, 'blobs');
@@ -47,6 +53,24 @@ export class BlobStore {
 
   async hasBlob(sha256: string): Promise<boolean> {
     return stat(this.blobPath(sha256)).then((s) => s.isFile(), () => false);
+  }
+
+  /** Opens a stored blob for reading (throws ENOENT when there is none). */
+  async openBlob(sha256: string): Promise<FileHandle> {
+    return open(this.blobPath(sha256), 'r');
+  }
+
+  /**
+   * Removes a blob nobody refers to any more. Synchronous on purpose: together with the state
+   * change that made it unneeded it happens in one step, so no request sees one without the other.
+   */
+  removeBlobSync(sha256: string): void {
+    try {
+      unlinkSync(this.blobPath(sha256));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    this.removals++;
   }
 
   /** Reads [start, end) of a stored blob. */

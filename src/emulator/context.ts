@@ -16,6 +16,9 @@ export interface ResolvedSettings extends AuthSettings {
   allowRenewExpired: boolean;
   autoCompleteFiles: boolean;
   maxUrlsPerCall: number;
+  nameScope: 'record' | 'folder';
+  /** Folder ids (besides "root" and its resolved id) that exist. */
+  folders: ReadonlySet<string>;
 }
 
 export interface EmulatorContext {

@@ -11,7 +11,8 @@ import { ApiError, apiErrorReply, S3Error, s3ErrorReply, type Reply } from './re
 import { checkAuthorization, checkTraceId, checkUserId, checkXDate, proofOrigin } from './request-auth.js';
 import { matchRoute } from './router.js';
 import { handleS3, isS3Request } from './s3/s3-face.js';
-import { OBS_PREFIX } from './url-signer.js';
+import { openDownload, sendDownload, type OpenDownload } from './file-download.js';
+import { OBS_GET_PREFIX, OBS_PREFIX } from './url-signer.js';
 
 function cut(req: IncomingMessage, res: ServerResponse): void {
   req.socket.destroy();
@@ -42,6 +43,8 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
       writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
     } else if (ctx.s3 && isS3Request(req)) {
       await handleS3(ctx, ctx.s3, req, res, path, rawQuery);
+    } else if (path.startsWith(OBS_GET_PREFIX)) {
+      await handleGet(ctx, req, res, path, rawQuery, signal);
     } else if (path.startsWith(OBS_PREFIX)) {
       await handlePut(ctx, req, res, path, rawQuery, signal);
     } else {
@@ -63,7 +66,12 @@ async function handlePut(ctx: EmulatorContext, req: IncomingMessage, res: Server
   ctx.stats.request('put');
   if (req.method !== 'PUT') {
     ctx.stats.putBytes(await drainBody(req));
-    return writeReply(res, s3ErrorReply(new S3Error(405, 'MethodNotAllowed', 'upload URLs take PUT only')));
+    // As on S3, the method is part of what is signed: an upload URL does not read the object.
+    const refusal = req.method === 'GET' || req.method === 'HEAD'
+      ? new S3Error(403, 'SignatureDoesNotMatch', 'this URL was signed for PUT (an upload); get a download URL with POST files/download')
+      : new S3Error(405, 'MethodNotAllowed', 'upload URLs take PUT only');
+    ctx.stats.error(refusal.s3Code);
+    return writeReply(res, s3ErrorReply(refusal));
   }
   const decision = ctx.faults.decide('put');
   await stall(ctx, decision, signal);
@@ -92,6 +100,32 @@ async function handlePut(ctx: EmulatorContext, req: IncomingMessage, res: Server
     reply = injectedReply(ctx, action.status, decision, true);
   }
   writeReply(res, reply);
+}
+
+async function handleGet(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+  ctx.stats.request('get');
+  await drainBody(req);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    ctx.stats.error('MethodNotAllowed');
+    return writeReply(res, { ...s3ErrorReply(new S3Error(405, 'MethodNotAllowed', 'download URLs take GET or HEAD')), headers: { allow: 'GET, HEAD' } });
+  }
+  const decision = ctx.faults.decide('get');
+  await stall(ctx, decision, signal);
+  const action = decision.action;
+  // afterHandling changes nothing for a GET: a status replaces the answer, a reset cuts the body.
+  if (action?.type === 'status') return writeReply(res, injectedReply(ctx, action.status, decision, true));
+  const reset = action?.type === 'reset';
+  if (reset) ctx.stats.fault(decision.fromRule ? 'rules' : 'resets');
+  let download: OpenDownload;
+  try {
+    download = await openDownload(ctx, req, path, rawQuery);
+  } catch (err) {
+    if (!(err instanceof S3Error)) throw err;
+    ctx.stats.error(err.s3Code);
+    if (reset) return cut(req, res);
+    return writeReply(res, s3ErrorReply(err));
+  }
+  await sendDownload(ctx, req, res, download, { resetHalfway: reset });
 }
 
 async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@ import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject } from './fields.js';
 import { proofError } from './file-complete.js';
 import { readFileRequest, type FileRequest } from './file-request.js';
-import { addToFolder, folderNames } from './folder-index.js';
+import { indexFile, namesInScope } from './folder-index.js';
 import { headerValue } from './http-io.js';
 import { containerIdOf, newFileId, newUploadId, resolvedFolderId } from './ids.js';
 import { requireLock } from './locks.js';
@@ -27,6 +27,15 @@ function freeName(name: string, taken: { has(name: string): boolean }, now: Date
   }
 }
 
+/** parentFolder must name a folder of the space: "root" (or its resolved id) or one of EmulatorOptions.folders. */
+function folderOf(ctx: EmulatorContext, parentFolder: string, ownContainer: string): string {
+  const folderId = resolvedFolderId(parentFolder, ownContainer);
+  if (folderId !== resolvedFolderId('root', ownContainer) && !ctx.settings.folders.has(parentFolder)) {
+    throw new ApiError(CODES.TARGET_FOLDER_ABNORMAL, `parentFolder ${parentFolder} is not a folder of this space; use "root" or an existing folder id`);
+  }
+  return folderId;
+}
+
 export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
   const record = recordOf(ctx, api.param);
   requireLock(ctx, api, record.moduleCode);
@@ -34,25 +43,38 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   const request = readFileRequest(jsonObject(api.body, headerValue(api.req, 'content-type')), ctx.settings.forbidSpaceInName);
   const ownContainer = containerIdOf(ctx.settings.userId);
   if (request.containerId !== undefined && request.containerId !== ownContainer) {
-    throw new ApiError(CODES.RESOURCE_NOT_FOUND, `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`);
+    throw new ApiError(CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR, `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`);
   }
-  const folderId = resolvedFolderId(request.parentFolder, ownContainer);
+  const folderId = folderOf(ctx, request.parentFolder, ownContainer);
   const slice = proofSlice(api.proofOrigin, request.length);
-  const rapid = await ctx.blobs.hasBlob(request.sha256);
-  if (rapid && slice) {
-    // The content is known: the proof can (and must) be checked now.
-    const bytes = await ctx.blobs.readBlobRange(request.sha256, slice.start, slice.end);
-    if (proofCodeOfSlice(bytes) !== request.proofCode) throw proofError();
+  let rapid: boolean;
+  for (;;) {
+    // A record deletion may remove the blob while we look at it: look again if one happened.
+    const removals = ctx.blobs.removals;
+    rapid = await ctx.blobs.hasBlob(request.sha256);
+    if (rapid && slice) {
+      // The content is known: the proof can (and must) be checked now.
+      const bytes = await ctx.blobs.readBlobRange(request.sha256, slice.start, slice.end).catch((err: unknown) => {
+        if (removals !== ctx.blobs.removals) return undefined;
+        throw err;
+      });
+      if (bytes && removals === ctx.blobs.removals && proofCodeOfSlice(bytes) !== request.proofCode) throw proofError();
+    }
+    if (removals === ctx.blobs.removals) break;
   }
 
   // From here on nothing awaits, so two concurrent creates cannot take the same name.
-  // Clashes are per folder of the space, across records.
-  const siblings = folderNames(ctx.store.state, ownContainer, folderId);
+  // The record may have been deleted or completed while we read the blob.
+  if (ctx.store.state.records[record.recordId] !== record) throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${record.recordId} was deleted meanwhile`);
+  assertOpen(record);
+  // Clashes are looked up in the folder of the space: among this record's files (nameScope
+  // 'record', the default) or every record's (nameScope 'folder').
+  const siblings = namesInScope(ctx.store.state, ctx.settings.nameScope, ownContainer, folderId, record.recordId);
   const clash = siblings.get(request.fileName)?.[0];
   let fileName = request.fileName;
   if (clash) {
     if (request.autoRename === 3) {
-      throw new ApiError(CODES.FILE_EXISTS, `a file named "${clash.fileName}" already exists in this folder (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
+      throw new ApiError(CODES.DUPLICATE_FILE_NAME, `a file named "${clash.fileName}" already exists in this folder (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
     }
     if (request.autoRename === 4) {
       const same = siblings.get(request.fileName)?.find((f) => f.sha256 === request.sha256 && f.status === 'complete');
@@ -65,7 +87,7 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   const file = newFileState(ctx, record.recordId, request, { fileName, containerId: ownContainer, folderId, rapid });
   if (slice) file.proofSlice = slice;
   ctx.store.state.files[file.fileId] = file;
-  addToFolder(ctx.store.state, file);
+  indexFile(ctx.store.state, file);
   record.fileIds.push(file.fileId);
   if (rapid) ctx.stats.count('rapidUploads');
   ctx.store.changed();

@@ -87,6 +87,8 @@ export function readFileRequest(body: JsonObject, forbidSpace: boolean): FileReq
   const mimeType = optionalString(body, 'mimeType');
   const fileType = body.fileType;
   if (fileType !== undefined && typeof fileType !== 'string' && typeof fileType !== 'number') throw invalid('fileType must be a string or a number');
+  if (body.hidden !== undefined && body.hidden !== null && typeof body.hidden !== 'boolean') throw invalid('hidden must be true or false');
+  optionalString(body, 'scene');
   const request: FileRequest = { fileName, sha256, length, autoRename, parts, parentFolder: parentFolderOf(body) };
   if (proofCode !== undefined) request.proofCode = proofCode;
   if (description !== undefined) request.description = description;

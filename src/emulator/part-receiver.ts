@@ -71,6 +71,7 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
   // Written in place at the part's offset (no copy at completion). A new PUT of a part first
   // withdraws the old one: if it fails, the part counts as missing until a PUT succeeds.
   const assembly = await ctx.blobs.openAssembly(file.fileId);
+  if (await deletedMeanwhile(ctx, file)) throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted (its backup record was deleted)');
   if (file.received[String(partNumber)]) {
     delete file.received[String(partNumber)];
     ctx.store.changed();
@@ -99,6 +100,7 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
       const next = file.parts[partNumber]!.hashCtx;
       if (!end.endWords.every((w, i) => w === next[i])) throw chainError(`part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`);
     }
+    if (await deletedMeanwhile(ctx, file)) throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted while this part arrived (its backup record was deleted)');
     if (file.status !== 'uploading') throw new S3Error(409, 'OperationAborted', 'the upload was completed while this part arrived');
     // KooDrive never reads part ETags (reference §4.3), so no MD5 pass over every byte: the ETag is
     // an opaque 32-hex tag from the SHA-256 state the check computed anyway.
@@ -112,6 +114,13 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
     if (err instanceof S3Error) throw err;
     throw new S3Error(400, 'IncompleteBody', `the part body did not arrive whole: ${(err as Error).message}`);
   }
+}
+
+/** True (after removing what this PUT wrote) when the file's record was deleted while the PUT ran. */
+async function deletedMeanwhile(ctx: EmulatorContext, file: FileState): Promise<boolean> {
+  if (ctx.store.state.files[file.fileId] === file) return false;
+  await ctx.blobs.removeParts(file.fileId);
+  return true;
 }
 
 function chainError(message: string): S3Error {

@@ -1,14 +1,15 @@
-/** Backup records (reference §3.4–3.7): create, list, get, complete. */
+/** Backup records (reference §3.4–3.8): create, list, get, complete, delete. */
 import { CODES } from '../koodrive/error-codes.js';
 import type { BackupRecord } from '../koodrive/wire-types.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { cursorIndex, jsonObject, moduleCodeOf, pageOf, propertiesOf, requiredString } from './fields.js';
 import { finishFile } from './file-complete.js';
+import { unindexFile } from './folder-index.js';
 import { headerValue } from './http-io.js';
 import { newRecordId } from './ids.js';
 import { requireLock } from './locks.js';
 import { ApiError, ok, type Reply } from './reply.js';
-import type { RecordState } from './state.js';
+import type { FileState, RecordState } from './state.js';
 
 function toWire(record: RecordState): BackupRecord {
   const wire: BackupRecord = {
@@ -103,5 +104,33 @@ export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Pro
   if (properties !== undefined) record.properties = properties;
   ctx.stats.count('recordsCompleted');
   ctx.store.changed();
+  return ok();
+}
+
+/**
+ * DELETE backup/record/{recordId} (reference §3.8): the record and all its files, complete or still
+ * uploading (their parts go too). A blob goes only when no remaining file refers to its sha256.
+ */
+export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
+  const record = recordOf(ctx, api.param);
+  requireLock(ctx, api, record.moduleCode);
+  const { state } = ctx.store;
+  const files = record.fileIds.map((id) => state.files[id]).filter((f): f is FileState => f !== undefined);
+  const busy = files.find((f) => f.status === 'completing');
+  if (busy) {
+    throw new ApiError(CODES.CHANGE_FILE_STATE_FAILURE, `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; delete the record again once that call answered`);
+  }
+  // One synchronous step: state, indexes and unneeded blobs change together.
+  const unneeded = new Set<string>();
+  const uploads: string[] = [];
+  for (const file of files) {
+    delete state.files[file.fileId];
+    if (unindexFile(state, file) === 0) unneeded.add(file.sha256);
+    if (file.status !== 'complete') uploads.push(file.fileId);
+  }
+  delete state.records[record.recordId];
+  for (const sha256 of unneeded) ctx.blobs.removeBlobSync(sha256);
+  ctx.store.changed();
+  await Promise.all(uploads.map((fileId) => ctx.blobs.removeParts(fileId)));
   return ok();
 }

@@ -3,9 +3,10 @@ import { PATHS } from '../koodrive/wire-types.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { completeFile } from './file-complete.js';
 import { createBackupFile } from './file-create.js';
+import { downloadUrls } from './file-download.js';
 import { listBackupFiles } from './file-list.js';
 import { createLock, releaseLock, renewLock } from './locks.js';
-import { completeRecord, createRecord, getRecord, listRecords } from './records.js';
+import { completeRecord, createRecord, deleteRecord, getRecord, listRecords } from './records.js';
 import type { Reply } from './reply.js';
 import type { RequestKind } from './types.js';
 import { refreshUploadUrls } from './upload-urls.js';
@@ -33,12 +34,14 @@ const STATIC: Record<string, Partial<Record<string, Omit<Route, 'param'>>>> = {
   },
   [PATHS.uploadUrl]: { POST: { kind: 'uploadUrl', handler: refreshUploadUrls } },
   [PATHS.completeFile]: { POST: { kind: 'file.complete', handler: completeFile } },
+  [PATHS.download]: { POST: { kind: 'file.download', handler: downloadUrls } },
 };
 
 const RECORD_ROUTES: Record<string, Partial<Record<string, Omit<Route, 'param'>>>> = {
   '': {
     GET: { kind: 'record.get', handler: getRecord },
     PATCH: { kind: 'record.complete', handler: completeRecord },
+    DELETE: { kind: 'record.delete', handler: deleteRecord },
   },
   '/file': { POST: { kind: 'file.create', handler: createBackupFile } },
   '/files': { GET: { kind: 'file.list', handler: listBackupFiles } },

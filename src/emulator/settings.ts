@@ -27,6 +27,10 @@ export function resolveSettings(opts: EmulatorOptions): ResolvedSettings {
   }
   const maxUrlsPerCall = positive('maxUrlsPerCall', opts.maxUrlsPerCall, 100);
   if (!Number.isInteger(maxUrlsPerCall)) throw new Error('emulator option maxUrlsPerCall must be a whole number');
+  const nameScope = opts.nameScope ?? 'record';
+  if (nameScope !== 'record' && nameScope !== 'folder') throw new Error(`emulator option nameScope must be "record" or "folder", got "${String(nameScope)}"`);
+  const folders = opts.folders ?? [];
+  if (!Array.isArray(folders) || folders.some((f) => typeof f !== 'string' || f === '')) throw new Error('emulator option folders must be an array of non-empty folder ids');
   const settings: ResolvedSettings = {
     auth,
     userId: opts.userId,
@@ -39,6 +43,8 @@ export function resolveSettings(opts: EmulatorOptions): ResolvedSettings {
     allowRenewExpired: opts.allowRenewExpired ?? false,
     autoCompleteFiles: opts.autoCompleteFiles ?? false,
     maxUrlsPerCall,
+    nameScope,
+    folders: new Set(folders),
   };
   if (opts.token !== undefined) settings.token = opts.token;
   if (opts.appId !== undefined) settings.appId = opts.appId;

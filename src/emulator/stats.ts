@@ -6,6 +6,7 @@ export class StatsCollector {
     putBytes: 0,
     putCount: 0,
     putAccepted: 0,
+    getBytes: 0,
     requests: {},
     errors: {},
     s3Requests: {},
@@ -32,6 +33,10 @@ export class StatsCollector {
 
   putBytes(n: number): void {
     this.data.putBytes += n;
+  }
+
+  getBytes(n: number): void {
+    this.data.getBytes += n;
   }
 
   fault(type: keyof EmulatorStats['faults']): void {

@@ -14,7 +14,10 @@ export const REQUEST_KINDS = [
   'file.list',
   'uploadUrl',
   'file.complete',
+  'record.delete',
+  'file.download',
   'put',
+  'get',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -40,7 +43,7 @@ export interface EmulatorOptions {
   xDateWindowSeconds?: number;
   /** How far in the future an X-Date may be; default 60. */
   allowedFutureSkewSeconds?: number;
-  /** Life of a presigned PUT URL; default 3600. */
+  /** Life of a presigned PUT or GET URL; default 3600. */
   urlTtlSeconds?: number;
   /** Life of a backup lock (and of a renewal); default 600. */
   lockTtlSeconds?: number;
@@ -50,6 +53,14 @@ export interface EmulatorOptions {
   allowRenewExpired?: boolean;
   /** completeBackup completes the record's unfinished files instead of refusing; default false. */
   autoCompleteFiles?: boolean;
+  /**
+   * Where autoRename looks for name clashes: 'record' (the default) among the files of the same
+   * record in the same folder, so every record is a snapshot of its own; 'folder' among the files
+   * of every record in that folder (the other reading of the documentation).
+   */
+  nameScope?: 'record' | 'folder';
+  /** Folder ids besides "root" that exist in the user's space (parentFolder must name one); default none. */
+  folders?: string[];
   /** Most parts one create/uploadUrl call returns URLs for; default 100. */
   maxUrlsPerCall?: number;
   faults?: FaultSpec;
@@ -86,6 +97,8 @@ export interface EmulatorStats {
   putCount: number;
   /** PUTs answered 200. */
   putAccepted: number;
+  /** Body bytes sent by GETs of presigned download URLs (including cut ones). */
+  getBytes: number;
   /** Requests by kind (any outcome). */
   requests: Partial<Record<RequestKind | 'other', number>>;
   /** Error answers by KooDrive code (or S3 error code for PUTs and the S3 face). */
@@ -121,7 +134,7 @@ export interface FaultRule {
 /** Random and scripted faults; random ones are deterministic for a given seed and request order. */
 export interface FaultSpec {
   seed?: number;
-  /** Fraction of API calls and PUTs answered 503. */
+  /** Fraction of API calls, PUTs and GETs answered 503. */
   failRate?: number;
   /** Fraction of connections destroyed mid-request. */
   resetRate?: number;
@@ -130,7 +143,7 @@ export interface FaultSpec {
   /** Delay this long before handling a stalled request. */
   stallMs?: number;
   stallRate?: number;
-  /** Overrides urlTtlSeconds for URLs issued while this spec is in force. */
+  /** Overrides urlTtlSeconds for PUT and GET URLs issued while this spec is in force. */
   urlTtlSeconds?: number;
   rules?: FaultRule[];
 }

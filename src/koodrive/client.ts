@@ -11,6 +11,7 @@ import {
   type CreateRecordRequest, type Envelope, type ListFilesResponse, type ListRecordsResponse, type RecordResponse,
   type UploadUrlResponse, type WirePartWithUrl,
 } from './wire-types.js';
+import { DOWNLOAD_BATCH, type DownloadEntry, type DownloadResponse } from './wire-types.js';
 
 export interface KooDriveClientOptions {
   /** API root, e.g. https://intl.myhuaweicloud-koodrive.com (any path on it is ignored). */
@@ -194,6 +195,28 @@ export class KooDriveClient {
   /** Finishes a file: the server merges its parts and checks them against sha256. */
   async completeFile(fileId: string, sha256: string): Promise<void> {
     await this.send({ call: 'complete file', method: 'POST', path: PATHS.completeFile, body: { fileId, sha256 } });
+  }
+
+  /** Deletes a backup record and its files under the held lock (reference §3.8). */
+  async deleteRecord(recordId: string): Promise<void> {
+    const call = 'delete backup record';
+    await this.send({ call, method: 'DELETE', path: PATHS.recordById(recordId), lockId: this.requireLock(call) });
+  }
+
+  /**
+   * Download links for files of a space (reference §4.6), asked for in batches of at most 100;
+   * one entry per fileId, in order. An entry with a non-zero code has no url (say why in msg).
+   */
+  async getDownloadUrls(containerId: string, fileIds: readonly string[]): Promise<DownloadEntry[]> {
+    const call = 'get download URLs';
+    const out: DownloadEntry[] = [];
+    for (let i = 0; i < fileIds.length; i += DOWNLOAD_BATCH) {
+      const batch = fileIds.slice(i, i + DOWNLOAD_BATCH);
+      const res = await this.send<DownloadResponse>({ call, method: 'POST', path: PATHS.download, body: { containerId, fileIds: batch } });
+      if (!Array.isArray(res.downloads)) throw malformed(call, 'downloads[]');
+      out.push(...res.downloads);
+    }
+    return out;
   }
 
   private async *pages<Item, Page extends Envelope & { data: Item[]; nextCursor?: string }>(

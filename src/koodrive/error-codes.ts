@@ -8,12 +8,15 @@ export const CODES = {
   BAD_REQUEST: 13000101,
   PARAMETER_INVALID: 13000102,
   INNER_INVOKE_FAILURE: 13000201,
+  CONTAINER_NOT_EXIST_OR_STATE_ERROR: 13000301, // the space (containerId) does not exist or is abnormal
+  TARGET_FOLDER_ABNORMAL: 13000304, // the target directory (parentFolder) is abnormal / unknown
   RESOURCE_NOT_FOUND: 13000309,
   INSUFFICIENT_SPACE: 13000311,
   NOT_EXIST_UPLOAD_TASK: 13000401,
   FILE_COMPLETE_CHECK_FAILURE: 13000402,
   CHANGE_FILE_STATE_FAILURE: 13000403,
-  DUPLICATE_FILE_NAME: 13000405,
+  DUPLICATE_FILE_NAME: 13000405, // autoRename 3 and the name is taken; the body carries existFileId
+  DOWNLOAD_ADDRESS_MISSING: 13000407, // no download address (the file is not complete)
   NAME_TOO_LONG: 13000417,
   // Our own range (not published by Huawei):
   AUTH_FAILED: 13990001, // missing/invalid token or signature
@@ -28,7 +31,7 @@ export const CODES = {
   RECORD_FILES_INCOMPLETE: 13990022, // completeBackup while a file is still uploading
   PROOF_CODE_INVALID: 13990030,
   HASH_CTX_MISMATCH: 13990031, // a PUT part does not continue from its hashCtx to the next one
-  FILE_EXISTS: 13990032, // autoRename 3 and the name is taken
+  FILE_EXISTS: 13990032, // autoRename 3 and the name is taken (older emulators; now DUPLICATE_FILE_NAME)
   RATE_LIMITED: 13990040, // injected throttling
   INJECTED_FAULT: 13990041, // injected server error
 } as const;

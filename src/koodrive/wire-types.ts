@@ -10,6 +10,7 @@ export const PATHS = {
   recordFiles: (recordId: string) => `${API_PREFIX}/backup/record/${encodeURIComponent(recordId)}/files`,
   uploadUrl: `${API_PREFIX}/files/multipart/uploadUrl`,
   completeFile: `${API_PREFIX}/files/complete`,
+  download: `${API_PREFIX}/files/download`,
 } as const;
 
 export const LOCK_HEADER = 'x-backup-lock-id';
@@ -115,6 +116,30 @@ export interface ListFilesResponse extends Envelope {
   data: BackupFileEntry[];
   nextCursor?: string;
 }
+
+/** POST files/download (reference §4.6): download links for up to 100 files of one space. */
+export interface DownloadRequest {
+  containerId: string;
+  fileIds: string[];
+}
+
+/** One file's answer: a presigned GET `url` when `code` is 0, else no url and the reason. */
+export interface DownloadEntry {
+  fileId: string;
+  fileName?: string;
+  url?: string;
+  code: number | string;
+  msg?: string;
+}
+
+/** batchCode: 0 some failed, 1 all succeeded, 2 all failed. */
+export interface DownloadResponse extends Envelope {
+  batchCode: number;
+  downloads: DownloadEntry[];
+}
+
+/** Most fileIds one files/download call takes (reference §9). */
+export const DOWNLOAD_BATCH = 100;
 
 /** X-Date in `yyyyMMdd'T'HHmmss'Z'`, UTC. */
 export function formatXDate(at: Date): string {

@@ -43,7 +43,7 @@ describe('emulator: createBackupFile fields', () => {
     await refused({ uploadMode: 'put' });
     await refused({ autoRename: 1 });
     await refused({ parentFolder: [] });
-    await refused({ containerId: 'someone-else' }, CODES.RESOURCE_NOT_FOUND);
+    await refused({ containerId: 'someone-else' }, CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR);
   });
 
   it('needs the lock and an open, existing record', async () => {
@@ -201,8 +201,8 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(userSeeded.json.code).toBe(CODES.PROOF_CODE_INVALID);
   });
 
-  it('applies autoRename 2, 3 and 4 per folder across records', async () => {
-    h = await Harness.start();
+  it('applies autoRename 2, 3 and 4 per folder across records (nameScope folder)', async () => {
+    h = await Harness.start({ nameScope: 'folder', folders: ['folder-2'] });
     const lock = await h.lock();
     const r1 = await h.record(lock);
     const r2 = await h.record(lock);
@@ -218,7 +218,7 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(again.json.fileName).toBe(expected.replace('.pdf', '_2.pdf'));
 
     const refusedClash = await h.createFile(lock, r2, 'report.pdf', smallPlan, { autoRename: 3 });
-    expect(refusedClash.json).toMatchObject({ code: CODES.FILE_EXISTS, existFileId: first.json.fileId });
+    expect(refusedClash.json).toMatchObject({ code: CODES.DUPLICATE_FILE_NAME, existFileId: first.json.fileId });
 
     const same = await h.createFile(lock, r2, 'report.pdf', smallPlan, { autoRename: 4 });
     expect(same.json).toMatchObject({ code: 0, exist: true, fileId: first.json.fileId, fileName: 'report.pdf' });

@@ -25,6 +25,8 @@ export interface EmulatorFlags {
   forbidSpace?: boolean;
   allowRenewExpired?: boolean;
   autoCompleteFiles?: boolean;
+  nameScope?: 'record' | 'folder';
+  folder?: string[];
   s3AccessKey?: string;
   s3SecretKey?: string;
   s3Region?: string;
@@ -75,6 +77,12 @@ export async function emulatorOptionsFrom(flags: EmulatorFlags, env: NodeJS.Proc
   if (flags.forbidSpace) options.forbidSpaceInName = true;
   if (flags.allowRenewExpired) options.allowRenewExpired = true;
   if (flags.autoCompleteFiles) options.autoCompleteFiles = true;
+  const nameScope = flags.nameScope ?? env.KOODRIVE_EMULATOR_NAME_SCOPE;
+  if (nameScope !== undefined && nameScope !== '') {
+    if (nameScope !== 'record' && nameScope !== 'folder') throw new Error(`KOODRIVE_EMULATOR_NAME_SCOPE must be record or folder, got "${nameScope}"`);
+    options.nameScope = nameScope;
+  }
+  if (flags.folder && flags.folder.length > 0) options.folders = [...flags.folder];
   const s3AccessKey = flags.s3AccessKey ?? env.KOODRIVE_EMULATOR_S3_ACCESS_KEY;
   const s3SecretKey = flags.s3SecretKey ?? env.KOODRIVE_EMULATOR_S3_SECRET_KEY;
   if (s3AccessKey || s3SecretKey) {
@@ -141,6 +149,8 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .option('--forbid-space', 'refuse spaces in file names (the English page\'s rule)')
     .option('--allow-renew-expired', 'let PATCH lock renew an expired lock')
     .option('--auto-complete-files', 'completeBackup completes uploaded but unfinished files instead of refusing')
+    .addOption(new Option('--name-scope <scope>', 'where autoRename looks for name clashes: record (each record a snapshot of its own) or folder (every record in the folder) (default record, env KOODRIVE_EMULATOR_NAME_SCOPE)').choices(['record', 'folder']))
+    .option('--folder <id>', 'a folder id besides root that exists in the space (repeatable); parentFolder must name root or one of these', (value: string, previous: string[] = []) => [...previous, value])
     .option('--s3-access-key <id>', 'also serve an S3-compatible face (SigV4, path-style) for this access key id (env KOODRIVE_EMULATOR_S3_ACCESS_KEY)')
     .option('--s3-secret-key <secret>', 'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)')
     .option('--s3-region <region>', 'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)');
