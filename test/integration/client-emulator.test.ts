@@ -183,6 +183,34 @@ describe('client against the emulator', () => {
     await c.completeFile(created.fileId, file.sha256);
   });
 
+  it('getDownloadUrls (batches of 100) fetches the bytes back; deleteRecord sends the lock and removes the record', async () => {
+    await start();
+    const c = client();
+    await c.createLock();
+    const file = await localFile(5 * MiB + 333);
+    const run = await backUp(c, file, 'back.bin');
+    const containerId = run.created.containerId!;
+    // 150 ids: two calls (100 + 50), one entry per id, in order.
+    const ids = [run.created.fileId, ...Array.from({ length: 148 }, (_, i) => `Fmissing-${i}`), run.created.fileId];
+    const entries = await c.getDownloadUrls(containerId, ids);
+    expect(entries.map((e) => e.fileId)).toEqual(ids);
+    expect(emu.stats().requests['file.download']).toBe(2);
+    expect(entries[0]).toMatchObject({ fileId: run.created.fileId, fileName: 'back.bin', code: 0 });
+    expect(entries[1]).toMatchObject({ code: 13000309 });
+    expect(entries[1]!.url).toBeUndefined();
+    const got = Buffer.from(await (await fetch(entries[149]!.url!)).arrayBuffer());
+    expect(got.equals(file.data)).toBe(true);
+
+    const other = client(); // holds no lock: refused before anything is sent
+    await expect(other.deleteRecord(run.recordId)).rejects.toThrow(/no backup lock is held/);
+    await c.deleteRecord(run.recordId);
+    const gone = await c.getRecord(run.recordId).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ name: 'KooDriveError', kind: 'not-found' });
+    expect((await fetch(entries[0]!.url!)).status).toBe(404);
+    expect(emu.stats().requests['record.delete']).toBe(1);
+    await c.releaseLock();
+  });
+
   it('lock busy, lock lost, bad token and a wrong clock each fail at once with their kind', async () => {
     await start();
     const a = client();
