@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { sanitizeText } from '../report/terminal-text.js';
 import { explainFilters, type FilterExplanation } from '../scan/explain-filters.js';
 import type { LocalFile } from '../scan/local-file.js';
@@ -28,7 +28,7 @@ async function explainWalk(settings: UploadSettings): Promise<FilterExplanation[
   for await (const item of walk(settings.paths, { ...settings.scan, reportExcluded: true })) {
     if (item.kind === 'file') {
       out.push({ path: shownPath(item.file, settings.scan.cwd), kept: true, rule: item.keptBy ?? 'no filter matched' });
-    } else {
+    } else if (item.kind === 'notice') {
       const { notice } = item;
       out.push({ path: notice.path, kept: false, rule: notice.kind === 'excluded' ? (notice.rule ?? notice.message) : `${notice.kind}: ${notice.message}` });
     }
@@ -39,5 +39,7 @@ async function explainWalk(settings: UploadSettings): Promise<FilterExplanation[
 /** The root as typed, then the relative path (a root that is itself a file is shown as typed). */
 function shownPath(file: LocalFile, cwd: string | undefined): string {
   if (resolve(cwd ?? process.cwd(), file.root) === file.absPath) return file.root;
-  return file.root.endsWith('/') ? file.root + file.relPath : `${file.root}/${file.relPath}`;
+  // relPath carries the root's prefix when there are several roots; the path below the root does not.
+  const below = relative(resolve(cwd ?? process.cwd(), file.root), file.absPath).split(sep).join('/');
+  return file.root.endsWith('/') ? file.root + below : `${file.root}/${below}`;
 }

@@ -1,7 +1,9 @@
+import { isatty } from 'node:tty';
 import { Command, CommanderError } from 'commander';
 import { registerUploadCommand } from './commands/upload.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerRestoreCommand } from './commands/restore.js';
 import { registerRecordsCommand } from './commands/records.js';
 import { registerLockCommand } from './commands/lock.js';
 import { registerConfigCommand } from './commands/config.js';
@@ -22,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerUploadCommand(program, io);
   registerVerifyCommand(program, io);
+  registerRestoreCommand(program, io);
   registerRecordsCommand(program, io);
   registerLockCommand(program, io);
   registerConfigCommand(program, io);
@@ -50,7 +53,7 @@ function ignoreClosedPipes(): void {
 
 async function main(): Promise<void> {
   ignoreClosedPipes();
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), exitCode: 0 };
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: { isTTY: isatty(0) }, env: process.env, cwd: process.cwd(), exitCode: 0 };
   const program = buildProgram(io);
   try {
     await program.parseAsync(process.argv);

@@ -6,9 +6,17 @@ import { formatBytes } from '../util/size.js';
 import { sanitizeText } from '../report/terminal-text.js';
 import { walk } from '../scan/walk.js';
 import type { LocalFile } from '../scan/local-file.js';
-import { compareTrees, pathsToHash, STATUS_TEXT, type ServerEntry, type VerifyItem, type VerifyResult, type VerifyStatus } from '../verify/compare.js';
+import { compareTrees, pathsToHash, serverPath, STATUS_TEXT, type ServerEntry, type VerifyItem, type VerifyResult, type VerifyStatus } from '../verify/compare.js';
 import { sha256OfFile } from '../verify/file-sha256.js';
-import { toDescription } from '../names/file-name.js';
+import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
+import type { ResolvedConfig } from '../config/config-types.js';
+import type { KooDriveClient } from '../koodrive/client.js';
+import { DownloadError } from '../restore/download.js';
+import { recordContainerId } from '../restore/run-restore.js';
+import { DownloadUrls } from '../restore/url-cache.js';
+import { withRetry } from '../transfer/retry.js';
+import { classifyNetworkError } from '../transfer/retry-policy.js';
+import { serverSha256 } from '../verify/server-sha256.js';
 import { openApiSession } from './api-session.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -16,19 +24,25 @@ import { recordStatusText } from './record-text.js';
 import { runReporting } from './report-failure.js';
 import { UsageError } from './usage-error.js';
 
-/** `verify <path> --record-id ID`: compares the local tree with the record's files; 0 identical, 8 different. */
-export async function runVerifyCommand(path: string, flags: Record<string, unknown>, io: CliIo): Promise<number> {
+/**
+ * `verify <path...> --record-id ID [--deep]`: compares the local tree (the same paths upload was
+ * given) with the record's files; 0 identical, 8 different. --deep hashes the server's bytes.
+ */
+export async function runVerifyCommand(paths: string[], flags: Record<string, unknown>, io: CliIo): Promise<number> {
   return runReporting(io, flags, async () => {
     const recordId = typeof flags.recordId === 'string' ? flags.recordId : undefined;
     if (!recordId) throw new UsageError('verify needs the record to compare with: --record-id ID (see koodrive-backup records list)');
+    if (paths.length === 0 || paths.some((p) => p.trim() === '')) throw new UsageError('verify needs the paths that were backed up (an empty path was given)');
+    const path = paths.join(' ');
     const session = await openApiSession(flags, io);
     try {
       const { config, client } = session;
       const record = await client.getRecord(recordId);
-      const root = resolve(io.cwd, path);
-      const local = await scanLocal(root, { ...scanOptionsOf(config, { cwd: io.cwd, reportExcluded: flags.verbose === true }) }, io, flags.quiet === true);
+      const roots = paths.map((p) => resolve(io.cwd, p));
+      const local = await scanLocal(roots, { ...scanOptionsOf(config, { cwd: io.cwd, reportExcluded: flags.verbose === true }) }, io, flags.quiet === true);
       const server: ServerEntry[] = [];
-      for await (const entry of client.listBackupFiles(recordId)) server.push(entry);
+      for await (const entry of client.listBackupFiles(recordId)) if (entry.description !== MANIFEST_DESCRIPTION) server.push(entry);
+      if (flags.deep === true) await hashServer(server, local, record, flags, config, client);
       const hashes = await hashLocal(local, pathsToHash(local, server), config.hashWorkers);
       const result = compareTrees(local, server, hashes);
       const exitCode = result.identical ? EXIT.OK : EXIT.DIFFERENT;
@@ -41,12 +55,30 @@ export async function runVerifyCommand(path: string, flags: Record<string, unkno
   });
 }
 
-/** The regular files under the root, with the same filters upload uses; notices go to stderr. */
-async function scanLocal(root: string, options: Parameters<typeof walk>[1], io: CliIo, quiet: boolean): Promise<LocalFile[]> {
+/**
+ * verify --deep: replaces each listed sha256 that a comparison will use by the hash of the bytes
+ * the server sends for that file.
+ */
+async function hashServer(server: ServerEntry[], local: readonly LocalFile[], record: BackupRecord, flags: Record<string, unknown>, config: ResolvedConfig, client: KooDriveClient): Promise<void> {
+  const flagged = typeof flags.containerId === 'string' ? flags.containerId : config.containerId;
+  const containerId = flagged ?? recordContainerId(record);
+  if (!containerId) throw new UsageError(`record ${record.recordId} does not say which space holds its files; pass --container-id for --deep`);
+  const wanted = new Set(pathsToHash(local, server));
+  const entries = server.filter((e) => wanted.has(serverPath(e)));
+  const urls = new DownloadUrls(client, containerId, entries.map((e) => e.fileId));
+  const policy = { maxAttempts: config.retries + 1, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 5 * 60_000 };
+  const retry = <T>(what: string, op: () => Promise<T>) => withRetry(op, { what, policy, classify: (err) => (err instanceof DownloadError ? err.opts : { transient: classifyNetworkError(err).transient, reason: classifyNetworkError(err).reason }) });
+  const isExpired = (err: unknown) => err instanceof DownloadError && err.opts.expired === true;
+  const limit = pLimit(Math.max(1, Math.min(config.concurrency, 16)));
+  await Promise.all(entries.map((e) => limit(async () => (e.sha256 = await serverSha256(urls, e, retry, isExpired, { timeoutMs: config.timeout })))));
+}
+
+/** The regular files under the roots, with the same filters (and root prefixes) upload uses; notices go to stderr. */
+async function scanLocal(roots: string[], options: Parameters<typeof walk>[1], io: CliIo, quiet: boolean): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
-  for await (const item of walk([root], options)) {
+  for await (const item of walk(roots, options)) {
     if (item.kind === 'file') files.push(item.file);
-    else if (!quiet) io.stderr.write(`koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`);
+    else if (item.kind === 'notice' && !quiet) io.stderr.write(`koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`);
   }
   return files;
 }

@@ -34,17 +34,24 @@ export function toServerFileName(baseName: string): string {
   return baseName.replace(FORBIDDEN, (c) => FULLWIDTH[c] ?? c);
 }
 
-/** Converts a relative path to the POSIX form stored in `description`. */
+/**
+ * The relative POSIX path stored in `description`. Only `/` separates: on POSIX a `\\` is part of
+ * a name (it maps to ＼ in fileName), so `we\\ird.txt` stays one name.
+ */
 export function toDescription(relPath: string): string {
-  return relPath.split(/[\\/]+/).filter(Boolean).join('/');
+  return relPath.split('/').filter(Boolean).join('/');
 }
 
-/** Why a file cannot be named on the server (name or path), or undefined. */
+/** The description of the record's manifest (reference Part 1); the scanner refuses a local file there. */
+export const MANIFEST_DESCRIPTION = '.koodrive-backup/manifest.ndjson';
+
+/** Why a file cannot be named on the server (name or path), or undefined; give the final (root-prefixed) path. */
 export function localNameProblem(relPath: string): string | undefined {
   const description = toDescription(relPath);
   if ([...description].length > MAX_DESCRIPTION_LENGTH) {
     return `path "${description}" is longer than ${MAX_DESCRIPTION_LENGTH} characters, the limit of the description field`;
   }
+  if (description === MANIFEST_DESCRIPTION) return `path "${description}" is where koodrive-backup keeps each record's manifest`;
   const base = description.split('/').pop() ?? '';
   return fileNameProblem(toServerFileName(base));
 }

@@ -7,6 +7,8 @@ export interface LocalFile {
   root: string;
   size: number;
   mtimeMs: number;
+  /** Permission bits (st_mode & 0o7777), restored by `restore`. */
+  mode?: number;
   /** Device and inode, to notice a file replaced under the same name. */
   dev: number;
   ino: number;
@@ -22,4 +24,17 @@ export interface ScanNotice {
   relPath?: string;
   /** For kind 'excluded': the filter rule that dropped the entry. */
   rule?: string;
+}
+
+/** A folder of the tree (path as in the record, POSIX), for the manifest. */
+export interface LocalFolder {
+  relPath: string;
+  mode: number;
+  mtimeMs: number;
+}
+
+/** A symbolic link that is not followed, kept as a link in the manifest. */
+export interface LocalLink {
+  relPath: string;
+  target: string;
 }

@@ -1,10 +1,13 @@
-import type { LocalFile, ScanNotice } from './local-file.js';
+import type { LocalFile, LocalFolder, LocalLink, ScanNotice } from './local-file.js';
 
 /** What the scanner yields, in walk order: a file to back up, or a notice about one it passed over. */
 export type ScanItem =
   /** keptBy: the rule that kept the file (only with reportExcluded), e.g. `include "*.jpg"`. */
   | { kind: 'file'; file: LocalFile; keptBy?: string }
-  | { kind: 'notice'; notice: ScanNotice };
+  | { kind: 'notice'; notice: ScanNotice }
+  /** Only with reportTree: each folder walked (for empty folders, modes, mtimes) and each link not followed. */
+  | { kind: 'folder'; folder: LocalFolder }
+  | { kind: 'link'; link: LocalLink };
 
 /** Filters and policies of one scan; every field is optional and off by default. */
 export interface ScanOptions {
@@ -28,6 +31,8 @@ export interface ScanOptions {
   followSymlinks?: boolean;
   /** Yield an 'excluded' notice, naming the rule, for every entry a filter leaves out. */
   reportExcluded?: boolean;
+  /** Also yield folders and unfollowed symbolic links (what the record's manifest describes). */
+  reportTree?: boolean;
   /** Name of the per-folder ignore file (gitignore syntax); default `.koodriveignore`. */
   ignoreFileName?: string;
   /** Folder against which relative paths in `excludeFrom` resolve; default process.cwd(). */

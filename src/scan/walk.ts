@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { access, constants, lstat, stat } from 'node:fs/promises';
+import { access, constants, lstat, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_FILE_SIZE } from '../hash/part-rules.js';
 import { localNameProblem } from '../names/file-name.js';
@@ -10,6 +10,7 @@ import type { ScanNotice } from './local-file.js';
 import { errnoCode, ScanRootError } from './scan-errors.js';
 import type { ScanItem, ScanOptions } from './scan-options.js';
 import { resolveRoot, specialKindName, type ScanRoot } from './scan-root.js';
+import { distinctRoots, prefixed, rootPrefixes } from './root-prefixes.js';
 
 /** One walk of one root: what every step needs to know. */
 interface RootWalk {
@@ -18,6 +19,8 @@ interface RootWalk {
   opts: ScanOptions;
   /** dev:ino of the folders on the current path, to stop symlink loops. */
   ancestors: Set<string>;
+  /** Where this root's files stand in the record (root-prefixes.ts). */
+  prefix: string;
 }
 
 interface Folder {
@@ -37,13 +40,17 @@ export async function* walk(roots: readonly string[], opts: ScanOptions = {}): A
   const chain = await FilterChain.create(opts);
   const resolved: ScanRoot[] = [];
   for (const given of roots) resolved.push(await resolveRoot(given, cwd));
-  for (const root of resolved) {
-    const run: RootWalk = { root, chain, opts, ancestors: new Set() };
+  const distinct = distinctRoots(resolved.map((r) => r.absPath));
+  const unique = distinct.map((abs) => resolved.find((r) => r.absPath === abs)!);
+  const prefixes = rootPrefixes(distinct);
+  for (const [i, root] of unique.entries()) {
+    const run: RootWalk = { root, chain, opts, ancestors: new Set(), prefix: prefixes[i]! };
     if (root.kind === 'file') {
       yield* visitFile(run, chain.rootState(), root.absPath, path.basename(root.absPath), root.stat);
       continue;
     }
     run.ancestors.add(inodeKey(root.stat));
+    if (opts.reportTree && run.prefix !== '') yield folderItem(run, '', root.stat);
     yield* walkFolder(run, chain.rootState(), root.absPath, '');
   }
 }
@@ -82,7 +89,7 @@ async function* visitEntry(run: RootWalk, folder: Folder, name: string): AsyncGe
     const verdict = run.chain.checkFile(folder.state, relPath, undefined);
     if (!run.opts.followSymlinks) {
       if (!verdict.kept) yield* excluded(run, relPath, verdict);
-      else yield notice(run, relPath, 'symlink', 'symbolic link not followed; pass --follow-symlinks to back up what it points to');
+      else yield* keptLink(run, absPath, relPath);
       return;
     }
     try {
@@ -115,6 +122,7 @@ async function* visitFolder(run: RootWalk, parent: Folder, absPath: string, relP
     return;
   }
   run.ancestors.add(key);
+  if (run.opts.reportTree) yield folderItem(run, relPath, st);
   try {
     yield* walkFolder(run, parent.state, absPath, relPath);
   } finally {
@@ -132,7 +140,9 @@ async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: stri
     yield notice(run, relPath, 'too-large', `file is ${formatBytes(st.size)}, above the 200 GB KooDrive limit per file; exclude it or split it`);
     return;
   }
-  const nameProblem = localNameProblem(relPath);
+  // A root that is a file stands under its own name, or under its prefix when there are several roots.
+  const recordPath = run.root.kind === 'file' ? run.prefix || relPath : prefixed(run.prefix, relPath);
+  const nameProblem = localNameProblem(recordPath);
   if (nameProblem !== undefined) {
     yield notice(run, relPath, 'bad-name', `${nameProblem}; rename it or exclude it`);
     return;
@@ -145,9 +155,30 @@ async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: stri
   }
   yield {
     kind: 'file',
-    file: { absPath, relPath, root: run.root.given, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino },
+    file: { absPath, relPath: recordPath, root: run.root.given, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino },
     ...(run.opts.reportExcluded ? { keptBy: verdict.rule } : {}),
   };
+}
+
+/** A symbolic link that is not followed: noted, and (for the manifest) described as a link. */
+async function* keptLink(run: RootWalk, absPath: string, relPath: string): AsyncGenerator<ScanItem> {
+  if (!run.opts.reportTree) {
+    yield notice(run, relPath, 'symlink', 'symbolic link not followed; pass --follow-symlinks to back up what it points to');
+    return;
+  }
+  let target: string;
+  try {
+    target = await readlink(absPath);
+  } catch (err) {
+    yield notice(run, relPath, 'unreadable', `symbolic link cannot be read (${errnoText(err)}); skipped`);
+    return;
+  }
+  yield notice(run, relPath, 'symlink', 'symbolic link not followed: kept as a link in the record\'s manifest (restore recreates it); pass --follow-symlinks to back up what it points to');
+  yield { kind: 'link', link: { relPath: prefixed(run.prefix, relPath), target } };
+}
+
+function folderItem(run: RootWalk, relPath: string, st: Stats): ScanItem {
+  return { kind: 'folder', folder: { relPath: prefixed(run.prefix, relPath), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs } };
 }
 
 async function* excluded(run: RootWalk, relPath: string, verdict: Verdict): AsyncGenerator<ScanItem> {

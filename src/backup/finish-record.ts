@@ -1,0 +1,106 @@
+/**
+ * Turning a record into a full snapshot before completing it (reference Part 1, "Records are
+ * snapshots"): every stored file of the run must be in the record's listing — an `exist` answer
+ * may point at a file of another record — so missing ones are added again (autoRename 2: a rapid
+ * upload, no bytes), the manifest goes in last, and only then is the record completed.
+ */
+import { stat } from 'node:fs/promises';
+import type { BackupFileEntry } from '../koodrive/wire-types.js';
+import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
+import type { LocalFile } from '../scan/local-file.js';
+import type { ManifestWriter } from '../manifest/manifest-writer.js';
+import type { EventSink, FileOutcome } from './events.js';
+import { backupFile, type FileJobContext } from './file-job.js';
+import { isStored } from './file-pass.js';
+
+/** The calls finishing needs beyond the file calls. */
+export interface RecordFinishApi {
+  listBackupFiles(recordId: string): AsyncIterable<BackupFileEntry>;
+  completeRecord(recordId: string, properties?: string): Promise<void>;
+}
+
+/** The record could not be made complete: it is left open for the next run. */
+export class RecordIncompleteError extends Error {
+  override readonly name = 'RecordIncompleteError';
+}
+
+const keyOf = (description: string, sha256: string) => `${description}\u0000${sha256.toLowerCase()}`;
+
+/** Indexes of stored outcomes whose path and content the listing lacks (pure). */
+export function missingFromListing(listed: ReadonlySet<string>, outcomes: readonly FileOutcome[]): number[] {
+  const missing: number[] = [];
+  outcomes.forEach((o, i) => {
+    if (isStored(o) && o.sha256 && !listed.has(keyOf(toDescription(o.path), o.sha256))) missing.push(i);
+  });
+  return missing;
+}
+
+/** `description + sha256` of every file the record lists. */
+export async function listedKeys(listing: AsyncIterable<BackupFileEntry>): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const entry of listing) if (entry.description !== undefined) keys.add(keyOf(toDescription(entry.description), entry.sha256));
+  return keys;
+}
+
+export interface FinishOptions {
+  /** Each root and the prefix its files stand under (scan/root-prefixes.ts). */
+  roots: Array<{ path: string; prefix: string }>;
+  /** The run's record properties (a JSON string); completing adds containerId and the manifest's path. */
+  recordProperties: string;
+  manifest?: ManifestWriter;
+  /** Runs a pass over some files with another context (the run's bounded file pass). */
+  pass(files: readonly LocalFile[], ctx: FileJobContext): Promise<FileOutcome[]>;
+}
+
+/**
+ * Adds what the record lacks, uploads the manifest and completes the record. Returns the outcomes
+ * with the ids of the copies this record holds. Throws RecordIncompleteError when a file cannot be added.
+ */
+export async function finishRecord(
+  api: RecordFinishApi,
+  files: readonly LocalFile[],
+  outcomes: readonly FileOutcome[],
+  ctx: FileJobContext,
+  opts: FinishOptions,
+): Promise<FileOutcome[]> {
+  // The extra creates are bookkeeping: only their retries and warnings are worth showing.
+  const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
+  const merged = [...outcomes];
+  const missing = missingFromListing(await listedKeys(api.listBackupFiles(ctx.recordId)), outcomes);
+  if (missing.length > 0) {
+    const fill: FileJobContext = { ...ctx, emit: quiet, fill: true, request: { ...ctx.request, onConflict: 'rename' } };
+    const added = await opts.pass(missing.map((i) => files[i]!), fill);
+    const failed = added.filter((o) => !isStored(o));
+    if (failed.length > 0) {
+      throw new RecordIncompleteError(`${failed.length} file(s) could not be added to record ${ctx.recordId} (e.g. ${failed[0]!.path}: ${failed[0]!.error ?? failed[0]!.outcome}); run the same command again`);
+    }
+    missing.forEach((index, k) => {
+      merged[index] = { ...merged[index]!, fileId: added[k]!.fileId, serverName: added[k]!.serverName, ...(added[k]!.containerId ? { containerId: added[k]!.containerId } : {}) };
+    });
+  }
+  const manifestOutcome = opts.manifest ? await storeManifest(opts.manifest, ctx, quiet, opts.roots) : undefined;
+  const containerId = ctx.request.containerId ?? manifestOutcome?.containerId ?? merged.find((o) => o.containerId)?.containerId;
+  const properties = { ...parseProperties(opts.recordProperties), ...(containerId ? { containerId } : {}), ...(manifestOutcome ? { manifest: MANIFEST_DESCRIPTION } : {}) };
+  await api.completeRecord(ctx.recordId, JSON.stringify(properties));
+  ctx.journal.append({ t: 'record-complete', recordId: ctx.recordId });
+  return merged;
+}
+
+/** Writes the manifest for this record and backs it up as the record's last file. */
+async function storeManifest(manifest: ManifestWriter, ctx: FileJobContext, emit: EventSink, roots: FinishOptions['roots']): Promise<FileOutcome> {
+  const path = await manifest.writeFor({ recordId: ctx.recordId, roots });
+  const st = await stat(path);
+  const file: LocalFile = { absPath: path, relPath: MANIFEST_DESCRIPTION, root: path, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
+  const outcome = await backupFile(file, { ...ctx, emit, request: { ...ctx.request, onConflict: 'skip-identical' } });
+  if (!isStored(outcome)) throw new RecordIncompleteError(`the manifest of record ${ctx.recordId} could not be stored (${outcome.error ?? outcome.outcome}); run the same command again`);
+  return outcome;
+}
+
+function parseProperties(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
