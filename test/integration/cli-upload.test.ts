@@ -80,7 +80,9 @@ describe('koodrive-backup upload against the emulator', () => {
       await mkdir(join(tree, rel, '..'), { recursive: true });
       await writeFile(join(tree, rel), content);
     }
-    emu = await startEmulator({ dataDir: join(dir, 'emu'), userId: USER, token: TOKEN });
+    // Names clash per folder across records here (nameScope 'folder'), so that a second run meets
+    // the first run's names and --on-conflict has something to decide.
+    emu = await startEmulator({ dataDir: join(dir, 'emu'), userId: USER, token: TOKEN, nameScope: 'folder' });
     env = { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(dir, 'state'), HOME: dir };
   });
   afterAll(async () => {
