@@ -43,6 +43,11 @@ describe('emulator CLI command', () => {
     expect(fromFlags).toMatchObject({ port: 0, dataDir: join(dir, 'emu'), token: 'flag-token', userId: 'u', urlTtlSeconds: 5, lockTtlSeconds: 7, forbidSpaceInName: true });
     expect(fromFlags.faults).toEqual({ seed: 9, stallMs: 5, stallRate: 0.5, failRate: 0.1 });
     await expect(emulatorOptionsFrom({ faults: 'missing.json' }, {}, dir)).rejects.toThrow(/cannot read fault file/);
+    // Name scope: default left to the emulator (record), env twin, flag wins; --folder collects ids.
+    expect(fromEnv.nameScope).toBeUndefined();
+    expect(await emulatorOptionsFrom({}, { ...env, KOODRIVE_EMULATOR_NAME_SCOPE: 'folder' }, dir)).toMatchObject({ nameScope: 'folder' });
+    expect(await emulatorOptionsFrom({ nameScope: 'record', folder: ['F1', 'F2'] }, { ...env, KOODRIVE_EMULATOR_NAME_SCOPE: 'folder' }, dir)).toMatchObject({ nameScope: 'record', folders: ['F1', 'F2'] });
+    await expect(emulatorOptionsFrom({}, { ...env, KOODRIVE_EMULATOR_NAME_SCOPE: 'snapshot' }, dir)).rejects.toThrow(/KOODRIVE_EMULATOR_NAME_SCOPE must be record or folder/);
   });
 
   it('prints one listening line, serves, and on SIGTERM closes with state saved', async () => {
@@ -69,6 +74,9 @@ describe('emulator CLI command', () => {
     const bad = fakeIo();
     await expect(program(bad).parseAsync(['node', 'kb', 'emulator', '--port', 'x'], { from: 'node' })).rejects.toBeInstanceOf(CommanderError);
     expect(bad.err()).toMatch(/--port must be a whole number/);
+    const badScope = fakeIo();
+    await expect(program(badScope).parseAsync(['node', 'kb', 'emulator', '--name-scope', 'snapshot'], { from: 'node' })).rejects.toBeInstanceOf(CommanderError);
+    expect(badScope.err()).toMatch(/--name-scope/);
     const noToken = fakeIo();
     const err = await program(noToken).parseAsync(['node', 'kb', 'emulator', '--port', '0', '--data', 'emu'], { from: 'node' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommanderError);
