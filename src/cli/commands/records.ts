@@ -3,16 +3,17 @@ import { givenFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { addApiOptions } from './api-options.js';
 
-/** Adds `records get|complete|list`. */
+/** Adds `records get|complete|list|delete` and `prune`. */
 export function registerRecordsCommand(program: Command, io: CliIo): void {
-  const records = program.command('records').description('read, list and complete backup records');
+  const records = program.command('records').description('read, list, complete and delete backup records');
   records.addHelpText(
     'after',
     `
 Examples:
   $ koodrive-backup records list
   $ koodrive-backup records get 1842862763295184641 --files
-  $ koodrive-backup records complete 1842862763295184641`,
+  $ koodrive-backup records complete 1842862763295184641
+  $ koodrive-backup records delete 1842862763295184641`,
   );
 
   const get = records
@@ -67,5 +68,52 @@ Examples:
   );
   list.action(async (_opts: unknown, self: Command) => {
     io.exitCode = await (await import('../records-run.js')).runRecordsList(givenFlags(self), io);
+  });
+
+  const del = records
+    .command('delete')
+    .description('delete a backup record and its files (under the backup lock, or --lock-id)')
+    .argument('<recordId>', 'the record id')
+    .option('--lock-id <id>', 'use this held lock instead of taking one (env KOODRIVE_LOCK_ID); it stays held');
+  addApiOptions(del);
+  del.addHelpText(
+    'after',
+    `
+Stored content that another record still refers to is kept by the server.
+
+Examples:
+  $ koodrive-backup records delete 1842862763295184641
+
+Exit codes: 0 deleted, 6 a backup run holds the lock, 1 unknown record or other failure.`,
+  );
+  del.action(async (recordId: string, _opts: unknown, self: Command) => {
+    io.exitCode = await (await import('../prune-run.js')).runRecordsDelete(recordId, givenFlags(self), io);
+  });
+
+  const prune = program
+    .command('prune')
+    .description('delete the backup records no keep rule keeps (restic\'s --keep-last / --keep-within)')
+    .option('--keep-last <n>', 'keep the n newest completed records (of each device and set of roots)')
+    .option('--keep-within <span>', 'keep the records made within this span before the newest one, e.g. 30d, 6m (months), 1y, 12h')
+    .option('-n, --dry-run', 'say what would be deleted; delete nothing')
+    .option('--device-id <id>', 'prune this device\'s records (default: this machine\'s)')
+    .option('--all-devices', 'prune the records of every device (each device kept apart)')
+    .option('--lock-id <id>', 'use this held lock instead of taking one (env KOODRIVE_LOCK_ID); it stays held');
+  addApiOptions(prune);
+  prune.addHelpText(
+    'after',
+    `
+A record any rule keeps is kept; records never completed are always kept (a later run may resume
+them; delete one with records delete). Records are grouped by device and backed-up paths, and the
+rules apply to each group. Deleting happens under the backup lock, so never during a backup run.
+
+Examples:
+  $ koodrive-backup prune --keep-last 7 --dry-run
+  $ koodrive-backup prune --keep-last 3 --keep-within 30d
+
+Exit codes: 0 done, 2 no rule given, 6 a backup run holds the lock.`,
+  );
+  prune.action(async (_opts: unknown, self: Command) => {
+    io.exitCode = await (await import('../prune-run.js')).runPrune(givenFlags(self), io);
   });
 }
