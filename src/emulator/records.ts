@@ -98,6 +98,7 @@ export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Pro
       throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} cannot be completed: ${why}`);
     }
   }
+  if (ctx.store.state.records[record.recordId] !== record) recordOf(ctx, record.recordId); // deleted meanwhile
   if (record.status !== 0) assertOpen(record); // completed meanwhile by a concurrent call
   record.status = 1;
   record.endTime = ctx.now().toISOString();
