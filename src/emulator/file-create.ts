@@ -74,7 +74,7 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   let fileName = request.fileName;
   if (clash) {
     if (request.autoRename === 3) {
-      throw new ApiError(CODES.DUPLICATE_FILE_NAME, `a file named "${clash.fileName}" already exists in this folder (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
+      throw new ApiError(CODES.DUPLICATE_FILE_NAME, `a file named "${clash.fileName}" already exists in this folder${ctx.settings.nameScope === 'record' ? ' of this record' : ''} (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
     }
     if (request.autoRename === 4) {
       const same = siblings.get(request.fileName)?.find((f) => f.sha256 === request.sha256 && f.status === 'complete');
