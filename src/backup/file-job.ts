@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { LimitFunction } from 'p-limit';
+import { FileChangedError } from '../hash/file-changed-error.js';
 import type { FilePlan, PartPlan } from '../hash/file-plan.js';
 import type { CreateFileResponse } from '../koodrive/wire-types.js';
 import type { LocalFile } from '../scan/local-file.js';
@@ -26,6 +27,11 @@ export interface FileJobContext {
   isExpiredUrl(err: unknown): boolean;
   /** The server no longer knows the upload (resume after it was purged): create the file again. */
   isUploadGone(err: unknown): boolean;
+  /**
+   * files/complete refused because parts the server accepted before are not there (a late stale
+   * PUT, a journal that ran ahead): their numbers, 'all' when it does not say which, else undefined.
+   */
+  partsNotUploaded?(err: unknown): number[] | 'all' | undefined;
   /** The create call refused the name because it is taken (autoRename 3). */
   isNameConflict(err: unknown): boolean;
   request: RequestOptions;
@@ -35,8 +41,33 @@ export interface FileJobContext {
   signal: AbortSignal;
 }
 
-/** Backs up one file: plan (or reuse the plan), create, send missing parts, complete. */
+/**
+ * Backs up one file: plan (or reuse the plan), create, send missing parts, complete. A plan taken
+ * from the journal that the file's bytes do not match (a damaged journal line, or an edit in place
+ * that kept size, mtime and inode) is made again from the bytes, and the file tried once more.
+ */
 export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<FileOutcome> {
+  const known = ctx.journal.state.files.get(file.absPath);
+  const cached = !ctx.dryRun && !ctx.checksum && isUnchanged(known, file, ctx.seedId) ? known?.plan : undefined;
+  try {
+    return await backupFileOnce(file, ctx);
+  } catch (err) {
+    if (!cached || !someCause(err, (e) => e instanceof FileChangedError)) throw err;
+    const spent = err instanceof FileJobError ? err.bytesSent : 0;
+    const fresh = await ctx.plan(file, ctx.signal);
+    // The journal's plan is the file's: the bytes really changed while they were read.
+    if (JSON.stringify(fresh) === JSON.stringify(cached)) throw err;
+    ctx.emit({ type: 'warn', message: `${file.relPath}: the journal's plan does not match the file's bytes (a damaged journal line, or an edit in place that kept size and mtime); hashed it again and sending it as it is now` });
+    try {
+      const outcome = await backupFileOnce(file, ctx, fresh);
+      return { ...outcome, bytesSent: outcome.bytesSent + spent };
+    } catch (again) {
+      throw again instanceof FileJobError ? withBytes(again.cause, again.bytesSent + spent) : withBytes(again, spent);
+    }
+  }
+}
+
+async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: FilePlan, recreated = false): Promise<FileOutcome> {
   const base: FileOutcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'failed', bytesSent: 0 };
   const known = ctx.journal.state.files.get(file.absPath);
   const unchanged = isUnchanged(known, file, ctx.seedId);
@@ -44,7 +75,7 @@ export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<
     return { ...base, outcome: 'unchanged', serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 };
   }
 
-  const plan = unchanged && known?.plan && !ctx.checksum ? known.plan : await ctx.plan(file, ctx.signal);
+  const plan = freshPlan ?? (unchanged && known?.plan && !ctx.checksum ? known.plan : await ctx.plan(file, ctx.signal));
   if (!ctx.dryRun && (known?.plan !== plan)) {
     ctx.journal.append({ t: 'plan', absPath: file.absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: ctx.seedId, plan });
   }
@@ -54,12 +85,16 @@ export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<
 
   const entry = ctx.journal.state.files.get(file.absPath);
   const resumable = entry?.recordId === ctx.recordId && entry.fileId && !entry.outcome && entry.plan?.sha256 === plan.sha256;
-  if (resumable && entry?.fileId) {
+  if (resumable && entry?.fileId && !recreated) {
     try {
       return await sendAndComplete(file, plan, entry.fileId, entry.serverName ?? request.fileName, [], new Set(entry.partsDone), ctx, base);
     } catch (err) {
-      if (!ctx.isUploadGone(err)) throw err;
-      // The server forgot the half-done upload: start this file over.
+      if (!someCause(err, ctx.isUploadGone)) throw err;
+      // The server finished the upload already (its answer was lost), or forgot it: take the
+      // finished file, or start this file over.
+      const finished = await takeFinished(file, plan, entry.fileId, entry.serverName ?? request.fileName, ctx, base, err);
+      if (finished) return finished;
+      ctx.emit({ type: 'warn', message: `${file.relPath}: the server no longer knows its half-sent upload; sending the file again` });
     }
   }
 
@@ -82,7 +117,30 @@ export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<
     return { ...result, outcome: 'conflict', error: `a file named "${serverName}" already exists (id ${created.existFileId}); use --on-conflict rename or skip-identical` };
   }
   ctx.journal.append({ t: 'created', absPath: file.absPath, recordId: ctx.recordId, fileId: created.fileId, serverName });
-  return sendAndComplete(file, plan, created.fileId, serverName, created.multiParts ?? [], new Set(), ctx, result);
+  try {
+    return await sendAndComplete(file, plan, created.fileId, serverName, created.multiParts ?? [], new Set(), ctx, result);
+  } catch (err) {
+    if (recreated || !someCause(err, ctx.isUploadGone)) throw err;
+    const finished = await takeFinished(file, plan, created.fileId, serverName, ctx, result, err);
+    if (finished) return finished;
+    ctx.emit({ type: 'warn', message: `${file.relPath}: the server forgot the upload while it was being sent; sending the file again` });
+    return backupFileOnce(file, ctx, plan, true);
+  }
+}
+
+/**
+ * After the server said an upload is gone: completing it again succeeds when the server had
+ * finished it (the answer to our complete, or the journal line, was lost); then that file is
+ * taken. Undefined when the upload is really gone.
+ */
+async function takeFinished(file: LocalFile, plan: FilePlan, fileId: string, serverName: string, ctx: FileJobContext, base: FileOutcome, err: unknown): Promise<FileOutcome | undefined> {
+  try {
+    await ctx.api.completeFile(fileId, plan.sha256);
+  } catch {
+    return undefined;
+  }
+  ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId, serverName, outcome: 'uploaded' });
+  return { ...base, outcome: 'uploaded', fileId, serverName, sha256: plan.sha256, bytesSent: err instanceof FileJobError ? err.bytesSent : 0 };
 }
 
 async function sendAndComplete(
@@ -96,7 +154,7 @@ async function sendAndComplete(
   base: FileOutcome,
 ): Promise<FileOutcome> {
   const urls = new PartUrls(plan.parts, (parts) => ctx.api.getUploadUrls(fileId, parts), ctx.isUrlFresh, initialUrls);
-  const missing = plan.parts.filter((p) => !done.has(p.partNumber));
+  let missing = plan.parts.filter((p) => !done.has(p.partNumber));
   let bytesSent = 0;
   if (missing.length > 0) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
   const fileAbort = new AbortController();
@@ -131,21 +189,43 @@ async function sendAndComplete(
     ctx.journal.append({ t: 'part', absPath: file.absPath, fileId, partNumber: part.partNumber });
     ctx.emit({ type: 'part:sent', path: file.relPath, partNumber: part.partNumber, bytes: part.partSize });
   };
-  const results = await Promise.allSettled(
-    missing.map((part) =>
-      ctx.partLimit(async () => {
-        try {
-          await sendOne(part);
-        } catch (err) {
-          fileAbort.abort(err); // one failed part stops its siblings
-          throw err;
-        }
-      }),
-    ),
-  );
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw withBytes(failure.reason, bytesSent);
-  await ctx.api.completeFile(fileId, plan.sha256);
+  const sendAll = async (parts: readonly PartPlan[]): Promise<void> => {
+    const results = await Promise.allSettled(
+      parts.map((part) =>
+        ctx.partLimit(async () => {
+          try {
+            await sendOne(part);
+          } catch (err) {
+            fileAbort.abort(err); // one failed part stops its siblings
+            throw err;
+          }
+        }),
+      ),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw withBytes(failure.reason, bytesSent);
+  };
+  await sendAll(missing);
+  // The server may lack parts it once accepted (a stale PUT that arrived late, a journal that ran
+  // ahead of a crash): complete names them; send those again, with fresh URLs, and complete again.
+  for (let resent = false; ; resent = true) {
+    try {
+      await ctx.api.completeFile(fileId, plan.sha256);
+      break;
+    } catch (err) {
+      const lost = resent ? undefined : ctx.partsNotUploaded?.(err);
+      const again = lost === 'all' ? plan.parts : plan.parts.filter((p) => lost?.includes(p.partNumber));
+      if (!lost || again.length === 0) throw withBytes(err, bytesSent);
+      ctx.emit({ type: 'warn', message: `${file.relPath}: the server lacks part(s) ${again.map((p) => p.partNumber).join(', ')} of its upload; sending them again` });
+      if (missing.length === 0) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
+      missing = again;
+      for (const p of again) {
+        done.delete(p.partNumber);
+        urls.invalidate(p.partNumber);
+      }
+      await sendAll(again);
+    }
+  }
   ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId, serverName, outcome: 'uploaded' });
   return { ...base, outcome: 'uploaded', fileId, serverName, sha256: plan.sha256, bytesSent };
 }
@@ -164,4 +244,19 @@ export class FileJobError extends Error {
 
 function withBytes(err: unknown, bytesSent: number): FileJobError {
   return new FileJobError(err, bytesSent);
+}
+
+/** True when `err` or any error it wraps (FileJobError, `cause`, AggregateError) passes `test`. */
+export function someCause(err: unknown, test: (e: unknown) => boolean): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length > 0 && seen.size < 32) {
+    const e = queue.shift();
+    if (e === undefined || e === null || seen.has(e)) continue;
+    seen.add(e);
+    if (test(e)) return true;
+    if (e instanceof AggregateError) queue.push(...e.errors);
+    if (e instanceof Error && 'cause' in e) queue.push(e.cause);
+  }
+  return false;
 }

@@ -52,6 +52,7 @@ export interface BackupRunDeps {
   isUrlFresh(url: string): boolean;
   isExpiredUrl(err: unknown): boolean;
   isUploadGone(err: unknown): boolean;
+  partsNotUploaded?: FileJobContext['partsNotUploaded'];
   isNameConflict(err: unknown): boolean;
   isLockBusy(err: unknown): boolean;
   isLockGone(err: unknown): boolean;
@@ -126,6 +127,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       isUrlFresh: deps.isUrlFresh,
       isExpiredUrl: deps.isExpiredUrl,
       isUploadGone: deps.isUploadGone,
+      ...(deps.partsNotUploaded ? { partsNotUploaded: deps.partsNotUploaded } : {}),
       isNameConflict: deps.isNameConflict,
       retryPart: deps.retryPart,
       request: opts.request,

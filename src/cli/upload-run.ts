@@ -136,7 +136,8 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
         withRetry(attempt, { what, policy: settings.retry, signal: partSignal, classify: classifyPartError, onRetry }),
       isUrlFresh,
       isExpiredUrl: (err) => err instanceof PartUploadError && err.expired,
-      isUploadGone: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK,
+      isUploadGone,
+      partsNotUploaded,
       isNameConflict: (err) => err instanceof KooDriveError && [CODES.FILE_EXISTS, CODES.DUPLICATE_FILE_NAME].includes(numericCode(err.code) as never),
       isRecordIncomplete: (err) => err instanceof KooDriveError && numericCode(err.code) === CODES.RECORD_FILES_INCOMPLETE,
       isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
@@ -164,6 +165,26 @@ async function underStateLock<T>(settings: UploadSettings, signal: AbortSignal, 
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The server no longer has the upload: 13000401 from the API (uploadUrl, complete), or the storage's
+ * 404 NoSuchUpload for a PUT (purged, or already completed). The file job looks through wrappers.
+ */
+function isUploadGone(err: unknown): boolean {
+  if (err instanceof KooDriveError) return numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK;
+  return err instanceof PartUploadError && err.status === 404 && /NoSuchUpload/.test(err.message);
+}
+
+/**
+ * files/complete answered 13000402 because parts are missing: their numbers when the message lists
+ * them all ("part(s) 2, 5 not uploaded"), else 'all' (a shortened list, or no list at all).
+ */
+function partsNotUploaded(err: unknown): number[] | 'all' | undefined {
+  if (!(err instanceof KooDriveError) || numericCode(err.code) !== CODES.FILE_COMPLETE_CHECK_FAILURE) return undefined;
+  const listed = /part\(s\) ([\d, ]+?)( not uploaded|, …)/.exec(err.message);
+  if (!listed || listed[2] !== ' not uploaded') return 'all';
+  return listed[1]!.split(',').map((n) => Number(n.trim())).filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /** A URL is fresh until a quarter of its life (at most 5 minutes) before it expires. */

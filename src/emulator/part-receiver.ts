@@ -1,7 +1,7 @@
 /** PUT <presigned URL>: checks the grant, streams the part to disk while hashing, verifies the chain. */
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CODES } from '../koodrive/error-codes.js';
 import { toHex } from '../hash/sha256-stream.js';
@@ -65,17 +65,45 @@ export async function receivePart(ctx: EmulatorContext, req: IncomingMessage, pa
   return storePart(ctx, req, file, partNumber, opts);
 }
 
+/** The PUTs being stored now, per emulator, by file and part. */
+const writers = new WeakMap<EmulatorContext, Map<string, Promise<void>>>();
+
+/**
+ * One PUT at a time per part: a PUT that arrives while another of the same part is being stored
+ * waits for it (a stale PUT the client gave up on ends quickly: its connection is gone), so two
+ * bodies never write into the same bytes at once.
+ */
 async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
+  let active = writers.get(ctx);
+  if (!active) writers.set(ctx, (active = new Map()));
+  const key = `${file.fileId}:${partNumber}`;
+  for (let busy = active.get(key); busy; busy = active.get(key)) await busy;
+  let release!: () => void;
+  active.set(key, new Promise<void>((resolve) => (release = resolve)));
+  try {
+    if (file.status !== 'uploading') {
+      const err = file.status === 'complete' ? new S3Error(404, 'NoSuchUpload', 'the upload was already completed') : new S3Error(409, 'OperationAborted', 'the upload is being completed');
+      err.headers = await settleRefusedBody(ctx, req);
+      throw err;
+    }
+    return await storePartAlone(ctx, req, file, partNumber, opts);
+  } finally {
+    active.delete(key);
+    release();
+  }
+}
+
+async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
   const part = file.parts[partNumber - 1]!;
   const hash = ctx.hashBackend.create(partNumber > 1 ? { words: part.hashCtx, bytes: part.partOffset } : undefined);
-  // Written in place at the part's offset (no copy at completion). A new PUT of a part first
-  // withdraws the old one: if it fails, the part counts as missing until a PUT succeeds.
+  // Written in place at the part's offset (no copy at completion). A part already accepted is
+  // replaced only by a PUT that succeeds, as in OBS/S3 (docs/emulator.md): such a PUT is checked
+  // like any other but not written, since only the very bytes already stored can pass the hashCtx
+  // chain check; a re-PUT that fails (cut, short, wrong bytes, a stale PUT that arrives late)
+  // leaves the stored part as it was.
   const assembly = await ctx.blobs.openAssembly(file.fileId);
   if (await deletedMeanwhile(ctx, file)) throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted (its backup record was deleted)');
-  if (file.received[String(partNumber)]) {
-    delete file.received[String(partNumber)];
-    ctx.store.changed();
-  }
+  const kept = file.received[String(partNumber)] !== undefined;
   let received = 0;
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -88,7 +116,8 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
   });
   try {
     if (opts.resetAfterBytes === 0) req.socket.destroy();
-    await pipeline(req, hashing, createWriteStream(assembly, { flags: 'r+', start: part.partOffset }));
+    const sink = kept ? new Writable({ write: (_chunk, _enc, done) => done() }) : createWriteStream(assembly, { flags: 'r+', start: part.partOffset });
+    await pipeline(req, hashing, sink);
     if (received !== part.partSize) throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
     const last = partNumber === file.parts.length;
     const end: { endWords?: number[]; digest?: string } = {};

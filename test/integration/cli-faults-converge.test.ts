@@ -8,7 +8,8 @@ import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournal, type JournalLine } from '../../src/backup/journal.js';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { cleanupAll, cliEnv, EmulatorProbe, inProcessEmulator, TEST_USER, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
 
 const FIXED_MTIME = 1_700_000_000;
 
@@ -54,6 +55,110 @@ function summaryOf(r: CliResult): Record<string, any> {
 afterEach(cleanupAll);
 
 describe('issue 10: every single fault converges', () => {
+  it('item 1: a stale PUT the server processes late does not cost the part: the first run completes', async () => {
+    const tree = { 'a.bin': patternBytes(25 * MiB, 11) };
+    const s = await setup(tree);
+    // PUT 1 (part 1) is held past --timeout: the client retries it and goes on; the stale PUT is
+    // then processed with its connection gone. It used to withdraw the stored part, so complete
+    // answered 13000402 on this run and on every rerun.
+    await s.emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 4000 }] });
+    const run = await runCli(s.upload('--timeout', '1s', '--concurrency', '1', '--bwlimit', '5MiB/s'), { env: s.env });
+    expect(run.code, run.stderr).toBe(0);
+    expect((await s.emu.stats()).faults.stalls).toBe(1);
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
+    expect((await s.emu.stats()).recordsCompleted).toBe(1);
+  }, 60_000);
+
+  it('item 1: a journal that says every part is sent while the server lacks some: the rerun sends them again', async () => {
+    const tree = { 'a.bin': patternBytes(16 * MiB, 12), 'b.txt': Buffer.from('small\n') };
+    const s = await setup(tree);
+    await s.emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] });
+    const first = spawnCli(s.upload('--concurrency', '1', '--file-concurrency', '1'), { env: s.env });
+    await waitFor('part 1 stored, part 2 hanging', async () => {
+      const st = await s.emu.stats();
+      return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
+    }, 30_000, () => !first.running);
+    first.kill('SIGKILL');
+    await first.done;
+    await s.emu.setFaults({});
+    // The journal runs ahead of the server: every part of a.bin claimed sent.
+    const { path, lines } = await journalOf(s);
+    const created = lines.find((l): l is Extract<JournalLine, { t: 'created' }> => l.t === 'created' && l.absPath.endsWith('a.bin'))!;
+    const claimed = [1, 2, 3, 4].map((n) => JSON.stringify({ t: 'part', absPath: created.absPath, fileId: created.fileId, partNumber: n }));
+    await writeFile(path, `${(await readFile(path, 'utf8')).trimEnd()}\n${claimed.join('\n')}\n`);
+
+    const results = await converge(s);
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    expect(jsonEvents(results[0]!.stdout).filter((e) => e.type === 'warn').map((e) => e.message).join('\n')).toMatch(/a\.bin: the server lacks part\(s\) 2, 3, 4 of its upload; sending them again/);
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
+    expect((await s.emu.stats()).recordsCompleted).toBe(1);
+  }, 60_000);
+
+  it('item 2: an upload the server finished while the journal did not hear of it is taken, not failed', async () => {
+    const tree = { 'a.bin': patternBytes(11 * MiB, 21), 'b.txt': Buffer.from('small\n') };
+    const s = await setup(tree);
+    // The run hangs completing the record (every file stored), and is killed there.
+    await s.emu.setFaults({ rules: [{ kind: 'record.complete', nth: 1, stallMs: 60_000 }] });
+    const first = spawnCli(s.upload(), { env: s.env });
+    await waitFor('the record being completed', async () => ((await s.emu.stats()).faults.stalls >= 1 ? true : undefined), 30_000, () => !first.running);
+    first.kill('SIGKILL');
+    await first.done;
+    await s.emu.setFaults({});
+    // The journal lost the end of a.bin: its last part and its done line (a crash before they were written).
+    const { path, lines } = await journalOf(s);
+    const a = (l: JournalLine) => 'absPath' in l && l.absPath.endsWith('a.bin');
+    const kept = lines.filter((l) => !(a(l) && (l.t === 'done' || (l.t === 'part' && l.partNumber === 3))));
+    await writeFile(path, kept.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    expect((await s.emu.files()).find((f) => f.description === 'a.bin')!.status).toBe('complete');
+
+    const results = await converge(s);
+    // Today: uploadUrl answers 13000401 "already complete", wrapped, and a.bin fails on every rerun.
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    expect(summaryOf(results[0]!).totals.bytesSent).toBe(0);
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
+    expect((await s.emu.stats()).recordsCompleted).toBe(1);
+  }, 60_000);
+
+  it('item 2: an upload the server forgot (purged) is created again, not failed', async () => {
+    const tree = { 'a.bin': patternBytes(11 * MiB, 22), 'b.txt': Buffer.from('small\n') };
+    const dir = await tempDir('kdb-converge-');
+    const root = join(dir, 'tree');
+    await makeTree(root, tree);
+    const dataDir = join(dir, 'emu');
+    const token = 'test-token-purge';
+    // The same port before and after the restart, so the journal (named after the endpoint) is found.
+    let emu = await startEmulator({ userId: TEST_USER, token, dataDir, port: 0, faults: { rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] } });
+    const port = emu.port;
+    try {
+      const probe = new EmulatorProbe(emu.url, token);
+      const env = cliEnv(probe, join(dir, 'state'));
+      const upload = ['upload', root, '--part-size', '5MiB', '--json', '--concurrency', '1', '--file-concurrency', '1'];
+      const first = spawnCli(upload, { env });
+      await waitFor('part 1 stored, part 2 hanging', async () => {
+        const st = await probe.stats();
+        return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
+      }, 30_000, () => !first.running);
+      first.kill('SIGKILL');
+      await first.done;
+      await emu.close();
+      // The server forgets the half-sent upload (an expiry purge).
+      const statePath = join(dataDir, 'state.json');
+      const state = JSON.parse(await readFile(statePath, 'utf8'));
+      const fileId = Object.keys(state.files).find((id) => state.files[id].description === 'a.bin')!;
+      delete state.files[fileId];
+      for (const r of Object.values(state.records) as Array<{ fileIds: string[] }>) r.fileIds = r.fileIds.filter((id) => id !== fileId);
+      await writeFile(statePath, JSON.stringify(state));
+      emu = await startEmulator({ userId: TEST_USER, token, dataDir, port });
+
+      const results: CliResult[] = [];
+      for (let i = 0; i < 3 && results.at(-1)?.code !== 0; i++) results.push(await runCli(upload, { env }));
+      expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+      expect(await storedMismatches(probe, tree)).toEqual([]);
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
+
   it('item 4: two reruns after a crash: exactly one takes the left lock over, the other exits 6 at once', async () => {
     const tree = { 'a.bin': patternBytes(11 * MiB, 41), 'b.bin': patternBytes(7 * MiB, 42), 'c.txt': Buffer.from('small\n') };
     const s = await setup(tree);

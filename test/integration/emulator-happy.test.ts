@@ -129,7 +129,7 @@ describe('emulator happy path', () => {
     expect((await readFile(blob[0]!.blobPath)).equals(data)).toBe(true);
   });
 
-  it('writes parts in place: a failed re-PUT withdraws the part until a good PUT replaces it', async () => {
+  it('writes parts in place: a failed re-PUT keeps the part already stored (as OBS does); a good one replaces it', async () => {
     h = await Harness.start();
     const data = bytesOf(10 * MiB + 100, 21);
     const plan = planOf(data, 5 * MiB);
@@ -138,12 +138,16 @@ describe('emulator happy path', () => {
     const created = await h.createFile(lock, recordId, 'inplace.bin', plan);
     const urls = created.json.multiParts.map((p: { uploadUrl: string }) => p.uploadUrl) as string[];
     for (let i = 0; i < 3; i++) expect((await putPart(urls[i]!, data, plan.parts[i]!)).status).toBe(200);
-    // The same part again with one byte changed: refused, and the part no longer counts.
+    // The same part again with one byte changed: refused, and the part stored before still counts
+    // (its bytes were not touched); then a good re-PUT is accepted too.
     const tampered = Buffer.from(data);
     tampered[5 * MiB + 7] = tampered[5 * MiB + 7]! ^ 1;
     expect((await putPart(urls[1]!, tampered, plan.parts[1]!)).status).toBe(400);
-    expect((await h.complete(created.json.fileId)).json.code).toBe(13000402);
     expect((await putPart(urls[1]!, data, plan.parts[1]!)).status).toBe(200);
+    expect((await putPart(urls[0]!, tampered, plan.parts[0]!)).status).toBe(200); // part 1 is not the changed byte
+    const wrongFirst = Buffer.from(data);
+    wrongFirst[3] = wrongFirst[3]! ^ 1;
+    expect((await putPart(urls[0]!, wrongFirst, plan.parts[0]!)).status).toBe(400);
     expect((await h.complete(created.json.fileId)).json.code).toBe(0);
     const files = (await (await fetch(`${h.emu.url}/_emulator/files`)).json()) as Array<Record<string, any>>;
     expect((await readFile(files[0]!.blobPath)).equals(data)).toBe(true);
