@@ -61,8 +61,9 @@ export class BlobStore {
   }
 
   /**
-   * Removes a blob nobody refers to any more. Synchronous on purpose: together with the state
-   * change that made it unneeded it happens in one step, so no request sees one without the other.
+   * Removes a blob nobody refers to any more. Synchronous on purpose: together with the check that
+   * nobody refers to it, it happens in one step; `removals` tells a request that looked at the blob
+   * before (a rapid upload) to look again.
    */
   removeBlobSync(sha256: string): void {
     try {

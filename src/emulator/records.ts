@@ -4,7 +4,7 @@ import type { BackupRecord } from '../koodrive/wire-types.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { cursorIndex, jsonObject, moduleCodeOf, pageOf, propertiesOf, requiredString } from './fields.js';
 import { finishFile } from './file-complete.js';
-import { unindexFile } from './folder-index.js';
+import { shaRefCount, unindexFile } from './folder-index.js';
 import { headerValue } from './http-io.js';
 import { newRecordId } from './ids.js';
 import { requireLock } from './locks.js';
@@ -121,7 +121,7 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
   if (busy) {
     throw new ApiError(CODES.CHANGE_FILE_STATE_FAILURE, `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; delete the record again once that call answered`);
   }
-  // One synchronous step: state, indexes and unneeded blobs change together.
+  // State and indexes change in one synchronous step: from here on no request sees the files.
   const unneeded = new Set<string>();
   const uploads: string[] = [];
   for (const file of files) {
@@ -130,8 +130,12 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
     if (file.status !== 'complete') uploads.push(file.fileId);
   }
   delete state.records[record.recordId];
-  for (const sha256 of unneeded) ctx.blobs.removeBlobSync(sha256);
   ctx.store.changed();
+  // The deletion reaches state.json before any blob goes, so a crash never leaves a complete file
+  // without its bytes (at worst an unreferenced blob). A create may have taken up the content
+  // meanwhile (a rapid upload): only blobs still referred to by nobody are removed.
+  await ctx.store.flush();
+  for (const sha256 of unneeded) if (shaRefCount(state, sha256) === 0) ctx.blobs.removeBlobSync(sha256);
   await Promise.all(uploads.map((fileId) => ctx.blobs.removeParts(fileId)));
   return ok();
 }
