@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/index.js';
+import { envName } from '../config/value-origin.js';
 import { KooDriveClient } from '../koodrive/client.js';
 import type { CliIo } from './io.js';
 import { resolveTarget, type Target, type TargetSettings } from './target.js';
@@ -24,12 +25,32 @@ export async function loadCommandConfig(flags: Record<string, unknown>, io: CliI
   return config;
 }
 
+/** The settings that say which KooDrive, as whom: any of them set means "configured". */
+const CONNECTION_KEYS = ['endpoint', 'auth', 'token', 'userId', 'appId', 'appSecret'] as const;
+
+/** How a command runs: whether a person watches (usesEmbeddedEmulator) and the raw environment. */
+export interface TargetContext {
+  env?: Readonly<Record<string, string | undefined>>;
+  interactive?: boolean;
+}
+
+/** True when stdin and stderr are terminals and CI is not set: someone is watching this run. */
+export function isInteractive(io: { stdin?: { isTTY?: boolean }; stderr: { isTTY?: boolean }; env: Readonly<Record<string, string | undefined>> }): boolean {
+  const ci = io.env.CI;
+  return io.stdin?.isTTY === true && io.stderr.isTTY === true && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+}
+
 /** The target settings of a config, as upload derives them. */
-export function targetSettingsOf(config: ResolvedConfig, emulator: boolean): TargetSettings & { endpointGiven: boolean } {
-  // Credentials alone count as configured: they are meant for the default (real) endpoint.
-  const endpointGiven = config.provenance.endpoint !== 'default' || config.token !== undefined || config.appSecret !== undefined;
+export function targetSettingsOf(config: ResolvedConfig, emulator: boolean, context: TargetContext = {}): TargetSettings & { endpointGiven: boolean } {
+  // Anything that names a KooDrive or an identity counts as configured, also a variable set to ""
+  // (a secret missing in cron or CI): such a run goes to the configured (or default, real)
+  // endpoint and fails there with the fix, never into a throwaway emulator.
+  const emptyEnv = CONNECTION_KEYS.map(envName).filter((name) => context.env?.[name] === '');
+  const endpointGiven = CONNECTION_KEYS.some((key) => config.provenance[key] !== 'default') || emptyEnv.length > 0;
   return {
     endpointGiven,
+    ...(context.interactive ? { interactive: true } : {}),
+    ...(emptyEnv.length > 0 ? { emptyEnv } : {}),
     ...(endpointGiven ? { endpoint: config.endpoint } : {}),
     ...(config.userId ? { userId: config.userId } : {}),
     auth: config.auth,
@@ -50,7 +71,7 @@ export function targetSettingsOf(config: ResolvedConfig, emulator: boolean): Tar
  */
 export async function openApiSession(flags: Record<string, unknown>, io: CliIo, signal?: AbortSignal): Promise<ApiSession> {
   const config = await loadCommandConfig(flags, io);
-  const settings = targetSettingsOf(config, flags.emulator === true);
+  const settings = targetSettingsOf(config, flags.emulator === true, { env: io.env });
   if (!settings.endpointGiven && !settings.emulator) {
     throw new UsageError('no KooDrive endpoint configured: set KOODRIVE_ENDPOINT (or endpoint in .koodriverc, or --endpoint) with credentials, or pass --emulator to use the local emulator in the state folder');
   }

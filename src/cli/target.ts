@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Credentials } from '../koodrive/auth.js';
 import { Secret } from '../util/secret.js';
@@ -25,27 +26,63 @@ export interface TargetSettings {
   proofSeed: 'userId' | 'authorization' | 'authorizationBareToken';
   stateDir: string;
   emulator: boolean;
+  /**
+   * stdin and stderr are terminals and CI is not set: a person is watching, so with nothing at all
+   * configured the embedded emulator may stand in (and says so). Never for cron or CI.
+   */
+  interactive?: boolean;
+  /** Connection variables set to the empty string (KOODRIVE_TOKEN=""): configured, but missing. */
+  emptyEnv?: readonly string[];
+}
+
+/** The line for a run with nothing configured outside a terminal (exit 2). */
+export const NOTHING_CONFIGURED =
+  'no KooDrive endpoint or credentials configured; set KOODRIVE_USER_ID and KOODRIVE_TOKEN (or KOODRIVE_AUTH=app with KOODRIVE_APP_ID and KOODRIVE_APP_SECRET), or pass --emulator to back up to a local emulator';
+
+/**
+ * Whether a run uses the embedded emulator: with --emulator, or in an interactive terminal when
+ * nothing at all is configured (no endpoint, auth, token, user id, app id or secret in flags,
+ * environment or config file). Nothing configured outside a terminal (cron, CI, a missing secret)
+ * is a usage error, never a silent backup into a throwaway emulator.
+ */
+export function usesEmbeddedEmulator(s: TargetSettings): boolean {
+  if (s.emulator) return true;
+  if (s.endpoint) return false;
+  if (s.interactive) return true;
+  throw new UsageError(NOTHING_CONFIGURED);
+}
+
+/** "<what>; <fix>", or, when the variable that should hold it is set but empty, says so. */
+function missing(what: string, variable: string, fix: string, s: TargetSettings): UsageError {
+  if (s.emptyEnv?.includes(variable)) {
+    return new UsageError(`${what}: ${variable} is set but empty (a missing secret in cron or CI?); set it, or leave it unset and use --emulator to try the tool locally`);
+  }
+  return new UsageError(`${what}; ${fix}`);
 }
 
 const EMULATOR_USER = '1505084218764547200';
 
-/** Resolves the target: the configured endpoint, or an embedded emulator (--emulator or none configured). */
+/** Resolves the target: the configured endpoint, or an embedded emulator (usesEmbeddedEmulator). */
 export async function resolveTarget(s: TargetSettings): Promise<Target> {
-  if (s.emulator || !s.endpoint) {
+  if (usesEmbeddedEmulator(s)) {
     const { startEmulator } = await import('../emulator/index.js');
+    const dataDir = join(s.stateDir, 'emulator');
+    // Like the rest of the state folder: readable by the owner only (also data an older version left).
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
     const userId = s.userId ?? EMULATOR_USER;
     const token = s.token ?? new Secret(randomBytes(24).toString('hex'));
     const emulator = await startEmulator({
-      dataDir: join(s.stateDir, 'emulator'),
+      dataDir,
       proofSeed: s.proofSeed,
       userId,
       ...(s.auth === 'app' ? { auth: 'app' as const, appId: s.appId, appSecret: s.appSecret?.reveal() } : { auth: 'token' as const, token: token.reveal() }),
     });
     const credentials = credentialsOf({ ...s, token });
-    const embedded = { url: emulator.url, dataDir: join(s.stateDir, 'emulator'), close: () => emulator.close() };
+    const embedded = { url: emulator.url, dataDir, close: () => emulator.close() };
     return { endpoint: emulator.url, userId, credentials, proofSeed: seedOf(s, userId, credentials), embedded };
   }
-  return configuredTarget(s, s.endpoint);
+  return configuredTarget(s, s.endpoint!);
 }
 
 /**
@@ -55,10 +92,10 @@ export async function resolveTarget(s: TargetSettings): Promise<Target> {
  */
 export function plannedTarget(s: TargetSettings): Target {
   const hasCredentials = s.auth === 'app' ? !!s.appSecret : !!s.token;
-  if (!s.emulator && s.endpoint) {
+  if (!usesEmbeddedEmulator(s) && s.endpoint) {
     // A dry run needs no credentials unless the proofCode is seeded with the token.
     if (hasCredentials || s.proofSeed !== 'userId') return configuredTarget(s, s.endpoint);
-    if (!s.userId) throw new UsageError('no KooDrive user id: set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id');
+    if (!s.userId) throw missing('no KooDrive user id configured', 'KOODRIVE_USER_ID', 'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id', s);
     return { endpoint: s.endpoint, userId: s.userId, credentials: { mode: 'token', token: new Secret('dry-run') }, proofSeed: s.userId };
   }
   const userId = s.userId ?? EMULATOR_USER;
@@ -67,20 +104,21 @@ export function plannedTarget(s: TargetSettings): Target {
 }
 
 function configuredTarget(s: TargetSettings, endpoint: string): Target {
-  if (!s.userId) throw new UsageError('no KooDrive user id: set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id');
+  // Credentials first: a missing secret (KOODRIVE_TOKEN="") is the likelier mistake to name.
   const credentials = credentialsOf(s);
+  if (!s.userId) throw missing('no KooDrive user id configured', 'KOODRIVE_USER_ID', 'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id', s);
   return { endpoint, userId: s.userId, credentials, proofSeed: seedOf(s, s.userId, credentials) };
 }
 
 function credentialsOf(s: TargetSettings): Credentials {
   if (s.auth === 'app') {
-    if (!s.appId || !s.appSecret || s.appSecret.isEmpty) {
-      throw new UsageError('app auth needs an AppId and AppSecret: set appId/appSecret in .koodriverc or KOODRIVE_APP_ID/KOODRIVE_APP_SECRET');
-    }
+    const fix = 'set appId/appSecret in .koodriverc or KOODRIVE_APP_ID/KOODRIVE_APP_SECRET';
+    if (!s.appId) throw missing('app auth needs an AppId and AppSecret, and no AppId is configured', 'KOODRIVE_APP_ID', fix, s);
+    if (!s.appSecret || s.appSecret.isEmpty) throw missing('app auth needs an AppId and AppSecret, and no AppSecret is configured', 'KOODRIVE_APP_SECRET', fix, s);
     return { mode: 'app', appId: s.appId, appSecret: s.appSecret };
   }
   if (!s.token || s.token.isEmpty) {
-    throw new UsageError('no access token: set KOODRIVE_TOKEN (or token in .koodriverc), or use --emulator to try the tool locally');
+    throw missing('no access token configured', 'KOODRIVE_TOKEN', 'set KOODRIVE_TOKEN (or token in .koodriverc), or pass --emulator to try the tool against a local emulator', s);
   }
   return { mode: 'token', token: s.token, ...(s.bareToken ? { bareToken: true } : {}) };
 }

@@ -6,7 +6,7 @@ import type { ScanOptions } from '../scan/scan-options.js';
 import type { RetryPolicy } from '../transfer/retry-policy.js';
 import type { CliIo } from './io.js';
 import type { TargetSettings } from './target.js';
-import { targetSettingsOf } from './api-session.js';
+import { isInteractive, targetSettingsOf } from './api-session.js';
 import { UsageError } from './usage-error.js';
 import { VERSION } from './version.js';
 
@@ -50,6 +50,8 @@ const COMMAND_FLAGS = ['dryRun', 'json', 'quiet', 'verbose', 'explainFilters', '
 /** Loads the config with the command's flags and derives the run's settings. */
 export async function loadUploadSettings(paths: string[], flags: Record<string, unknown>, io: CliIo): Promise<UploadSettings> {
   if (paths.length === 0) throw new UsageError('name at least one file or folder to back up, e.g. koodrive-backup upload ./docs');
+  // `upload "$DIR"` with DIR unset must not back up the working folder.
+  if (paths.some((p) => p === '')) throw new UsageError('an empty path was given (an unset variable, such as "$DIR"?); name the file or folder to back up, e.g. koodrive-backup upload ./docs');
   const configFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !(COMMAND_FLAGS as readonly string[]).includes(k)));
   const config = await loadConfig({ cwd: io.cwd, env: io.env, flags: configFlags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
   for (const warning of config.warnings) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
@@ -61,8 +63,8 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
     version: VERSION,
     paths,
     config,
-    // No endpoint and no credentials configured: the embedded emulator (docs/decisions.md).
-    target: targetSettingsOf(config, bool('emulator')),
+    // --emulator, or nothing configured in a terminal: the embedded emulator (docs/decisions.md).
+    target: targetSettingsOf(config, bool('emulator'), { env: io.env, interactive: isInteractive(io) }),
     dryRun: bool('dryRun'),
     json: bool('json'),
     quiet: bool('quiet'),

@@ -22,8 +22,8 @@ export class BlobStore {
 
   /** Creates the folders and drops temp files a crash left behind (their PUTs were never answered 200). */
   async init(): Promise<void> {
-    await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.partsDir, { recursive: true });
+    await mkdir(this.blobsDir, { recursive: true, mode: 0o700 }); // stored copies: the owner's only
+    await mkdir(this.partsDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.blobsDir)) if (name.startsWith('.tmp-')) await rm(join(this.blobsDir, name), { force: true });
     for (const dir of await readdir(this.partsDir)) {
       const names = await readdir(join(this.partsDir, dir)).catch(() => [] as string[]);
@@ -45,9 +45,9 @@ export class BlobStore {
 
   /** Creates the assembly file if needed; returns its path, ready for positional writes. */
   async openAssembly(fileId: string): Promise<string> {
-    await mkdir(join(this.partsDir, fileId), { recursive: true });
+    await mkdir(join(this.partsDir, fileId), { recursive: true, mode: 0o700 });
     const path = this.assemblyPath(fileId);
-    await (await open(path, 'a')).close();
+    await (await open(path, 'a', 0o600)).close(); // 0600: the blob it is renamed into keeps it
     return path;
   }
 

@@ -96,7 +96,7 @@ export class StateStore {
 
   /** Loads dataDir/state.json, or starts empty when there is none. */
   static async open(dataDir: string): Promise<StateStore> {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'state.json');
     let state: EmulatorState;
     try {
@@ -166,7 +166,7 @@ export class StateStore {
 
   private async writeNow(): Promise<void> {
     const tmp = `${this.path}.tmp-${process.pid}-${++this.seq}`;
-    await writeFile(tmp, JSON.stringify(this.state));
+    await writeFile(tmp, JSON.stringify(this.state), { mode: 0o600 });
     await rename(tmp, this.path);
   }
 }

@@ -37,7 +37,7 @@ describe('bad input', () => {
   it('refuses bad settings before anything is sent: one line, the documented code', async () => {
     const noToken = { ...env, KOODRIVE_TOKEN: undefined };
     const cases: Array<{ name: string; args: string[]; env?: Record<string, string | undefined>; code: number; message: RegExp }> = [
-      { name: 'missing token', args: ['upload', tree], env: noToken, code: 2, message: /no access token: set KOODRIVE_TOKEN/ },
+      { name: 'missing token', args: ['upload', tree], env: noToken, code: 2, message: /no access token configured; set KOODRIVE_TOKEN/ },
       { name: 'bad endpoint URL', args: ['upload', tree], env: { ...env, KOODRIVE_ENDPOINT: 'htp:/nowhere' }, code: 2, message: /endpoint from KOODRIVE_ENDPOINT must be an http\(s\) URL/ },
       { name: 'path that does not exist', args: ['upload', join(dir, 'no/such/folder')], code: 2, message: /no\/such\/folder does not exist/ },
       { name: 'part size below 5 MiB', args: ['upload', tree, '--part-size', '4MiB'], code: 2, message: /part size 4194304 is below the 5 MiB minimum/ },

@@ -55,7 +55,7 @@ afterAll(() => box.cleanup());
 const envFor = () => box.env(home, { KOODRIVE_STATE_DIR: join(home, `state-${Math.random().toString(36).slice(2)}`) });
 
 async function planned(...flags: string[]): Promise<string[]> {
-  const result = await box.run(['upload', 'r', '--dry-run', '--json', ...flags], { cwd: home, env: envFor() });
+  const result = await box.run(['upload', 'r', '--emulator', '--dry-run', '--json', ...flags], { cwd: home, env: envFor() });
   expect(result.stderr).toBe('');
   expect(result.code, result.stderr).toBe(EXIT.OK);
   const files = plannedPaths(result.stdout);
@@ -85,7 +85,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
 
   it('--exclude-from FILE: one glob a line, # comments and blank lines skipped, trailing spaces trimmed', async () => {
     expect(await planned('--exclude-from', 'excludes.txt')).toEqual(without('docs/x.md', 'sub/docs/z.md', 'src/main.ts', 'src/lib/util.ts'));
-    const missing = await box.run(['upload', 'r', '--dry-run', '--exclude-from', 'nope.txt'], { cwd: home, env: envFor() });
+    const missing = await box.run(['upload', 'r', '--emulator', '--dry-run', '--exclude-from', 'nope.txt'], { cwd: home, env: envFor() });
     expect(missing.code, missing.stderr).toBe(EXIT.USAGE);
     expect(missing.stderr).toMatch(/nope\.txt/);
   });
@@ -113,7 +113,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
       await writeFile(join(other, 'there.txt'), 'there\n');
       await symlink(other, join(root, 'shm'));
       const run = async (...flags: string[]) => {
-        const r = await box.run(['upload', 'ofs', '--dry-run', '--json', '--follow-symlinks', ...flags], { cwd: home, env: envFor() });
+        const r = await box.run(['upload', 'ofs', '--emulator', '--dry-run', '--json', '--follow-symlinks', ...flags], { cwd: home, env: envFor() });
         expect(r.code, r.stderr).toBe(EXIT.OK);
         return plannedPaths(r.stdout);
       };

@@ -1,4 +1,5 @@
 /** `koodrive-backup emulator`: runs the local KooDrive emulator until SIGINT/SIGTERM. */
+import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadFaultSpec, startEmulator, type EmulatorOptions, type FaultSpec, type RunningEmulator } from '../../emulator/index.js';
@@ -111,9 +112,36 @@ export async function openEmulator(options: EmulatorOptions): Promise<RunningEmu
   }
 }
 
+/** Loopback addresses: only this machine can reach them. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * The URLs other machines can use for an emulator bound to `host`: for a wildcard (0.0.0.0, ::)
+ * every interface's address (outside ones first, loopback last), else the host itself.
+ */
+export function reachableUrls(host: string, port: number, interfaces = networkInterfaces()): string[] {
+  const url = (address: string) => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  if (host !== '0.0.0.0' && host !== '::') return [url(host)];
+  const all = Object.values(interfaces).flatMap((list) => list ?? []);
+  // 0.0.0.0 takes IPv4 only; :: takes both. Link-local IPv6 (fe80::) needs a zone: left out.
+  const usable = all.filter((a) => (a.family === 'IPv4' || (host === '::' && !a.address.startsWith('fe80:'))));
+  const ordered = [...usable.filter((a) => !a.internal), ...usable.filter((a) => a.internal)];
+  return ordered.length > 0 ? ordered.map((a) => url(a.address)) : [url('127.0.0.1')];
+}
+
 /** Prints the one "listening on" line, serves until `stop` fires, then closes (state flushed). */
 export async function serveUntil(emulator: RunningEmulator, options: EmulatorOptions, io: Pick<CliIo, 'stdout' | 'stderr'>, stop: AbortSignal): Promise<void> {
-  io.stdout.write(`KooDrive emulator listening on ${emulator.url}\n`);
+  const host = options.host ?? '127.0.0.1';
+  if (isLoopbackHost(host)) {
+    io.stdout.write(`KooDrive emulator listening on ${emulator.url}\n`);
+  } else {
+    // Bound beyond loopback: print where others reach it, not a loopback URL, and what that exposes.
+    const urls = reachableUrls(host, emulator.port);
+    io.stdout.write(`KooDrive emulator listening on ${urls[0]}${urls.length > 1 ? ` (also ${urls.slice(1).join(', ')})` : ''}\n`);
+    io.stderr.write(`warning: listening on ${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored files list and change faults. Use --host 127.0.0.1 unless you need that\n`);
+  }
   io.stderr.write(`data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ${emulator.url}/_emulator/stats; Ctrl-C stops\n`);
   if (options.s3) io.stderr.write(`S3 face on the same port (SigV4, path-style, region ${options.s3.region ?? 'us-east-1'}) for access key ${options.s3.accessKeyId}\n`);
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));

@@ -14,7 +14,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--app-secret <secret>', 'AppSecret for app-signature auth (prefer env KOODRIVE_APP_SECRET: flags show in ps)')
     .option('--bare-token', 'send the token without the "Bearer " prefix')
     .addOption(new Option('--proof-seed <source>', 'what seeds proofCode').choices(['userId', 'authorization', 'authorizationBareToken']))
-    .option('--emulator', 'run against an embedded local KooDrive emulator (also used when no endpoint is configured)')
+    .option('--emulator', 'run against an embedded local KooDrive emulator (without it, used only in a terminal when nothing at all is configured)')
     .option('--config <file>', 'read this config file instead of searching for .koodriverc')
     .option('--state-dir <dir>', 'where the journal and device id live (env KOODRIVE_STATE_DIR)')
     .option('--timeout <duration>', 'per-request timeout, e.g. 60s')
