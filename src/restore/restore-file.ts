@@ -120,7 +120,7 @@ async function applyMetadata(target: string, file: RestoreFile, defaultMode: num
   const mode = file.mode ?? (current ? undefined : defaultMode);
   if (mode !== undefined && (!current || (current.mode & 0o7777) !== mode)) await chmod(target, mode);
   if (file.mtimeMs !== undefined && (!current || current.mtimeMs !== file.mtimeMs)) {
-    const at = new Date(file.mtimeMs);
+    const at = file.mtimeMs / 1000; // seconds as a number keep the sub-millisecond part a Date would drop
     await utimes(target, at, at);
   }
 }

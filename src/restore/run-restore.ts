@@ -212,7 +212,7 @@ async function applyFolderMetadata(plan: RestorePlan, dest: string, fail: (p: st
       const st = await lstat(target);
       if (!st.isDirectory()) continue; // refused or replaced earlier; already reported
       await chmod(target, folder.mode);
-      const at = new Date(folder.mtimeMs);
+      const at = folder.mtimeMs / 1000;
       await utimes(target, at, at);
     } catch (err) {
       fail(`${folder.path}/`, 0, err);
