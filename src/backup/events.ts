@@ -24,7 +24,8 @@ export interface RunTotals {
   skipped: number;
   conflict: number;
   failed: number;
-  bytesTotal: number; // bytes of all files backed up (whatever the outcome)
+  bytesTotal: number; // bytes of every file of the run, whatever its outcome
+  bytesBackedUp: number; // bytes of the files that are stored: uploaded, rapid, exist, unchanged
   bytesSent: number; // part bytes actually PUT
   durationMs: number;
 }

@@ -233,6 +233,9 @@ async function completeRecordOrRedo(
   }
 }
 
+/** Outcomes whose file is stored on the server after the run. */
+const STORED: ReadonlySet<FileOutcome['outcome']> = new Set(['uploaded', 'rapid', 'exist', 'unchanged']);
+
 /** Adds up the outcomes. */
 export function totalsOf(files: readonly FileOutcome[], durationMs: number): RunTotals {
   const count = (kind: FileOutcome['outcome']) => files.filter((f) => f.outcome === kind).length;
@@ -245,7 +248,9 @@ export function totalsOf(files: readonly FileOutcome[], durationMs: number): Run
     skipped: count('skipped') + count('planned'),
     conflict: count('conflict'),
     failed: count('failed'),
-    bytesTotal: files.filter((f) => f.outcome !== 'failed' && f.outcome !== 'skipped').reduce((n, f) => n + f.size, 0),
+    // Every file of the run, so the numbers add up whatever happened (stopped, failed, conflicts).
+    bytesTotal: files.reduce((n, f) => n + f.size, 0),
+    bytesBackedUp: files.filter((f) => STORED.has(f.outcome)).reduce((n, f) => n + f.size, 0),
     bytesSent: files.reduce((n, f) => n + f.bytesSent, 0),
     durationMs,
   };

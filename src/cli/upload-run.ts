@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
-import type { RunEvent } from '../backup/events.js';
+import type { FileOutcome, RunEvent } from '../backup/events.js';
 import { heldLockFile, heldLockPath } from '../backup/held-lock.js';
 import { journalPath } from '../backup/journal.js';
-import { runBackup, type BackupRunResult } from '../backup/run-backup.js';
+import { runBackup, totalsOf, type BackupRunResult } from '../backup/run-backup.js';
+import { resolveOutput } from '../report/choose-sink.js';
+import type { SummaryEvent } from '../report/types.js';
 import { lockStateFolder } from '../backup/state-lock.js';
 import { KooDriveClient } from '../koodrive/client.js';
 import { CODES } from '../koodrive/error-codes.js';
@@ -35,6 +37,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   try {
     settings = await loadUploadSettings(paths, flags, io);
   } catch (err) {
+    // Even a run refused before it started ends --json with a summary and is an error in CI.
+    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(typeof flags.report === 'string' ? { report: flags.report } : {}) };
+    const mode = resolveOutput({ mode: early.json ? 'json' : 'auto', isTTY: false, quiet: early.quiet, env: io.env });
+    if (mode === 'json' || mode === 'github' || early.report) await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), [], '', 0));
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     return exitCodeOf(err);
   }
@@ -43,8 +49,17 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     return exitCodeOf(err);
   });
   const output = openOutput(settings, io);
+  // What the run did before a fatal error, for the summary that ends its output even then.
+  const started = Date.now();
+  const done: FileOutcome[] = [];
+  let recordId = '';
+  const emit = (event: RunEvent): void => {
+    if (event.type === 'run:start') recordId = event.recordId;
+    if (event.type === 'file:done') done.push(event.file);
+    output.emit(event);
+  };
   const interrupts = watchInterrupts(
-    (sig) => output.emit({ type: 'warn', message: `${sig} received: finishing in-flight parts, saving the journal and releasing the lock (press Ctrl-C again to quit at once)` }),
+    (sig) => output.emit({ type: 'warn', message: interruptMessage(sig) }),
     // The journal is append-only, so it is consistent at any instant; the next run takes the lock over.
     (sig) => io.stderr.write(`koodrive-backup: second ${sig}: stopped at once; run the same command again to resume where it stopped\n`),
   );
@@ -53,9 +68,9 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   try {
     target = settings.dryRun ? plannedTarget(settings.target) : await resolveTarget(settings.target);
     if (target.embedded && !settings.target.emulator) {
-      output.emit({ type: 'warn', message: `no endpoint configured: using the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}); set KOODRIVE_ENDPOINT to back up to KooDrive` });
+      output.emit({ type: 'warn', message: `nothing configured: backing up to the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}), not to KooDrive; set KOODRIVE_USER_ID and KOODRIVE_TOKEN to back up to KooDrive, or pass --emulator to say you mean it` });
     }
-    const result = await backup(settings, target, io, output.emit, interrupts.signal, planner.plan(target.proofSeed));
+    const result = await backup(settings, target, io, emit, interrupts.signal, planner.plan(target.proofSeed));
     const exitCode = exitCodeFor(result, interrupts.received());
     const reason = result.stopped ? describeError(result.stopped) : undefined;
     output.emit({ type: 'summary', recordId: result.recordId, totals: result.totals, files: result.files, exitCode, ...(reason ? { reason } : {}) });
@@ -63,8 +78,8 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     await runHooks(settings, { recordId: result.recordId, totals: result.totals, files: result.files, exitCode }, io);
     return exitCode;
   } catch (err) {
-    await output.close();
     const code = interrupts.received() ? (interrupts.received() === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED) : exitCodeOf(err);
+    await output.fatal(fatalSummary(err, code, done, recordId, Date.now() - started));
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     if (settings.verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     await runHooks(settings, { error: describeError(err), exitCode: code }, io);
@@ -74,6 +89,16 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     await planner.close();
     await target?.embedded?.close();
   }
+}
+
+/** The first SIGINT/SIGTERM: what happens now, and what to do next. */
+export function interruptMessage(sig: NodeJS.Signals): string {
+  return `${sig} received: stopping; parts in flight are aborted (parts already sent are kept), the journal is kept and the backup lock released; run the same command again to resume (${sig === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once)`;
+}
+
+/** The summary event of a run that ended with a fatal error: what it did before, the code and why. */
+function fatalSummary(err: unknown, exitCode: number, files: FileOutcome[], recordId: string, durationMs: number): SummaryEvent {
+  return { type: 'summary', recordId, totals: totalsOf(files, durationMs), files, exitCode, reason: describeError(err) };
 }
 
 async function backup(settings: UploadSettings, target: Target, io: CliIo, emit: (e: RunEvent) => void, signal: AbortSignal, plan: FilePlanner): Promise<BackupRunResult> {

@@ -43,7 +43,7 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
     '| Transfer | |',
     '| --- | ---: |',
     `| Bytes sent | ${formatBytes(totals.bytesSent)} |`,
-    `| Bytes backed up | ${formatBytes(totals.bytesTotal)} |`,
+    `| Bytes backed up (stored) | ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)} |`,
     `| Saved by rapid upload | ${formatBytes(rapidSavings(files))} |`,
     `| Duration | ${formatDuration(totals.durationMs)} |`,
     `| Throughput | ${formatRate(throughput(totals.bytesSent, totals.durationMs))} |`,
@@ -57,4 +57,17 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
     if (failures.length > maxFailures) out.push('', `… and ${failures.length - maxFailures} more`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A run that stopped with a fatal error (bad configuration, credentials refused, lock busy): a
+ * heading that says it failed and with which exit code, the reason, and what was done before it
+ * stopped, if anything.
+ */
+export function renderFatalMarkdown(totals: RunTotals, files: readonly FileOutcome[], options: MarkdownSummaryOptions & { exitCode: number; reason: string }): string {
+  const out = [`### KooDrive backup failed: exit code ${options.exitCode}`, '', `> ${markdownCell(options.reason)}`, ''];
+  if (files.length === 0) return `${out.join('\n')}\n`;
+  // Files done before the error: the usual tables, under their own heading.
+  const details = renderMarkdownSummary(totals, files, { ...(options.recordId ? { recordId: options.recordId } : {}), exitCode: options.exitCode }).split('\n').slice(2);
+  return `${[...out, ...details].join('\n')}`;
 }

@@ -55,7 +55,8 @@ export function outcomeCounts(totals: RunTotals, color: boolean, planned = 0): s
 export function renderSummaryLine(totals: RunTotals, exitCode: number, reason?: string, planned = 0): string {
   const rate = formatRate(throughput(totals.bytesSent, totals.durationMs));
   const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${plural(totals.files, 'file')} (${outcomeCounts(totals, false, planned)})`;
-  const tail = `sent ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
+  // "backed up" is what is stored now, out of every file of the run; "sent" is what went over the wire.
+  const tail = `backed up ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)}, sent ${formatBytes(totals.bytesSent)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
   return `${head}; ${tail}${reason ? ` — ${sanitizeText(reason)}` : ''}`;
 }
 
@@ -66,7 +67,7 @@ export function renderSummary(totals: RunTotals, files: readonly FileOutcome[], 
   const saved = rapidSavings(files);
   const lines = [
     `${paint('bold', 'Files:', color)}  ${totals.files} total: ${outcomeCounts(totals, color, plannedCount(files))}`,
-    `${paint('bold', 'Data:', color)}   ${formatBytes(totals.bytesSent)} sent, ${formatBytes(totals.bytesTotal)} backed up` +
+    `${paint('bold', 'Data:', color)}   ${formatBytes(totals.bytesSent)} sent, ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)} backed up` +
       (saved > 0 ? `, ${formatBytes(saved)} saved by rapid upload` : ''),
     `${paint('bold', 'Time:', color)}   ${formatDuration(totals.durationMs)}, ${formatRate(throughput(totals.bytesSent, totals.durationMs))}`,
   ];

@@ -135,7 +135,7 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     const shown = history.slice(0, history.findIndex((row) => row.startsWith('EXIT='))).filter((row) => row.trim() !== '');
     expect(shown.filter((row) => /^✔ uploaded  [abc]\.bin \(\d+\.0 MiB\)$/.test(row)).length).toBe(3);
     expect(shown).toContain('Files:  3 total: 3 uploaded, 0 failed');
-    expect(shown).toContain('Data:   30.0 MiB sent, 30.0 MiB backed up');
+    expect(shown).toContain('Data:   30.0 MiB sent, 30.0 MiB of 30.0 MiB backed up');
     expect(shown.some((row) => /^Time: +[\d.]+s, [\d.]+ (KiB|MiB)\/s$/.test(row))).toBe(true);
     expect(shown, 'no leftover bars, spinner, warnings or stray lines').toHaveLength(6);
     expect(history.some((row) => BAR.test(row) || SPINNER.test(row) || /\(node:\d+\)|Warning/.test(row))).toBe(false);

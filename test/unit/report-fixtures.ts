@@ -31,7 +31,7 @@ export const BYTES_TOTAL = FILES.reduce((sum, f) => sum + f.size, 0);
 
 export const TOTALS: RunTotals = {
   files: 4, uploaded: 1, rapid: 1, exist: 0, unchanged: 1, skipped: 0, conflict: 0, failed: 1,
-  bytesTotal: BYTES_TOTAL, bytesSent: 12 * MiB, durationMs: 62_000,
+  bytesTotal: BYTES_TOTAL, bytesBackedUp: BYTES_TOTAL - 2000, bytesSent: 12 * MiB, durationMs: 62_000,
 };
 
 export const SUMMARY: Extract<RunEvent, { type: 'summary' }> = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileOutcome } from '../../src/backup/events.js';
-import { markdownCell, renderMarkdownSummary } from '../../src/report/markdown-summary.js';
+import { totalsOf } from '../../src/backup/run-backup.js';
+import { markdownCell, renderFatalMarkdown, renderMarkdownSummary } from '../../src/report/markdown-summary.js';
 import { outcomeCounts, rapidSavings, renderSummary, renderSummaryLine } from '../../src/report/summary.js';
 import { CONTROL, FILES, MiB, RECORD_ID, TOTALS, UPLOADED } from './report-fixtures.js';
 
@@ -8,7 +9,7 @@ describe('renderSummary', () => {
   it('gives counts, bytes sent vs backed up, savings, time, throughput and failures', () => {
     const lines = renderSummary(TOTALS, FILES, { color: false });
     expect(lines[0]).toBe('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
-    expect(lines[1]).toBe('Data:   12.0 MiB sent, 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
+    expect(lines[1]).toBe('Data:   12.0 MiB sent, 112.0 MiB of 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
     expect(lines[2]).toBe('Time:   1m 02s, 198.2 KiB/s');
     expect(lines[3]).toBe('Not backed up:');
     expect(lines[4]).toBe('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
@@ -38,10 +39,26 @@ describe('renderSummary', () => {
 
   it('renderSummaryLine says done or errors, with the exit code and reason', () => {
     expect(renderSummaryLine(TOTALS, 3)).toBe(
-      'finished with errors: 4 files (1 uploaded, 1 rapid, 1 unchanged, 1 failed); sent 12.0 MiB of 112.0 MiB in 1m 02s (198.2 KiB/s), exit 3',
+      'finished with errors: 4 files (1 uploaded, 1 rapid, 1 unchanged, 1 failed); backed up 112.0 MiB of 112.0 MiB, sent 12.0 MiB in 1m 02s (198.2 KiB/s), exit 3',
     );
     expect(renderSummaryLine({ ...TOTALS, failed: 0 }, 0)).toMatch(/^done: /);
     expect(renderSummaryLine(TOTALS, 130, 'interrupted\x1b')).toMatch(/ — interrupted\\x1b$/);
+  });
+
+  it('totals add up after a stop, failures and conflicts: bytesTotal is every file, backed up only what is stored', () => {
+    const stopped: FileOutcome[] = [
+      { ...UPLOADED, path: 'u', size: 4 * MiB, outcome: 'uploaded', bytesSent: 4 * MiB },
+      { ...UPLOADED, path: 'f', size: 10 * MiB, outcome: 'failed', bytesSent: 6 * MiB, error: 'HTTP 500' },
+      { ...UPLOADED, path: 'c', size: 1 * MiB, outcome: 'conflict', bytesSent: 0 },
+      { ...UPLOADED, path: 's', size: 5 * MiB, outcome: 'skipped', bytesSent: 0 },
+    ];
+    const totals = totalsOf(stopped, 1000);
+    expect(totals).toMatchObject({ files: 4, bytesTotal: 20 * MiB, bytesBackedUp: 4 * MiB, bytesSent: 10 * MiB });
+    const line = renderSummaryLine(totals, 130, 'interrupted by SIGINT');
+    expect(line).toContain('backed up 4.0 MiB of 20.0 MiB, sent 10.0 MiB in 1.0s');
+    expect(line).not.toMatch(/of 0 B/);
+    expect(renderSummary(totals, stopped, { color: false })[1]).toBe('Data:   10.0 MiB sent, 4.0 MiB of 20.0 MiB backed up');
+    expect(renderMarkdownSummary(totals, stopped, { exitCode: 130 })).toContain('| Bytes backed up (stored) | 4.0 MiB of 20.0 MiB |');
   });
 
   it('rapidSavings adds rapid and exist sizes only', () => {
@@ -67,7 +84,7 @@ describe('renderMarkdownSummary', () => {
 
   it('has bytes sent vs backed up, savings, duration, throughput and the failures', () => {
     expect(md).toContain('| Bytes sent | 12.0 MiB |');
-    expect(md).toContain('| Bytes backed up | 112.0 MiB |');
+    expect(md).toContain('| Bytes backed up (stored) | 112.0 MiB of 112.0 MiB |');
     expect(md).toContain('| Saved by rapid upload | 100.0 MiB |');
     expect(md).toContain('| Duration | 1m 02s |');
     expect(md).toContain('| Throughput | 198.2 KiB/s |');
@@ -78,6 +95,15 @@ describe('renderMarkdownSummary', () => {
     const ok = renderMarkdownSummary({ ...TOTALS, failed: 0 }, FILES.filter((f) => f.outcome !== 'failed'), { exitCode: 0 });
     expect(ok).toMatch(/^### KooDrive backup succeeded/);
     expect(ok).not.toContain('Not backed up');
+  });
+
+  it('a fatal error is a failed step summary with its exit code and reason, never "succeeded"', () => {
+    const md = renderFatalMarkdown(totalsOf([], 0), [], { exitCode: 2, reason: 'no KooDrive endpoint or credentials configured; set …' });
+    expect(md).toMatch(/^### KooDrive backup failed: exit code 2\n\n> no KooDrive endpoint or credentials configured; set …\n/);
+    expect(md).not.toContain('succeeded');
+    const after = renderFatalMarkdown(TOTALS, FILES, { exitCode: 3, reason: 'token refused' });
+    expect(after).toContain('| Uploaded | 1 | 12.0 MiB |');
+    expect(after).not.toContain('finished with errors');
   });
 
   it('markdownCell escapes pipes, markup and line breaks', () => {

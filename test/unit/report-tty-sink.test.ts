@@ -108,7 +108,7 @@ describe('tty sink', () => {
 
     reporter.sink(events.at(-1)!);
     expect(out.text()).toContain('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
-    expect(out.text()).toContain('Data:   12.0 MiB sent, 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
+    expect(out.text()).toContain('Data:   12.0 MiB sent, 112.0 MiB of 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
     expect(out.text()).toContain('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
     expect(stream.text().lastIndexOf('\x1b[?25h')).toBeGreaterThan(stream.text().lastIndexOf('\x1b[?25l')); // cursor shown again
     expect(vi.getTimerCount()).toBe(0); // spinner and bar timers all stopped
