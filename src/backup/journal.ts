@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FilePlan } from '../hash/file-plan.js';
+import { multiPartsProblem } from '../hash/part-rules.js';
 
 /**
  * The run journal: an append-only log of small JSON lines (one per fact), so that a crash or
@@ -76,6 +77,8 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       if (state.recordId === line.recordId) state.recordComplete = true;
       break;
     case 'plan': {
+      // A plan that cannot be right (a line damaged on disk) is no plan: the file is hashed again.
+      if (!isWellFormedPlan(line.plan, line.size)) break;
       const previous = entry(line.absPath);
       const next: JournalFile = { absPath: line.absPath, size: line.size, mtimeMs: line.mtimeMs, ino: line.ino, plan: line.plan, seedId: line.seedId, partsDone: [] };
       const sameContent = previous && previous.size === line.size && previous.mtimeMs === line.mtimeMs && previous.ino === line.ino && previous.plan?.sha256 === line.plan.sha256;
@@ -119,6 +122,23 @@ export function abandonedUploads(state: JournalState, recordId: string, scanned:
     if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino) abandoned.push(f.absPath);
   }
   return abandoned;
+}
+
+/**
+ * The checks a plan read back from disk must pass before it is trusted: the shape the create call
+ * needs. A plan that passes but is wrong (a flipped digit) is caught when the part verifier finds
+ * the file's bytes do not match it; the file is then planned again (file-job.ts).
+ */
+export function isWellFormedPlan(plan: unknown, size: number): plan is FilePlan {
+  const p = plan as FilePlan | undefined;
+  if (!p || typeof p !== 'object' || typeof p.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.sha256)) return false;
+  if (p.length !== size || !Array.isArray(p.parts)) return false;
+  if (p.proofCode !== undefined && (typeof p.proofCode !== 'string' || !/^[0-9a-f]+$/.test(p.proofCode))) return false;
+  try {
+    return multiPartsProblem(p.parts, size) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 function clearUpload(f: JournalFile): void {
@@ -189,7 +209,11 @@ export class Journal {
     applyJournalLine(this.state, line);
     if (this.path === undefined) return;
     if (this.fd === undefined) this.fd = openSync(this.path, 'a', 0o600);
-    writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    try {
+      writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      throw withPath(err, this.path); // a write to a descriptor names no file: say which (ENOSPC, EROFS)
+    }
   }
 
   /** Rewrites the log as a snapshot of the state, atomically. */
@@ -202,6 +226,8 @@ export class Journal {
       const text = snapshotLines(this.state).map((l) => JSON.stringify(l)).join('\n');
       writeSync(fd, text ? `${text}\n` : '');
       fsyncSync(fd);
+    } catch (err) {
+      throw withPath(err, tmp);
     } finally {
       closeSync(fd);
     }
@@ -217,4 +243,12 @@ export class Journal {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+}
+
+/** A file-system error that names no path (a write to a descriptor) gets the file's path. */
+function withPath(err: unknown, path: string): unknown {
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).path === undefined) {
+    (err as NodeJS.ErrnoException).path = path;
+  }
+  return err;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournal, type JournalLine } from '../../src/backup/journal.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { cleanupAll, cliEnv, EmulatorProbe, inProcessEmulator, TEST_USER, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+import { cleanupAll, cliEnv, EmulatorProbe, inProcessEmulator, TEST_USER, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
 
 const FIXED_MTIME = 1_700_000_000;
 
@@ -33,7 +33,7 @@ async function setup(tree: Record<string, Buffer>, emuOpts: Parameters<typeof in
 
 async function journalOf(s: Setup): Promise<{ path: string; lines: JournalLine[] }> {
   const journals = join(s.dir, 'state', 'journals');
-  const path = join(journals, (await readdir(journals)).find((n) => n.endsWith('.ndjson'))!);
+  const path = join(journals, (await readdir(journals)).find((n) => /^[0-9a-f]{24}\.ndjson$/.test(n))!);
   return { path, lines: parseJournal(await readFile(path, 'utf8')) };
 }
 
@@ -157,6 +157,59 @@ describe('issue 10: every single fault converges', () => {
     } finally {
       await emu.close();
     }
+  }, 60_000);
+
+  it('item 3: a damaged plan in the journal (a flipped digit) is made again from the bytes, not failed for ever', async () => {
+    const tree = { 'a.bin': patternBytes(11 * MiB, 31), 'b.bin': patternBytes(7 * MiB, 32), 'c.txt': Buffer.from('small\n') };
+    const s = await setup(tree);
+    const first = await runCli(s.upload(), { env: s.env });
+    expect(first.code, first.stderr).toBe(0);
+    // Flip one digit: in a.bin's planned sha256, and in a hashCtx word of b.bin's part 2. Both
+    // lines still parse and look right; only the bytes can tell.
+    const { path, lines } = await journalOf(s);
+    const flip = (hex: string) => hex.slice(0, 10) + (hex[10] === '0' ? '1' : '0') + hex.slice(11);
+    const damaged = lines.map((l) => {
+      if (l.t !== 'plan') return l;
+      if (l.absPath.endsWith('a.bin')) return { ...l, plan: { ...l.plan, sha256: flip(l.plan.sha256) } };
+      if (l.absPath.endsWith('b.bin')) {
+        const parts = l.plan.parts.map((p) => (p.partNumber === 2 ? { ...p, hashCtx: p.hashCtx.map((w, i) => (i === 3 ? w ^ 1 : w)) } : p));
+        return { ...l, plan: { ...l.plan, parts } };
+      }
+      return l;
+    });
+    await writeFile(path, damaged.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+    const results = await converge(s);
+    // Today: "a.bin changed while it was being read" on every rerun (exit 4).
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    const warnings = jsonEvents(results[0]!.stdout).filter((e) => e.type === 'warn').map((e) => e.message).join('\n');
+    expect(warnings).toMatch(/a\.bin: the journal's plan does not match the file's bytes .*hashed it again/);
+    // b.bin's damage is never met: the server has its bytes (a rapid upload), so no part is read.
+    expect(warnings).not.toMatch(/--checksum/);
+    const files = summaryOf(results[0]!).files as Array<Record<string, any>>;
+    expect(files.find((f) => f.path === 'a.bin')!.sha256).toBe(sha256Of(tree['a.bin']!));
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
+    expect((await s.emu.stats()).recordsCompleted).toBe(2);
+    // The journal holds the right plans again: the next run is quiet.
+    const again = await runCli(s.upload(), { env: s.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(jsonEvents(again.stdout).filter((e) => e.type === 'warn')).toEqual([]);
+  }, 60_000);
+
+  it('item 3: a torn journal line (a write cut short by a full disk) costs at most a re-hash', async () => {
+    const tree = { 'a.bin': patternBytes(6 * MiB, 33), 'c.txt': Buffer.from('small\n') };
+    const s = await setup(tree);
+    const first = await runCli(s.upload(), { env: s.env });
+    expect(first.code, first.stderr).toBe(0);
+    const { path } = await journalOf(s);
+    const text = await readFile(path, 'utf8');
+    // The plan line of a.bin cut off mid-way, the next fact written straight after it.
+    const at = text.indexOf('"hashCtx":[', text.indexOf('a.bin')) + 30;
+    const next = text.indexOf('\n', at);
+    await writeFile(path, text.slice(0, at) + text.slice(next + 1));
+    const results = await converge(s);
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
   }, 60_000);
 
   it('item 4: two reruns after a crash: exactly one takes the left lock over, the other exits 6 at once', async () => {

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldJournal, Journal, journalPath, parseJournal, seedIdOf, type JournalLine } from '../../src/backup/journal.js';
+import { foldJournal, isWellFormedPlan, Journal, journalPath, parseJournal, seedIdOf, type JournalLine } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
 
 const plan = (sha: string): FilePlan => ({ sha256: sha, length: 10, partSize: 5 * 1024 * 1024, parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }] });
@@ -90,3 +90,17 @@ describe('Journal on disk', () => {
     expect(seedIdOf('a')).not.toBe(seedIdOf('b'));
   });
 });
+
+describe('damaged plan lines', () => {
+  it('a plan that cannot be right is ignored, so the file is hashed again', () => {
+    const good = planLine('/a');
+    const badSha = { ...planLine('/b'), plan: { ...plan('a'.repeat(63) + 'g') } } as JournalLine;
+    const badParts = { ...planLine('/c'), plan: { ...plan('c'.repeat(64)), parts: [{ partNumber: 1, partOffset: 3, partSize: 10, hashCtx: [] }] } } as JournalLine;
+    const badLength = { ...planLine('/d'), size: 11 } as JournalLine;
+    const state = foldJournal([good, badSha, badParts, badLength]);
+    expect([...state.files.keys()]).toEqual(['/a']);
+    expect(isWellFormedPlan(plan('e'.repeat(64)), 10)).toBe(true);
+    expect(isWellFormedPlan({ ...plan('e'.repeat(64)), parts: 'x' }, 10)).toBe(false);
+  });
+});
+
