@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve } from 'node:path';
 import { LockLostError } from '../backup/lock-keeper.js';
 import { RecordCompletedError } from '../backup/run-backup.js';
 import { StateFolderBusyError } from '../backup/state-lock.js';
@@ -51,13 +52,40 @@ const SYSTEM_ADVICE: Record<string, string> = {
   EPERM: 'not permitted; check its permissions or choose another path',
   EROFS: 'the filesystem is read-only; choose another path',
   ENOSPC: 'the disk is full; free some space',
+  EDQUOT: 'the disk quota is used up; free some space',
   EEXIST: 'it already exists; remove it or choose another path',
 };
 
 const SYSCALL_VERB: Record<string, string> = { mkdir: 'create folder', open: 'open', rename: 'replace', unlink: 'remove', write: 'write', scandir: 'read folder', stat: 'read', lstat: 'read' };
 
+// The state folder (journal, device id, lock notes) full, read-only or not ours: what fixes it.
+const STATE_ADVICE: Record<string, string> = {
+  ENOSPC: 'the disk is full; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+  EDQUOT: 'the disk quota is used up; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+  EROFS: 'the filesystem is read-only; set --state-dir (KOODRIVE_STATE_DIR) to a writable folder, e.g. ~/.local/state/koodrive-backup',
+  EACCES: 'permission denied; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+  EPERM: 'not permitted; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+};
+
+let stateFolder: string | undefined;
+
+/** Names the run's state folder, so that a failure to write in it says how to fix that folder. */
+export function setStateFolder(dir: string | undefined): void {
+  stateFolder = dir === undefined ? undefined : resolve(dir);
+}
+
+function inStateFolder(path: string): boolean {
+  if (!stateFolder) return false;
+  const rel = relative(stateFolder, resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
 function describeSystemError(err: SystemError): string {
   const verb = (err.syscall && SYSCALL_VERB[err.syscall]) ?? err.syscall ?? 'use';
+  const stateAdvice = STATE_ADVICE[err.code];
+  if (stateAdvice && err.path !== undefined && inStateFolder(err.path)) {
+    return `cannot ${verb} ${err.path} in the state folder ${stateFolder} (journal, device id, lock notes): ${stateAdvice} (${err.code})`;
+  }
   const advice = SYSTEM_ADVICE[err.code] ?? 'check the path';
   // The folders the CLI creates itself are the state dir and what lies under it: name the knob.
   const stateHint = err.syscall === 'mkdir' ? '; the state folder is set by --state-dir or KOODRIVE_STATE_DIR' : '';

@@ -19,7 +19,7 @@ import { RateLimiter } from '../transfer/rate-limiter.js';
 import { withRetry } from '../transfer/retry.js';
 import { classifyNetworkError } from '../transfer/retry-policy.js';
 import { deviceIdIn } from './device-id.js';
-import { describeError, exitCodeOf } from './error-report.js';
+import { describeError, exitCodeOf, setStateFolder } from './error-report.js';
 import { EXIT } from './exit-codes.js';
 import { InterruptedError, watchInterrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
@@ -44,6 +44,7 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     return exitCodeOf(err);
   }
+  setStateFolder(settings.stateDir); // a full or read-only state folder is named with its fix
   if (settings.explainFilters) return runExplainFilters(settings, io).catch((err: unknown) => {
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     return exitCodeOf(err);
