@@ -15,7 +15,8 @@ import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
 import { walk } from '../scan/walk.js';
 import { expiresAt } from '../transfer/presigned-url.js';
 import { putPart, PartUploadError } from '../transfer/put-part.js';
-import { RateLimiter } from '../transfer/rate-limiter.js';
+import { partWindow, RateLimiter } from '../transfer/rate-limiter.js';
+import { MIN_PART_SIZE } from '../hash/part-rules.js';
 import { withRetry } from '../transfer/retry.js';
 import { classifyNetworkError } from '../transfer/retry-policy.js';
 import { deviceIdIn } from './device-id.js';
@@ -142,7 +143,8 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       resume: settings.resume,
       checksum: settings.checksum,
       fileConcurrency: settings.fileConcurrency,
-      partConcurrency: settings.concurrency,
+      // Under --bwlimit, few enough parts that each ends within seconds (docs/resume.md); auto parts are 5 MiB up to ~50 GB.
+      partConcurrency: partWindow(settings.bwlimit, settings.partSize ?? MIN_PART_SIZE, settings.concurrency),
       request: settings.request,
       proofSeed: target.proofSeed,
       deviceId,

@@ -6,6 +6,20 @@ export const MIN_BURST_BYTES = 256 * 1024;
 /** Chunks are cut to this size before they take tokens, so that parallel PUTs interleave finely. */
 export const THROTTLE_SLICE_BYTES = 64 * 1024;
 
+/** The time one part should take at most under --bwlimit, to size the part window (partWindow). */
+export const PART_SECONDS_TARGET = 5;
+
+/**
+ * Parts in flight under a bandwidth limit: few enough that each finishes within about
+ * PART_SECONDS_TARGET seconds, max(1, ⌊rate × 5 s / partSize⌋), and never more than `concurrency`.
+ * All parts in flight share the limit, so 8 parts of 5 MiB at 1 MiB/s would each need 40 s and a
+ * run stopped within that time would keep nothing; one part at a time keeps a part every 5 s.
+ */
+export function partWindow(bytesPerSecond: number | undefined, partSize: number, concurrency: number): number {
+  if (!bytesPerSecond || bytesPerSecond <= 0 || !(partSize > 0)) return concurrency;
+  return Math.max(1, Math.min(concurrency, Math.floor((bytesPerSecond * PART_SECONDS_TARGET) / partSize)));
+}
+
 /**
  * The bucket's arithmetic, free of timers. Tokens refill at `rate` per second up to `burst`; a
  * reservation may drive them below zero (a debt), and its wait is how long until the debt is paid.

@@ -212,6 +212,27 @@ describe('issue 10: every single fault converges', () => {
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
   }, 60_000);
 
+  it('item 5: under --bwlimit 1MiB/s with 8 parts allowed, a run killed after 8 s has kept a part', async () => {
+    const tree = { 'a.bin': patternBytes(15 * MiB, 51) };
+    const s = await setup(tree);
+    const started = Date.now();
+    const first = spawnCli(s.upload('--bwlimit', '1MiB/s', '--concurrency', '8'), { env: s.env });
+    await waitFor('the first PUT', async () => ((await s.emu.stats()).requests.put ?? 0) >= 1 || undefined, 15_000, () => !first.running);
+    const sending = Date.now();
+    // Three parts sharing 1 MiB/s would each need 15 s; one at a time, the first is stored in ~5 s.
+    const kept = await waitFor('a stored part', async () => ((await s.emu.stats()).putAccepted >= 1 ? true : undefined), 8_000, () => !first.running).catch(() => false);
+    first.kill('SIGKILL');
+    await first.done;
+    expect(kept, `no part stored within 8 s of the first PUT (${sending - started} ms to start)`).toBe(true);
+    const { lines } = await journalOf(s);
+    expect(lines.filter((l) => l.t === 'part').length).toBeGreaterThanOrEqual(1);
+    // The rerun sends only what the killed run had not stored.
+    const rerun = await runCli(s.upload(), { env: s.env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(summaryOf(rerun).totals.bytesSent).toBeLessThanOrEqual(10 * MiB);
+    expect(await storedMismatches(s.emu, tree)).toEqual([]);
+  }, 60_000);
+
   it('item 4: two reruns after a crash: exactly one takes the left lock over, the other exits 6 at once', async () => {
     const tree = { 'a.bin': patternBytes(11 * MiB, 41), 'b.bin': patternBytes(7 * MiB, 42), 'c.txt': Buffer.from('small\n') };
     const s = await setup(tree);

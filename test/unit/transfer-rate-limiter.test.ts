@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { MIN_BURST_BYTES, RateLimiter, TokenBucket } from '../../src/transfer/rate-limiter.js';
+import { MIN_BURST_BYTES, partWindow, RateLimiter, TokenBucket } from '../../src/transfer/rate-limiter.js';
 
 /** A clock that only moves when someone sleeps on it: no wall-clock time in these tests. */
 function fakeClock() {
@@ -145,5 +145,18 @@ describe('RateLimiter with an injected clock', () => {
     // (1_256_144 − 262_144 burst) / 100_000 B/s = 9.94 s
     expect(clock.now()).toBeGreaterThanOrEqual(9_900);
     expect(clock.now()).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('partWindow: parts in flight under a bandwidth limit', () => {
+  const MiB = 1024 * 1024;
+  it('keeps each part within about 5 s: one 5 MiB part at 1 MiB/s, more as the rate grows, never above --concurrency', () => {
+    expect(partWindow(1 * MiB, 5 * MiB, 8)).toBe(1);
+    expect(partWindow(256 * 1024, 5 * MiB, 8)).toBe(1); // slower still: one part, never none
+    expect(partWindow(4 * MiB, 5 * MiB, 8)).toBe(4);
+    expect(partWindow(10 * MiB, 16 * MiB, 8)).toBe(3);
+    expect(partWindow(100 * MiB, 5 * MiB, 8)).toBe(8);
+    expect(partWindow(undefined, 5 * MiB, 8)).toBe(8);
+    expect(partWindow(0, 5 * MiB, 3)).toBe(3);
   });
 });
