@@ -70,7 +70,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   try {
     target = settings.dryRun ? plannedTarget(settings.target) : await resolveTarget(settings.target);
     if (target.embedded && !settings.target.emulator) {
-      output.emit({ type: 'warn', message: `nothing configured: backing up to the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}), not to KooDrive; set KOODRIVE_USER_ID and KOODRIVE_TOKEN to back up to KooDrive, or pass --emulator to say you mean it` });
+      const message = `nothing configured: backing up to the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}), not to KooDrive; set KOODRIVE_USER_ID and KOODRIVE_TOKEN to back up to KooDrive, or pass --emulator to say you mean it`;
+      // --quiet hides warnings; this one must show whatever the output mode.
+      if (settings.quiet && !settings.json) io.stderr.write(`koodrive-backup: warning: ${message}\n`);
+      else output.emit({ type: 'warn', message });
     }
     const result = await backup(settings, target, io, emit, interrupts.signal, planner.plan(target.proofSeed));
     const exitCode = exitCodeFor(result, interrupts.received());

@@ -106,6 +106,9 @@ describe('no silent fallback to the embedded emulator (item 6)', () => {
     const watched = inTerminal(['upload', 'data'], env);
     expect(watched.code, watched.output).toBe(EXIT.OK);
     expect(watched.output).toMatch(/nothing configured: backing up to the embedded KooDrive emulator at http:\/\/127\.0\.0\.1:\d+/);
+    const quiet = inTerminal(['upload', 'data', '--quiet'], { ...env, KOODRIVE_STATE_DIR: stateOf('tty-quiet') });
+    expect(quiet.code, quiet.output).toBe(EXIT.OK);
+    expect(quiet.output).toMatch(/warning: nothing configured: backing up to the embedded KooDrive emulator/); // --quiet shows it too
     const inCi = inTerminal(['upload', 'data'], { ...env, CI: 'true', KOODRIVE_STATE_DIR: stateOf('tty-ci') });
     expect(inCi.code, inCi.output).toBe(EXIT.USAGE);
     expect(inCi.output).toMatch(/no KooDrive endpoint or credentials configured/);
