@@ -2,7 +2,6 @@
  * Restores one file: the guard against links on the way, the "already there" check, the download
  * to a temporary name beside the target, the SHA-256 check, mode and mtime, then one rename.
  */
-import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, realpath, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
@@ -78,7 +77,9 @@ export async function restoreFile(file: RestoreFile, ctx: RestoreFileContext): P
   if (existing?.isDirectory()) throw new TargetExistsError(`${file.path} is a folder in the destination; move it away to restore the file`);
   if (existing && !ctx.overwrite) throw new TargetExistsError(`${file.path} exists in the destination with other content; pass --overwrite to replace it`);
 
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.koodrive-restore-${randomBytes(4).toString('hex')}`);
+  // One fixed temporary name per file: a restore killed mid-file leaves one, which the next run reuses.
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.koodrive-restore`);
+  await rm(tmp, { force: true }); // a link planted there must not be followed by open()
   const out = await open(tmp, 'wx', 0o600);
   let bytes = 0;
   try {
