@@ -88,10 +88,12 @@ export async function finishRecord(
 
 /** Writes the manifest for this record and backs it up as the record's last file. */
 async function storeManifest(manifest: ManifestWriter, ctx: FileJobContext, emit: EventSink, roots: FinishOptions['roots']): Promise<FileOutcome> {
-  const path = await manifest.writeFor({ recordId: ctx.recordId, roots });
+  const path = await manifest.writeFor({ roots });
   const st = await stat(path);
   const file: LocalFile = { absPath: path, relPath: MANIFEST_DESCRIPTION, root: path, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino };
-  const outcome = await backupFile(file, { ...ctx, emit, request: { ...ctx.request, onConflict: 'skip-identical' } });
+  // autoRename 2: an unchanged tree's manifest is known content (a rapid upload), and must be a
+  // file of this record even where names clash across records (an `exist` would point elsewhere).
+  const outcome = await backupFile(file, { ...ctx, emit, request: { ...ctx.request, onConflict: 'rename' } });
   if (!isStored(outcome)) throw new RecordIncompleteError(`the manifest of record ${ctx.recordId} could not be stored (${outcome.error ?? outcome.outcome}); run the same command again`);
   return outcome;
 }

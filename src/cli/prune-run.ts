@@ -1,4 +1,6 @@
 import type { KooDriveClient } from '../koodrive/client.js';
+import { CODES } from '../koodrive/error-codes.js';
+import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
 import type { BackupRecord } from '../koodrive/wire-types.js';
 import { decidePrune, isEmptyPolicy, parseKeepWithin, type PruneCandidate, type PrunePolicy } from '../backup/prune-policy.js';
 import { sanitizeText } from '../report/terminal-text.js';
@@ -27,6 +29,15 @@ export async function underLock<T>(client: KooDriveClient, flags: Record<string,
   }
 }
 
+/** Deletes a record; "not found" after a retried call means the first try went through. */
+async function deleteOnce(client: KooDriveClient, recordId: string): Promise<void> {
+  try {
+    await client.deleteRecord(recordId);
+  } catch (err) {
+    if (!(err instanceof KooDriveError && numericCode(err.code) === CODES.RECORD_NOT_FOUND)) throw err;
+  }
+}
+
 /** `records delete <recordId>`: deletes a record and its files under the backup lock. */
 export function runRecordsDelete(recordId: string, flags: Record<string, unknown>, io: CliIo): Promise<number> {
   const interrupts = watchInterrupts();
@@ -35,7 +46,7 @@ export function runRecordsDelete(recordId: string, flags: Record<string, unknown
     try {
       const { client } = session;
       await client.getRecord(recordId); // an unknown id fails here, before the lock is taken
-      await underLock(client, flags, io, () => client.deleteRecord(recordId));
+      await underLock(client, flags, io, () => deleteOnce(client, recordId));
       if (flags.json === true) io.stdout.write(`${JSON.stringify({ recordId, deleted: true })}\n`);
       else if (flags.quiet !== true) io.stdout.write(`deleted record ${recordId} and its files\n`);
       return EXIT.OK;
@@ -62,7 +73,7 @@ export function runPrune(flags: Record<string, unknown>, io: CliIo): Promise<num
       // The decision is made under the lock, so no run can complete a record in between.
       const { records, decisions } = flags.dryRun === true ? await decide() : await underLock(client, flags, io, async () => {
         const decided = await decide();
-        for (const d of decided.decisions) if (!d.keep) await client.deleteRecord(d.recordId);
+        for (const d of decided.decisions) if (!d.keep) await deleteOnce(client, d.recordId);
         return decided;
       });
       print(io, flags, records, decisions);

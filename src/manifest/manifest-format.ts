@@ -6,9 +6,12 @@
 
 export const MANIFEST_VERSION = 1;
 
+/**
+ * No record id or time in it: an unchanged tree gives the same manifest, which the server then
+ * takes as a rapid upload (no bytes sent by a run that changed nothing).
+ */
 export interface ManifestHeader {
   koodriveManifest: typeof MANIFEST_VERSION;
-  recordId: string;
   /** Each backed-up root and the prefix its files stand under in the record. */
   roots: Array<{ path: string; prefix: string }>;
 }
@@ -21,7 +24,7 @@ export type ManifestEntry =
 
 /** The header line (with its newline). */
 export function headerLine(header: Omit<ManifestHeader, 'koodriveManifest'>): string {
-  return `${JSON.stringify({ koodriveManifest: MANIFEST_VERSION, recordId: header.recordId, roots: header.roots })}\n`;
+  return `${JSON.stringify({ koodriveManifest: MANIFEST_VERSION, roots: header.roots })}\n`;
 }
 
 /** One entry's line (with its newline); short keys keep a million-file manifest small. */
@@ -41,16 +44,15 @@ export class ManifestError extends Error {
   override readonly name = 'ManifestError';
 }
 
-/** Parses the header line; throws ManifestError when it is not a manifest of this version for this record. */
-export function parseHeader(line: string, recordId: string): ManifestHeader {
+/** Parses the header line; throws ManifestError when it is not a manifest of this version. */
+export function parseHeader(line: string): ManifestHeader {
   const value = parseObject(line, 1);
   if (value.koodriveManifest !== MANIFEST_VERSION) throw new ManifestError(`manifest version ${String(value.koodriveManifest)} is not ${MANIFEST_VERSION}; update koodrive-backup`);
-  if (value.recordId !== recordId) throw new ManifestError(`the manifest belongs to record ${String(value.recordId)}, not ${recordId}`);
   const roots = Array.isArray(value.roots) ? value.roots : undefined;
   if (!roots || !roots.every((r) => isRecord(r) && typeof r.path === 'string' && typeof r.prefix === 'string')) {
     throw new ManifestError('the manifest header has no valid roots list');
   }
-  return { koodriveManifest: MANIFEST_VERSION, recordId, roots: roots.map((r) => ({ path: String(r.path), prefix: String(r.prefix) })) };
+  return { koodriveManifest: MANIFEST_VERSION, roots: roots.map((r) => ({ path: String(r.path), prefix: String(r.prefix) })) };
 }
 
 /** Parses one entry line (1-based `lineNo` for messages); unknown kinds are an error, not skipped. */

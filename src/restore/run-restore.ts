@@ -167,7 +167,7 @@ async function loadManifest(entry: BackupFileEntry, containerId: string, opts: R
     let lineNo = 0;
     for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
       lineNo += 1;
-      if (lineNo === 1) parseHeader(line, opts.recordId);
+      if (lineNo === 1) parseHeader(line);
       else if (line !== '') entries.push(parseEntry(line, lineNo));
     }
     if (lineNo === 0) throw new ManifestError('the manifest is empty');

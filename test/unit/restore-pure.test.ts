@@ -89,15 +89,15 @@ describe('manifest lines', () => {
       { kind: 'link', path: 'l', target: '/abs/target' },
     ] as const;
     entries.forEach((e, i) => expect(parseEntry(entryLine(e).trimEnd(), i + 2)).toEqual(e));
-    expect(headerLine({ recordId: '17', roots: [{ path: '/x', prefix: '' }] })).toBe('{"koodriveManifest":1,"recordId":"17","roots":[{"path":"/x","prefix":""}]}\n');
-    expect(parseHeader('{"koodriveManifest":1,"recordId":"17","roots":[]}', '17').recordId).toBe('17');
+    expect(headerLine({ roots: [{ path: '/x', prefix: '' }] })).toBe('{"koodriveManifest":1,"roots":[{"path":"/x","prefix":""}]}\n');
+    expect(parseHeader('{"koodriveManifest":1,"roots":[{"path":"/x","prefix":"x"}]}').roots).toEqual([{ path: '/x', prefix: 'x' }]);
   });
 
   it.each([
-    ['{"koodriveManifest":1,"recordId":"18","roots":[]}', /belongs to record 18/],
-    ['{"koodriveManifest":2,"recordId":"17","roots":[]}', /version 2/],
+    ['{"koodriveManifest":1,"roots":[{"path":1}]}', /no valid roots/],
+    ['{"koodriveManifest":2,"roots":[]}', /version 2/],
     ['not json', /not JSON/],
-  ])('refuses the header %s', (line, why) => expect(() => parseHeader(line, '17')).toThrow(why));
+  ])('refuses the header %s', (line, why) => expect(() => parseHeader(line)).toThrow(why));
 
   it.each([
     '{"f":"a","size":-1,"mtimeMs":0}',
