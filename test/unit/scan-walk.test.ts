@@ -55,7 +55,8 @@ describe('walk: order, paths and fields', () => {
     const { items } = await collect(['./r/', 'single.dat']);
     const st = statSync(path.join(tmp, 'r/sub/x.bin'));
     expect(items).toEqual([
-      { kind: 'file', file: { absPath: path.join(tmp, 'r/sub/x.bin'), relPath: 'sub/x.bin', root: './r/', size: 5, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino } },
+      // Two roots: each file stands under its root's path below their common folder (root-prefixes.ts).
+      { kind: 'file', file: { absPath: path.join(tmp, 'r/sub/x.bin'), relPath: 'r/sub/x.bin', root: './r/', size: 5, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino } },
       expect.objectContaining({ kind: 'file', file: expect.objectContaining({ relPath: 'single.dat', root: 'single.dat', size: 3 }) }),
     ]);
   });

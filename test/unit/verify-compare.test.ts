@@ -14,7 +14,7 @@ function statuses(result: ReturnType<typeof compareTrees>): Record<string, Verif
 describe('serverPath', () => {
   it.each([
     ['docs/a.txt', 'a.txt', 'docs/a.txt'],
-    ['docs\\win\\a.txt', 'a.txt', 'docs/win/a.txt'],
+    ['docs\\win\\a.txt', 'a.txt', 'docs\\win\\a.txt'], // a backslash is part of a POSIX name, never a separator
     ['/docs//a.txt', 'a.txt', 'docs/a.txt'],
     [undefined, 'legacy.txt', 'legacy.txt'],
     ['', 'empty-description.txt', 'empty-description.txt'],
@@ -35,8 +35,9 @@ describe('pathsToHash', () => {
     expect(pathsToHash(local, remote)).toEqual(['same.txt', 'dup.txt']);
   });
 
-  it('keys by the POSIX form of the local path', () => {
-    expect(pathsToHash([{ relPath: 'sub\\x.bin', size: 1 }], [server('sub/x.bin', 1, H('e'))])).toEqual(['sub/x.bin']);
+  it('keys by the POSIX form of the local path: "/" separates, "\\" does not', () => {
+    expect(pathsToHash([{ relPath: 'sub//x.bin', size: 1 }], [server('sub/x.bin', 1, H('e'))])).toEqual(['sub/x.bin']);
+    expect(pathsToHash([{ relPath: 'sub\\x.bin', size: 1 }], [server('sub/x.bin', 1, H('e'))])).toEqual([]);
   });
 });
 
@@ -96,7 +97,7 @@ describe('compareTrees', () => {
   });
 
   it('refuses a local tree that names a path twice', () => {
-    expect(() => compareTrees([{ relPath: 'a/b', size: 1 }, { relPath: 'a\\b', size: 1 }], [], new Map())).toThrow(/names a\/b twice/);
+    expect(() => compareTrees([{ relPath: 'a/b', size: 1 }, { relPath: 'a//b', size: 1 }], [], new Map())).toThrow(/names a\/b twice/);
   });
 
   it('has words for every status', () => {
