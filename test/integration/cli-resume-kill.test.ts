@@ -39,6 +39,13 @@ describe('resume after SIGKILL, and incremental runs', () => {
   });
   afterAll(cleanupAll);
 
+  /** Bytes of the manifest the run stored in its record, when it was sent (not a rapid upload). */
+  async function sentManifestBytes(stdout: string): Promise<number> {
+    const recordId = jsonEvents(stdout).find((e) => e.type === 'summary')!.recordId as string;
+    const manifest = (await emu.files()).find((f) => f.recordId === recordId && f.description === '.koodrive-backup/manifest.ndjson')!;
+    return manifest.rapid ? 0 : manifest.size;
+  }
+
   let killedRecord: string;
   let atKill: EmulatorStatsView;
 
@@ -123,7 +130,8 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const files = jsonEvents(run.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'one.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: grown.length, sha256: sha256Of(grown) });
     for (const f of files.filter((x) => x.path !== 'one.bin')) expect(f.bytesSent).toBe(0);
-    expect((await emu.stats()).putBytes).toBe(before.putBytes + grown.length);
+    // The file's bytes, and the record's manifest (one.bin's size and mtime in it changed).
+    expect((await emu.stats()).putBytes).toBe(before.putBytes + grown.length + (await sentManifestBytes(run.stdout)));
     tree['one.bin'] = grown;
     expect(await storedMismatches(emu, tree)).toEqual([]);
   });
@@ -153,7 +161,7 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const files = events.find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'fresh.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: fresh.length });
     expect(files.filter((f) => f.bytesSent > 0 && f.path !== 'fresh.bin'), JSON.stringify(files)).toEqual([]);
-    expect((await emu.stats()).putBytes - before.putBytes).toBe(fresh.length);
+    expect((await emu.stats()).putBytes - before.putBytes).toBe(fresh.length + (await sentManifestBytes(run.stdout)));
     tree['fresh.bin'] = fresh;
     expect(await storedMismatches(emu, tree)).toEqual([]);
     expect(await emu.lockIsFree()).toBe(true);

@@ -33,10 +33,10 @@ describe('app-signature auth through the CLI', () => {
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const stats = await emu.stats();
     expect(stats.errors).toEqual({});
-    expect(stats.filesCompleted).toBe(3); // files/complete checked the chain, the sha256 and the proofCode
+    expect(stats.filesCompleted).toBe(4); // files/complete checked the chain, the sha256 and the proofCode (3 files + the manifest)
     expect(stats.recordsCompleted).toBe(1);
     const stored = await emu.files();
-    expect(stored.map((f) => f.description).sort()).toEqual(['big.bin', 'empty.txt', 'notes/ä ö.txt']);
+    expect(stored.map((f) => f.description).sort()).toEqual(['.koodrive-backup/manifest.ndjson', 'big.bin', 'empty.txt', 'notes/ä ö.txt']);
     expect(stored.every((f) => f.status === 'complete')).toBe(true);
   });
 
@@ -51,7 +51,9 @@ describe('app-signature auth through the CLI', () => {
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const after = await emu.stats();
     expect(after.rapidUploads).toBe(before.rapidUploads + 1);
-    expect(after.putBytes).toBe(before.putBytes);
+    // Only the new record's manifest is sent (its roots differ from the first run's): a few hundred bytes.
+    const manifests = (await emu.files()).filter((f) => f.description === '.koodrive-backup/manifest.ndjson' && f.status === 'complete' && !f.rapid);
+    expect(after.putBytes - before.putBytes).toBe(manifests[manifests.length - 1]!.size);
     expect(after.errors[String(CODES.PROOF_CODE_INVALID)]).toBeUndefined();
   });
 

@@ -51,7 +51,8 @@ describe('--bwlimit', () => {
     const result = await run.done;
     expect(result.stderr).toBe('');
     expect(result.code, result.stderr).toBe(EXIT.OK);
-    expect((await emu.stats()).putBytes).toBe(SIZE);
+    const manifest = (await emu.files()).find((f) => f.description === '.koodrive-backup/manifest.ndjson')!;
+    expect((await emu.stats()).putBytes).toBe(SIZE + manifest.size); // the file, then the record's manifest
     // The steady state: past the first burst (one second's worth) and before the last bytes.
     const steady = samples.filter((s) => s.bytes >= 2 * LIMIT && s.bytes <= SIZE - LIMIT);
     expect(steady.length).toBeGreaterThan(15);
