@@ -10,6 +10,8 @@ export interface FileOutcome {
   outcome: FileOutcomeKind;
   serverName?: string;
   fileId?: string;
+  /** The space the server put the file in (create's answer), when it said. */
+  containerId?: string;
   sha256?: string;
   bytesSent: number;
   error?: string;

@@ -39,6 +39,8 @@ export interface FileJobContext {
   checksum: boolean;
   dryRun: boolean;
   signal: AbortSignal;
+  /** Adding a file the record lacks (finish-record.ts): create it even when the journal says done. */
+  fill?: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   const base: FileOutcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'failed', bytesSent: 0 };
   const known = ctx.journal.state.files.get(file.absPath);
   const unchanged = isUnchanged(known, file, ctx.seedId);
-  if (unchanged && known?.recordId === ctx.recordId && known.outcome && !ctx.checksum && !ctx.dryRun) {
+  if (unchanged && known?.recordId === ctx.recordId && known.outcome && !ctx.checksum && !ctx.dryRun && !ctx.fill) {
     return { ...base, outcome: 'unchanged', serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 };
   }
 
@@ -107,7 +109,7 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
     return { ...base, serverName: request.fileName, sha256: plan.sha256, outcome: 'conflict', error: `a file named "${request.fileName}" already exists; use --on-conflict rename or skip-identical` };
   }
   const serverName = created.fileName || request.fileName;
-  const result = { ...base, serverName, fileId: created.existFileId ?? created.fileId, sha256: plan.sha256 };
+  const result = { ...base, serverName, fileId: created.existFileId ?? created.fileId, sha256: plan.sha256, ...(created.containerId ? { containerId: created.containerId } : {}) };
   if (created.rapidUpload || created.exist) {
     const outcome = created.rapidUpload ? 'rapid' : 'exist';
     ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId: result.fileId, serverName, outcome });

@@ -11,12 +11,16 @@ import { isStored, runFilePass } from './file-pass.js';
 import { abandonedUploads, Journal, seedIdOf } from './journal.js';
 import type { LockMemo } from './held-lock.js';
 import { LockKeeper, type LockApi } from './lock-keeper.js';
+import { finishRecord, type FinishOptions, type RecordFinishApi } from './finish-record.js';
+import { ManifestWriter } from '../manifest/manifest-writer.js';
+import type { ManifestEntry } from '../manifest/manifest-format.js';
+import { toDescription } from '../names/file-name.js';
+import { distinctRoots, rootPrefixes } from '../scan/root-prefixes.js';
 
 /** The server calls of a whole run. */
-export interface RunApi extends FileApi, LockApi {
+export interface RunApi extends FileApi, LockApi, RecordFinishApi {
   createRecord(request: CreateRecordRequest): Promise<BackupRecord>;
   getRecord(recordId: string): Promise<BackupRecord>;
-  completeRecord(recordId: string): Promise<void>;
 }
 
 export type { ScanItem } from '../scan/scan-options.js';
@@ -37,6 +41,8 @@ export interface BackupRunOptions {
   /** JSON string stored as the record's properties. */
   recordProperties: string;
   journalPath: string;
+  /** Where the run's manifest is written (in the state folder); none for a dry run. */
+  manifestPath?: string;
   lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo };
 }
 
@@ -82,20 +88,24 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
   const started = Date.now();
   const files: LocalFile[] = [];
   const unbackable: FileOutcome[] = [];
-  for await (const item of deps.scan()) {
-    if (item.kind === 'file') files.push(item.file);
-    else {
-      deps.emit({ type: 'notice', notice: item.notice });
-      const failed = notBackedUp(item.notice);
-      if (failed) unbackable.push(failed);
-    }
-    deps.signal.throwIfAborted();
-  }
-  deps.emit({ type: 'scan:done', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
-
+  const manifest = opts.manifestPath && !opts.dryRun ? await ManifestWriter.create(opts.manifestPath) : undefined;
   let journal: Journal | undefined;
   let keeper: LockKeeper | undefined;
   try {
+    for await (const item of deps.scan()) {
+      const entry = manifestEntryOf(item);
+      if (entry) await manifest?.add(entry);
+      if (item.kind === 'file') files.push(item.file);
+      else if (item.kind === 'notice') {
+        deps.emit({ type: 'notice', notice: item.notice });
+        const failed = notBackedUp(item.notice);
+        if (failed) unbackable.push(failed);
+      }
+      deps.signal.throwIfAborted();
+    }
+    await manifest?.close();
+    deps.emit({ type: 'scan:done', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
+
     if (!opts.dryRun) {
       keeper = await LockKeeper.acquire(deps.api, {
         ...opts.lock,
@@ -137,12 +147,16 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       signal: runSignal,
     };
     const passOptions = { fileConcurrency: opts.fileConcurrency, isFatal: deps.isFatal, describeError: deps.describeError, stop };
-    let outcomes = await runFilePass(files, ctx, passOptions);
+    const pass = (some: readonly LocalFile[], c: FileJobContext) => runFilePass(some, c, passOptions);
+    let outcomes = await pass(files, ctx);
 
     const stopped = runSignal.aborted ? runSignal.reason : undefined;
     let recordCompleted = false;
     if (!opts.dryRun && !stopped && outcomes.every(isStored)) {
-      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, (c) => runFilePass(files, c, passOptions));
+      const absRoots = distinctRoots(opts.roots);
+      const prefixes = rootPrefixes(absRoots);
+      const finish = { roots: absRoots.map((path, i) => ({ path, prefix: prefixes[i]! })), recordProperties: opts.recordProperties, pass, ...(manifest ? { manifest } : {}) };
+      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, finish);
       recordId = completed.recordId;
       outcomes = completed.outcomes;
       recordCompleted = true;
@@ -152,6 +166,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     const all = [...unbackable, ...outcomes];
     return { recordId, totals: totalsOf(all, Date.now() - started), files: all, stopped, recordCompleted };
   } finally {
+    await manifest?.discard();
     journal?.close();
     if (keeper) {
       try {
@@ -197,10 +212,11 @@ function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
 }
 
 /**
- * Completes the record. When the server refuses because the record holds an upload this run
- * cannot finish (a create whose answer was lost to a fault or a stop, then made again), every
- * file is added once more to a fresh record — all stored already, so no byte is sent — and that
- * record is completed instead. Done once; a second refusal is the run's error.
+ * Finishes the record (finish-record.ts: fills what it lacks, adds the manifest, completes it). When
+ * the server refuses because the record holds an upload this run cannot finish (a create whose
+ * answer was lost to a fault or a stop, then made again), every file is added once more to a fresh
+ * record — all stored already, so no byte is sent — and that record is finished instead. Done
+ * once; a second refusal is the run's error.
  */
 async function completeRecordOrRedo(
   recordId: string,
@@ -209,12 +225,10 @@ async function completeRecordOrRedo(
   ctx: FileJobContext,
   opts: BackupRunOptions,
   deps: BackupRunDeps,
-  pass: (ctx: FileJobContext) => Promise<FileOutcome[]>,
+  finish: FinishOptions,
 ): Promise<{ recordId: string; outcomes: FileOutcome[] }> {
   try {
-    await deps.api.completeRecord(recordId);
-    ctx.journal.append({ t: 'record-complete', recordId });
-    return { recordId, outcomes };
+    return { recordId, outcomes: await finishRecord(deps.api, files, outcomes, ctx, finish) };
   } catch (err) {
     // A record named with --record-id stays the user's choice: no silent switch.
     if (!deps.isRecordIncomplete?.(err) || files.length === 0 || opts.recordId) throw err;
@@ -223,13 +237,27 @@ async function completeRecordOrRedo(
     ctx.journal.append({ t: 'record', recordId: fresh.recordId, roots: opts.roots });
     // The second pass is bookkeeping: only its retries and warnings are worth showing.
     const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
-    const again = await pass({ ...ctx, recordId: fresh.recordId, emit: quiet });
+    const freshCtx = { ...ctx, recordId: fresh.recordId, emit: quiet };
+    const again = await finish.pass(files, freshCtx);
     if (!again.every(isStored)) throw err;
-    await deps.api.completeRecord(fresh.recordId);
-    ctx.journal.append({ t: 'record-complete', recordId: fresh.recordId });
+    const held = await finishRecord(deps.api, files, again, { ...freshCtx, emit: ctx.emit }, finish);
     // Report what happened to the data (first pass), under the ids of the record that holds it.
-    const merged = outcomes.map((o, i) => ({ ...o, fileId: again[i]!.fileId, serverName: again[i]!.serverName }));
+    const merged = outcomes.map((o, i) => ({ ...o, fileId: held[i]!.fileId, serverName: held[i]!.serverName }));
     return { recordId: fresh.recordId, outcomes: merged };
+  }
+}
+
+/** What the manifest says of a scanned item (files, folders, links), if anything. */
+function manifestEntryOf(item: ScanItem): ManifestEntry | undefined {
+  switch (item.kind) {
+    case 'file':
+      return { kind: 'file', path: toDescription(item.file.relPath), size: item.file.size, mtimeMs: item.file.mtimeMs, ...(item.file.mode !== undefined ? { mode: item.file.mode } : {}) };
+    case 'folder':
+      return { kind: 'folder', path: toDescription(item.folder.relPath), mode: item.folder.mode, mtimeMs: item.folder.mtimeMs };
+    case 'link':
+      return { kind: 'link', path: toDescription(item.link.relPath), target: item.link.target };
+    default:
+      return undefined;
   }
 }
 

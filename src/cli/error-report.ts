@@ -28,7 +28,7 @@ export function exitCodeOf(err: unknown): ExitCode {
     }
   }
   const name = err instanceof Error ? err.name : '';
-  if (['ConfigError', 'ScanRootError', 'ScanFilterError', 'PartSizeError'].includes(name)) return EXIT.USAGE;
+  if (['ConfigError', 'ScanRootError', 'ScanFilterError', 'PartSizeError', 'RestoreSetupError'].includes(name)) return EXIT.USAGE;
   return EXIT.FAILURE;
 }
 

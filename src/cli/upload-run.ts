@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
 import type { FileOutcome, RunEvent } from '../backup/events.js';
 import { heldLockFile, heldLockPath } from '../backup/held-lock.js';
@@ -153,7 +153,8 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       deviceId,
       recordProperties: JSON.stringify({ tool: 'koodrive-backup', version: settings.version, host: hostname(), roots }),
       journalPath: journal,
-      manifestPath: journal.replace(/\.ndjson$/, '.manifest.ndjson'),
+      // Beside the journals, not among them: one manifest per backup, rewritten by each run.
+      manifestPath: join(settings.stateDir, 'manifests', basename(journal)),
       lock: { ...settings.lock, memo: heldLockFile(heldLockPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId })) },
     },
     {
