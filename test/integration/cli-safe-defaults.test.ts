@@ -64,11 +64,12 @@ describe('no silent fallback to the embedded emulator (item 6)', () => {
 
   it('an empty token from the environment (a missing secret) is "configured but missing": exit 2 naming the variable', async () => {
     const before = (await emu.stats()).requests;
-    for (const extra of [
+    const cases: Array<Record<string, string>> = [
       { KOODRIVE_TOKEN: '', KOODRIVE_USER_ID: USER },
       { KOODRIVE_TOKEN: '' },
       { KOODRIVE_TOKEN: '', KOODRIVE_USER_ID: USER, KOODRIVE_ENDPOINT: emu.url },
-    ]) {
+    ];
+    for (const extra of cases) {
       const r = await box.run(['upload', 'data', '--quiet'], { cwd: home, env: box.env(home, { KOODRIVE_STATE_DIR: stateOf('empty'), ...extra }) });
       expect(r.code, `${JSON.stringify(extra)}: ${r.stderr}`).toBe(EXIT.USAGE);
       expect(lines(r.stderr)).toHaveLength(1);

@@ -70,7 +70,7 @@ describe('signals', () => {
     const stopMs = Date.now() - sentAt;
     expect(result.code).toBe(130);
     expect(stopMs).toBeLessThan(5000);
-    expect(result.stderr).toMatch(/SIGINT received: finishing in-flight parts/);
+    expect(result.stderr).toMatch(/SIGINT received: stopping; parts in flight are aborted \(parts already sent are kept\), the journal is kept and the backup lock released; run the same command again to resume/);
     expect(result.stdout + result.stderr).toMatch(/interrupted by SIGINT; run the same command again to resume/);
     expect(await emu.lockIsFree()).toBe(true); // released, not left to expire
     const { lines } = await journalLines(env.KOODRIVE_STATE_DIR!);

@@ -162,7 +162,7 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     let end = warning + 1;
     while (shown[end]?.startsWith('  ')) end++;
     expect(end - warning, 'the warning takes more than one row at 70 columns').toBeGreaterThan(1);
-    expect(shown.slice(warning, end).join(' ').replace(/\s+/g, ' ')).toMatch(/, saving the journal and releasing the lock \(press Ctrl-C again to quit at once\)$/);
+    expect(shown.slice(warning, end).join(' ').replace(/\s+/g, ' ')).toMatch(/, the journal is kept and the backup lock released; run the same command again to resume \(press Ctrl-C again to quit at once\)$/);
     expect(shown.some((row) => row.includes('skipped  '))).toBe(false);
     expect(shown.some((row) => /^Files: +3 total: .*skipped/.test(row))).toBe(true);
     // The reason comes last, word-wrapped: no row ends or starts inside a word of it.
