@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: hash engine throughput (bench/hash.mjs), then end-to-end uploads of a 1 GiB file
 // and of 2,000 small files by koodrive-backup, sha256sum + curl, aws-cli and rclone, all to one
-// emulator per data set (KooDrive API + S3 face) on loopback. Prints a table; writes
+// emulator per data set (KooDrive API + S3 face) on loopback, then restores of the same bytes
+// (koodrive-backup restore against curl GET + sha256sum). Prints a table; writes
 // bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build`.
 //   node bench/run.mjs [--quick] [--tmp DIR] [--only ours,baseline,aws,rclone] [--no-hash]
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 
   process.exit(1);
 }
 const { contenders } = await import('./lib/contenders.mjs');
+const { restorers } = await import('./lib/restore.mjs');
 const { bigFile, smallFiles } = await import('./lib/data.mjs');
 const { cpuSecondsOf, hasGnuTime, peakRssMiBOf, startEmulator } = await import('./lib/proc.mjs');
 const { createBucket } = await import('./lib/s3-admin.mjs');
@@ -97,10 +99,28 @@ try {
       }
       results.push(row);
     }
+    // Restore: the same bytes back from the same emulator, ours against curl (both need their upload).
+    const uploaded = (key) => results.some((r) => r.dataset === ds.key && r.contender === key && r.seconds !== undefined);
+    for (const c of restorers) {
+      if (!uploaded(c.key)) continue;
+      const row = { dataset: `${ds.key}-restore`, datasetLabel: `${ds.label.replace(/^1 file of /, '1 × ')}, restore`, bytes: data.bytes, files: data.files, contender: c.key, name: c.name };
+      try {
+        const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId });
+        if (r.restored !== data.files) throw new Error(`restored ${r.restored} of ${data.files} files`);
+        Object.assign(row, r, { emulatorJoinSeconds: 0, emulatorCpuSeconds: '-', mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1) });
+        console.log(`  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`);
+      } catch (err) {
+        row.error = err.message;
+        console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+      }
+      results.push(row);
+    }
+    await rm(join(scratch, `restore-ours-${ds.key}`), { recursive: true, force: true });
+    await rm(join(scratch, `restore-curl-${ds.key}`), { recursive: true, force: true });
     const emuPeak = peakRssMiBOf(emu.pid);
     await emu.stop();
     emu = undefined;
-    for (const r of results) if (r.dataset === ds.key) r.emulatorPeakRssMiB = emuPeak;
+    for (const r of results) if (r.dataset === ds.key || r.dataset === `${ds.key}-restore`) r.emulatorPeakRssMiB = emuPeak;
     await rm(join(scratch, `emu-${ds.key}`), { recursive: true, force: true });
     await rm(join(scratch, `data-${ds.key}`), { recursive: true, force: true });
   }

@@ -18,6 +18,10 @@ export function verdicts(run) {
     }
   }
   if (ours?.peakRssMiB !== undefined) out.push({ target: 'big file: our peak RSS < 200 MiB', value: `${ours.peakRssMiB} MiB`, met: ours.peakRssMiB < 200 });
+  const restored = find(run, 'big-restore', 'ours');
+  const curlRestore = find(run, 'big-restore', 'baseline');
+  if (restored?.peakRssMiB !== undefined) out.push({ target: 'big file restore: our peak RSS < 200 MiB', value: `${restored.peakRssMiB} MiB`, met: restored.peakRssMiB < 200 });
+  if (restored && curlRestore) out.push({ target: 'big file restore: ours vs curl + sha256sum', value: `${(curlRestore.seconds / restored.seconds).toFixed(2)}×`, met: true, informative: true });
   const small = find(run, 'small', 'ours');
   for (const peer of ['aws', 'rclone']) {
     const p = find(run, 'small', peer);

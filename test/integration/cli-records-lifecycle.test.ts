@@ -3,7 +3,7 @@
  * dry run, under the lock), records delete (content shared with a kept record stays), a restore
  * killed mid-file and run again, and restore memory that does not grow with the file size.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/koodrive/wire-types.js';
@@ -134,5 +134,33 @@ describe('restore resumes and stays small', () => {
     console.log(`restore peak RSS: ${peak.map((p) => p.toFixed(1)).join(' MiB, ')} MiB`);
     // Twenty times the bytes: a whole-file buffer would add ~150 MiB; streaming adds next to nothing.
     expect(peak[1]! - peak[0]!).toBeLessThan(40);
+  });
+});
+
+describe('damaged content on the server', () => {
+  it('verify trusts the listing, verify --deep hashes the bytes and finds the damage; restore refuses the damaged file', async () => {
+    const emu = await inProcessEmulator();
+    const work = await tempDir('kdb-damage-');
+    const env = cliEnv(emu, join(work, 'state'));
+    const content = patternBytes(200_000, 3);
+    await makeTree(join(work, 'tree'), { 'keep.txt': 'fine\n', 'hurt.bin': content });
+    const recordId = await upload(work, env, 'tree');
+    // Flip one byte of the stored copy, behind the server's back.
+    const blob = (await emu.files()).find((f) => f.description === 'hurt.bin')!.blobPath!;
+    const fd = await open(blob, 'r+');
+    await fd.write(Buffer.from([content[1000]! ^ 0xff]), 0, 1, 1000);
+    await fd.close();
+
+    const plain = await runCli(['verify', 'tree', '--record-id', recordId], { cwd: work, env });
+    expect(plain.code, plain.stdout).toBe(0);
+    const deep = await runCli(['verify', 'tree', '--record-id', recordId, '--deep'], { cwd: work, env });
+    expect(deep.code, deep.stdout + deep.stderr).toBe(8);
+    expect(deep.stdout).toMatch(/^content differs\s+hurt\.bin/m);
+
+    const dest = join(work, 'back');
+    const r = await runCli(['restore', recordId, dest], { cwd: work, env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/hurt\.bin: the downloaded bytes hash to [0-9a-f]{64}, the record lists [0-9a-f]{64}; the stored copy is damaged/);
+    expect(await readdir(dest)).toEqual(['keep.txt']); // nothing half-written, no temporary file left
   });
 });
