@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 // One machine, one state folder (as three cron jobs would share): a live run's lock is not an orphan to take over.
-const env = () => box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(home, 'state') });
+const env = (stateDir = 'state') => box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(home, stateDir) });
 
 describe('backup lock contention', () => {
   it('a second run exits at once with LOCK_BUSY; with --wait-lock it completes after the first', async () => {
@@ -32,15 +32,22 @@ describe('backup lock contention', () => {
     const deadline = Date.now() + 30_000;
     while ((await emu.stats()).putBytes === 0 && Date.now() < deadline) await sleep(50); // the lock is held now
 
-    // Both start at once, so that the first only has to outlast one CLI start-up.
-    const second = box.start(['upload', 'second', '-q'], { cwd: home, env: env() });
+    // Both start at once, so that the first only has to outlast one CLI start-up. The second is as
+    // another machine (its own state folder): the server's lock stops it. The waiting one shares the
+    // first's state folder: this machine's lock on that folder holds it until the first ends.
+    const second = box.start(['upload', 'second', '-q'], { cwd: home, env: env('state-elsewhere') });
+    const sameMachine = box.start(['upload', 'second', '-q'], { cwd: home, env: env() });
     const waiting = box.start(['upload', 'third', '--wait-lock', '60s', '-q'], { cwd: home, env: env() });
     const busy = await second.done;
+    const busyHere = await sameMachine.done;
     // Still running: the lock the second run met was the first's (the waiting run cannot hold it yet).
     expect(first.child.exitCode).toBeNull();
     expect(busy.code, busy.stderr).toBe(EXIT.LOCK_BUSY);
     expect(busy.stderr).toMatch(/another backup holds the lock/);
     expect(busy.stdout).toBe('');
+    expect(busyHere.code, busyHere.stderr).toBe(EXIT.LOCK_BUSY);
+    expect(busyHere.stderr).toMatch(/another koodrive-backup upload \(process \d+, since .*\) is using the state folder .*--wait-lock/);
+    expect(busyHere.stdout).toBe('');
 
     const firstResult = await first.done;
     expect(firstResult.code, firstResult.stderr).toBe(EXIT.OK);
@@ -49,7 +56,7 @@ describe('backup lock contention', () => {
     expect(waited.code, waited.stderr).toBe(EXIT.OK);
     expect(waited.endedAt).toBeGreaterThan(firstResult.endedAt);
     const busyErrors = (await emu.stats()).errors[String(CODES.LOCK_BUSY)] ?? 0;
-    expect(busyErrors).toBeGreaterThanOrEqual(2); // the busy run, and the waiting run at least once: it started before the first ended
+    expect(busyErrors).toBe(1); // the run of the other machine; those of this one waited, or stopped, on the state folder
 
     const stats = await emu.stats();
     expect(stats.recordsCompleted).toBe(2); // the first and the waiting run; the busy one never got a record
