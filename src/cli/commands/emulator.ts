@@ -193,6 +193,8 @@ Examples:
       (then: aws s3 cp --recursive ./photos s3://bucket/ --endpoint-url http://127.0.0.1:8088)
 
 Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT", then serves until Ctrl-C.
+With --host 0.0.0.0 (or another address) the line names the addresses other machines reach, and a
+warning says that /_emulator/* needs no credentials.
 See docs/emulator.md for the invented error codes, the fault file format and /_emulator/stats.`,
   );
   cmd.action(async (flags: EmulatorFlags) => {
