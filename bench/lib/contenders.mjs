@@ -36,7 +36,8 @@ export const contenders = [
       const env = cleanEnv({ KOODRIVE_TOKEN: ctx.token, KOODRIVE_STATE_DIR: stateDir });
       return timed(process.execPath, [ctx.cli, 'upload', ctx.dataset.dir, '--endpoint', ctx.emu.url, '--user-id', ctx.userId, '--quiet'], { env, cwd: ctx.scratch, scratch: ctx.scratch, label: 'koodrive-backup upload' });
     },
-    stored: (delta) => delta.filesCompleted,
+    // Every file, and the record's manifest (new content in a fresh emulator, so uploaded and completed).
+    stored: (delta) => delta.filesCompleted - 1,
   },
   {
     name: 'sha256sum + curl -T',
