@@ -29,6 +29,13 @@ export function buildProgram(io: CliIo): Command {
   registerLockCommand(program, io);
   registerConfigCommand(program, io);
   registerEmulatorCommand(program);
+  // rclone and restic users type `version`; it says the same as --version.
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      io.stdout.write(`${VERSION}\n`);
+    });
   program.addHelpText(
     'after',
     `

@@ -27,9 +27,25 @@ export function renderRecord(record: BackupRecord): string {
     .join('');
 }
 
-/** One line per record for `records list`: id, status, creation time, device. */
+/**
+ * One line per record for `records list`: id, status, creation time, device, and (like `restic
+ * snapshots`) the host and backed-up paths that upload wrote into the record's properties.
+ */
 export function recordLine(record: BackupRecord): string {
-  return `${record.recordId}  ${recordStatusText(record.status).padEnd(13)}  ${record.createTime ?? '-'}  ${sanitizeText(record.deviceInfo?.deviceId ?? '-')}\n`;
+  const made = madeBy(record);
+  const where = made ? `  ${sanitizeText(made.host ?? '-')}  ${sanitizeText(made.roots.join(', '))}` : '';
+  return `${record.recordId}  ${recordStatusText(record.status).padEnd(13)}  ${record.createTime ?? '-'}  ${sanitizeText(record.deviceInfo?.deviceId ?? '-')}${where}\n`;
+}
+
+/** Host and roots from properties written by koodrive-backup; undefined for records made otherwise. */
+function madeBy(record: BackupRecord): { host?: string; roots: string[] } | undefined {
+  try {
+    const p = JSON.parse(record.properties ?? '') as { tool?: unknown; host?: unknown; roots?: unknown };
+    if (p.tool !== 'koodrive-backup' || !Array.isArray(p.roots)) return undefined;
+    return { ...(typeof p.host === 'string' ? { host: p.host } : {}), roots: p.roots.map(String) };
+  } catch {
+    return undefined;
+  }
 }
 
 function deviceText(record: BackupRecord): string | undefined {

@@ -4,6 +4,7 @@
  * killed mid-file and run again, and restore memory that does not grow with the file size.
  */
 import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/koodrive/wire-types.js';
@@ -54,6 +55,14 @@ describe('prune and records delete', () => {
     const none = await runCli(['prune'], { cwd: work, env });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/prune needs a rule/);
+  });
+
+  it('records list names the host and the backed-up paths of each record, like restic snapshots', async () => {
+    const r = await runCli(['records', 'list'], { cwd: work, env });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line.endsWith(`  ${hostname()}  ${join(work, 'tree')}`), line).toBe(true);
   });
 
   it('prune waits for no one: while a backup holds the lock it exits 6 and deletes nothing', async () => {
@@ -162,5 +171,21 @@ describe('damaged content on the server', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/hurt\.bin: the downloaded bytes hash to [0-9a-f]{64}, the record lists [0-9a-f]{64}; the stored copy is damaged/);
     expect(await readdir(dest)).toEqual(['keep.txt']); // nothing half-written, no temporary file left
+  });
+});
+
+describe('what rclone and restic users reach for', () => {
+  it('`version` prints what --version prints; `upload -n` is a dry run that sends nothing', async () => {
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const v = await runCli(['version']);
+    expect(v).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    expect((await runCli(['--version'])).stdout).toBe(v.stdout);
+    const emu = await inProcessEmulator();
+    const work = await tempDir('kdb-n-');
+    await makeTree(join(work, 'tree'), { 'a.txt': 'a\n' });
+    const r = await runCli(['upload', 'tree', '-n', '--json'], { cwd: work, env: cliEnv(emu, join(work, 'state')) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonEvents(r.stdout).filter((e) => e.type === 'file:planned').map((e) => e.path)).toEqual(['a.txt']);
+    expect((await emu.stats()).requests).toEqual({});
   });
 });

@@ -30,7 +30,7 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .command('upload')
     .description('back up files and folders to KooDrive (resumable)')
     .argument('<path...>', 'files or folders to back up')
-    .option('--dry-run', 'plan every file and print the create-backup-file request; send nothing')
+    .option('-n, --dry-run', 'plan every file and print the create-backup-file request; send nothing')
     .option('--concurrency <n>', 'part uploads in flight (all files together)')
     .option('--file-concurrency <n>', 'files in flight')
     .option('--part-size <size>', 'part size, e.g. 8MiB (default: automatic, ≥ 5 MiB)')
