@@ -81,9 +81,11 @@ describe('signals', () => {
     const rerun = await runCli(['upload', root, '--part-size', '5MiB'], { env });
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(await storedMismatches(emu, tree)).toEqual([]);
-    // The journalled parts were not sent again: the rerun sent exactly the rest.
+    // The journalled parts were not sent again: the rerun sent exactly the rest, and the record's manifest.
     const after = await emu.stats();
-    expect(after.putBytes - before.putBytes).toBe(fileBytes - journalledBytes(lines));
+    const manifestBytes = (await emu.files()).filter((f) => f.description === '.koodrive-backup/manifest.ndjson').reduce((n, f) => n + f.size, 0);
+    expect(manifestBytes).toBeGreaterThan(0);
+    expect(after.putBytes - before.putBytes).toBe(fileBytes - journalledBytes(lines) + manifestBytes);
     console.log(`SIGINT: stopped in ${stopMs} ms with ${parts} parts journalled`);
   }, 60_000);
 

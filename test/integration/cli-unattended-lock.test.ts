@@ -61,6 +61,8 @@ describe('backup lock contention', () => {
     const stats = await emu.stats();
     expect(stats.recordsCompleted).toBe(2); // the first and the waiting run; the busy one never got a record
     const files = await emu.files();
-    expect(files.map((f) => f.description).sort()).toEqual(['b.txt', 'slow.bin']);
+    const manifest = '.koodrive-backup/manifest.ndjson';
+    expect(files.filter((f) => f.description !== manifest).map((f) => f.description).sort()).toEqual(['b.txt', 'slow.bin']);
+    expect(files.filter((f) => f.description === manifest)).toHaveLength(2); // each completed record has its manifest
   });
 });

@@ -134,7 +134,7 @@ describe('filters: .koodriveignore files', () => {
     const rules: string[] = [];
     for await (const item of walk([ig], { reportExcluded: true })) {
       if (item.kind === 'file') files.push(item.file.relPath);
-      else rules.push(`${item.notice.relPath} | ${item.notice.rule}`);
+      else if (item.kind === 'notice') rules.push(`${item.notice.relPath} | ${item.notice.rule}`);
     }
     expect(files).toEqual([
       '.koodriveignore', 'Logs/y.log', 'docs/.koodriveignore', 'docs/deeper/local.txt', 'docs/draft.tmp', 'img/q.png', 'keep.txt',
