@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/index.js';
 import { envName } from '../config/value-origin.js';
 import { KooDriveClient } from '../koodrive/client.js';
+import { Network, useNetwork } from '../net/network.js';
 import type { CliIo } from './io.js';
 import { resolveTarget, type Target, type TargetSettings } from './target.js';
 import { UsageError } from './usage-error.js';
@@ -22,7 +23,17 @@ export interface ApiSession {
 export async function loadCommandConfig(flags: Record<string, unknown>, io: CliIo): Promise<ResolvedConfig> {
   const config = await loadConfig({ cwd: io.cwd, env: io.env, flags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
   for (const warning of config.warnings) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
+  await openNetwork(config, io);
   return config;
+}
+
+/** Makes the run's connections (CA file, proxies, keep-alive agents) from its config; a bad CA file is exit 2. */
+export async function openNetwork(config: Pick<ResolvedConfig, 'caFile'>, io: Pick<CliIo, 'env'>): Promise<void> {
+  try {
+    useNetwork(await Network.open({ ...(config.caFile ? { caFile: config.caFile } : {}), env: io.env }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** The settings that say which KooDrive, as whom: any of them set means "configured". */

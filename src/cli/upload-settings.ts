@@ -6,7 +6,7 @@ import type { ScanOptions } from '../scan/scan-options.js';
 import type { RetryPolicy } from '../transfer/retry-policy.js';
 import type { CliIo } from './io.js';
 import type { TargetSettings } from './target.js';
-import { isInteractive, targetSettingsOf } from './api-session.js';
+import { isInteractive, openNetwork, targetSettingsOf } from './api-session.js';
 import { UsageError } from './usage-error.js';
 import { VERSION } from './version.js';
 
@@ -55,6 +55,7 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
   const configFlags = Object.fromEntries(Object.entries(flags).filter(([k]) => !(COMMAND_FLAGS as readonly string[]).includes(k)));
   const config = await loadConfig({ cwd: io.cwd, env: io.env, flags: configFlags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
   for (const warning of config.warnings) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
+  await openNetwork(config, io);
   const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
   const bool = (k: string) => flags[k] === true;
   const hashBackend = (str('hashBackend') ?? 'auto') as BackendName;

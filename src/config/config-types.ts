@@ -3,6 +3,8 @@ import type { Secret } from '../util/secret.js';
 /** Every configuration value after parsing and validation (durations in ms, sizes in bytes). */
 export interface ConfigValues {
   endpoint: string;
+  /** PEM file of extra CA certificates (absolute path), or undefined. */
+  caFile: string | undefined;
   token: Secret | undefined;
   userId: string | undefined;
   auth: 'token' | 'app';

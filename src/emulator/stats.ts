@@ -15,6 +15,8 @@ export class StatsCollector {
     rapidUploads: 0,
     recordsCompleted: 0,
     assembleMs: 0,
+    connections: 0,
+    tlsHandshakes: 0,
   };
 
   request(kind: RequestKind | 'other'): void {
@@ -43,7 +45,7 @@ export class StatsCollector {
     this.data.faults[type]++;
   }
 
-  count(what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted'): void {
+  count(what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted' | 'connections' | 'tlsHandshakes'): void {
     this.data[what]++;
   }
 

@@ -70,6 +70,15 @@ export interface EmulatorOptions {
   hashBackend?: HashBackend;
   /** Also serve an S3-compatible face (SigV4-signed requests) on the same port; off when absent. */
   s3?: S3FaceOptions;
+  /**
+   * Serve HTTPS (API and presigned URLs) with a self-signed certificate kept in <dataDir>/tls
+   * (cert.pem: give it to clients as their CA; key.pem, mode 0600). Default false.
+   */
+  tls?: boolean;
+  /** Milliseconds added to every round trip (every answer, and TLS handshakes); default 0. */
+  latencyMs?: number;
+  /** Cap in bytes per second on each direction of each connection; default none. */
+  bandwidthBytesPerSecond?: number;
 }
 
 /** The S3 face's one accepted credential (docs/emulator.md, "S3-compatible face"). */
@@ -81,9 +90,11 @@ export interface S3FaceOptions {
 }
 
 export interface RunningEmulator {
-  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash); https:// with tls. */
   url: string;
   port: number;
+  /** With tls: the certificate clients must trust (<dataDir>/tls/cert.pem). */
+  certFile?: string;
   stats(): EmulatorStats;
   faults: FaultController;
   /** Stops listening, drops open connections and flushes state.json. */
@@ -110,6 +121,10 @@ export interface EmulatorStats {
   filesCompleted: number;
   rapidUploads: number;
   recordsCompleted: number;
+  /** TCP connections accepted (through the link model, when there is one). */
+  connections: number;
+  /** TLS handshakes completed (with tls): far fewer than requests when clients reuse connections. */
+  tlsHandshakes: number;
   /** Milliseconds spent joining parts into whole files (files/complete, S3 CompleteMultipartUpload): server work a benchmark may set apart. */
   assembleMs: number;
 }

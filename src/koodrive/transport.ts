@@ -5,6 +5,7 @@
  */
 import got, { type Got } from 'got';
 import { encodeQuery, type SignableRequest } from '../auth/app-signature.js';
+import { certificateReason, CERTIFICATE_FIX, currentNetwork, isCertificateError } from '../net/network.js';
 import { classifyNetworkError, parseRetryAfter, type RetryPolicy } from '../transfer/retry-policy.js';
 import { abortReason, withRetry, type RetryInfo } from '../transfer/retry.js';
 import { authorizationFor, credentialsHint, secretsOf, type Credentials } from './auth.js';
@@ -137,9 +138,19 @@ export class Transport {
         headers: this.signedHeaders(spec, bodyText),
         ...(spec.body === undefined ? {} : { body: bodyText }),
         ...(spec.signal ? { signal: spec.signal } : {}),
+        // The run's shared keep-alive agent (its CA and proxy): API calls reuse their connections.
+        agent: currentNetwork().gotAgent(url),
       });
     } catch (err) {
       if (spec.signal?.aborted) throw abortReason(spec.signal);
+      if (isCertificateError(err)) {
+        // Not transient: the same certificate fails the same way on every retry.
+        const reason = certificateReason(err);
+        throw new KooDriveError(
+          { code: undefined, msg: reason, httpStatus: undefined, call: spec.call, kind: 'other', transient: false },
+          `${spec.call} failed: ${reason} from ${opts.endpoint.host}; ${CERTIFICATE_FIX}`,
+        );
+      }
       const net = classifyNetworkError(err);
       throw errorFromNetwork(spec.call, opts.endpoint.host, net.reason, net.transient, secretsOf(opts.credentials));
     }

@@ -7,11 +7,11 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import { certificateReason, CERTIFICATE_FIX, currentNetwork, isCertificateError } from '../net/network.js';
 import { isExpiredResponse, redactUrl } from '../transfer/presigned-url.js';
 import { isTransientHttp, parseRetryAfter } from '../transfer/retry-policy.js';
 import { abortReason } from '../transfer/retry.js';
 
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 const MAX_ERROR_BODY = 16 * 1024;
 
 /** A GET that did not deliver the bytes. */
@@ -62,9 +62,16 @@ export function getInto(url: string, out: FileHandle | undefined, state: Downloa
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = state.bytes > 0 ? { range: `bytes=${state.bytes}-` } : {};
-    const req = client.request(target, { method: 'GET', headers, agent: target.protocol === 'https:' ? agents.https : agents.http, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const req = client.request(target, { method: 'GET', headers, agent: currentNetwork().agentFor(target), ...(opts.signal ? { signal: opts.signal } : {}) });
     req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('no data for too long'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err) => reject(opts.signal?.aborted ? abortReason(opts.signal) : err));
+    req.on('error', (err) => {
+      if (opts.signal?.aborted) return reject(abortReason(opts.signal));
+      if (isCertificateError(err)) {
+        const reason = certificateReason(err);
+        return reject(new DownloadError(`GET ${redactUrl(url)} failed: ${reason}; ${CERTIFICATE_FIX}`, { transient: false, reason }));
+      }
+      reject(err);
+    });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status === 416 && state.bytes === expectedSize) {

@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { FileChangedError } from '../hash/file-changed-error.js';
+import { currentNetwork } from '../net/network.js';
 import { isExpiredResponse, redactUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { classifyNetworkError, isTransientHttp, parseRetryAfter } from './retry-policy.js';
@@ -102,7 +103,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
     const req = lib.request(target, {
       method: 'PUT',
       headers: { 'content-length': String(partSize) },
-      agent: opts.agent,
+      // The run's shared keep-alive agent (its CA and proxy): PUTs reuse connections and handshakes.
+      agent: opts.agent ?? currentNetwork().agentFor(target),
       signal: opts.signal,
     });
     req.setTimeout(opts.timeoutMs ?? 60_000, () => {

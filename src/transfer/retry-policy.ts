@@ -1,4 +1,5 @@
 /** When and how long to wait before trying again (pure: no timers, no I/O). */
+import { certificateReason, CERTIFICATE_FIX, isCertificateError } from '../net/net-errors.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included (1 = never retry). */
@@ -82,6 +83,11 @@ export function classifyNetworkError(err: unknown): NetworkErrorClass {
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : String(err);
   if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_ABORTED') return { transient: false, reason: 'aborted', aborted: true };
+  // A certificate that did not verify fails the same way on every retry; the reason says how to fix it.
+  if (isCertificateError(err)) return { transient: false, reason: `${certificateReason(err)}; ${CERTIFICATE_FIX}`, aborted: false };
+  // Through a proxy: the message names the proxy (credentials hidden), keep it as the reason.
+  if (code === 'EPROXY_REFUSED' || code === 'EPROXY_UNAVAILABLE') return { transient: code === 'EPROXY_UNAVAILABLE', reason: message, aborted: false };
+  if (message.startsWith('via the proxy ')) return { transient: !!code && (TRANSIENT_NETWORK_CODES.has(code) || code === 'ETIMEDOUT'), reason: message, aborted: false };
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return { transient: true, reason: 'ETIMEDOUT', aborted: false };
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return { transient: true, reason: code, aborted: false };
   if (/socket hang up/i.test(message)) return { transient: true, reason: 'socket hang up', aborted: false };

@@ -2,6 +2,7 @@
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatBytes, parseDuration, parseRate } from '../../util/size.js';
 import { loadFaultSpec, startEmulator, type EmulatorOptions, type FaultSpec, type RunningEmulator } from '../../emulator/index.js';
 import { watchInterrupts } from '../interrupts.js';
 import type { CliIo } from '../io.js';
@@ -31,6 +32,9 @@ export interface EmulatorFlags {
   s3AccessKey?: string;
   s3SecretKey?: string;
   s3Region?: string;
+  tls?: boolean;
+  latency?: number;
+  bandwidth?: number;
 }
 
 export const DEFAULT_EMULATOR_PORT = 8088;
@@ -51,6 +55,28 @@ function fraction(flag: string) {
     if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number from 0 to 1, e.g. 0.05`);
     return n;
   };
+}
+
+function latency(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value.trim());
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= 0 && ms <= 60_000)) throw new InvalidArgumentError('--latency must be a duration from 0 to 60s, e.g. 40ms');
+  return ms;
+}
+
+function bandwidth(value: string): number {
+  let rate: number;
+  try {
+    rate = parseRate(value.trim());
+  } catch {
+    rate = Number.NaN;
+  }
+  if (!(rate > 0)) throw new InvalidArgumentError('--bandwidth must be a rate such as 10MiB/s or 500KiB/s');
+  return rate;
 }
 
 /** Flags + environment (flags win) → emulator options; reads the fault file when one is named. */
@@ -92,6 +118,9 @@ export async function emulatorOptionsFrom(flags: EmulatorFlags, env: NodeJS.Proc
     const region = flags.s3Region ?? env.KOODRIVE_EMULATOR_S3_REGION;
     if (region) options.s3.region = region;
   }
+  if (flags.tls) options.tls = true;
+  if (flags.latency) options.latencyMs = flags.latency;
+  if (flags.bandwidth !== undefined) options.bandwidthBytesPerSecond = flags.bandwidth;
   const faults: FaultSpec = flags.faults ? await loadFaultSpec(resolve(cwd, flags.faults)) : {};
   if (flags.failRate !== undefined) faults.failRate = flags.failRate;
   if (flags.resetRate !== undefined) faults.resetRate = flags.resetRate;
@@ -121,8 +150,8 @@ function isLoopbackHost(host: string): boolean {
  * The URLs other machines can use for an emulator bound to `host`: for a wildcard (0.0.0.0, ::)
  * every interface's address (outside ones first, loopback last), else the host itself.
  */
-export function reachableUrls(host: string, port: number, interfaces = networkInterfaces()): string[] {
-  const url = (address: string) => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+export function reachableUrls(host: string, port: number, interfaces = networkInterfaces(), scheme: 'http' | 'https' = 'http'): string[] {
+  const url = (address: string) => `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (host !== '0.0.0.0' && host !== '::') return [url(host)];
   const all = Object.values(interfaces).flatMap((list) => list ?? []);
   // 0.0.0.0 takes IPv4 only; :: takes both. Link-local IPv6 (fe80::) needs a zone: left out.
@@ -138,11 +167,16 @@ export async function serveUntil(emulator: RunningEmulator, options: EmulatorOpt
     io.stdout.write(`KooDrive emulator listening on ${emulator.url}\n`);
   } else {
     // Bound beyond loopback: print where others reach it, not a loopback URL, and what that exposes.
-    const urls = reachableUrls(host, emulator.port);
+    const urls = reachableUrls(host, emulator.port, undefined, emulator.url.startsWith('https:') ? 'https' : 'http');
     io.stdout.write(`KooDrive emulator listening on ${urls[0]}${urls.length > 1 ? ` (also ${urls.slice(1).join(', ')})` : ''}\n`);
     io.stderr.write(`warning: listening on ${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored files list and change faults. Use --host 127.0.0.1 unless you need that\n`);
   }
   io.stderr.write(`data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ${emulator.url}/_emulator/stats; Ctrl-C stops\n`);
+  if (emulator.certFile) io.stderr.write(`HTTPS with a self-signed certificate: trust it with --ca-file ${emulator.certFile} (or KOODRIVE_CA_FILE, NODE_EXTRA_CA_CERTS; curl --cacert)\n`);
+  if (options.latencyMs || options.bandwidthBytesPerSecond) {
+    const link = [options.latencyMs ? `${options.latencyMs} ms added to every round trip` : '', options.bandwidthBytesPerSecond ? `${formatBytes(options.bandwidthBytesPerSecond)}/s per connection and direction` : ''].filter(Boolean).join(', ');
+    io.stderr.write(`modelled link: ${link}\n`);
+  }
   if (options.s3) io.stderr.write(`S3 face on the same port (SigV4, path-style, region ${options.s3.region ?? 'us-east-1'}) for access key ${options.s3.accessKeyId}\n`);
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await emulator.close();
@@ -181,7 +215,10 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .option('--folder <id>', 'a folder id besides root that exists in the space (repeatable); parentFolder must name root or one of these', (value: string, previous: string[] = []) => [...previous, value])
     .option('--s3-access-key <id>', 'also serve an S3-compatible face (SigV4, path-style) for this access key id (env KOODRIVE_EMULATOR_S3_ACCESS_KEY)')
     .option('--s3-secret-key <secret>', 'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)')
-    .option('--s3-region <region>', 'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)');
+    .option('--s3-region <region>', 'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)')
+    .option('--tls', 'serve HTTPS with a self-signed certificate written to <data>/tls/cert.pem (clients trust it with --ca-file)')
+    .option('--latency <duration>', 'add this to every round trip (every answer, TLS handshakes too), e.g. 40ms', latency)
+    .option('--bandwidth <rate>', 'cap each connection to this rate in each direction, e.g. 10MiB/s', bandwidth);
   cmd.addHelpText(
     'after',
     `
@@ -189,10 +226,12 @@ Examples:
   $ KOODRIVE_EMULATOR_TOKEN=dev koodrive-backup emulator --data ./emu
   $ koodrive-backup emulator --port 0 --data /tmp/emu --token dev --fail-rate 0.05 --seed 7
   $ koodrive-backup emulator --auth app --app-id my-app --app-secret s3cret --faults faults.json
+  $ koodrive-backup emulator --tls --latency 40ms --bandwidth 20MiB/s --data ./emu   a WAN-like HTTPS link
   $ KOODRIVE_EMULATOR_S3_SECRET_KEY=devsecret koodrive-backup emulator --token dev --s3-access-key devkey
       (then: aws s3 cp --recursive ./photos s3://bucket/ --endpoint-url http://127.0.0.1:8088)
 
-Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT", then serves until Ctrl-C.
+Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT" (https:// with --tls), then
+serves until Ctrl-C.
 With --host 0.0.0.0 (or another address) the line names the addresses other machines reach, and a
 warning says that /_emulator/* needs no credentials.
 See docs/emulator.md for the invented error codes, the fault file format and /_emulator/stats.`,

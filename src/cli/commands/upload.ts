@@ -7,6 +7,7 @@ import type { CliIo } from '../io.js';
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('--endpoint <url>', 'KooDrive API endpoint (env KOODRIVE_ENDPOINT)')
+    .option('--ca-file <pem>', 'trust the CA certificates in this PEM file besides the system\'s (env KOODRIVE_CA_FILE; NODE_EXTRA_CA_CERTS works too)')
     .option('--token <token>', 'access token for token auth (prefer env KOODRIVE_TOKEN: flags show in ps)')
     .option('--user-id <id>', 'KooDrive user id sent as X-User-Id (env KOODRIVE_USER_ID)')
     .addOption(new Option('--auth <mode>', 'authentication mode').choices(['token', 'app']))
