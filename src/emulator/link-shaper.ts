@@ -97,7 +97,9 @@ class Shaper extends Transform {
 
 /** One shaped connection: client ⇄ shapers ⇄ the real server; either side closing closes both. */
 function relay(client: net.Socket, innerPort: number, shape: LinkShape): void {
-  const server = net.connect({ host: '127.0.0.1', port: innerPort });
+  // Half-open on both sides: an end from one side travels through the shaper (after the bytes
+  // still held on the link) instead of cutting them off.
+  const server = net.connect({ host: '127.0.0.1', port: innerPort, allowHalfOpen: true });
   client.setNoDelay(true);
   server.setNoDelay(true);
   const up = new Shaper(0, shape.bytesPerSecond);
@@ -109,8 +111,12 @@ function relay(client: net.Socket, innerPort: number, shape: LinkShape): void {
     down.destroy();
   };
   for (const s of [client, server, up, down]) s.on('error', teardown);
+  // The client gone: nothing more to deliver. The server gone: its last bytes still cross the link.
   client.on('close', teardown);
-  server.on('close', teardown);
+  down.on('end', () => server.destroyed && client.end());
+  server.on('close', () => {
+    if (!down.writableEnded) down.end();
+  });
   client.pipe(up).pipe(server);
   server.pipe(down).pipe(client);
 }
@@ -123,7 +129,7 @@ export interface ShapedFront {
 /** Listens on host:port and relays every connection through the link model to 127.0.0.1:innerPort. */
 export async function startShapedFront(host: string, port: number, innerPort: number, shape: LinkShape): Promise<ShapedFront> {
   const sockets = new Set<net.Socket>();
-  const front = net.createServer((client) => {
+  const front = net.createServer({ allowHalfOpen: true }, (client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     relay(client, innerPort, shape);

@@ -198,9 +198,10 @@ export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
 
 // Reasons that point at the endpoint itself rather than at a passing network problem.
 const NETWORK_ADVICE: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^via the proxy |^the proxy .* refused the tunnel/, 'check the proxy in HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts reached directly)'],
   [/ECONNREFUSED/, 'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running'],
   [/ENOTFOUND|EAI_AGAIN/, 'the host name does not resolve: check the endpoint URL (--endpoint or KOODRIVE_ENDPOINT) and DNS'],
-  [/CERT|SSL|TLS|self[- ]signed/i, 'the TLS connection failed: check that the endpoint URL is the KooDrive API and that the system trusts its certificate'],
+  [/CERT|SSL|TLS|self[- ]signed/i, 'the TLS connection failed: check that the endpoint URL is the KooDrive API and that its certificate is trusted (--ca-file or NODE_EXTRA_CA_CERTS for a private CA)'],
 ];
 
 /** The error for a request that got no answer (refused, reset, timed out). */
