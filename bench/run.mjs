@@ -4,7 +4,10 @@
 // emulator per data set (KooDrive API + S3 face) on loopback, then restores of the same bytes
 // (koodrive-backup restore against curl GET + sha256sum). Prints a table; writes
 // bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build`.
-//   node bench/run.mjs [--quick] [--tmp DIR] [--only ours,baseline,aws,rclone] [--no-hash]
+// With --wan, each data set also goes through a modelled WAN link: the same emulator binary with
+// --tls --latency 40ms (every contender trusts its certificate: --ca-file, curl cacert, aws
+// --ca-bundle, rclone --ca-cert); --wan-only runs that profile alone.
+//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone] [--no-hash]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -33,6 +36,12 @@ const opt = (name) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}
 const only = opt('only')?.split(',');
 const MiB = 1024 * 1024;
 const plan = quick ? { bigBytes: 256 * MiB, smallCount: 300 } : { bigBytes: 1024 * MiB, smallCount: 2000 };
+// Where the bytes go: loopback as it is, and/or a WAN model (HTTPS, 40 ms added to every round trip).
+const WAN_LATENCY = '40ms';
+const profiles = [
+  ...(argv.includes('--wan-only') ? [] : [{ prefix: '', label: '', args: [] }]),
+  ...(argv.includes('--wan') || argv.includes('--wan-only') ? [{ prefix: 'wan-', label: `, ${WAN_LATENCY} TLS`, args: ['--tls', '--latency', WAN_LATENCY] }] : []),
+];
 
 // 1. Hash engines, by bench/hash.mjs in its own process (its numbers are not disturbed by ours).
 let hash;
@@ -42,6 +51,18 @@ if (!argv.includes('--no-hash')) {
   const r = spawnSync(process.execPath, [join(here, 'hash.mjs'), ...hashArgs], { stdio: 'inherit' });
   if (r.status === 0) hash = JSON.parse(await readFile(join(here, 'results', 'hash.json'), 'utf8'));
   else console.log('hash bench failed; continuing with the end-to-end runs');
+}
+
+// Peer tools that are missing are installed when that is possible (rclone from Debian, aws-cli
+// from PyPI); --no-install skips that, and a contender still missing is skipped with the reason.
+if (!argv.includes('--no-install')) {
+  for (const c of contenders) {
+    if (!c.install || (only && !only.includes(c.key)) || !c.missing()) continue;
+    for (const [cmd, ...args] of c.install) {
+      console.log(`bench: ${c.name} is missing; trying: ${cmd} ${args.join(' ')}`);
+      if (spawnSync(cmd, args, { stdio: 'inherit' }).status === 0 && !c.missing()) break;
+    }
+  }
 }
 
 // 2. End to end: one fresh emulator (fresh data dir) per data set; every contender in turn.
@@ -64,11 +85,15 @@ process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
 
 try {
-  for (const ds of datasets) {
-    console.log(`\n== ${ds.label}: writing the data (seeded random bytes)`);
-    const data = await ds.make(join(scratch, `data-${ds.key}`));
-    Object.assign(ds, data);
-    emu = await startEmulator({ cli, dataDir: join(scratch, `emu-${ds.key}`), token, userId, s3 });
+  for (const base of datasets) {
+    console.log(`\n== ${base.label}: writing the data (seeded random bytes)`);
+    const data = await base.make(join(scratch, `data-${base.key}`));
+    Object.assign(base, data);
+    for (const profile of profiles) {
+    // The same bytes under another key and label per profile (wan-small: "2000 files …, 40ms TLS").
+    const ds = { ...base, key: `${profile.prefix}${base.key}`, label: `${base.label}${profile.label}` };
+    if (profile.args.length > 0) console.log(`\n== ${ds.label}: emulator ${profile.args.join(' ')}`);
+    emu = await startEmulator({ cli, dataDir: join(scratch, `emu-${ds.key}`), token, userId, s3, extraArgs: profile.args });
     for (const c of contenders) {
       if (only && !only.includes(c.key)) continue;
       const row = { dataset: ds.key, datasetLabel: ds.label, bytes: data.bytes, files: data.files, contender: c.key, name: c.name };
@@ -79,7 +104,7 @@ try {
         continue;
       }
       const bucket = `${c.key}-${ds.key}`;
-      await createBucket(emu.url, s3, bucket);
+      await createBucket(emu.url, s3, bucket, emu.caFile);
       const before = await emu.stats();
       const emuCpu0 = cpuSecondsOf(emu.pid);
       try {
@@ -122,7 +147,8 @@ try {
     emu = undefined;
     for (const r of results) if (r.dataset === ds.key || r.dataset === `${ds.key}-restore`) r.emulatorPeakRssMiB = emuPeak;
     await rm(join(scratch, `emu-${ds.key}`), { recursive: true, force: true });
-    await rm(join(scratch, `data-${ds.key}`), { recursive: true, force: true });
+    }
+    await rm(join(scratch, `data-${base.key}`), { recursive: true, force: true });
   }
 } finally {
   await cleanup();
@@ -131,6 +157,7 @@ try {
 const run = {
   when: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
+  profiles: profiles.map((p) => (p.args.length ? `wan (${p.args.join(' ')})` : 'loopback')),
   node: process.version,
   cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   loadAverageAtEnd: (await readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ').slice(0, 3).join(' '),

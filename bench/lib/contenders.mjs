@@ -23,6 +23,7 @@ function curlTransfer(ctx, url, file, sha256) {
     'show-error',
     'fail',
     'output = "/dev/null"',
+    ...(ctx.emu.caFile ? [`cacert = "${ctx.emu.caFile}"`] : []),
   ].join('\n');
 }
 
@@ -34,7 +35,8 @@ export const contenders = [
     async run(ctx) {
       const stateDir = join(ctx.scratch, `state-${ctx.dataset.key}`);
       const env = cleanEnv({ KOODRIVE_TOKEN: ctx.token, KOODRIVE_STATE_DIR: stateDir });
-      return timed(process.execPath, [ctx.cli, 'upload', ctx.dataset.dir, '--endpoint', ctx.emu.url, '--user-id', ctx.userId, '--quiet'], { env, cwd: ctx.scratch, scratch: ctx.scratch, label: 'koodrive-backup upload' });
+      const ca = ctx.emu.caFile ? ['--ca-file', ctx.emu.caFile] : [];
+      return timed(process.execPath, [ctx.cli, 'upload', ctx.dataset.dir, '--endpoint', ctx.emu.url, '--user-id', ctx.userId, '--quiet', ...ca], { env, cwd: ctx.scratch, scratch: ctx.scratch, label: 'koodrive-backup upload' });
     },
     // Every file, and the record's manifest (new content in a fresh emulator, so uploaded and completed).
     stored: (delta) => delta.filesCompleted - 1,
@@ -69,7 +71,9 @@ export const contenders = [
   {
     name: 'aws s3 cp --recursive',
     key: 'aws',
-    missing: () => (available('aws') ? undefined : 'aws (aws-cli) is not installed'),
+    missing: () => (available('aws') ? undefined : 'aws (aws-cli) is not installed, and pip could not install it (pip install awscli)'),
+    // aws-cli from PyPI when missing (the benchmark's --no-install leaves the machine as it is).
+    install: [['pip3', 'install', '-q', 'awscli'], ['pip', 'install', '-q', 'awscli']],
     async run(ctx) {
       const cfg = join(ctx.scratch, 'aws-config');
       await writeFile(cfg, `[default]\nregion = ${ctx.s3.region}\ns3 =\n  addressing_style = path\n`);
@@ -81,7 +85,7 @@ export const contenders = [
         AWS_SHARED_CREDENTIALS_FILE: join(ctx.scratch, 'no-aws-credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
       });
-      const args = ['s3', 'cp', '--recursive', '--only-show-errors', '--no-progress', ctx.dataset.dir, `s3://${ctx.bucket}/`, '--endpoint-url', ctx.emu.url];
+      const args = ['s3', 'cp', '--recursive', '--only-show-errors', '--no-progress', ctx.dataset.dir, `s3://${ctx.bucket}/`, '--endpoint-url', ctx.emu.url, ...(ctx.emu.caFile ? ['--ca-bundle', ctx.emu.caFile] : [])];
       return timed('aws', args, { env, scratch: ctx.scratch, label: 'aws s3 cp' });
     },
     stored: (delta) => (delta.s3Requests.PutObject ?? 0) + (delta.s3Requests.CompleteMultipartUpload ?? 0),
@@ -89,7 +93,9 @@ export const contenders = [
   {
     name: 'rclone copy',
     key: 'rclone',
-    missing: () => (available('rclone', ['version']) ? undefined : 'rclone is not installed (apt-get install -y rclone)'),
+    missing: () => (available('rclone', ['version']) ? undefined : 'rclone is not installed, and apt-get could not install it (needs root and a Debian mirror: apt-get install -y rclone)'),
+    // rclone from Debian when missing.
+    install: [['sh', '-c', 'apt-get install -y -qq rclone >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq rclone >/dev/null)']],
     async run(ctx) {
       // An on-the-fly remote from env; AWS_CA_BUNDLE is left out (rclone 1.60 refuses it on plain http).
       const env = cleanEnv({
@@ -101,7 +107,7 @@ export const contenders = [
         RCLONE_CONFIG_EMU_REGION: ctx.s3.region,
         RCLONE_CONFIG_EMU_FORCE_PATH_STYLE: 'true',
       });
-      return timed('rclone', ['copy', '--config', join(ctx.scratch, 'no-rclone.conf'), '-q', ctx.dataset.dir, `emu:${ctx.bucket}`], { env, scratch: ctx.scratch, label: 'rclone copy' });
+      return timed('rclone', ['copy', '--config', join(ctx.scratch, 'no-rclone.conf'), '-q', ...(ctx.emu.caFile ? ['--ca-cert', ctx.emu.caFile] : []), ctx.dataset.dir, `emu:${ctx.bucket}`], { env, scratch: ctx.scratch, label: 'rclone copy' });
     },
     stored: (delta) => (delta.s3Requests.PutObject ?? 0) + (delta.s3Requests.CompleteMultipartUpload ?? 0),
   },

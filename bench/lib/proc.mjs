@@ -1,5 +1,7 @@
 // Child processes for the benchmark: timed runs with peak RSS, and the emulator's own CPU and memory.
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -57,8 +59,8 @@ export function peakRssMiBOf(pid) {
 }
 
 /** Starts the standalone emulator (KooDrive API + S3 face) and resolves once it prints its URL. */
-export async function startEmulator({ cli, dataDir, token, userId, s3, env = process.env }) {
-  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--data', dataDir, '--user-id', userId, '--s3-access-key', s3.accessKeyId], {
+export async function startEmulator({ cli, dataDir, token, userId, s3, env = process.env, extraArgs = [] }) {
+  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--data', dataDir, '--user-id', userId, '--s3-access-key', s3.accessKeyId, ...extraArgs], {
     env: { ...env, KOODRIVE_EMULATOR_TOKEN: token, KOODRIVE_EMULATOR_S3_SECRET_KEY: s3.secretAccessKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,7 +71,7 @@ export async function startEmulator({ cli, dataDir, token, userId, s3, env = pro
     const timer = setTimeout(() => reject(new Error(`the emulator did not start within 30 s: ${stderr}`)), 30_000);
     child.stdout.on('data', (c) => {
       out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -85,10 +87,27 @@ export async function startEmulator({ cli, dataDir, token, userId, s3, env = pro
   return {
     url,
     pid: child.pid,
-    stats: async () => (await fetch(`${url}/_emulator/stats`)).json(),
+    // With --tls: the certificate it wrote, for every client that must trust it.
+    caFile: url.startsWith('https:') ? join(dataDir, 'tls', 'cert.pem') : undefined,
+    stats: async () => JSON.parse(await getText(`${url}/_emulator/stats`, url.startsWith('https:') ? readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8') : undefined)),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** GET `url` (trusting `ca` for https) and resolve with the body as text. */
+export function getText(url, ca) {
+  return new Promise((resolve, reject) => {
+    const lib = url.startsWith('https:') ? https : http;
+    lib
+      .get(url, { agent: false, ...(ca ? { ca } : {}) }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }

@@ -27,6 +27,24 @@ export function verdicts(run) {
     const p = find(run, 'small', peer);
     if (small && p) out.push({ target: `small files: ours faster than ${peer}`, value: `${small.seconds.toFixed(1)} s vs ${p.seconds.toFixed(1)} s`, met: small.seconds < p.seconds });
   }
+  // The WAN profile (issue 11): 40 ms and TLS. Small files ≥ 2× aws-cli and rclone; 1 GiB ≥ 0.9× the baseline.
+  const wanSmall = find(run, 'wan-small', 'ours');
+  for (const peer of ['aws', 'rclone']) {
+    const p = find(run, 'wan-small', peer);
+    if (wanSmall && p) {
+      const ratio = +(p.seconds / wanSmall.seconds).toFixed(2);
+      out.push({ target: `WAN small files: ours ≥ 2× ${peer}`, value: `${ratio}× (${wanSmall.seconds.toFixed(1)} s vs ${p.seconds.toFixed(1)} s)`, met: ratio >= 2 });
+    }
+  }
+  const wanBig = find(run, 'wan-big', 'ours');
+  const wanBase = find(run, 'wan-big', 'baseline');
+  if (wanBig && wanBase) {
+    const ratio = +(wanBase.seconds / wanBig.seconds).toFixed(2);
+    out.push({ target: 'WAN big file (TLS): ours ≥ 0.9× sha256sum + curl', value: `${ratio}×`, met: ratio >= 0.9 });
+  }
+  for (const r of run.results) {
+    if (r.contender === 'ours' && r.dataset.startsWith('wan-') && r.peakRssMiB !== undefined) out.push({ target: `${r.dataset}: our peak RSS < 200 MiB`, value: `${r.peakRssMiB} MiB`, met: r.peakRssMiB < 200 });
+  }
   return out;
 }
 
@@ -39,16 +57,16 @@ export function printTable(run) {
   }
   console.log('\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time; CPU s = the tool, emu CPU s = the emulator,');
   console.log('join s = emulator time joining parts into whole files):');
-  console.log(`  ${pad('data set', 22, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)} ${pad('join s', 6)}`);
+  console.log(`  ${pad('data set', 40, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)} ${pad('join s', 6)}`);
   for (const r of run.results) {
     const base = find(run, r.dataset, 'baseline');
     if (r.seconds === undefined) {
-      console.log(`  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.error?.split('\n')[0]}`}`);
+      console.log(`  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ${r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.error?.split('\n')[0]}`}`);
       continue;
     }
     const ratio = base ? (base.seconds / r.seconds).toFixed(2) : '-';
     console.log(
-      `  ${pad(r.datasetLabel, 22, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)} ${pad(r.emulatorJoinSeconds, 6)}`,
+      `  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)} ${pad(r.emulatorJoinSeconds, 6)}`,
     );
   }
   const emuPeaks = [...new Set(run.results.map((r) => r.dataset))].map((d) => `${d} ${run.results.find((r) => r.dataset === d)?.emulatorPeakRssMiB ?? '?'} MiB`);

@@ -24,7 +24,7 @@ export const restorers = [
     key: 'ours',
     async run(ctx) {
       const env = cleanEnv({ KOODRIVE_TOKEN: ctx.token, KOODRIVE_STATE_DIR: join(ctx.scratch, `state-${ctx.dataset.key}`) });
-      const conn = ['--endpoint', ctx.emu.url, '--user-id', ctx.userId];
+      const conn = ['--endpoint', ctx.emu.url, '--user-id', ctx.userId, ...(ctx.emu.caFile ? ['--ca-file', ctx.emu.caFile] : [])];
       const list = spawnSync(process.execPath, [ctx.cli, 'records', 'list', '--json', ...conn], { env, encoding: 'utf8' });
       const records = list.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
       const last = records.filter((r) => r.status === 1).pop();
@@ -42,7 +42,7 @@ export const restorers = [
       const dest = join(ctx.scratch, `restore-curl-${ctx.dataset.key}`);
       await mkdir(dest, { recursive: true });
       const keys = (await filesUnder(ctx.dataset.dir)).map((p) => relative(ctx.dataset.dir, p));
-      const blocks = keys.map((k) => [`url = "${ctx.emu.url}/baseline-${ctx.dataset.key}/${k}"`, `output = "${join(dest, k)}"`, 'create-dirs', 'header = "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"', `aws-sigv4 = "aws:amz:${s3.region}:s3"`, `user = "${s3.accessKeyId}:${s3.secretAccessKey}"`, 'silent', 'show-error', 'fail'].join('\n'));
+      const blocks = keys.map((k) => [`url = "${ctx.emu.url}/baseline-${ctx.dataset.key}/${k}"`, `output = "${join(dest, k)}"`, 'create-dirs', 'header = "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"', `aws-sigv4 = "aws:amz:${s3.region}:s3"`, `user = "${s3.accessKeyId}:${s3.secretAccessKey}"`, 'silent', 'show-error', 'fail', ...(ctx.emu.caFile ? [`cacert = "${ctx.emu.caFile}"`] : [])].join('\n'));
       const cfg = join(ctx.scratch, `restore-curl-${ctx.dataset.key}.cfg`);
       await writeFile(cfg, blocks.join('\nnext\n'));
       const script = join(ctx.scratch, `restore-curl-${ctx.dataset.key}.sh`);

@@ -1,12 +1,14 @@
 // Untimed set-up on the emulator's S3 face: create a bucket with one SigV4-signed request.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { canonicalRequest, requestSignature, signingKey } from '../../dist/emulator/s3/sigv4.js';
 
 const EMPTY = createHash('sha256').update('').digest('hex');
 
 /** PUT /<bucket> on the S3 face; throws unless it answers 200. */
-export async function createBucket(baseUrl, creds, bucket) {
+export async function createBucket(baseUrl, creds, bucket, caFile) {
   const url = new URL(`/${bucket}`, baseUrl);
   const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
@@ -26,7 +28,8 @@ export async function createBucket(baseUrl, creds, bucket) {
   const authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
   const status = await new Promise((resolve, reject) => {
     // agent: false: a pooled keep-alive socket may be closed by the server just as it is reused.
-    const req = http.request(url, { method: 'PUT', agent: false, headers: { ...headers, authorization, 'content-length': '0' } }, (res) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, { method: 'PUT', agent: false, ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}), headers: { ...headers, authorization, 'content-length': '0' } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
