@@ -133,7 +133,7 @@ let current: Network | undefined;
 
 /** Makes `network` the one every request of this process uses (the CLI does this once per run). */
 export function useNetwork(network: Network): void {
-  if (current && current !== network) current.destroy();
+  // The previous one is left alone: requests may still be using it; its idle sockets do not hold the process.
   current = network;
 }
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createProxy, type ProxyServer } from 'proxy';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, tempDir, TEST_USER } from './cli-harness.js';
+import { cleanupAll, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, tempDir, TEST_USER } from './cli-harness.js';
 
 afterEach(cleanupAll);
 afterAll(cleanupAll);
@@ -262,5 +262,31 @@ describe('the emulator as a WAN link (--latency, --bandwidth)', () => {
     expect(restored.code).toBe(0);
     expect((performance.now() - restoreStarted) / 1000).toBeGreaterThanOrEqual(2.7);
     expect(sha256Of(await readFile(join(dest, 'one.bin')))).toBe(sha256Of(content));
+  });
+});
+
+describe('koodrive-backup emulator --tls --latency --bandwidth', () => {
+  it('prints the https:// URL, the certificate to trust and the link, and serves through them', async () => {
+    const data = await tempDir();
+    const run = spawnCli(['emulator', '--port', '0', '--data', data, '--user-id', TEST_USER, '--tls', '--latency', '150ms', '--bandwidth', '2MiB/s'], { env: { KOODRIVE_EMULATOR_TOKEN: 'tok' } });
+    const url = (await run.waitForOutput(/listening on (https:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    await run.waitForOutput(/modelled link/);
+    expect(run.stderr).toContain(`--ca-file ${join(data, 'tls', 'cert.pem')}`);
+    expect(run.stderr).toMatch(/150 ms added to every round trip, 2\.0 MiB\/s per connection/);
+    const got = await timedGet(`${url}/_emulator/stats`, await readFile(join(data, 'tls', 'cert.pem'), 'utf8'));
+    expect(JSON.parse(got.body.toString()).tlsHandshakes).toBe(1);
+    expect(got.ms).toBeGreaterThanOrEqual(290); // handshake + answer, 150 ms each
+    run.kill('SIGTERM');
+    expect((await run.done).code).toBe(0);
+  });
+
+  it('refuses a bad --latency or --bandwidth with exit 2', async () => {
+    const data = await tempDir();
+    const badLatency = await runCli(['emulator', '--port', '0', '--data', data, '--token', 't', '--latency', 'soon']);
+    expect(badLatency.code).toBe(2);
+    expect(badLatency.stderr).toMatch(/--latency must be a duration/);
+    const badRate = await runCli(['emulator', '--port', '0', '--data', data, '--token', 't', '--bandwidth', 'fast']);
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr).toMatch(/--bandwidth must be a rate/);
   });
 });
