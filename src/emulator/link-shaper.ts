@@ -2,7 +2,8 @@
  * A model of a WAN link in front of the emulator (--latency, --bandwidth): a TCP relay on the
  * emulator's public address that forwards every connection to the real server on a private
  * loopback port. Bytes the emulator sends are held back `latencyMs` (so every answer, TLS handshakes
- * included, costs one more round trip of that length), and each direction of each connection is
+ * included, costs one more round trip of that length; a new connection costs one more, for TCP's
+ * own handshake), and each direction of each connection is
  * paced to `bytesPerSecond`. It works below HTTP and TLS, so the API, presigned PUTs and GETs and the
  * S3 face are shaped alike.
  */
@@ -117,7 +118,14 @@ function relay(client: net.Socket, innerPort: number, shape: LinkShape): void {
   server.on('close', () => {
     if (!down.writableEnded) down.end();
   });
-  client.pipe(up).pipe(server);
+  // A new connection first costs a round trip of its own (TCP's handshake): the client's first
+  // bytes reach the server only after it.
+  client.pause();
+  const open = (): void => {
+    if (!client.destroyed) client.pipe(up).pipe(server);
+  };
+  if (shape.latencyMs > 0) setTimeout(open, shape.latencyMs).unref();
+  else open();
   server.pipe(down).pipe(client);
 }
 

@@ -217,7 +217,7 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .option('--s3-secret-key <secret>', 'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)')
     .option('--s3-region <region>', 'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)')
     .option('--tls', 'serve HTTPS with a self-signed certificate written to <data>/tls/cert.pem (clients trust it with --ca-file)')
-    .option('--latency <duration>', 'add this to every round trip (every answer, TLS handshakes too), e.g. 40ms', latency)
+    .option('--latency <duration>', 'add this to every round trip (every answer, TCP and TLS handshakes too), e.g. 40ms', latency)
     .option('--bandwidth <rate>', 'cap each connection to this rate in each direction, e.g. 10MiB/s', bandwidth);
   cmd.addHelpText(
     'after',
