@@ -30,6 +30,12 @@ export interface RunTotals {
   bytesBackedUp: number; // bytes of the files that are stored: uploaded, rapid, exist, unchanged
   bytesSent: number; // part bytes actually PUT
   durationMs: number;
+  /** Files a dry run would send (counted in `skipped` too). */
+  plannedFiles?: number;
+  /** Bytes of the `rapid` files (backed up without being sent). */
+  bytesRapid?: number;
+  /** Bytes of the `exist` files (the record held them already). */
+  bytesExist?: number;
 }
 
 /** The one event stream every output mode renders. */
@@ -44,6 +50,7 @@ export type RunEvent =
   | { type: 'file:done'; file: FileOutcome }
   | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
   | { type: 'warn'; message: string }
+  /** `files`: only the files that need attention (failed, conflict); every file has had its `file:done`. */
   | { type: 'summary'; recordId: string; totals: RunTotals; files: FileOutcome[]; exitCode: number; reason?: string };
 
 export type EventSink = (event: RunEvent) => void;

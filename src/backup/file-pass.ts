@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { LocalFile } from '../scan/local-file.js';
 import type { FileOutcome } from './events.js';
 import { backupFile, FileJobError, type FileJobContext } from './file-job.js';
@@ -12,38 +11,86 @@ export interface FilePassOptions {
   stop: AbortController;
 }
 
-/** Backs up every file once, a bounded number at a time; a file's failure never throws. */
-export function runFilePass(files: readonly LocalFile[], ctx: FileJobContext, opts: FilePassOptions): Promise<FileOutcome[]> {
-  const fileLimit = pLimit(opts.fileConcurrency);
+/**
+ * A bound on jobs in flight: `run` waits for a free slot, then starts the job without waiting for
+ * it, so a producer (the scan) is paused while the window is full and memory stays bounded.
+ */
+export class JobWindow {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly idle: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Resolves once `job` has started (a slot was free). */
+  async run(job: () => Promise<void>): Promise<void> {
+    while (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    void job().finally(() => {
+      this.active--;
+      this.waiting.shift()?.();
+      if (this.active === 0) for (const done of this.idle.splice(0)) done();
+    });
+  }
+
+  /** Resolves when no job is in flight. */
+  async drain(): Promise<void> {
+    if (this.active === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+}
+
+/** Backs up one file and reports its outcome; a file's failure never throws. */
+export async function passOne(file: LocalFile, ctx: FileJobContext, opts: FilePassOptions): Promise<FileOutcome> {
   const runSignal = ctx.signal;
-  return Promise.all(
-    files.map((file) =>
-      fileLimit(async (): Promise<FileOutcome> => {
-        let outcome: FileOutcome;
-        if (runSignal.aborted) {
-          outcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'skipped', bytesSent: 0, error: 'not started: the run was stopped' };
-        } else {
-          try {
-            outcome = await backupFile(file, ctx);
-          } catch (err) {
-            const cause = err instanceof FileJobError ? err.cause : err;
-            if (opts.isFatal(cause) && !opts.stop.signal.aborted) opts.stop.abort(cause);
-            const stopped = runSignal.aborted && isAbortLike(cause, runSignal);
-            outcome = {
-              path: file.relPath,
-              absPath: file.absPath,
-              size: file.size,
-              outcome: stopped ? 'skipped' : 'failed',
-              bytesSent: err instanceof FileJobError ? err.bytesSent : 0,
-              error: opts.describeError(stopped ? runSignal.reason : cause),
-            };
-          }
-        }
-        ctx.emit({ type: 'file:done', file: outcome });
-        return outcome;
-      }),
-    ),
-  );
+  let outcome: FileOutcome;
+  if (runSignal.aborted) {
+    outcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'skipped', bytesSent: 0, error: 'not started: the run was stopped' };
+  } else {
+    try {
+      outcome = await backupFile(file, ctx);
+    } catch (err) {
+      const cause = err instanceof FileJobError ? err.cause : err;
+      if (opts.isFatal(cause) && !opts.stop.signal.aborted) opts.stop.abort(cause);
+      const stopped = runSignal.aborted && isAbortLike(cause, runSignal);
+      outcome = {
+        path: file.relPath,
+        absPath: file.absPath,
+        size: file.size,
+        outcome: stopped ? 'skipped' : 'failed',
+        bytesSent: err instanceof FileJobError ? err.bytesSent : 0,
+        error: opts.describeError(stopped ? runSignal.reason : cause),
+      };
+    }
+  }
+  ctx.emit({ type: 'file:done', file: outcome });
+  return outcome;
+}
+
+/**
+ * Backs up every file of `files` (a list or a stream), `fileConcurrency` at a time, handing each
+ * outcome to `onOutcome` as it ends; nothing is kept per file. A file's failure never throws.
+ */
+export async function streamFilePass(
+  files: Iterable<LocalFile> | AsyncIterable<LocalFile>,
+  ctx: FileJobContext,
+  opts: FilePassOptions,
+  onOutcome: (o: FileOutcome) => void,
+): Promise<void> {
+  const window = new JobWindow(Math.max(1, opts.fileConcurrency));
+  for await (const file of files) await window.run(async () => onOutcome(await passOne(file, ctx, opts)));
+  await window.drain();
+}
+
+/** Backs up every file once, a bounded number at a time; outcomes in the order of `files`. */
+export async function runFilePass(files: readonly LocalFile[], ctx: FileJobContext, opts: FilePassOptions): Promise<FileOutcome[]> {
+  const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length);
+  let i = 0;
+  const indexed = files.map((file) => ({ file, index: i++ }));
+  const window = new JobWindow(Math.max(1, opts.fileConcurrency));
+  for (const { file, index } of indexed) await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)));
+  await window.drain();
+  return outcomes;
 }
 
 function isAbortLike(err: unknown, signal: AbortSignal): boolean {

@@ -10,6 +10,7 @@ import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
 import type { LocalFile } from '../scan/local-file.js';
 import type { ManifestWriter } from '../manifest/manifest-writer.js';
 import type { EventSink, FileOutcome } from './events.js';
+import type { StoredFile } from './run-tally.js';
 import { backupFile, type FileJobContext } from './file-job.js';
 import { isStored } from './file-pass.js';
 
@@ -48,42 +49,55 @@ export interface FinishOptions {
   /** The run's record properties (a JSON string); completing adds containerId and the manifest's path. */
   recordProperties: string;
   manifest?: ManifestWriter;
-  /** Runs a pass over some files with another context (the run's bounded file pass). */
-  pass(files: readonly LocalFile[], ctx: FileJobContext): Promise<FileOutcome[]>;
+  /** Runs the run's bounded file pass over some files with another context, outcome by outcome. */
+  pass(files: Iterable<LocalFile> | AsyncIterable<LocalFile>, ctx: FileJobContext, onOutcome: (o: FileOutcome) => void): Promise<void>;
+  /** A space id a file's create answer named, if any. */
+  containerId?: string;
 }
 
 /**
- * Adds what the record lacks, uploads the manifest and completes the record. Returns the outcomes
- * with the ids of the copies this record holds. Throws RecordIncompleteError when a file cannot be added.
+ * The stored files again as LocalFiles, from disk (stat): what a pass adding them to a record
+ * needs. A file gone or changed since is one that cannot be added: `onGone` is told.
  */
-export async function finishRecord(
-  api: RecordFinishApi,
-  files: readonly LocalFile[],
-  outcomes: readonly FileOutcome[],
-  ctx: FileJobContext,
-  opts: FinishOptions,
-): Promise<FileOutcome[]> {
+export async function* localFilesOf(stored: Iterable<StoredFile>, onGone: (f: StoredFile, why: string) => void): AsyncGenerator<LocalFile> {
+  for (const f of stored) {
+    try {
+      const st = await stat(f.absPath);
+      yield { absPath: f.absPath, relPath: f.relPath, root: f.absPath, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino };
+    } catch (err) {
+      onGone(f, err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+/**
+ * Adds what the record lacks (of the run's stored files), uploads the manifest and completes the
+ * record. Throws RecordIncompleteError when a file cannot be added.
+ */
+export async function finishRecord(api: RecordFinishApi, stored: () => Iterable<StoredFile>, ctx: FileJobContext, opts: FinishOptions): Promise<void> {
   // The extra creates are bookkeeping: only their retries and warnings are worth showing.
   const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
-  const merged = [...outcomes];
-  const missing = missingFromListing(await listedKeys(api.listBackupFiles(ctx.recordId)), outcomes);
+  const listed = await listedKeys(api.listBackupFiles(ctx.recordId));
+  const missing: StoredFile[] = [];
+  for (const f of stored()) if (!listed.has(keyOf(toDescription(f.relPath), f.sha256))) missing.push(f);
+  listed.clear();
+  let containerId = opts.containerId;
   if (missing.length > 0) {
     const fill: FileJobContext = { ...ctx, emit: quiet, fill: true, request: { ...ctx.request, onConflict: 'rename' } };
-    const added = await opts.pass(missing.map((i) => files[i]!), fill);
-    const failed = added.filter((o) => !isStored(o));
-    if (failed.length > 0) {
-      throw new RecordIncompleteError(`${failed.length} file(s) could not be added to record ${ctx.recordId} (e.g. ${failed[0]!.path}: ${failed[0]!.error ?? failed[0]!.outcome}); run the same command again`);
-    }
-    missing.forEach((index, k) => {
-      merged[index] = { ...merged[index]!, fileId: added[k]!.fileId, serverName: added[k]!.serverName, ...(added[k]!.containerId ? { containerId: added[k]!.containerId } : {}) };
+    const failed: Array<{ path: string; why: string }> = [];
+    await opts.pass(localFilesOf(missing, (f, why) => failed.push({ path: f.relPath, why })), fill, (o) => {
+      if (!isStored(o)) failed.push({ path: o.path, why: o.error ?? o.outcome });
+      containerId ??= o.containerId;
     });
+    if (failed.length > 0) {
+      throw new RecordIncompleteError(`${failed.length} file(s) could not be added to record ${ctx.recordId} (e.g. ${failed[0]!.path}: ${failed[0]!.why}); run the same command again`);
+    }
   }
   const manifestOutcome = opts.manifest ? await storeManifest(opts.manifest, ctx, quiet, opts.roots) : undefined;
-  const containerId = ctx.request.containerId ?? manifestOutcome?.containerId ?? merged.find((o) => o.containerId)?.containerId;
+  containerId = ctx.request.containerId ?? manifestOutcome?.containerId ?? containerId;
   const properties = { ...parseProperties(opts.recordProperties), ...(containerId ? { containerId } : {}), ...(manifestOutcome ? { manifest: MANIFEST_DESCRIPTION } : {}) };
   await api.completeRecord(ctx.recordId, JSON.stringify(properties));
   ctx.journal.append({ t: 'record-complete', recordId: ctx.recordId });
-  return merged;
 }
 
 /** Writes the manifest for this record and backs it up as the record's last file. */

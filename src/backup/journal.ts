@@ -113,12 +113,17 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
  * keeps such an upload open, and a record with an open upload cannot be completed: a run that
  * finds any starts a new record instead of resuming this one.
  */
-export function abandonedUploads(state: JournalState, recordId: string, scanned: ReadonlyArray<{ absPath: string; size: number; mtimeMs: number; ino: number }>): string[] {
-  const now = new Map(scanned.map((f) => [f.absPath, f]));
+export function abandonedUploads(
+  state: JournalState,
+  recordId: string,
+  scanned: ReadonlyArray<{ absPath: string; size: number; mtimeMs: number; ino: number }> | ((absPath: string) => { size: number; mtimeMs: number; ino: number } | undefined),
+): string[] {
+  const byPath = typeof scanned === 'function' ? undefined : new Map(scanned.map((f) => [f.absPath, f]));
+  const lookup = typeof scanned === 'function' ? scanned : (absPath: string) => byPath!.get(absPath);
   const abandoned: string[] = [];
   for (const f of state.files.values()) {
     if (f.recordId !== recordId || !f.fileId || f.outcome) continue;
-    const local = now.get(f.absPath);
+    const local = lookup(f.absPath);
     if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino) abandoned.push(f.absPath);
   }
   return abandoned;
@@ -190,18 +195,9 @@ export class Journal {
 
   private constructor(readonly path: string | undefined, readonly state: JournalState) {}
 
-  /**
-   * A journal that writes nothing (dry runs): it starts from what `path` holds, if given and
-   * readable, so a dry run can tell the files the last run sent from the ones it would send.
-   */
-  static inMemory(path?: string): Journal {
-    let state = foldJournal([]);
-    try {
-      if (path !== undefined && existsSync(path)) state = foldJournal(parseJournal(readFileSync(path, 'utf8')));
-    } catch {
-      // unreadable: plan every file, as without a journal
-    }
-    return new Journal(undefined, state);
+  /** A journal that writes nothing (dry runs). */
+  static inMemory(): Journal {
+    return new Journal(undefined, foldJournal([]));
   }
 
   /** Loads (and compacts) the journal at `path`; `fresh` ignores what it held (--no-resume). */

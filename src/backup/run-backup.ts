@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { statSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { LocalFile, ScanNotice } from '../scan/local-file.js';
 import type { BackupRecord, CreateRecordRequest } from '../koodrive/wire-types.js';
@@ -7,11 +8,12 @@ import type { FileApi, FilePlanner, PartSender } from './backup-api.js';
 import type { RequestOptions } from './create-request.js';
 import type { EventSink, FileOutcome, RunTotals } from './events.js';
 import type { FileJobContext } from './file-job.js';
-import { isStored, runFilePass } from './file-pass.js';
+import { isStored, streamFilePass } from './file-pass.js';
+import { RunTally } from './run-tally.js';
 import { abandonedUploads, Journal, seedIdOf } from './journal.js';
 import type { LockMemo } from './held-lock.js';
 import { LockKeeper, type LockApi } from './lock-keeper.js';
-import { finishRecord, type FinishOptions, type RecordFinishApi } from './finish-record.js';
+import { finishRecord, localFilesOf, type FinishOptions, type RecordFinishApi } from './finish-record.js';
 import { ManifestWriter } from '../manifest/manifest-writer.js';
 import type { ManifestEntry } from '../manifest/manifest-format.js';
 import { toDescription } from '../names/file-name.js';
@@ -43,13 +45,14 @@ export interface BackupRunOptions {
   journalPath: string;
   /** Where the run's manifest is written (in the state folder); none for a dry run. */
   manifestPath?: string;
-  /** `lockId`: use this held lock (upload --lock-id) instead of taking one; it is left held. */
-  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo; lockId?: string };
+  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo };
 }
 
 export interface BackupRunDeps {
   api: RunApi;
   scan: () => AsyncIterable<ScanItem>;
+  /** The scan's own checks of the roots and filters (fast, no walk): made before the lock is taken. */
+  checkScan?: () => Promise<void>;
   plan: FilePlanner;
   sendPart: PartSender;
   emit: EventSink;
@@ -73,6 +76,7 @@ export interface BackupRunDeps {
 export interface BackupRunResult {
   recordId: string;
   totals: RunTotals;
+  /** The files that need attention (failed, conflict); every file had its `file:done` event. */
   files: FileOutcome[];
   /** Why the run stopped early (interrupt, lost lock, fatal error), if it did. */
   stopped?: unknown;
@@ -84,29 +88,23 @@ export class RecordCompletedError extends Error {
   override readonly name = 'RecordCompletedError';
 }
 
-/** One backup run: scan, lock, record, every file, complete, release — release also on failure. */
+/**
+ * One backup run: lock (which checks the credentials) and journal first, then scan, plan and
+ * upload as one stream with a bounded window of files in flight, then complete and release —
+ * release also on failure. Nothing is kept per file but totals, the files that need attention and
+ * a compact line per stored file for finishing the record (run-tally.ts).
+ */
 export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Promise<BackupRunResult> {
   const started = Date.now();
-  const files: LocalFile[] = [];
-  const unbackable: FileOutcome[] = [];
+  const tally = new RunTally(!opts.dryRun);
   const manifest = opts.manifestPath && !opts.dryRun ? await ManifestWriter.create(opts.manifestPath) : undefined;
   let journal: Journal | undefined;
   let keeper: LockKeeper | undefined;
+  const scan = deps.scan()[Symbol.asyncIterator]();
   try {
-    for await (const item of deps.scan()) {
-      const entry = manifestEntryOf(item);
-      if (entry) await manifest?.add(entry);
-      if (item.kind === 'file') files.push(item.file);
-      else if (item.kind === 'notice') {
-        deps.emit({ type: 'notice', notice: item.notice });
-        const failed = notBackedUp(item.notice);
-        if (failed) unbackable.push(failed);
-      }
-      deps.signal.throwIfAborted();
-    }
-    await manifest?.close();
-    deps.emit({ type: 'scan:done', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0) });
-
+    await deps.checkScan?.(); // a bad path is the user's to fix: refused before any call
+    // The lock first: a refused credential or a busy lock fails at once, not after a long scan.
+    // The keeper renews it on its timer while the scan and the uploads go on.
     if (!opts.dryRun) {
       keeper = await LockKeeper.acquire(deps.api, {
         ...opts.lock,
@@ -117,12 +115,14 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
         onNotice: (message) => deps.emit({ type: 'warn', message }),
       });
     }
+    // The scan checks every root (and the filters) before its first item: a bad path fails here,
+    // before a record is opened.
+    const first = await scan.next();
     // Only the lock holder may open (and so compact) the journal: a second run of the same backup
     // must not rewrite the file the first one is appending to.
-    journal = opts.dryRun ? Journal.inMemory(opts.resume ? opts.journalPath : undefined) : Journal.open(opts.journalPath, { fresh: !opts.resume });
-    let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal, files);
+    journal = opts.dryRun ? Journal.inMemory() : Journal.open(opts.journalPath, { fresh: !opts.resume });
+    let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
-    for (const outcome of unbackable) deps.emit({ type: 'file:done', file: outcome });
 
     const stop = new AbortController();
     const runSignal = AbortSignal.any([deps.signal, stop.signal, ...(keeper ? [keeper.lost.signal] : [])]);
@@ -148,25 +148,58 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       signal: runSignal,
     };
     const passOptions = { fileConcurrency: opts.fileConcurrency, isFatal: deps.isFatal, describeError: deps.describeError, stop };
-    const pass = (some: readonly LocalFile[], c: FileJobContext) => runFilePass(some, c, passOptions);
-    let outcomes = await pass(files, ctx);
+    const pass: FinishOptions['pass'] = (some, c, onOutcome) => streamFilePass(some, c, passOptions, onOutcome);
+
+    // Scan → plan → upload, one stream: the scan waits while the window of files is full.
+    let scanned = 0;
+    let scannedBytes = 0;
+    const scanFiles = async function* (): AsyncGenerator<LocalFile> {
+      for (let next = first; !next.done; next = await scan.next()) {
+        const item = next.value;
+        const entry = runSignal.aborted ? undefined : manifestEntryOf(item);
+        if (entry) await manifest?.add(entry);
+        if (item.kind === 'file') {
+          scanned++;
+          scannedBytes += item.file.size;
+          yield item.file;
+        } else if (item.kind === 'notice') {
+          deps.emit({ type: 'notice', notice: item.notice });
+          const failed = notBackedUp(item.notice);
+          if (failed) {
+            deps.emit({ type: 'file:done', file: failed });
+            unbackable.add(failed);
+          }
+        }
+        // A stopped run (Ctrl-C, a lost lock, a fatal error) still walks the rest of the tree, so
+        // that its totals cover every file (each one `skipped`, nothing read or sent).
+      }
+      await manifest?.close();
+      deps.emit({ type: 'scan:done', files: scanned, bytes: scannedBytes });
+    };
+    // Files the scan could not take fail the run (exit 4) but do not hold the record open: no rerun
+    // can add them without the user's help.
+    const unbackable = new RunTally();
+    await pass(scanFiles(), ctx, (o) => tally.add(o));
 
     const stopped = runSignal.aborted ? runSignal.reason : undefined;
     let recordCompleted = false;
-    if (!opts.dryRun && !stopped && outcomes.every(isStored)) {
+    if (!opts.dryRun && !stopped && tally.allStored) {
       const absRoots = distinctRoots(opts.roots);
       const prefixes = rootPrefixes(absRoots);
-      const finish = { roots: absRoots.map((path, i) => ({ path, prefix: prefixes[i]! })), recordProperties: opts.recordProperties, pass, ...(manifest ? { manifest } : {}) };
-      const completed = await completeRecordOrRedo(recordId, files, outcomes, ctx, opts, deps, finish);
-      recordId = completed.recordId;
-      outcomes = completed.outcomes;
+      const finish: FinishOptions = {
+        roots: absRoots.map((path, i) => ({ path, prefix: prefixes[i]! })),
+        recordProperties: opts.recordProperties,
+        pass,
+        ...(manifest ? { manifest } : {}),
+        ...(tally.containerId ? { containerId: tally.containerId } : {}),
+      };
+      recordId = await completeRecordOrRedo(recordId, tally, ctx, opts, deps, finish);
       recordCompleted = true;
     }
-    // Files the scan could not take fail the run (exit 4) but do not hold the record open: no rerun
-    // can add them without the user's help.
-    const all = [...unbackable, ...outcomes];
-    return { recordId, totals: totalsOf(all, Date.now() - started), files: all, stopped, recordCompleted };
+    for (const o of unbackable.attention) tally.add(o);
+    return { recordId, totals: tally.totals(Date.now() - started), files: tally.attention, stopped, recordCompleted };
   } finally {
+    await scan.return?.(undefined).catch(() => undefined);
     await manifest?.discard();
     journal?.close();
     if (keeper) {
@@ -180,7 +213,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
 }
 
 /** Reuses --record-id, or the unfinished record of the last run, or creates a new one. */
-async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal, files: readonly LocalFile[]): Promise<string> {
+async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal): Promise<string> {
   if (opts.recordId) {
     const record = await deps.api.getRecord(opts.recordId);
     if (record.status !== 0) throw new RecordCompletedError(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
@@ -189,7 +222,10 @@ async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: 
   }
   const previous = journal.state.recordId;
   if (opts.resume && previous && !journal.state.recordComplete) {
-    const abandoned = abandonedUploads(journal.state, previous, files);
+    // Only the few files half-sent to that record matter: each is looked at on disk (the scan has
+    // not run yet). One the filters now leave out is still found here; the record then cannot be
+    // completed, and the new-record pass below (completeRecordOrRedo) takes over.
+    const abandoned = abandonedUploads(journal.state, previous, onDisk);
     if (abandoned.length > 0) {
       deps.emit({ type: 'warn', message: `starting a new backup record: ${abandoned.length} file(s) half-sent to record ${previous} changed or went away since (e.g. ${abandoned[0]}), and a record with an unfinished upload cannot be completed` });
     } else {
@@ -200,6 +236,16 @@ async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: 
   const record = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
   journal.append({ t: 'record', recordId: record.recordId, roots: opts.roots });
   return record.recordId;
+}
+
+/** A file's size, mtime and inode now, or undefined when it is gone (or not a regular file). */
+function onDisk(absPath: string): { size: number; mtimeMs: number; ino: number } | undefined {
+  try {
+    const st = statSync(absPath);
+    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -215,36 +261,31 @@ function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
 /**
  * Finishes the record (finish-record.ts: fills what it lacks, adds the manifest, completes it). When
  * the server refuses because the record holds an upload this run cannot finish (a create whose
- * answer was lost to a fault or a stop, then made again), every file is added once more to a fresh
- * record — all stored already, so no byte is sent — and that record is finished instead. Done
- * once; a second refusal is the run's error.
+ * answer was lost to a fault or a stop, then made again), every stored file is added once more to
+ * a fresh record — all stored already, so no byte is sent — and that record is finished instead.
+ * Done once; a second refusal is the run's error.
  */
-async function completeRecordOrRedo(
-  recordId: string,
-  files: readonly LocalFile[],
-  outcomes: FileOutcome[],
-  ctx: FileJobContext,
-  opts: BackupRunOptions,
-  deps: BackupRunDeps,
-  finish: FinishOptions,
-): Promise<{ recordId: string; outcomes: FileOutcome[] }> {
+async function completeRecordOrRedo(recordId: string, tally: RunTally, ctx: FileJobContext, opts: BackupRunOptions, deps: BackupRunDeps, finish: FinishOptions): Promise<string> {
+  const stored = () => tally.storedFiles();
   try {
-    return { recordId, outcomes: await finishRecord(deps.api, files, outcomes, ctx, finish) };
+    await finishRecord(deps.api, stored, ctx, finish);
+    return recordId;
   } catch (err) {
     // A record named with --record-id stays the user's choice: no silent switch.
-    if (!deps.isRecordIncomplete?.(err) || files.length === 0 || opts.recordId) throw err;
+    if (!deps.isRecordIncomplete?.(err) || tally.storedCount === 0 || opts.recordId) throw err;
     deps.emit({ type: 'warn', message: `record ${recordId} holds an upload that cannot be finished (an answer lost to a fault, or an earlier run stopped mid-call); adding the files to a new record instead (nothing is sent again)` });
     const fresh = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
     ctx.journal.append({ t: 'record', recordId: fresh.recordId, roots: opts.roots });
     // The second pass is bookkeeping: only its retries and warnings are worth showing.
     const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
     const freshCtx = { ...ctx, recordId: fresh.recordId, emit: quiet };
-    const again = await finish.pass(files, freshCtx);
-    if (!again.every(isStored)) throw err;
-    const held = await finishRecord(deps.api, files, again, { ...freshCtx, emit: ctx.emit }, finish);
-    // Report what happened to the data (first pass), under the ids of the record that holds it.
-    const merged = outcomes.map((o, i) => ({ ...o, fileId: held[i]!.fileId, serverName: held[i]!.serverName }));
-    return { recordId: fresh.recordId, outcomes: merged };
+    let failed = 0;
+    await finish.pass(localFilesOf(stored(), () => failed++), freshCtx, (o) => {
+      if (!isStored(o)) failed++;
+    });
+    if (failed > 0) throw err;
+    await finishRecord(deps.api, stored, { ...freshCtx, emit: ctx.emit }, finish);
+    return fresh.recordId;
   }
 }
 
@@ -262,25 +303,9 @@ function manifestEntryOf(item: ScanItem): ManifestEntry | undefined {
   }
 }
 
-/** Outcomes whose file is stored on the server after the run. */
-const STORED: ReadonlySet<FileOutcome['outcome']> = new Set(['uploaded', 'rapid', 'exist', 'unchanged']);
-
 /** Adds up the outcomes. */
 export function totalsOf(files: readonly FileOutcome[], durationMs: number): RunTotals {
-  const count = (kind: FileOutcome['outcome']) => files.filter((f) => f.outcome === kind).length;
-  return {
-    files: files.length,
-    uploaded: count('uploaded'),
-    rapid: count('rapid'),
-    exist: count('exist'),
-    unchanged: count('unchanged'),
-    skipped: count('skipped') + count('planned'),
-    conflict: count('conflict'),
-    failed: count('failed'),
-    // Every file of the run, so the numbers add up whatever happened (stopped, failed, conflicts).
-    bytesTotal: files.reduce((n, f) => n + f.size, 0),
-    bytesBackedUp: files.filter((f) => STORED.has(f.outcome)).reduce((n, f) => n + f.size, 0),
-    bytesSent: files.reduce((n, f) => n + f.bytesSent, 0),
-    durationMs,
-  };
+  const tally = new RunTally();
+  for (const f of files) tally.add(f);
+  return tally.totals(durationMs);
 }

@@ -29,8 +29,7 @@ export interface RunOutput {
 export function openOutput(settings: OutputSettings, io: CliIo): RunOutput {
   const options = {
     mode: settings.json ? ('json' as const) : ('auto' as const),
-    // The live display goes to stderr: bars whenever stderr is a terminal, also with `> result.txt`.
-    isTTY: io.stderr.isTTY === true,
+    isTTY: io.stderr.isTTY === true && io.stdout.isTTY === true,
     quiet: settings.quiet,
     verbose: settings.verbose,
     env: io.env,

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { FilePlanner, PartSender } from '../backup/backup-api.js';
-import type { FileOutcome, RunEvent } from '../backup/events.js';
+import type { RunEvent } from '../backup/events.js';
 import { heldLockFile, heldLockPath } from '../backup/held-lock.js';
 import { journalPath } from '../backup/journal.js';
-import { runBackup, totalsOf, type BackupRunResult } from '../backup/run-backup.js';
+import { runBackup, type BackupRunResult } from '../backup/run-backup.js';
+import { RunTally } from '../backup/run-tally.js';
 import { resolveOutput } from '../report/choose-sink.js';
 import type { SummaryEvent } from '../report/types.js';
 import { lockStateFolder } from '../backup/state-lock.js';
@@ -12,7 +13,7 @@ import { KooDriveClient } from '../koodrive/client.js';
 import { CODES } from '../koodrive/error-codes.js';
 import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
 import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
-import { walk } from '../scan/walk.js';
+import { checkRoots, walk } from '../scan/walk.js';
 import { expiresAt } from '../transfer/presigned-url.js';
 import { putPart, PartUploadError } from '../transfer/put-part.js';
 import { partWindow, RateLimiter } from '../transfer/rate-limiter.js';
@@ -20,13 +21,12 @@ import { MIN_PART_SIZE } from '../hash/part-rules.js';
 import { withRetry } from '../transfer/retry.js';
 import { classifyNetworkError } from '../transfer/retry-policy.js';
 import { deviceIdIn } from './device-id.js';
-import { describeError, describeFileError, exitCodeOf, setStateFolder } from './error-report.js';
-import { formatDuration } from '../report/format.js';
+import { describeError, exitCodeOf, setStateFolder } from './error-report.js';
 import { EXIT } from './exit-codes.js';
 import { InterruptedError, watchInterrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
-import { loadUploadSettings, ReportPathError, type UploadSettings } from './upload-settings.js';
-import { EMBEDDED_PLANNED, plannedTarget, resolveTarget, type Target } from './target.js';
+import { loadUploadSettings, type UploadSettings } from './upload-settings.js';
+import { plannedTarget, resolveTarget, type Target } from './target.js';
 import { openOutput } from './output.js';
 import { makePlanner } from './planner.js';
 import { runHooks } from './hooks.js';
@@ -40,10 +40,9 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     settings = await loadUploadSettings(paths, flags, io);
   } catch (err) {
     // Even a run refused before it started ends --json with a summary and is an error in CI.
-    const reportOk = typeof flags.report === 'string' && !(err instanceof ReportPathError);
-    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(reportOk ? { report: flags.report as string } : {}) };
+    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(typeof flags.report === 'string' ? { report: flags.report } : {}) };
     const mode = resolveOutput({ mode: early.json ? 'json' : 'auto', isTTY: false, quiet: early.quiet, env: io.env });
-    if (mode === 'json' || mode === 'github' || early.report) await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), [], '', 0));
+    if (mode === 'json' || mode === 'github' || early.report) await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), undefined, '', 0));
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     return exitCodeOf(err);
   }
@@ -55,15 +54,11 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   const output = openOutput(settings, io);
   // What the run did before a fatal error, for the summary that ends its output even then.
   const started = Date.now();
-  const done: FileOutcome[] = [];
+  const done = new RunTally(); // totals and the files that need attention, not every file
   let recordId = '';
-  const waiting = lockWaitNotes(settings, Date.now);
   const emit = (event: RunEvent): void => {
     if (event.type === 'run:start') recordId = event.recordId;
-    if (event.type === 'file:done') done.push(event.file);
-    // --wait-lock: say what the run waits for (once, then every minute), not only with --verbose.
-    const note = event.type === 'retry' ? waiting(event.what, event.reason) : undefined;
-    if (note) output.emit({ type: 'warn', message: note });
+    if (event.type === 'file:done') done.add(event.file);
     output.emit(event);
   };
   const interrupts = watchInterrupts(
@@ -82,26 +77,18 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
       else output.emit({ type: 'warn', message });
     }
     const result = await backup(settings, target, io, emit, interrupts.signal, planner.plan(target.proofSeed));
-    if (result.totals.files === 0 && !result.stopped) {
-      // An unmounted mount point or an exclude that keeps nothing: exit 0 (the empty tree is
-      // backed up as asked) but never silently, also not with --quiet (docs/exit-codes.md).
-      const message = `nothing to back up: no file found under ${settings.paths.join(', ')} (an unmounted disk, an empty folder, or filters that leave out everything?); check the paths and --include/--exclude (--explain-filters shows why each path is in or out)`;
-      if (settings.quiet && !settings.json && resolveOutput({ mode: 'auto', isTTY: false, quiet: true, env: io.env }) === 'plain') io.stderr.write(`koodrive-backup: warning: ${message}\n`);
-      else output.emit({ type: 'warn', message });
-    }
     const exitCode = exitCodeFor(result, interrupts.received());
-    const reason = result.stopped ? describeUploadError(result.stopped, settings) : undefined;
+    const reason = result.stopped ? describeError(result.stopped) : undefined;
     output.emit({ type: 'summary', recordId: result.recordId, totals: result.totals, files: result.files, exitCode, ...(reason ? { reason } : {}) });
     await output.close();
     await runHooks(settings, { recordId: result.recordId, totals: result.totals, files: result.files, exitCode }, io);
     return exitCode;
   } catch (err) {
     const code = interrupts.received() ? (interrupts.received() === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED) : exitCodeOf(err);
-    const why = describeUploadError(err, settings);
-    await output.fatal({ ...fatalSummary(err, code, done, recordId, Date.now() - started), reason: why });
-    io.stderr.write(`koodrive-backup: ${why}\n`);
+    await output.fatal(fatalSummary(err, code, done, recordId, Date.now() - started));
+    io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
     if (settings.verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-    await runHooks(settings, { error: why, exitCode: code }, io);
+    await runHooks(settings, { error: describeError(err), exitCode: code }, io);
     return code;
   } finally {
     interrupts.dispose();
@@ -110,50 +97,15 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   }
 }
 
-/**
- * The line for a wait on a busy lock (--wait-lock): the first retry of each lock, then at most one
- * a minute, saying what holds it and how long the run will wait. Undefined for other retries.
- */
-export function lockWaitNotes(settings: Pick<UploadSettings, 'lock'>, now: () => number): (what: string, reason: string) => string | undefined {
-  const started = now();
-  const last = new Map<string, number>();
-  return (what, reason) => {
-    if (what !== 'take the backup lock' && what !== 'take the state folder') return undefined;
-    if (/^lock renewal failed/.test(reason)) return undefined;
-    const at = now();
-    const previous = last.get(what);
-    if (previous !== undefined && at - previous < 60_000) return undefined;
-    last.set(what, at);
-    const left = Math.max(0, settings.lock.waitLockMs - (at - started));
-    const lock = what === 'take the state folder' ? 'the state folder' : 'the backup lock';
-    return `waiting for ${lock}: ${reason}; waiting up to ${formatDuration(left)} more (--wait-lock), Ctrl-C to stop`;
-  };
-}
-
-/**
- * describeError, with the advice an upload can follow: a busy lock names --wait-lock (which only
- * upload has), or says how long the run did wait.
- */
-export function describeUploadError(err: unknown, settings: Pick<UploadSettings, 'lock'>): string {
-  const text = describeError(err);
-  if (settings.lock.lockId && err instanceof KooDriveError && err.kind === 'lock-lost') {
-    // The lock named with --lock-id: "run again" cannot help, a new lock can.
-    return `${err.call} failed: the backup lock ${settings.lock.lockId} given with --lock-id (or KOODRIVE_LOCK_ID) is unknown, released or expired (${err.msg}); take a new one with koodrive-backup lock create, or leave out --lock-id to let upload take its own`;
-  }
-  if (!(err instanceof KooDriveError) || err.kind !== 'lock-busy') return text;
-  return settings.lock.waitLockMs > 0
-    ? `${text}; waited ${formatDuration(settings.lock.waitLockMs)} (--wait-lock) for it`
-    : `${text}, or pass --wait-lock 10m to wait for it`;
-}
-
 /** The first SIGINT/SIGTERM: what happens now, and what to do next. */
 export function interruptMessage(sig: NodeJS.Signals): string {
   return `${sig} received: stopping; parts in flight are aborted (parts already sent are kept), the journal is kept and the backup lock released; run the same command again to resume (${sig === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once)`;
 }
 
 /** The summary event of a run that ended with a fatal error: what it did before, the code and why. */
-function fatalSummary(err: unknown, exitCode: number, files: FileOutcome[], recordId: string, durationMs: number): SummaryEvent {
-  return { type: 'summary', recordId, totals: totalsOf(files, durationMs), files, exitCode, reason: describeError(err) };
+function fatalSummary(err: unknown, exitCode: number, done: RunTally | undefined, recordId: string, durationMs: number): SummaryEvent {
+  const tally = done ?? new RunTally();
+  return { type: 'summary', recordId, totals: tally.totals(durationMs), files: tally.attention, exitCode, reason: describeError(err) };
 }
 
 async function backup(settings: UploadSettings, target: Target, io: CliIo, emit: (e: RunEvent) => void, signal: AbortSignal, plan: FilePlanner): Promise<BackupRunResult> {
@@ -187,10 +139,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
   };
   const roots = settings.paths.map((p: string) => resolve(io.cwd, p));
   const deviceId = settings.deviceId ?? deviceIdIn(settings.stateDir);
-  // The embedded emulator listens on a new port each run: its journal is keyed by its data folder,
-  // so that a dry run (which starts no emulator) and the next run find what the last one sent.
-  const embedded = target.embedded !== undefined || target.endpoint === EMBEDDED_PLANNED;
-  const journal = journalPath(settings.stateDir, { endpoint: embedded ? `embedded:${join(settings.stateDir, 'emulator')}` : target.endpoint, userId: target.userId, roots });
+  const journal = journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots });
   return underStateLock(settings, signal, emit, () => runBackup(
     {
       roots,
@@ -213,6 +162,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
     {
       api: client,
       scan: () => walk(roots, { ...settings.scan, reportTree: true }),
+      checkScan: () => checkRoots(roots, settings.scan),
       plan,
       sendPart,
       emit,
@@ -228,7 +178,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
       isLockGone: (err) => err instanceof KooDriveError && err.kind === 'lock-lost',
       isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),
-      describeError: describeFileError,
+      describeError,
     },
   ));
 }

@@ -55,6 +55,19 @@ export async function* walk(roots: readonly string[], opts: ScanOptions = {}): A
   }
 }
 
+/**
+ * The checks walk() makes before its first item (every root exists and none is inside another, the
+ * filters parse), without walking: a run makes them before it takes the lock and scans.
+ */
+export async function checkRoots(roots: readonly string[], opts: ScanOptions = {}): Promise<void> {
+  if (roots.length === 0) throw new ScanRootError('', 'no path given; name at least one file or folder to back up');
+  const cwd = opts.cwd ?? process.cwd();
+  await FilterChain.create(opts);
+  const resolved: ScanRoot[] = [];
+  for (const given of roots) resolved.push(await resolveRoot(given, cwd));
+  rootPrefixes(distinctRoots(resolved.map((r) => r.absPath)));
+}
+
 /** Lists a folder, reads its ignore file, and visits its entries in order. */
 async function* walkFolder(run: RootWalk, parentState: FolderFilterState, absPath: string, relPath: string): AsyncGenerator<ScanItem> {
   let names: string[];

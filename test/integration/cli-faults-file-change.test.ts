@@ -64,7 +64,7 @@ describe('a file changed during its upload', () => {
 
     const rerun = await runCli(['upload', root, '--part-size', '5MiB', '--json'], { env: cliEnv(emu, state) });
     expect(rerun.code, rerun.stdout.slice(-1500)).toBe(0);
-    const files = jsonEvents(rerun.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
+    const files = jsonEvents(rerun.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'changing.bin')).toMatchObject({ outcome: 'uploaded', sha256: sha256Of(changed) });
     expect(await storedMismatches(emu, { 'changing.bin': changed, 'steady.txt': 'steady\n' })).toEqual([]);
     expect(await emu.lockIsFree()).toBe(true);

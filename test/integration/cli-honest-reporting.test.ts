@@ -98,7 +98,7 @@ describe('after SIGINT the totals add up and the message says what happens (item
     expect(r.code).toBe(EXIT.INTERRUPTED);
     const summary = jsonEvents(r.stdout).at(-1)!;
     expect(summary).toMatchObject({ type: 'summary', exitCode: EXIT.INTERRUPTED });
-    const files = summary.files as Array<{ size: number; outcome: string }>;
+    const files = jsonEvents(r.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<{ size: number; outcome: string }>;
     expect(summary.totals.bytesTotal).toBe(12 * MiB);
     expect(summary.totals.bytesTotal).toBe(files.reduce((n, f) => n + f.size, 0));
     const stored = files.filter((f) => ['uploaded', 'rapid', 'exist', 'unchanged'].includes(f.outcome)).reduce((n, f) => n + f.size, 0);

@@ -107,14 +107,14 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const before = await emu.stats();
     const plain = await runCli(upload(), { env });
     expect(plain.code, plain.stderr).toBe(0);
-    const plainFiles = jsonEvents(plain.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
+    const plainFiles = jsonEvents(plain.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     // The journal's plan was trusted: the old sha256, already stored, so nothing is sent.
     expect(plainFiles.find((f) => f.path === 'note.txt')!.sha256).toBe(sha256Of(tree['note.txt']!));
     expect((await emu.stats()).putBytes).toBe(before.putBytes);
 
     const checked = await runCli(upload('--checksum'), { env });
     expect(checked.code, checked.stderr).toBe(0);
-    const checkedFiles = jsonEvents(checked.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
+    const checkedFiles = jsonEvents(checked.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     expect(checkedFiles.find((f) => f.path === 'note.txt')).toMatchObject({ outcome: 'uploaded', sha256: sha256Of(edited) });
     expect((await emu.stats()).putBytes).toBe(before.putBytes + edited.length);
     tree['note.txt'] = edited;
@@ -127,7 +127,7 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const before = await emu.stats();
     const run = await runCli(upload(), { env });
     expect(run.code, run.stderr).toBe(0);
-    const files = jsonEvents(run.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
+    const files = jsonEvents(run.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'one.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: grown.length, sha256: sha256Of(grown) });
     for (const f of files.filter((x) => x.path !== 'one.bin')) expect(f.bytesSent).toBe(0);
     // The file's bytes, and the record's manifest (one.bin's size and mtime in it changed).
@@ -158,7 +158,7 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const events = jsonEvents(run.stdout);
     expect(events.find((e) => e.type === 'run:start')!.recordId).not.toBe(killedAt);
     // The half-sent file starts over: all of its bytes go again.
-    const files = events.find((e) => e.type === 'summary')!.files as Array<Record<string, any>>;
+    const files = events.filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'fresh.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: fresh.length });
     expect(files.filter((f) => f.bytesSent > 0 && f.path !== 'fresh.bin'), JSON.stringify(files)).toEqual([]);
     expect((await emu.stats()).putBytes - before.putBytes).toBe(fresh.length + (await sentManifestBytes(run.stdout)));
