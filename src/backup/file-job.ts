@@ -73,6 +73,11 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   const base: FileOutcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'failed', bytesSent: 0 };
   const known = ctx.journal.state.files.get(file.absPath);
   const unchanged = isUnchanged(known, file, ctx.seedId);
+  // A dry run after a backup: a file an earlier run sent and that did not change since would send
+  // no byte (the server has it), so it is not "would send" but unchanged.
+  if (ctx.dryRun && unchanged && known?.outcome && !ctx.checksum) {
+    return { ...base, outcome: 'unchanged', serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 };
+  }
   if (unchanged && known?.recordId === ctx.recordId && known.outcome && !ctx.checksum && !ctx.dryRun && !ctx.fill) {
     return { ...base, outcome: 'unchanged', serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 };
   }

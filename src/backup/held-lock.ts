@@ -15,6 +15,8 @@ export interface HeldLockNote {
   pid: number;
   host: string;
   takenAt: string;
+  /** 'lock create': a script holds it; never taken over by a run, only shown and released by `lock`. */
+  by?: 'lock create';
 }
 
 /** What the lock keeper needs to remember and take over a lock. */
@@ -56,6 +58,7 @@ export function heldLockFile(path: string, opts: { host?: string; pid?: number; 
         return undefined; // no note, or a torn one
       }
       if (typeof note?.lockId !== 'string' || !note.lockId || note.host !== host || typeof note.pid !== 'number') return undefined;
+      if (note.by === 'lock create') return undefined; // a script's lock, held on purpose
       // A live process of that id may be another run using this lock right now: never take it.
       return note.pid !== pid && isGone(note.pid) ? note.lockId : undefined;
     },
@@ -78,4 +81,26 @@ export function heldLockFile(path: string, opts: { host?: string; pid?: number; 
       }
     },
   };
+}
+
+/** The note at `path`, if there is a well-formed one. */
+export function readHeldLockNote(path: string): HeldLockNote | undefined {
+  try {
+    const note = JSON.parse(readFileSync(path, 'utf8')) as HeldLockNote;
+    return typeof note?.lockId === 'string' && note.lockId && typeof note.pid === 'number' ? note : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a note for a lock `lock create` took for a script (so `lock status` / `lock release` find it). */
+export function saveScriptLockNote(path: string, lockId: string): void {
+  const note: HeldLockNote = { lockId, pid: process.pid, host: hostname(), takenAt: new Date().toISOString(), by: 'lock create' };
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(note)}\n`, { mode: 0o600 });
+    renameSync(`${path}.${process.pid}.tmp`, path);
+  } catch {
+    // only a convenience for lock status / lock release
+  }
 }

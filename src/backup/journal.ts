@@ -195,9 +195,18 @@ export class Journal {
 
   private constructor(readonly path: string | undefined, readonly state: JournalState) {}
 
-  /** A journal that writes nothing (dry runs). */
-  static inMemory(): Journal {
-    return new Journal(undefined, foldJournal([]));
+  /**
+   * A journal that writes nothing (dry runs): it starts from what `path` holds, if given and
+   * readable, so a dry run can tell the files the last run sent from the ones it would send.
+   */
+  static inMemory(path?: string): Journal {
+    let state = foldJournal([]);
+    try {
+      if (path !== undefined && existsSync(path)) state = foldJournal(parseJournal(readFileSync(path, 'utf8')));
+    } catch {
+      // unreadable: plan every file, as without a journal
+    }
+    return new Journal(undefined, state);
   }
 
   /** Loads (and compacts) the journal at `path`; `fresh` ignores what it held (--no-resume). */

@@ -26,6 +26,8 @@ export interface LockKeeperOptions {
   onRetry?(reason: string, delayMs: number): void;
   /** Remembers the held lock, so that a run killed before releasing it can be taken over. */
   memo?: LockMemo;
+  /** A lock held elsewhere to use instead of taking one (upload --lock-id): see adopt(). */
+  lockId?: string;
   /** Told when the lock of a run that died was taken over. */
   onNotice?(message: string): void;
   signal?: AbortSignal;
@@ -46,13 +48,14 @@ export class LockKeeper {
   private renewing = false;
   private released = false;
 
-  private constructor(private readonly api: LockApi, readonly lockId: string, private readonly opts: LockKeeperOptions) {
+  private constructor(private readonly api: LockApi, readonly lockId: string, private readonly opts: LockKeeperOptions, private readonly keepHeld = false) {
     this.lastRenewed = this.now();
     this.schedule(opts.renewEveryMs);
   }
 
   /** Takes the lock, waiting up to waitLockMs while another run holds it. */
   static async acquire(api: LockApi, opts: LockKeeperOptions): Promise<LockKeeper> {
+    if (opts.lockId) return LockKeeper.adopt(api, opts.lockId, opts);
     const deadline = (opts.now ?? Date.now)() + opts.waitLockMs;
     let delay = 1000;
     for (;;) {
@@ -73,6 +76,22 @@ export class LockKeeper {
         delay = Math.min(delay * 2, 15_000);
       }
     }
+  }
+
+  /**
+   * Uses a lock someone else holds (`upload --lock-id`, a script's `lock create`): renewing it first
+   * proves the server knows it (a lock-lost error otherwise); it is renewed while the run lasts and
+   * left held at the end, for the script to go on with and release.
+   */
+  static async adopt(api: LockApi, lockId: string, opts: LockKeeperOptions): Promise<LockKeeper> {
+    api.setLock(lockId);
+    try {
+      await api.renewLock();
+    } catch (err) {
+      api.setLock(undefined);
+      throw err;
+    }
+    return new LockKeeper(api, lockId, { ...opts, memo: undefined }, true);
   }
 
   /**
@@ -100,6 +119,10 @@ export class LockKeeper {
     if (this.released) return;
     this.released = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.keepHeld) {
+      this.api.setLock(undefined); // the script's lock: it releases it
+      return;
+    }
     try {
       await this.api.releaseLock();
       this.opts.memo?.clear();

@@ -45,7 +45,8 @@ export interface BackupRunOptions {
   journalPath: string;
   /** Where the run's manifest is written (in the state folder); none for a dry run. */
   manifestPath?: string;
-  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo };
+  /** `lockId`: use this held lock (upload --lock-id) instead of taking one; it is left held. */
+  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; memo?: LockMemo; lockId?: string };
 }
 
 export interface BackupRunDeps {
@@ -120,7 +121,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     const first = await scan.next();
     // Only the lock holder may open (and so compact) the journal: a second run of the same backup
     // must not rewrite the file the first one is appending to.
-    journal = opts.dryRun ? Journal.inMemory() : Journal.open(opts.journalPath, { fresh: !opts.resume });
+    journal = opts.dryRun ? Journal.inMemory(opts.resume ? opts.journalPath : undefined) : Journal.open(opts.journalPath, { fresh: !opts.resume });
     let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
 

@@ -69,10 +69,18 @@ export function targetSettingsOf(config: ResolvedConfig, emulator: boolean, cont
     bareToken: config.bareToken,
     ...(config.appId ? { appId: config.appId } : {}),
     ...(config.appSecret ? { appSecret: config.appSecret } : {}),
+    ...secretSourceOf(config),
     proofSeed: config.proofSeed,
     stateDir: config.stateDir,
     emulator,
   };
+}
+
+/** Where the secret in use came from, as advice names it: KOODRIVE_TOKEN, --token, or the file's path. */
+function secretSourceOf(config: ResolvedConfig): { secretSource?: string } {
+  const source = config.provenance[config.auth === 'app' ? 'appSecret' : 'token'];
+  if (source === 'default') return {};
+  return { secretSource: source.replace(/^(env|flag|file):/, '') };
 }
 
 /**

@@ -3,6 +3,10 @@ import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ConfigError, CONFIG_KEYS, CONFIG_SCHEMA, loadConfig, renderConfigShow, renderConfigTemplate, type ConfigKey, type ConfigValues, type ResolvedConfig } from '../config/index.js';
 import { EXIT } from './exit-codes.js';
+import { readFileSync } from 'node:fs';
+import type { EffectiveValue } from '../config/render-config.js';
+import { isInteractive, targetSettingsOf } from './api-session.js';
+import { usesEmbeddedEmulator } from './target.js';
 import { InterruptedError } from './interrupts.js';
 import type { CliIo } from './io.js';
 import { createPrompter, type Prompter } from './prompt.js';
@@ -14,15 +18,47 @@ export function runConfigShow(flags: Record<string, unknown>, io: CliIo): Promis
   return runReporting(io, flags, async () => {
     // Warnings are part of what show prints, so they are not written to stderr as well.
     const config = await loadConfig({ cwd: io.cwd, env: io.env, flags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
+    const effective = effectiveValues(config, flags.emulator === true, io);
     if (flags.json !== true) {
-      io.stdout.write(renderConfigShow(config));
+      io.stdout.write(renderConfigShow(config, effective));
       return EXIT.OK;
     }
     // Secret values serialise as "***" (Secret.toJSON).
     const values = Object.fromEntries(CONFIG_KEYS.map((key) => [key, { value: config[key] ?? null, source: config.provenance[key] }]));
-    io.stdout.write(`${JSON.stringify({ configFile: config.configFile ?? null, values, warnings: config.warnings })}\n`);
+    io.stdout.write(`${JSON.stringify({ configFile: config.configFile ?? null, values, effective, warnings: config.warnings })}\n`);
     return EXIT.OK;
   });
+}
+
+/**
+ * What an upload run would use where the configuration does not say it: the embedded emulator (with
+ * --emulator, or nothing configured on a terminal) and the device id kept in the state folder.
+ * Nothing is created: a missing device id is said to come with the first upload.
+ */
+export function effectiveValues(config: ResolvedConfig, emulator: boolean, io: CliIo): Partial<Record<ConfigKey, EffectiveValue>> {
+  const out: Partial<Record<ConfigKey, EffectiveValue>> = {};
+  const settings = targetSettingsOf(config, emulator, { env: io.env, interactive: isInteractive(io) });
+  let embedded = false;
+  try {
+    embedded = usesEmbeddedEmulator(settings);
+  } catch {
+    // nothing configured outside a terminal: upload would refuse; the configured default stands
+  }
+  if (embedded) {
+    const why = emulator ? 'flag:--emulator' : 'nothing configured, on a terminal: what upload uses';
+    out.endpoint = { value: `embedded emulator (data in ${join(config.stateDir, 'emulator')})`, source: why };
+  }
+  if (config.provenance.deviceId === 'default') {
+    const path = join(config.stateDir, 'device-id');
+    let id = '';
+    try {
+      id = readFileSync(path, 'utf8').trim();
+    } catch {
+      // not made yet
+    }
+    out.deviceId = id ? { value: id, source: `state:${path}` } : { value: '(made by the first upload)', source: `state:${path}` };
+  }
+  return out;
 }
 
 interface Question {
@@ -73,7 +109,9 @@ export function runConfigInit(file: string | undefined, flags: Record<string, un
         prompter.close();
       }
     }
-    for (const warning of config.warnings) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
+    // A secret typed at the hidden prompt travels as a flag internally, but was never on a command line.
+    const typedFlagWarning = (w: string) => Object.keys(answers).some((key) => w.startsWith(`${key} was given with --`));
+    for (const warning of config.warnings.filter((w) => !typedFlagWarning(w))) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
     const values: Partial<Record<ConfigKey, unknown>> = {};
     const given: Array<[ConfigKey, Given]> = [];
     for (const key of CONFIG_KEYS) {

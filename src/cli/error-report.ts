@@ -6,9 +6,15 @@ import { KooDriveError } from '../koodrive/koodrive-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
+/** A lock a running upload of this machine holds, which `lock release` will not break without --force. */
+export class LockInUseError extends Error {
+  override readonly name = 'LockInUseError';
+}
+
 /** The one place that turns an error into an exit code and a one-line message. */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.USAGE;
+  if (err instanceof LockInUseError) return EXIT.LOCK_BUSY;
   if (err instanceof LockLostError) return EXIT.LOCK_LOST;
   if (err instanceof RecordCompletedError) return EXIT.CONFLICT;
   if (err instanceof StateFolderBusyError) return EXIT.LOCK_BUSY;
@@ -97,4 +103,21 @@ export function describeError(err: unknown): string {
   if (isSystemError(err)) return describeSystemError(err);
   if (err instanceof Error) return (err.message.split('\n')[0] ?? '').trim() || err.name;
   return String(err);
+}
+
+/** True when an error (or one it wraps) says a file is not there: ENOENT, also as text from a worker. */
+function isMissingFile(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /\bENOENT\b|no such file or directory/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * describeError for one file of a run. A file the scan listed and that is gone when it is read
+ * was deleted or moved while the run lasted: say so, instead of Node's "ENOENT: no such file".
+ */
+export function describeFileError(err: unknown): string {
+  if (isMissingFile(err)) return 'the file vanished during the run (deleted or moved after the scan), so it is not in this backup; nothing to do if that was meant, else put it back and run again';
+  return describeError(err);
 }

@@ -29,7 +29,8 @@ export interface RunOutput {
 export function openOutput(settings: OutputSettings, io: CliIo): RunOutput {
   const options = {
     mode: settings.json ? ('json' as const) : ('auto' as const),
-    isTTY: io.stderr.isTTY === true && io.stdout.isTTY === true,
+    // The live display goes to stderr: bars whenever stderr is a terminal, also with `> result.txt`.
+    isTTY: io.stderr.isTTY === true,
     quiet: settings.quiet,
     verbose: settings.verbose,
     env: io.env,

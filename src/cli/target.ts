@@ -33,6 +33,8 @@ export interface TargetSettings {
   interactive?: boolean;
   /** Connection variables set to the empty string (KOODRIVE_TOKEN=""): configured, but missing. */
   emptyEnv?: readonly string[];
+  /** Where the token / app secret came from (KOODRIVE_TOKEN, --token, a config file), for advice. */
+  secretSource?: string;
 }
 
 /** The line for a run with nothing configured outside a terminal (exit 2). */
@@ -61,6 +63,9 @@ function missing(what: string, variable: string, fix: string, s: TargetSettings)
 }
 
 const EMULATOR_USER = '1505084218764547200';
+
+/** The endpoint a dry run names when the real run would use the embedded emulator. */
+export const EMBEDDED_PLANNED = 'embedded emulator';
 
 /** Resolves the target: the configured endpoint, or an embedded emulator (usesEmbeddedEmulator). */
 export async function resolveTarget(s: TargetSettings): Promise<Target> {
@@ -100,7 +105,7 @@ export function plannedTarget(s: TargetSettings): Target {
   }
   const userId = s.userId ?? EMULATOR_USER;
   const credentials = credentialsOf(hasCredentials ? s : { ...s, auth: 'token', token: new Secret('dry-run') });
-  return { endpoint: 'embedded emulator', userId, credentials, proofSeed: hasCredentials ? seedOf(s, userId, credentials) : userId };
+  return { endpoint: EMBEDDED_PLANNED, userId, credentials, proofSeed: hasCredentials ? seedOf(s, userId, credentials) : userId };
 }
 
 function configuredTarget(s: TargetSettings, endpoint: string): Target {
@@ -115,12 +120,12 @@ function credentialsOf(s: TargetSettings): Credentials {
     const fix = 'set appId/appSecret in .koodriverc or KOODRIVE_APP_ID/KOODRIVE_APP_SECRET';
     if (!s.appId) throw missing('app auth needs an AppId and AppSecret, and no AppId is configured', 'KOODRIVE_APP_ID', fix, s);
     if (!s.appSecret || s.appSecret.isEmpty) throw missing('app auth needs an AppId and AppSecret, and no AppSecret is configured', 'KOODRIVE_APP_SECRET', fix, s);
-    return { mode: 'app', appId: s.appId, appSecret: s.appSecret };
+    return { mode: 'app', appId: s.appId, appSecret: s.appSecret, ...(s.secretSource ? { source: s.secretSource } : {}) };
   }
   if (!s.token || s.token.isEmpty) {
     throw missing('no access token configured', 'KOODRIVE_TOKEN', 'set KOODRIVE_TOKEN (or token in .koodriverc), or pass --emulator to try the tool against a local emulator', s);
   }
-  return { mode: 'token', token: s.token, ...(s.bareToken ? { bareToken: true } : {}) };
+  return { mode: 'token', token: s.token, ...(s.bareToken ? { bareToken: true } : {}), ...(s.secretSource ? { source: s.secretSource } : {}) };
 }
 
 /** The proofCode seed value (reference §6.1): X-User-Id by default, or the Authorization value. */

@@ -21,12 +21,13 @@ import { MIN_PART_SIZE } from '../hash/part-rules.js';
 import { withRetry } from '../transfer/retry.js';
 import { classifyNetworkError } from '../transfer/retry-policy.js';
 import { deviceIdIn } from './device-id.js';
-import { describeError, exitCodeOf, setStateFolder } from './error-report.js';
+import { describeError, describeFileError, exitCodeOf, setStateFolder } from './error-report.js';
+import { formatDuration } from '../report/format.js';
 import { EXIT } from './exit-codes.js';
 import { InterruptedError, watchInterrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
-import { loadUploadSettings, type UploadSettings } from './upload-settings.js';
-import { plannedTarget, resolveTarget, type Target } from './target.js';
+import { loadUploadSettings, ReportPathError, type UploadSettings } from './upload-settings.js';
+import { EMBEDDED_PLANNED, plannedTarget, resolveTarget, type Target } from './target.js';
 import { openOutput } from './output.js';
 import { makePlanner } from './planner.js';
 import { runHooks } from './hooks.js';
@@ -40,7 +41,8 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     settings = await loadUploadSettings(paths, flags, io);
   } catch (err) {
     // Even a run refused before it started ends --json with a summary and is an error in CI.
-    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(typeof flags.report === 'string' ? { report: flags.report } : {}) };
+    const reportOk = typeof flags.report === 'string' && !(err instanceof ReportPathError);
+    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(reportOk ? { report: flags.report as string } : {}) };
     const mode = resolveOutput({ mode: early.json ? 'json' : 'auto', isTTY: false, quiet: early.quiet, env: io.env });
     if (mode === 'json' || mode === 'github' || early.report) await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), undefined, '', 0));
     io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
@@ -56,9 +58,13 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   const started = Date.now();
   const done = new RunTally(); // totals and the files that need attention, not every file
   let recordId = '';
+  const waiting = lockWaitNotes(settings, Date.now);
   const emit = (event: RunEvent): void => {
     if (event.type === 'run:start') recordId = event.recordId;
     if (event.type === 'file:done') done.add(event.file);
+    // --wait-lock: say what the run waits for (once, then every minute), not only with --verbose.
+    const note = event.type === 'retry' ? waiting(event.what, event.reason) : undefined;
+    if (note) output.emit({ type: 'warn', message: note });
     output.emit(event);
   };
   const interrupts = watchInterrupts(
@@ -77,24 +83,68 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
       else output.emit({ type: 'warn', message });
     }
     const result = await backup(settings, target, io, emit, interrupts.signal, planner.plan(target.proofSeed));
+    if (result.totals.files === 0 && !result.stopped) {
+      // An unmounted mount point or an exclude that keeps nothing: exit 0 (the empty tree is
+      // backed up as asked) but never silently, also not with --quiet (docs/exit-codes.md).
+      const message = `nothing to back up: no file found under ${settings.paths.join(', ')} (an unmounted disk, an empty folder, or filters that leave out everything?); check the paths and --include/--exclude (--explain-filters shows why each path is in or out)`;
+      if (settings.quiet && !settings.json && resolveOutput({ mode: 'auto', isTTY: false, quiet: true, env: io.env }) === 'plain') io.stderr.write(`koodrive-backup: warning: ${message}\n`);
+      else output.emit({ type: 'warn', message });
+    }
     const exitCode = exitCodeFor(result, interrupts.received());
-    const reason = result.stopped ? describeError(result.stopped) : undefined;
+    const reason = result.stopped ? describeUploadError(result.stopped, settings) : undefined;
     output.emit({ type: 'summary', recordId: result.recordId, totals: result.totals, files: result.files, exitCode, ...(reason ? { reason } : {}) });
     await output.close();
     await runHooks(settings, { recordId: result.recordId, totals: result.totals, files: result.files, exitCode }, io);
     return exitCode;
   } catch (err) {
     const code = interrupts.received() ? (interrupts.received() === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.TERMINATED) : exitCodeOf(err);
-    await output.fatal(fatalSummary(err, code, done, recordId, Date.now() - started));
-    io.stderr.write(`koodrive-backup: ${describeError(err)}\n`);
+    const why = describeUploadError(err, settings);
+    await output.fatal({ ...fatalSummary(err, code, done, recordId, Date.now() - started), reason: why });
+    io.stderr.write(`koodrive-backup: ${why}\n`);
     if (settings.verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-    await runHooks(settings, { error: describeError(err), exitCode: code }, io);
+    await runHooks(settings, { error: why, exitCode: code }, io);
     return code;
   } finally {
     interrupts.dispose();
     await planner.close();
     await target?.embedded?.close();
   }
+}
+
+/**
+ * The line for a wait on a busy lock (--wait-lock): the first retry of each lock, then at most one
+ * a minute, saying what holds it and how long the run will wait. Undefined for other retries.
+ */
+export function lockWaitNotes(settings: Pick<UploadSettings, 'lock'>, now: () => number): (what: string, reason: string) => string | undefined {
+  const started = now();
+  const last = new Map<string, number>();
+  return (what, reason) => {
+    if (what !== 'take the backup lock' && what !== 'take the state folder') return undefined;
+    if (/^lock renewal failed/.test(reason)) return undefined;
+    const at = now();
+    const previous = last.get(what);
+    if (previous !== undefined && at - previous < 60_000) return undefined;
+    last.set(what, at);
+    const left = Math.max(0, settings.lock.waitLockMs - (at - started));
+    const lock = what === 'take the state folder' ? 'the state folder' : 'the backup lock';
+    return `waiting for ${lock}: ${reason}; waiting up to ${formatDuration(left)} more (--wait-lock), Ctrl-C to stop`;
+  };
+}
+
+/**
+ * describeError, with the advice an upload can follow: a busy lock names --wait-lock (which only
+ * upload has), or says how long the run did wait.
+ */
+export function describeUploadError(err: unknown, settings: Pick<UploadSettings, 'lock'>): string {
+  const text = describeError(err);
+  if (settings.lock.lockId && err instanceof KooDriveError && err.kind === 'lock-lost') {
+    // The lock named with --lock-id: "run again" cannot help, a new lock can.
+    return `${err.call} failed: the backup lock ${settings.lock.lockId} given with --lock-id (or KOODRIVE_LOCK_ID) is unknown, released or expired (${err.msg}); take a new one with koodrive-backup lock create, or leave out --lock-id to let upload take its own`;
+  }
+  if (!(err instanceof KooDriveError) || err.kind !== 'lock-busy') return text;
+  return settings.lock.waitLockMs > 0
+    ? `${text}; waited ${formatDuration(settings.lock.waitLockMs)} (--wait-lock) for it`
+    : `${text}, or pass --wait-lock 10m to wait for it`;
 }
 
 /** The first SIGINT/SIGTERM: what happens now, and what to do next. */
@@ -139,7 +189,10 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
   };
   const roots = settings.paths.map((p: string) => resolve(io.cwd, p));
   const deviceId = settings.deviceId ?? deviceIdIn(settings.stateDir);
-  const journal = journalPath(settings.stateDir, { endpoint: target.endpoint, userId: target.userId, roots });
+  // The embedded emulator listens on a new port each run: its journal is keyed by its data folder,
+  // so that a dry run (which starts no emulator) and the next run find what the last one sent.
+  const embedded = target.embedded !== undefined || target.endpoint === EMBEDDED_PLANNED;
+  const journal = journalPath(settings.stateDir, { endpoint: embedded ? `embedded:${join(settings.stateDir, 'emulator')}` : target.endpoint, userId: target.userId, roots });
   return underStateLock(settings, signal, emit, () => runBackup(
     {
       roots,
@@ -178,7 +231,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       isLockBusy: (err) => err instanceof KooDriveError && err.kind === 'lock-busy',
       isLockGone: (err) => err instanceof KooDriveError && err.kind === 'lock-lost',
       isFatal: (err) => err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost'),
-      describeError,
+      describeError: describeFileError,
     },
   ));
 }

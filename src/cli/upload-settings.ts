@@ -8,6 +8,9 @@ import type { CliIo } from './io.js';
 import type { TargetSettings } from './target.js';
 import { isInteractive, openNetwork, targetSettingsOf } from './api-session.js';
 import { UsageError } from './usage-error.js';
+import { access, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { VERSION } from './version.js';
 
 /** Everything `upload` needs, resolved from config + env + flags. */
@@ -41,11 +44,12 @@ export interface UploadSettings {
   deviceId?: string;
   request: RequestOptions;
   scan: ScanOptions;
-  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number };
+  /** `lockId`: --lock-id / KOODRIVE_LOCK_ID, a lock a script holds, used and left held. */
+  lock: { renewEveryMs: number; waitLockMs: number; lockTtlMs: number; lockId?: string };
 }
 
 // Flags that steer this command only; everything else is a config key.
-const COMMAND_FLAGS = ['dryRun', 'json', 'quiet', 'verbose', 'explainFilters', 'report', 'onSuccess', 'onFailure', 'recordId', 'emulator', 'config', 'hashBackend'] as const;
+const COMMAND_FLAGS = ['dryRun', 'json', 'quiet', 'verbose', 'explainFilters', 'report', 'onSuccess', 'onFailure', 'recordId', 'emulator', 'config', 'hashBackend', 'lockId'] as const;
 
 /** Loads the config with the command's flags and derives the run's settings. */
 export async function loadUploadSettings(paths: string[], flags: Record<string, unknown>, io: CliIo): Promise<UploadSettings> {
@@ -58,6 +62,8 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
   await openNetwork(config, io);
   const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
   const bool = (k: string) => flags[k] === true;
+  const report = str('report');
+  if (report !== undefined) await checkReportPath(report, io.cwd);
   const hashBackend = (str('hashBackend') ?? 'auto') as BackendName;
   if (!['auto', 'native', 'noble'].includes(hashBackend)) throw new UsageError(`--hash-backend must be auto, native or noble, got "${hashBackend}"`);
   return {
@@ -90,6 +96,31 @@ export async function loadUploadSettings(paths: string[], flags: Record<string, 
     ...(config.deviceId ? { deviceId: config.deviceId } : {}),
     request: { onConflict: config.onConflict, parentFolder: config.parentFolder, ...(config.containerId ? { containerId: config.containerId } : {}) },
     scan: scanOptionsOf(config, { reportExcluded: bool('verbose'), cwd: io.cwd }),
-    lock: { renewEveryMs: config.lockRenewInterval, waitLockMs: config.waitLock, lockTtlMs: 10 * 60_000 },
+    lock: { renewEveryMs: config.lockRenewInterval, waitLockMs: config.waitLock, lockTtlMs: 10 * 60_000, ...lockIdOption(flags, io) },
   };
+}
+
+/** A --report FILE that cannot be written: said before the run, not after it (exit 2). */
+export class ReportPathError extends UsageError {}
+
+/** Refuses a --report path whose folder is missing, not a folder, or not writable, or that is a folder. */
+export async function checkReportPath(report: string, cwd: string): Promise<void> {
+  if (report.trim() === '') throw new ReportPathError('--report was given an empty path (an unset variable?); name the file to write, e.g. --report /var/log/koodrive/last.json');
+  const abs = resolve(cwd, report);
+  const dir = dirname(abs);
+  const folder = await stat(dir).catch(() => undefined);
+  if (!folder) throw new ReportPathError(`cannot write the --report file ${abs}: the folder ${dir} does not exist; create it (mkdir -p ${dir}) or name a file in an existing folder`);
+  if (!folder.isDirectory()) throw new ReportPathError(`cannot write the --report file ${abs}: ${dir} is not a folder; name a file in an existing folder`);
+  if ((await stat(abs).catch(() => undefined))?.isDirectory()) throw new ReportPathError(`cannot write the --report file ${abs}: it is a folder; name a file, e.g. ${abs}/report.json`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw new ReportPathError(`cannot write the --report file ${abs}: this user may not write in ${dir}; name a file in a folder you can write`);
+  });
+}
+
+/** --lock-id, else KOODRIVE_LOCK_ID (as `records complete` and `lock renew` read it). */
+function lockIdOption(flags: Record<string, unknown>, io: CliIo): { lockId?: string } {
+  const fromFlag = typeof flags.lockId === 'string' ? flags.lockId.trim() : '';
+  if (flags.lockId !== undefined && fromFlag === '') throw new UsageError('--lock-id was given an empty id (an unset variable?); give the id `koodrive-backup lock create` printed, or leave --lock-id out');
+  const lockId = fromFlag || io.env.KOODRIVE_LOCK_ID?.trim() || undefined;
+  return lockId ? { lockId } : {};
 }

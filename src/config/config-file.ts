@@ -23,6 +23,9 @@ export const SEARCH_PLACES: readonly string[] = [
   'koodrive.config.mjs',
 ];
 
+/** Extensions cosmiconfig has a loader for ('' = no extension: YAML or JSON). */
+export const READABLE_EXTENSIONS: readonly string[] = ['', '.yaml', '.yml', '.json', '.js', '.cjs', '.mjs'];
+
 /** A config file's path and the mapping it holds. */
 export interface ConfigFile {
   path: string;
@@ -61,6 +64,12 @@ export async function loadConfigFile(file: string, cwd: string, via: string): Pr
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`config file ${file} given with ${via} does not exist; check the path`);
+  }
+  const extension = path.extname(abs).toLowerCase();
+  if (!READABLE_EXTENSIONS.includes(extension)) {
+    throw new ConfigError(
+      `config file ${file} given with ${via} has the extension "${extension}", which koodrive-backup cannot read; rename it to .yaml, .yml, .json, .js, .cjs or .mjs, or to a name without extension (read as YAML or JSON)`,
+    );
   }
   const found = await guard(abs, () => explorer().load(abs));
   return found ? toConfigFile(found) : { path: abs, values: {} };

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error.js';
 import { findConfigFile, loadConfigFile, type ConfigFile } from './config-file.js';
 import type { ConfigKey, ConfigSource, ConfigValues, ResolvedConfig } from './config-types.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, defaultValue } from './schema.js';
-import { unknownKeyMessage } from './unknown-key.js';
+import { unknownEnvWarnings, unknownKeyMessage } from './unknown-key.js';
 import { envName, flagName, kebab, originLabel, type ValueOrigin } from './value-origin.js';
 import { homeOf, parseValue } from './value-parsers.js';
 
@@ -61,7 +61,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
   }
   const typed = values as unknown as ConfigValues;
   checkSizeBounds(typed, origins);
-  const warnings = await secretWarnings(origins);
+  const warnings = [...unknownEnvWarnings(env), ...(await secretWarnings(origins))];
   return Object.freeze({
     ...typed,
     include: Object.freeze([...typed.include]),

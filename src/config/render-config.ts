@@ -3,9 +3,21 @@ import { showValue, yamlValue } from './render-value.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA } from './schema.js';
 import { envName, flagName } from './value-origin.js';
 
-/** The text of `config show`: every key, its value (secrets as ***), and where it came from. */
-export function renderConfigShow(config: ResolvedConfig): string {
-  const rows = CONFIG_KEYS.map((key) => [key, showValue(CONFIG_SCHEMA[key].kind, config[key]), config.provenance[key]] as const);
+/** A value a run uses instead of the configured one (the embedded emulator, the state folder's device id). */
+export interface EffectiveValue {
+  value: string;
+  source: string;
+}
+
+/**
+ * The text of `config show`: every key, its value (secrets as ***), and where it came from;
+ * `effective` replaces what a run would really use instead (see runConfigShow).
+ */
+export function renderConfigShow(config: ResolvedConfig, effective: Partial<Record<ConfigKey, EffectiveValue>> = {}): string {
+  const rows = CONFIG_KEYS.map((key) => {
+    const used = effective[key];
+    return used ? ([key, used.value, used.source] as const) : ([key, showValue(CONFIG_SCHEMA[key].kind, config[key]), config.provenance[key]] as const);
+  });
   const keyWidth = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.min(48, Math.max(...rows.map((r) => r[1].length)));
   const lines = [

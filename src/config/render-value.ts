@@ -33,7 +33,7 @@ export function yamlValue(kind: ValueKind, value: unknown): string {
     case 'signed-duration':
       return JSON.stringify(formatDuration(value as number));
     case 'rate':
-      return JSON.stringify(`${value}/s`);
+      return JSON.stringify(`${value}B/s`); // a bare number would read as KiB/s
     default:
       return JSON.stringify(value);
   }

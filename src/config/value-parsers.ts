@@ -71,8 +71,10 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
     }
     case 'rate': {
       if (raw === 0 || (typeof raw === 'string' && /^\s*(0|off|unlimited)\s*$/i.test(raw))) return undefined;
-      const rate = typeof raw === 'string' ? attempt(() => parseRate(raw)) : bytesOf(raw);
-      return rate !== undefined && rate > 0 ? rate : fail('a rate such as 20MiB/s or 500KiB/s, or 0 for no limit');
+      // A bare number is KiB/s, as in rclone and restic: `--bwlimit 10` means 10 KiB/s, not 10 B/s.
+      const bare = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number.parseFloat(raw) : undefined;
+      const rate = bare !== undefined ? (Number.isFinite(bare) ? Math.round(bare * 1024) : undefined) : typeof raw === 'string' ? attempt(() => parseRate(raw)) : undefined;
+      return rate !== undefined && rate > 0 ? rate : fail('a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), or 0 for no limit');
     }
     case 'duration':
     case 'signed-duration': {

@@ -28,7 +28,7 @@ function toWire(record: RecordState): BackupRecord {
 /** The record a path names, or RECORD_NOT_FOUND. */
 export function recordOf(ctx: EmulatorContext, recordId: string | undefined): RecordState {
   const record = recordId === undefined ? undefined : ctx.store.state.records[recordId];
-  if (!record) throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${recordId ?? ''} does not exist; create one with POST backup/record`);
+  if (!record) throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${recordId ?? ''} does not exist`);
   return record;
 }
 
@@ -89,7 +89,7 @@ export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Pro
     const file = ctx.store.state.files[fileId];
     if (!file || file.status === 'complete') continue;
     if (!ctx.settings.autoCompleteFiles) {
-      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} is not complete; finish it with POST files/complete first`);
+      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} is not complete yet`);
     }
     try {
       await finishFile(ctx, file);

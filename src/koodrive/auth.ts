@@ -6,8 +6,8 @@ export { Secret };
 
 /** How we prove who we are: a user token (interactive use) or an AppId/AppSecret pair (cron, CI). */
 export type Credentials =
-  | { mode: 'token'; token: Secret; bareToken?: boolean }
-  | { mode: 'app'; appId: string; appSecret: Secret };
+  | { mode: 'token'; token: Secret; bareToken?: boolean; source?: string }
+  | { mode: 'app'; appId: string; appSecret: Secret; source?: string };
 
 /**
  * The Authorization value for one request. Token mode: `Bearer <token>` (or the bare token);
@@ -27,8 +27,12 @@ export function secretsOf(credentials: Credentials): Secret[] {
 }
 
 /** What the user should check when the server rejects these credentials. */
+/** `source` names where the secret came from (KOODRIVE_TOKEN, --token, a config file's path). */
 export function credentialsHint(credentials: Credentials): string {
-  return credentials.mode === 'token'
-    ? 'check KOODRIVE_TOKEN (tokens expire after 20 idle minutes) and the user id'
-    : 'check the app id and secret (KOODRIVE_APP_ID / KOODRIVE_APP_SECRET) and the user id';
+  if (credentials.mode === 'token') {
+    const from = credentials.source === undefined || credentials.source === 'KOODRIVE_TOKEN' ? 'KOODRIVE_TOKEN' : credentials.source.startsWith('--') ? `the token given with ${credentials.source}` : `the token in ${credentials.source}`;
+    return `check ${from} (tokens expire after 20 idle minutes) and the user id`;
+  }
+  const where = credentials.source === undefined || credentials.source === 'KOODRIVE_APP_SECRET' ? 'KOODRIVE_APP_ID / KOODRIVE_APP_SECRET' : credentials.source.startsWith('--') ? credentials.source : `${credentials.source}`;
+  return `check the app id and secret (${where}) and the user id`;
 }

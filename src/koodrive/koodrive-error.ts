@@ -72,19 +72,25 @@ const ADVICE_BY_CODE = new Map<number, string>([
   [CODES.PROOF_CODE_INVALID, 'the proofCode was refused: check the proofSeed setting (X-User-Id or Authorization)'],
   [CODES.HASH_CTX_MISMATCH, 'a part does not continue the SHA-256 state of the one before: the file changed during the upload; back it up again'],
   [CODES.INSUFFICIENT_SPACE, 'the KooDrive space is full: free space or enlarge the quota'],
-  [CODES.RECORD_FILES_INCOMPLETE, 'some files of the record are still uploading: finish or retry them before completing the record'],
+  [CODES.RECORD_FILES_INCOMPLETE, 'some files of the record are still uploading: run the same upload again to finish them, then complete the record'],
   [CODES.RECORD_COMPLETED, 'the backup record is already completed: start a new record (omit --record-id)'],
   [CODES.NOT_EXIST_UPLOAD_TASK, 'the upload task is gone (it may have expired): upload the file again'],
 ]);
 
+// Refusals a user can fix, recognised by the server's message (docs/decisions.md, "Spaces in names").
+const ADVICE_BY_MESSAGE: ReadonlyArray<readonly [RegExp, string]> = [
+  [/fileName "[^"]*" contains a space/, 'this KooDrive refuses spaces in file names (the rule of the English API page; the Chinese original allows them): rename the file without spaces, or leave such files out with --exclude \'* *\''],
+];
+
 const KIND_ADVICE: Record<KooDriveErrorKind, string> = {
   auth: '', // filled from the credentials in use
   clock: '', // filled from the measured offset
-  'lock-busy': 'another backup holds the lock of this account; wait for it to finish and run again, or pass --wait-lock 10m to wait for it (a lock expires 10 min after its last renewal)',
+  // Command-neutral: upload adds its --wait-lock (describeUploadError); lock create has no such flag.
+  'lock-busy': 'another backup holds the lock of this account; wait for it to finish and run again (a lock expires 10 min after its last renewal)',
   'lock-lost': 'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
   conflict: 'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
   validation: 'the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
-  'not-found': 'the record, file or upload task does not exist (any more); check --record-id or run the backup again',
+  'not-found': 'the record, file or upload task does not exist (any more); check the record id (koodrive-backup records list shows them), or run the backup again',
   transient: 'KooDrive is busy or unreachable; it was retried — try again later',
   other: 'see the server message',
 };
@@ -182,9 +188,11 @@ function clockAdvice(offsetMs: number | undefined, skewMs = 0): string {
 
 /** The error for an answer with a non-zero code or an unusable body. */
 export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
+  if (input.code === undefined && HTML_ANSWER.test(input.msg)) return htmlAnswerError(input);
   const kind = kindOf(input.code, input.httpStatus);
   const n = numericCode(input.code);
   const advice =
+    ADVICE_BY_MESSAGE.find(([pattern]) => pattern.test(input.msg))?.[1] ??
     (n !== undefined ? ADVICE_BY_CODE.get(n) : undefined) ??
     (kind === 'auth' ? `KooDrive refused the credentials; ${input.credentialsHint}` : kind === 'clock' ? clockAdvice(input.serverOffsetMs, input.clockSkewMs) : KIND_ADVICE[kind]);
   const msg = redact(oneLine(input.msg), input.secrets);
@@ -193,6 +201,24 @@ export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
   return new KooDriveError(
     { code: input.code, msg, httpStatus: input.httpStatus, call: input.call, kind, transient: kind === 'transient', retryAfterMs: input.retryAfterMs },
     message,
+  );
+}
+
+/** The start of a body that is a web page, not a KooDrive JSON envelope (transport: "unexpected answer: …"). */
+const HTML_ANSWER = /^unexpected answer:\s*(<!doctype html|<html|<head|<body|<\?xml|<title)/i;
+
+/**
+ * A web page where the API should answer: the endpoint is a website, a login portal or a proxy.
+ * A gateway's error page (502–504) is still retried as a busy server; anything else is final.
+ */
+function htmlAnswerError(input: ResponseErrorInput): KooDriveError {
+  const transient = isTransientHttp(input.httpStatus);
+  const advice = transient
+    ? 'a proxy or gateway answered with an error page; it was retried — if this persists, check --endpoint (KOODRIVE_ENDPOINT) and any proxy in between'
+    : 'this is not the KooDrive API; check --endpoint (KOODRIVE_ENDPOINT): it must be the API base URL, e.g. https://intl.myhuaweicloud-koodrive.com, or a local emulator';
+  return new KooDriveError(
+    { code: undefined, msg: 'an HTML page', httpStatus: input.httpStatus, call: input.call, kind: transient ? 'transient' : 'other', transient, ...(input.retryAfterMs !== undefined ? { retryAfterMs: input.retryAfterMs } : {}) },
+    `${input.call} failed: the endpoint answered with an HTML page, not KooDrive JSON (HTTP ${input.httpStatus}); ${advice}`,
   );
 }
 

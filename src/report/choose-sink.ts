@@ -1,4 +1,4 @@
-import { createCiSink, detectCi } from './ci-sink.js';
+import { createCiSink, detectCi, inCi } from './ci-sink.js';
 import { createJsonSink } from './json-sink.js';
 import { createPlainSink } from './plain-sink.js';
 import { wantsColor } from './style.js';
@@ -29,7 +29,8 @@ export type ResolvedOutput = 'json' | 'plain' | 'tty' | 'github' | 'gitlab';
 
 /**
  * Picks the output for a run. `auto`: GitHub Actions or GitLab CI → plain lines with CI groups and
- * annotations; a terminal (and not --quiet, not TERM=dumb) → spinner and bars; otherwise plain.
+ * annotations; a terminal on stderr (and not --quiet, not TERM=dumb, not CI) → spinner and bars,
+ * whatever stdout is; otherwise plain.
  * An explicit mode is taken as asked (`plain` never gets CI decoration, so never an escape code).
  */
 export function resolveOutput(options: Pick<CreateSinkOptions, 'mode' | 'isTTY' | 'quiet' | 'env'>): ResolvedOutput {
@@ -37,7 +38,9 @@ export function resolveOutput(options: Pick<CreateSinkOptions, 'mode' | 'isTTY' 
   if (options.mode === 'tty') return options.quiet ? 'plain' : 'tty';
   const ci = detectCi(options.env);
   if (ci) return ci;
-  if (options.isTTY && !options.quiet && options.env['TERM'] !== 'dumb') return 'tty';
+  // Any CI (CI=true: Buildkite, Jenkins, `docker run -t` in a pipeline) keeps a log, not a screen:
+  // plain lines, even when it gives the run a terminal.
+  if (options.isTTY && !options.quiet && options.env['TERM'] !== 'dumb' && !inCi(options.env)) return 'tty';
   return 'plain';
 }
 

@@ -13,6 +13,12 @@ export function detectCi(env: ReportEnv): CiProvider | undefined {
   return undefined;
 }
 
+/** True in any CI: `CI` set (and not false/0), or a CI detectCi knows. */
+export function inCi(env: ReportEnv): boolean {
+  const ci = env['CI'];
+  return detectCi(env) !== undefined || (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0');
+}
+
 /** Escapes the message of a GitHub workflow command (after `::`). */
 export function githubData(text: string): string {
   return sanitizeText(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -64,7 +70,7 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
   const openGroup = () => {
     if (groupState !== 'none' || quiet) return;
     groupState = 'open';
-    const header = filesTotal === undefined ? 'Uploading files' : `Uploading ${filesTotal} files`;
+    const header = filesTotal === undefined ? 'Uploading files' : `Uploading ${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}`;
     out.write(provider === 'github' ? `::group::${githubData(header)}\n` : gitlabSectionStart(Math.floor(now() / 1000), SECTION, header));
   };
   const closeGroup = () => {

@@ -50,12 +50,8 @@ export function createJsonSink(options: JsonSinkOptions): RunReporter {
       out.write(jsonLine({ ...event, bytes }, time, { bytesSent: file.bytesSent }));
       return;
     }
-    // A dry run prints one object per file: the planned request's wire fields at the top level
-    // (fileName, sha256, length, proofCode, multiParts, …) and the same body under `request`.
-    if (event.type === 'file:planned' && event.request && typeof event.request === 'object') {
-      out.write(jsonLine(event, time, { ...(event.request as Record<string, unknown>), request: event.request }));
-      return;
-    }
+    // A dry run prints one object per file sent: `file:planned` with the create-file request under
+    // `request` (fileName, sha256, length, proofCode, multiParts, …), once; its file:done adds nothing.
     if (event.type === 'file:done' && event.file.outcome === 'planned') return;
     // file:done carries the authoritative bytesSent; a pending remainder would only repeat it.
     if (event.type === 'file:done') files.delete(event.file.path);

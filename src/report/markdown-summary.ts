@@ -1,5 +1,5 @@
 import type { FileOutcome, RunTotals } from '../backup/events.js';
-import { formatBytes, formatDuration, formatRate, throughput } from './format.js';
+import { formatBytes, formatDuration, formatRate, plural, throughput } from './format.js';
 import { countOf, OUTCOME_ORDER, plannedCount, rapidSavings } from './summary.js';
 import { sanitizeText } from './terminal-text.js';
 
@@ -27,7 +27,7 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
   const ok = totals.failed === 0 && (options.exitCode ?? 0) === 0;
   const sizeOf = (kind: string) => files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
   const out: string[] = [
-    `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${totals.files} files, ${totals.failed} failed`,
+    `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${plural(totals.files, 'file')}, ${totals.failed} failed`,
     '',
   ];
   if (options.recordId) out.push(`Record \`${options.recordId.replace(/`/g, '')}\``, '');
@@ -37,7 +37,7 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
   for (const { kind } of OUTCOME_ORDER) {
     out.push(`| ${LABELS[kind]} | ${countOf(totals, kind, planned)} | ${formatBytes(sizeOf(kind))} |`);
   }
-  if (planned > 0) out.push(`| Planned (dry run, nothing sent) | ${planned} | ${formatBytes(sizeOf('planned'))} |`);
+  if (planned > 0) out.push(`| Would send (dry run, nothing sent) | ${planned} | ${formatBytes(sizeOf('planned'))} |`);
   out.push(`| **Total** | **${totals.files}** | **${formatBytes(totals.bytesTotal)}** |`, '');
   out.push(
     '| Transfer | |',

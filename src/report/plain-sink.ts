@@ -21,8 +21,11 @@ export interface PlainSinkOptions {
 /** The word each outcome gets at the start of its line, padded so paths line up. */
 const OUTCOME_WORD: Record<FileOutcome['outcome'], string> = {
   uploaded: 'uploaded ', rapid: 'rapid    ', exist: 'exist    ', unchanged: 'unchanged',
-  planned: 'planned  ', skipped: 'skipped  ', conflict: 'CONFLICT ', failed: 'FAILED   ',
+  planned: 'would send', skipped: 'skipped  ', conflict: 'CONFLICT ', failed: 'FAILED   ',
 };
+
+/** Outcomes listed one per line only with --verbose: nothing was sent for them (issue 12 item 4). */
+export const QUIET_OUTCOMES: ReadonlySet<FileOutcome['outcome']> = new Set(['unchanged', 'exist', 'rapid']);
 
 /** One log line for a finished file. */
 export function fileOutcomeLine(file: FileOutcome): string {
@@ -31,6 +34,8 @@ export function fileOutcomeLine(file: FileOutcome): string {
   switch (file.outcome) {
     case 'uploaded':
       return `${OUTCOME_WORD.uploaded} ${path} (${size}, sent ${formatBytes(file.bytesSent)})`;
+    case 'planned':
+      return `${OUTCOME_WORD.planned} ${path} (${size}, dry run: nothing sent)`;
     case 'failed':
     case 'conflict':
     case 'skipped':
@@ -43,7 +48,7 @@ export function fileOutcomeLine(file: FileOutcome): string {
 /** The periodic progress line: files done/total, bytes, percent, rate and ETA. */
 export function progressLine(progress: RunProgress, now: number): string {
   const rate = progress.rate(now);
-  const files = progress.filesTotal === undefined ? `${progress.filesDone} files done (scan running)` : `${progress.filesDone}/${progress.filesTotal} files`;
+  const files = progress.filesTotal === undefined ? `${plural(progress.filesDone, 'file')} done (scan running)` : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
   const remaining = progress.bytesRemaining();
   const bytes = progress.bytesTotal === undefined
     ? `${formatBytes(progress.bytesProcessed)}`
@@ -87,7 +92,7 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
         startTicker();
         break;
       case 'scan:done':
-        info(`scan: ${event.files} files, ${formatBytes(event.bytes)}`);
+        info(`scan: ${plural(event.files, 'file')}, ${formatBytes(event.bytes)}`);
         startTicker();
         break;
       case 'notice':
@@ -109,8 +114,9 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
       case 'file:done': {
         const text = fileOutcomeLine(event.file);
         if (event.file.outcome === 'failed' || event.file.outcome === 'conflict') line(err, text);
-        // Unchanged files are most of an incremental run; one line each would drown the news.
-        else if (event.file.outcome === 'unchanged') detail(text);
+        // Files that needed no bytes (unchanged, already on the server, rapid) are most of an
+        // incremental run; one line each would drown the news. The summary counts them.
+        else if (QUIET_OUTCOMES.has(event.file.outcome)) detail(text);
         else info(text);
         break;
       }
@@ -125,11 +131,11 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
         stopTicker();
         const planned = plannedCount(event.files, event.totals);
         if (quiet) {
-          line(event.exitCode === 0 ? out : err, renderSummaryLine(event.totals, event.exitCode, event.reason, planned));
+          line(event.exitCode === 0 ? out : err, renderSummaryLine(event.totals, event.exitCode, event.reason, planned, event.recordId));
           break;
         }
-        for (const text of renderSummary(event.totals, event.files, { color: false })) line(out, text);
-        line(out, renderSummaryLine(event.totals, event.exitCode, event.reason, planned));
+        for (const text of renderSummary(event.totals, event.files, { color: false, recordId: event.recordId })) line(out, text);
+        line(out, renderSummaryLine(event.totals, event.exitCode, event.reason, planned, event.recordId));
         break;
       }
     }

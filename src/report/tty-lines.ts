@@ -78,7 +78,7 @@ const RESULT: Record<FileOutcome['outcome'], { symbol: string; style: StyleName 
 /** The persistent one-line result printed above the bars when a file finishes. */
 export function renderResultLine(file: FileOutcome, width: number, color: boolean): string {
   const { symbol, style } = RESULT[file.outcome];
-  const word = file.outcome.padEnd(9);
+  const word = (file.outcome === 'planned' ? 'would send' : file.outcome).padEnd(9);
   const sentNothing = file.outcome === 'rapid' || file.outcome === 'exist' || file.outcome === 'unchanged' || file.outcome === 'planned';
   const size = sentNothing ? `${formatBytes(file.size)}, nothing sent` : formatBytes(file.size);
   const why = file.error ? `: ${sanitizeText(file.error)}` : '';

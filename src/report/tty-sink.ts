@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, plural } from './format.js';
 import { RunProgress } from './run-progress.js';
 import { paint } from './style.js';
 import { renderSummary } from './summary.js';
+import { QUIET_OUTCOMES } from './plain-sink.js';
 import { displayWidth, sanitizeText, truncateStyled, wrapText } from './terminal-text.js';
 import { renderFileLine, renderResultLine, renderTotalLine } from './tty-lines.js';
 import type { OutputStream, RunReporter } from './types.js';
@@ -54,8 +55,9 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
   let closed = false;
   let finished = false; // after the summary nothing may start a display again
 
-  const width = () => stream.columns ?? 80;
-  const rows = () => stream.rows ?? 24;
+  // A pseudo-terminal nobody sized (script, some CI runners) reports 0 columns and rows.
+  const width = () => stream.columns || 80;
+  const rows = () => stream.rows || 24;
 
   const printAbove = (text: string) => {
     const line = truncateStyled(text, Math.max(8, width() - 1));
@@ -92,7 +94,7 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
     const room = Math.max(1, Math.min(maxFileLines, rows() - 3));
     const shown = files.slice(0, room);
     const lines = shown.map((file) => renderFileLine(file, at, cols, color));
-    if (files.length > shown.length) lines.push(paint('dim', `… and ${files.length - shown.length} more files in flight`, color));
+    if (files.length > shown.length) lines.push(paint('dim', `… and ${plural(files.length - shown.length, 'more file')} in flight`, color));
     lines.push(renderTotalLine(progress, at, cols, color));
     while (slots.length < lines.length) slots.push(bars.create(1, 0, { line: '' }));
     slots.forEach((slot, index) => slot.update({ line: lines[index] ?? '' }));
@@ -171,7 +173,7 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
       case 'file:planned':
         if (spinner) {
           const total = progress.filesTotal === undefined ? '' : ` of ${progress.filesTotal}`;
-          spinner.text = `Planning: ${progress.filesPlanned}${total} files hashed…`;
+          spinner.text = `Planning: ${progress.filesPlanned}${total} ${(progress.filesTotal ?? progress.filesPlanned) === 1 ? 'file' : 'files'} hashed…`;
         }
         if (verbose) printAbove(paint('dim', `planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`, color));
         break;
@@ -185,9 +187,9 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         break; // folded into the state; the next redraw shows it
       case 'file:done':
         startBars();
-        // Unchanged files are the bulk of an incremental run, and skipped ones all share the reason
-        // the run stopped (said once under the summary): a line each would bury the news.
-        if ((event.file.outcome !== 'unchanged' && event.file.outcome !== 'skipped') || verbose) printAbove(renderResultLine(event.file, width(), color));
+        // Unchanged, existing and rapid files are the bulk of an incremental run, and skipped ones
+        // all share the reason the run stopped (said once under the summary): a line each would bury the news.
+        if ((!QUIET_OUTCOMES.has(event.file.outcome) && event.file.outcome !== 'skipped') || verbose) printAbove(renderResultLine(event.file, width(), color));
         break;
       case 'retry':
         if (verbose) printAbove(paint('dim', `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`, color));
@@ -204,7 +206,7 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         const cols = out.columns;
         const fit = (line: string, indent: number): string[] =>
           !cols || line.includes('\x1b') || displayWidth(line) < cols ? [line] : wrapText(line, cols - 1, indent);
-        const lines = renderSummary(event.totals, event.files, { color: summaryColor }).flatMap((line) => fit(line, 2));
+        const lines = renderSummary(event.totals, event.files, { color: summaryColor, recordId: event.recordId }).flatMap((line) => fit(line, 2));
         if (event.reason) lines.push(...fit(sanitizeText(event.reason), 2).map((line) => paint('yellow', line, summaryColor)));
         out.write(`${lines.join('\n')}\n`);
         break;

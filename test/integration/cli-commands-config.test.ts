@@ -161,6 +161,8 @@ describe('config init on a terminal', () => {
     expect(screen).toContain('must be an http(s) URL');
     expect(screen).toContain('try again');
     expect(screen).not.toContain(SECRET);
+    // typed at the hidden prompt, not given as a flag: no "--token … process list" warning (issue 12 item 16)
+    expect(screen).not.toMatch(/was given with --token|process list/);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const back = await loadConfig({ cwd: dir, env: { HOME: dir }, configPath: file });
     expect(back.token?.reveal()).toBe(SECRET);

@@ -95,10 +95,10 @@ describe('CI-native output', () => {
     const summaryFile = join(home, 'dry-summary.md');
     const result = await box.run(['upload', 'dry', '--dry-run'], { cwd: home, env: envFor('dry', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }) });
     expect(result.code, result.stderr).toBe(EXIT.OK);
-    expect(result.stdout).toMatch(/done: 2 files \(2 planned \(dry run\), 0 failed\)/);
+    expect(result.stdout).toMatch(/done: 2 files \(2 would send \(dry run\), 0 failed\)/);
     const md = await readFile(summaryFile, 'utf8');
     expect(md).toContain('| Skipped | 0 | 0 B |');
-    expect(md).toContain('| Planned (dry run, nothing sent) | 2 | 24 B |');
+    expect(md).toContain('| Would send (dry run, nothing sent) | 2 | 24 B |');
   });
 
   it('plain output for cron: a timestamp on every line, no control characters even from hostile names', async () => {

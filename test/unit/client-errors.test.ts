@@ -62,7 +62,7 @@ describe('error kinds from server answers', () => {
     [400, envelope(13000102, 'bad param'), 'validation', false, 1, /refused the request as invalid/],
     [400, envelope(13000402, 'check failed'), 'validation', false, 1, /do not add up to the planned SHA-256/],
     [400, envelope(13990030, 'proof'), 'validation', false, 1, /proofSeed/],
-    [400, envelope(13990020, 'no record'), 'not-found', false, 1, /check --record-id/],
+    [400, envelope(13990020, 'no record'), 'not-found', false, 1, /check the record id \(koodrive-backup records list shows them\)/],
     [400, envelope(13000401, 'no task'), 'not-found', false, 1, /upload the file again/],
     [200, envelope(13000311, 'full'), 'other', false, 1, /space is full/],
     [200, envelope(13990040, 'slow down'), 'transient', true, 3, /code 13990040, HTTP 200/],

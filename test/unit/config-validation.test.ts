@@ -40,7 +40,7 @@ describe('validation messages from the environment', () => {
     ['KOODRIVE_PART_SIZE', '5000001', 'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "5000001" (part size 5000001 is below the 5 MiB minimum)'],
     ['KOODRIVE_PART_SIZE', 'huge', 'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "huge"'],
     ['KOODRIVE_MAX_SIZE', '10 parsecs', 'maxSize from KOODRIVE_MAX_SIZE must be a size such as 10MiB, 500MB or a number of bytes, got "10 parsecs"'],
-    ['KOODRIVE_BWLIMIT', 'fast', 'bwlimit from KOODRIVE_BWLIMIT must be a rate such as 20MiB/s or 500KiB/s, or 0 for no limit, got "fast"'],
+    ['KOODRIVE_BWLIMIT', 'fast', 'bwlimit from KOODRIVE_BWLIMIT must be a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), or 0 for no limit, got "fast"'],
     ['KOODRIVE_TIMEOUT', '0s', 'timeout from KOODRIVE_TIMEOUT must be a duration such as 30s, 5m or 1h from 1s to 1h, got "0s"'],
     ['KOODRIVE_TIMEOUT', 'soon', 'timeout from KOODRIVE_TIMEOUT must be a duration such as 30s, 5m or 1h from 1s to 1h, got "soon"'],
     ['KOODRIVE_LOCK_RENEW_INTERVAL', '10m', 'lockRenewInterval from KOODRIVE_LOCK_RENEW_INTERVAL must be a duration such as 30s, 5m or 1h from 10s to 9m, got "10m"'],

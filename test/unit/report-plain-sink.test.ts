@@ -51,13 +51,15 @@ describe('plain sink', () => {
     expect(out).toContain('notice: symlink link: symbolic links are not followed');
     expect(out).toContain('scan: 4 files, 112.0 MiB');
     expect(out).toContain('uploaded  docs/a.bin (12.0 MiB, sent 12.0 MiB)');
-    expect(out).toContain('rapid     media/b.iso (100.0 MiB, nothing sent)');
+    // nothing was sent for rapid, exist and unchanged files: only counted, listed with --verbose (issue 12 item 4)
+    expect(out).not.toContain('media/b.iso');
     expect(err).toContain('FAILED    bad/c\\x1b[2J|x\\n.txt (2.0 KiB): HTTP 500 from the upload URL after 5 tries');
     expect(err).toContain('warning: renewing the backup lock took 4.0s');
     // Quiet by default: exclusions, unchanged files, parts and retries.
     for (const hidden of ['tmp/x.swp', 'old/d.txt', 'part 1', 'retry', 'planned']) expect(out).not.toContain(hidden);
     expect(out).toContain('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/finished with errors: 4 files .* exit 3$/);
+    expect(out).toContain('Record: 1842862763295184641');
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/finished with errors: 4 files .*; record 1842862763295184641; .* exit 3$/);
   });
 
   it('--verbose adds planned, start, part, retry, exclusion and unchanged lines', () => {
@@ -69,6 +71,7 @@ describe('plain sink', () => {
     expect(out).toContain('retry PUT part 2 of docs/a.bin: attempt 2 in 1.5s (ECONNRESET)');
     expect(out).toContain('excluded tmp/x.swp: matches *.swp');
     expect(out).toContain('unchanged old/d.txt (500 B, nothing sent)');
+    expect(out).toContain('rapid     media/b.iso (100.0 MiB, nothing sent)');
   });
 
   it('--quiet writes only the failure and one summary line', () => {
@@ -77,7 +80,7 @@ describe('plain sink', () => {
     const lines = err.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('FAILED    bad/c');
-    expect(lines[1]).toMatch(/finished with errors: 4 files \(1 uploaded, 1 rapid, 1 unchanged, 1 failed\)/);
+    expect(lines[1]).toMatch(/finished with errors: 4 files \(1 uploaded, 1 rapid, 1 unchanged, 1 failed\); record 1842862763295184641;/);
   });
 
   it('prints a progress line on each timer tick and stops the timer at the summary', () => {

@@ -34,7 +34,7 @@ describe('renderSummary', () => {
   it('counts dry-run plans from the files', () => {
     const planned: FileOutcome[] = [{ ...UPLOADED, outcome: 'planned', bytesSent: 0 }];
     expect(renderSummary({ ...TOTALS, uploaded: 0, rapid: 0, unchanged: 0, failed: 0, files: 1 }, planned, { color: false })[0])
-      .toBe('Files:  1 total: 1 planned (dry run), 0 failed');
+      .toBe('Files:  1 total: 1 would send (dry run), 0 failed');
   });
 
   it('renderSummaryLine says done or errors, with the exit code and reason', () => {
@@ -61,9 +61,19 @@ describe('renderSummary', () => {
     expect(renderMarkdownSummary(totals, stopped, { exitCode: 130 })).toContain('| Bytes backed up (stored) | 4.0 MiB of 20.0 MiB |');
   });
 
-  it('rapidSavings adds rapid and exist sizes only', () => {
+  it('rapidSavings counts rapid uploads only; files already on the server are counted apart (issue 12 item 6)', () => {
     expect(rapidSavings(FILES)).toBe(100 * MiB);
-    expect(rapidSavings([{ ...UPLOADED, outcome: 'exist' }])).toBe(12 * MiB);
+    expect(rapidSavings([{ ...UPLOADED, outcome: 'exist' }])).toBe(0);
+    const mixed: FileOutcome[] = [{ ...UPLOADED, outcome: 'rapid', bytesSent: 0 }, { ...UPLOADED, path: 'e', size: 3 * MiB, outcome: 'exist', bytesSent: 0 }];
+    const data = renderSummary({ ...TOTALS, uploaded: 0, rapid: 1, exist: 1, unchanged: 0, failed: 0, files: 2, bytesSent: 0, bytesTotal: 15 * MiB, bytesBackedUp: 15 * MiB }, mixed, { color: false })[1];
+    expect(data).toBe('Data:   0 B sent, 15.0 MiB of 15.0 MiB backed up, 12.0 MiB saved by rapid upload, 3.0 MiB already on the server');
+  });
+
+  it('names the record in the summary and the one-line summary, but not a dry run\'s placeholder (issue 12 item 2)', () => {
+    expect(renderSummary(TOTALS, FILES, { color: false, recordId: RECORD_ID })[3]).toBe(`Record: ${RECORD_ID}`);
+    expect(renderSummaryLine(TOTALS, 3, undefined, 0, RECORD_ID)).toContain(`; record ${RECORD_ID}; backed up`);
+    expect(renderSummary(TOTALS, FILES, { color: false, recordId: '(dry-run)' }).join('\n')).not.toContain('Record');
+    expect(renderSummaryLine(TOTALS, 0, undefined, 0, '(dry-run)')).not.toContain('record');
   });
 });
 

@@ -100,9 +100,10 @@ describe('tty sink', () => {
     vi.advanceTimersByTime(200);
     const results = strip(stream.text());
     expect(results).toContain('✔ uploaded  docs/a.bin (12.0 MiB)');
-    expect(results).toContain('✔ rapid     media/b.iso (100.0 MiB, nothing sent)');
     expect(results).toContain('✖ failed    bad/c\\x1b[2J|x\\n.txt');
-    expect(results).not.toContain('old/d.txt'); // unchanged files only with --verbose
+    // unchanged, exist and rapid files only with --verbose (issue 12 item 4): the summary counts them
+    expect(results).not.toContain('old/d.txt');
+    expect(results).not.toContain('media/b.iso');
     expect(results).toContain('warning: renewing the backup lock took 4.0s');
     expect(results).not.toContain('\x1b[2J'); // the hostile name never reaches the terminal raw
 
@@ -110,6 +111,7 @@ describe('tty sink', () => {
     expect(out.text()).toContain('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
     expect(out.text()).toContain('Data:   12.0 MiB sent, 112.0 MiB of 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
     expect(out.text()).toContain('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
+    expect(out.text()).toContain('Record: 1842862763295184641'); // verify --record-id and restore need it
     expect(stream.text().lastIndexOf('\x1b[?25h')).toBeGreaterThan(stream.text().lastIndexOf('\x1b[?25l')); // cursor shown again
     expect(vi.getTimerCount()).toBe(0); // spinner and bar timers all stopped
   });

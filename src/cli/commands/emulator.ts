@@ -188,6 +188,24 @@ export async function runEmulator(options: EmulatorOptions, io: Pick<CliIo, 'std
   await serveUntil(await openEmulator(options), options, io, stop);
 }
 
+/**
+ * One line for an emulator that cannot start: a data folder that is a file, not writable or
+ * missing names the folder and --data; other messages already say what to set.
+ */
+function emulatorProblem(err: unknown, flags: EmulatorFlags): string {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.path === 'string' && /^E[A-Z]+$/.test(e.code)) {
+    const why: Record<string, string> = {
+      EEXIST: 'it is a file, not a folder', ENOTDIR: 'part of the path is a file, not a folder', EACCES: 'permission denied',
+      EPERM: 'not permitted', EROFS: 'the filesystem is read-only', ENOSPC: 'the disk is full', EISDIR: 'a folder is in the way',
+    };
+    const data = typeof flags.data === 'string' ? ` ${flags.data}` : '';
+    return `cannot use ${e.path} for the emulator's data${data && data.trim() !== e.path ? ` (--data${data})` : ''}: ${why[e.code] ?? e.code}; pass --data with a folder of your own, e.g. --data ./emu (${e.code})`;
+  }
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  return message.includes('; ') ? message : message.replace(/: (pass|set|use|give|check) /, '; $1 ');
+}
+
 /** Adds `emulator` to the program. */
 export function registerEmulatorCommand(program: Command, io?: CliIo): void {
   const cmd = program
@@ -239,7 +257,7 @@ See docs/emulator.md for the invented error codes, the fault file format and /_e
   cmd.action(async (flags: EmulatorFlags) => {
     const streams = io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), exitCode: 0 };
     // Bad flags, an unreadable fault file, missing credentials or a taken port: usage errors (exit 2).
-    const usage = (err: unknown): never => cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'koodrive.usage' });
+    const usage = (err: unknown): never => cmd.error(`koodrive-backup: ${emulatorProblem(err, flags)}`, { exitCode: 2, code: 'koodrive.usage' });
     const options = await emulatorOptionsFrom(flags, streams.env, streams.cwd).catch(usage);
     const emulator = await openEmulator(options).catch(usage);
     const interrupts = watchInterrupts();

@@ -46,6 +46,7 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .option('--lock-renew-interval <duration>', 'renew the backup lock this often (default 3m; the lock lives 10m)')
     .option('--device-id <id>', 'device id for the backup record (default: one kept in the state folder)')
     .option('--wait-lock <duration>', 'wait this long for a backup lock held by another run (e.g. 10m)')
+    .option('--lock-id <id>', 'use this backup lock, held by a script (`lock create`), and leave it held (env KOODRIVE_LOCK_ID)')
     .option('--report <file>', 'write a JSON report of the run to this file')
     .option('--on-success <cmd>', 'run this shell command after a successful run (summary JSON on stdin)')
     .option('--on-failure <cmd>', 'run this shell command after a failed run (summary JSON on stdin)');
