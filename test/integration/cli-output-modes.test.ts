@@ -59,7 +59,7 @@ describe('output when not on a terminal', () => {
     expect(text).toContain('uploaded  evil\\x1b[2Jname\\tx.txt (10 B, sent 10 B)');
     expect(text).toContain('uploaded  rtl\\u202etxt.exe (10 B, sent 10 B)');
     expect(text).toContain('Files:  5 total: 5 uploaded, 0 failed');
-    expect(text[text.length - 1]).toMatch(/^done: 5 files \(5 uploaded, 0 failed\); backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in [\d.]+m?s \([\d.]+ \S+\/s\), exit 0$/);
+    expect(text[text.length - 1]).toMatch(/^done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in [\d.]+m?s \([\d.]+ \S+\/s\), exit 0$/);
   });
 
   it('--json: every line parses; a file:done per file with the exact name; the summary last', async () => {
@@ -86,7 +86,7 @@ describe('output when not on a terminal', () => {
     const { code, stdout, stderr } = await upload(['--quiet']);
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.OK);
-    expect(stdout).toMatch(/^\S+Z done: 5 files \(5 uploaded, 0 failed\); backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in \S+ \(.+\/s\), exit 0\n$/);
+    expect(stdout).toMatch(/^\S+Z done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in \S+ \(.+\/s\), exit 0\n$/);
   });
 
   it('--quiet with an error: nothing on stdout, the one-line error on stderr', async () => {

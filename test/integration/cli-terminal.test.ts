@@ -137,7 +137,8 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     expect(shown).toContain('Files:  3 total: 3 uploaded, 0 failed');
     expect(shown).toContain('Data:   30.0 MiB sent, 30.0 MiB of 30.0 MiB backed up');
     expect(shown.some((row) => /^Time: +[\d.]+s, [\d.]+ (KiB|MiB)\/s$/.test(row))).toBe(true);
-    expect(shown, 'no leftover bars, spinner, warnings or stray lines').toHaveLength(6);
+    expect(shown.some((row) => /^Record: \d+$/.test(row))).toBe(true); // verify and restore need it
+    expect(shown, 'no leftover bars, spinner, warnings or stray lines').toHaveLength(7);
     expect(history.some((row) => BAR.test(row) || SPINNER.test(row) || /\(node:\d+\)|Warning/.test(row))).toBe(false);
     // Colour on a terminal: the result words are green.
     expect(session.styledScreen()).toMatch(/\x1b\[[0-9;]*32m✔ uploaded/);
