@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import type { RunEvent } from '../backup/events.js';
+import type { FileOutcome, RunEvent } from '../backup/events.js';
 import { renderMarkdownSummary } from './markdown-summary.js';
 import { sanitizeText } from './terminal-text.js';
 import type { OutputStream, ReportEnv, RunReporter } from './types.js';
@@ -64,6 +64,8 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
   const now = options.now ?? Date.now;
   const appendSummary = options.appendSummary ?? ((path, markdown) => appendFile(path, markdown, 'utf8'));
   let filesTotal: number | undefined;
+  // Bytes per outcome from the file:done stream, for the step summary's Size column.
+  const sizes: Partial<Record<FileOutcome['outcome'], number>> = {};
   let groupState: 'none' | 'open' | 'closed' = 'none';
   const pending: Array<Promise<void>> = [];
 
@@ -95,7 +97,7 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
     const path = env['GITHUB_STEP_SUMMARY'];
     if (provider !== 'github' || !path) return;
     const markdown = renderMarkdownSummary(event.totals, event.files, {
-      recordId: event.recordId, exitCode: event.exitCode, ...(event.reason ? { reason: event.reason } : {}),
+      recordId: event.recordId, exitCode: event.exitCode, ...(event.reason ? { reason: event.reason } : {}), sizes,
     });
     // A leading blank line keeps our heading a heading whatever an earlier step left unterminated.
     pending.push(appendSummary(path, `\n${markdown}`).catch((error: unknown) => {
@@ -106,6 +108,7 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
 
   const sink = (event: RunEvent): void => {
     if (event.type === 'scan:done') filesTotal = event.files;
+    if (event.type === 'file:done') sizes[event.file.outcome] = (sizes[event.file.outcome] ?? 0) + event.file.size;
     if (event.type === 'file:planned' || event.type === 'file:start' || event.type === 'file:done') openGroup();
     if (event.type === 'summary') closeGroup();
     inner.sink(event);

@@ -9,6 +9,11 @@ export interface MarkdownSummaryOptions {
   reason?: string;
   /** Most failures listed before "… and N more" (default 100). */
   maxFailures?: number;
+  /**
+   * Bytes per outcome, counted from the run's `file:done` events: the summary event lists only the
+   * files that need attention, so the sizes of the others cannot come from `files`.
+   */
+  sizes?: Partial<Record<FileOutcome['outcome'], number>>;
 }
 
 const LABELS: Record<string, string> = {
@@ -25,7 +30,7 @@ export function markdownCell(text: string): string {
 export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOutcome[], options: MarkdownSummaryOptions = {}): string {
   const maxFailures = options.maxFailures ?? 100;
   const ok = totals.failed === 0 && (options.exitCode ?? 0) === 0;
-  const sizeOf = (kind: string) => files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
+  const sizeOf = (kind: FileOutcome['outcome']) => options.sizes?.[kind] ?? files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
   const out: string[] = [
     `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${plural(totals.files, 'file')}, ${totals.failed} failed`,
     '',
