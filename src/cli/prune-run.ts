@@ -134,5 +134,5 @@ function print(io: CliIo, flags: Record<string, unknown>, records: BackupRecord[
       io.stdout.write(`${word}  ${d.recordId}  ${sanitizeText(records[i]!.createTime ?? '-')}${d.keep ? `  (${d.reasons.join(', ')})` : ''}\n`);
     });
   }
-  io.stdout.write(`prune: ${decisions.length} record(s): ${decisions.length - removed} kept, ${removed} ${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`);
+  io.stdout.write(`prune: ${decisions.length} ${decisions.length === 1 ? 'record' : 'records'}: ${decisions.length - removed} kept, ${removed} ${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`);
 }

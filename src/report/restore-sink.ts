@@ -47,7 +47,7 @@ export function createRestoreSink(opts: RestoreSinkOptions): { sink: (e: Restore
     const t = now();
     if (t - lastDraw < 200) return;
     lastDraw = t;
-    opts.stderr.write(`\r\x1b[2Krestoring: ${filesDone}/${filesTotal} files, ${formatBytes(done)}/${formatBytes(total)}`);
+    opts.stderr.write(`\r\x1b[2Krestoring: ${filesDone}/${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}, ${formatBytes(done)}/${formatBytes(total)}`);
     drawn = true;
   };
   const sink = (e: RestoreEvent): void => {

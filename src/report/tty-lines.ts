@@ -1,5 +1,5 @@
 import type { FileOutcome } from '../backup/events.js';
-import { formatBytes, formatEta, formatRate, percent } from './format.js';
+import { formatBytes, formatEta, formatRate, percent, plural } from './format.js';
 import type { ActiveFile, RunProgress } from './run-progress.js';
 import { paint, type StyleName } from './style.js';
 import { displayWidth, padToWidth, sanitizeText, truncateEnd } from './terminal-text.js';
@@ -49,7 +49,7 @@ export function renderFileLine(file: ActiveFile, now: number, width: number, col
 
 /** The total line: files done/total, bar, bytes, rate, ETA of the whole run. */
 export function renderTotalLine(progress: RunProgress, now: number, width: number, color: boolean): string {
-  const files = progress.filesTotal === undefined ? `${progress.filesDone} files` : `${progress.filesDone}/${progress.filesTotal} files`;
+  const files = progress.filesTotal === undefined ? plural(progress.filesDone, 'file') : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
   const failed = progress.filesFailed > 0 ? `${progress.filesFailed} failed` : '';
   const head = `Total ${files}`;
   const label = failed ? `${head}, ${failed}` : head;

@@ -49,7 +49,7 @@ describe('prune and records delete', () => {
     expect(dry.stdout).toContain(`would remove  ${ids[0]}`);
     expect(dry.stdout).toContain(`would remove  ${ids[1]}`);
     expect(dry.stdout).toMatch(new RegExp(`keep\\s+${ids[2]}.*\\(last 1\\)`));
-    expect(dry.stdout).toContain('3 record(s): 1 kept, 2 would be removed (dry run: nothing deleted)');
+    expect(dry.stdout).toContain('3 records: 1 kept, 2 would be removed (dry run: nothing deleted)');
     expect(await recordIds(work, env)).toEqual(ids);
 
     const none = await runCli(['prune'], { cwd: work, env });
