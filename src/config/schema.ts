@@ -50,7 +50,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: KeySpec<K> } = {
   fileConcurrency: { group: 'Transfer', kind: 'int', min: 1, max: 64, default: 4, defaultText: '4', description: 'files uploaded at once', example: '4' },
   hashWorkers: { group: 'Transfer', kind: 'int', min: 1, max: 64, default: () => Math.min(2, os.availableParallelism()), defaultText: 'min(2, CPU cores)', description: 'files hashed at once', example: '2' },
   partSize: { group: 'Transfer', kind: 'part-size', default: 'auto', defaultText: 'auto', description: 'part size: auto (fits the 10000-part limit) or 5MiB to 5GiB in steps of 64 bytes', example: '"64MiB"' },
-  bwlimit: { group: 'Transfer', kind: 'rate', default: undefined, defaultText: '(unlimited)', description: 'upload bandwidth limit, e.g. 20MiB/s; 0 for none', example: '"20MiB/s"' },
+  bwlimit: { group: 'Transfer', kind: 'rate', default: undefined, defaultText: '(unlimited)', description: 'upload bandwidth limit, e.g. 20MiB/s (a bare number is KiB/s); 0 for none', example: '"20MiB/s"' },
   timeout: { group: 'Transfer', kind: 'duration', min: S, max: H, default: 60 * S, defaultText: '60s', description: 'time without progress after which a request is abandoned and retried', example: '"60s"' },
   retries: { group: 'Transfer', kind: 'int', min: 0, max: 100, default: 6, defaultText: '6', description: 'retries of a failed request (with backoff) before the file fails', example: '6' },
   checksum: { group: 'Transfer', kind: 'bool', default: false, defaultText: 'false', description: 're-hash files whose size and mtime did not change instead of trusting the journal', example: 'false' },
