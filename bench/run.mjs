@@ -7,7 +7,9 @@
 // With --wan, each data set also goes through a modelled WAN link: the same emulator binary with
 // --tls --latency 40ms (every contender trusts its certificate: --ca-file, curl cacert, aws
 // --ca-bundle, rclone --ca-cert); --wan-only runs that profile alone.
-//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone] [--no-hash]
+// Then the file-count profile (bench/lib/file-count.mjs): 20,000 tiny files (--files N,M,… for
+// other counts, e.g. 100000,200000; --no-files to skip).
+//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone,files] [--no-hash] [--files 20000,100000] [--no-files]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -154,6 +156,25 @@ try {
   await cleanup();
 }
 
+// 3. File counts (issue 16): many tiny files, a first upload, an unchanged re-run and a fresh dry
+// run, with CPU per file, peak RSS and journal bytes per file. 20,000 files in the full run (2,000
+// with --quick); --files 20000,100000,200000 picks the counts; --no-files (or an --only without
+// "files") skips it.
+const fileCounts = argv.includes('--no-files') || (only && !only.includes('files')) ? [] : (opt('files') ?? (quick ? '2000' : '20000')).split(',').map(Number).filter((n) => n > 0);
+const fileCountRows = [];
+if (fileCounts.length > 0) {
+  const { fileCountProfile } = await import('./lib/file-count.mjs');
+  const countScratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-files-'));
+  console.log(`\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, fresh --dry-run)`);
+  try {
+    for (const count of fileCounts) fileCountRows.push(...(await fileCountProfile({ cli, scratch: countScratch, count, log: (line) => console.log(line) })));
+  } catch (err) {
+    console.log(`  file counts FAILED: ${err.message.split('\n')[0]}`);
+  } finally {
+    await rm(countScratch, { recursive: true, force: true });
+  }
+}
+
 const run = {
   when: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
@@ -164,9 +185,14 @@ const run = {
   peakRssSource: hasGnuTime ? '/usr/bin/time -f %M (GNU time)' : 'not measured: install GNU time (apt-get install -y time)',
   hash: hash ? { memory: hash.memory?.results, file: hash.file } : undefined,
   results,
+  fileCounts: fileCountRows,
 };
-run.verdicts = verdicts(run);
+run.verdicts = [...verdicts(run), ...(await import('./lib/file-count.mjs')).fileCountVerdicts(fileCountRows)];
 printTable(run);
+if (fileCountRows.length > 0) {
+  console.log('\nFile counts (tiny files; CPU = client user + system; journal = bytes per file after the run):');
+  for (const r of fileCountRows) console.log(`  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s  ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ${String(r.peakRssMiB ?? '?').padStart(4)} MiB RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`);
+}
 await mkdir(join(here, 'results'), { recursive: true });
 await writeFile(join(here, 'results', 'e2e.json'), `${JSON.stringify(run, null, 2)}\n`);
 console.log('\nwrote bench/results/e2e.json');

@@ -7,7 +7,7 @@ import type { LocalFile } from '../scan/local-file.js';
 import type { FileApi, FilePlanner, PartSender } from './backup-api.js';
 import { buildCreateFileRequest, type RequestOptions } from './create-request.js';
 import type { EventSink, FileOutcome } from './events.js';
-import type { Journal, JournalFile } from './journal.js';
+import type { Journal, JournalFile, JournalLine } from './journal.js';
 import { PartUrls } from './part-urls.js';
 
 /** What one file's backup needs from the run. */
@@ -83,9 +83,21 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   }
 
   const plan = freshPlan ?? (unchanged && known?.plan && !ctx.checksum ? known.plan : await ctx.plan(file, ctx.signal));
+  // A new plan is journalled before the step that relies on it. For a one-part file with no upload
+  // under way it waits for the create's answer and goes with it, in one write (one compact line):
+  // a crash before that costs a re-hash of one small part, nothing else.
+  let pendingPlan: JournalLine | undefined;
   if (!ctx.dryRun && (known?.plan !== plan)) {
-    ctx.journal.append({ t: 'plan', absPath: file.absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: ctx.seedId, plan });
+    const line: JournalLine = { t: 'plan', absPath: file.absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: ctx.seedId, plan };
+    if (plan.parts.length === 1 && !known?.fileId) pendingPlan = line;
+    else ctx.journal.append(line);
   }
+  /** Journals `line` (if any) after the plan still waiting, in one write. */
+  const journal = (line?: JournalLine): void => {
+    const lines = [...(pendingPlan ? [pendingPlan] : []), ...(line ? [line] : [])];
+    pendingPlan = undefined;
+    if (lines.length > 0) ctx.journal.appendAll(lines);
+  };
   const request = buildCreateFileRequest(file, plan, ctx.request);
   ctx.emit({ type: 'file:planned', path: file.relPath, size: file.size, parts: plan.parts.length, request: ctx.dryRun ? request : undefined });
   if (ctx.dryRun) return { ...base, outcome: 'planned', serverName: request.fileName, sha256: plan.sha256 };
@@ -109,6 +121,7 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   try {
     created = await ctx.api.createBackupFile(ctx.recordId, request);
   } catch (err) {
+    journal();
     // autoRename 3 may answer the clash as an error rather than with existFileId: same outcome.
     if (!ctx.isNameConflict(err)) throw err;
     return { ...base, serverName: request.fileName, sha256: plan.sha256, outcome: 'conflict', error: `a file named "${request.fileName}" already exists; use --on-conflict rename or skip-identical` };
@@ -117,13 +130,14 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   const result = { ...base, serverName, fileId: created.existFileId ?? created.fileId, sha256: plan.sha256, ...(created.containerId ? { containerId: created.containerId } : {}) };
   if (created.rapidUpload || created.exist) {
     const outcome = created.rapidUpload ? 'rapid' : 'exist';
-    ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId: result.fileId, serverName, outcome });
+    journal({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId: result.fileId, serverName, outcome });
     return { ...result, outcome };
   }
   if (created.existFileId) {
+    journal();
     return { ...result, outcome: 'conflict', error: `a file named "${serverName}" already exists (id ${created.existFileId}); use --on-conflict rename or skip-identical` };
   }
-  ctx.journal.append({ t: 'created', absPath: file.absPath, recordId: ctx.recordId, fileId: created.fileId, serverName });
+  journal({ t: 'created', absPath: file.absPath, recordId: ctx.recordId, fileId: created.fileId, serverName });
   try {
     return await sendAndComplete(file, plan, created.fileId, serverName, created.multiParts ?? [], new Set(), ctx, result);
   } catch (err) {

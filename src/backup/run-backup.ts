@@ -202,7 +202,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
   } finally {
     await scan.return?.(undefined).catch(() => undefined);
     await manifest?.discard();
-    journal?.close();
+    // A run that held the lock to the end leaves its journal compacted (one compact line per small
+    // file); one that lost it must not rewrite a file another run may now be appending to.
+    journal?.close({ compact: !opts.dryRun && keeper !== undefined && !keeper.lost.signal.aborted });
     if (keeper) {
       try {
         await keeper.release();

@@ -39,7 +39,7 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
   try {
     if (path.startsWith(INTROSPECTION_PREFIX)) {
-      const reply = await introspect(ctx, req, path);
+      const reply = await introspect(ctx, req, path, rawQuery);
       writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
     } else if (ctx.s3 && isS3Request(req)) {
       await handleS3(ctx, ctx.s3, req, res, path, rawQuery);

@@ -4,6 +4,7 @@ import type { EmulatorContext } from './context.js';
 import { validateFaultSpec } from './faults.js';
 import { readApiBody } from './http-io.js';
 import type { Reply } from './reply.js';
+import type { FileState } from './state.js';
 
 export const INTROSPECTION_PREFIX = '/_emulator/';
 
@@ -23,8 +24,31 @@ export interface StoredFileView {
   partsPlanned: number;
 }
 
-function storedFiles(ctx: EmulatorContext): StoredFileView[] {
-  return Object.values(ctx.store.state.files).map((f) => {
+/** The most files one page of `/_emulator/files?limit=` holds. */
+const MAX_PAGE = 10_000;
+
+/**
+ * `/_emulator/files`: without `limit`, every stored file (the answer existing callers read); with
+ * `limit=N` (1..10000) and `cursor` (the previous page's `nextCursor`), one page of
+ * `{files, nextCursor?}`, so a million files are read without one giant answer.
+ */
+function filesAnswer(ctx: EmulatorContext, query: URLSearchParams): Reply {
+  const limitText = query.get('limit');
+  if (limitText === null) return json(200, storedFiles(ctx, Object.values(ctx.store.state.files)));
+  const limit = Number(limitText);
+  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE) return json(400, { error: `limit ${limitText} is not an integer in 1..${MAX_PAGE}` });
+  const cursor = query.get('cursor') ?? '0';
+  if (!/^\d{1,12}$/.test(cursor)) return json(400, { error: 'cursor is not one this server issued; pass nextCursor from the previous page' });
+  // Object keys keep insertion order: files in creation order; the cursor is a position in it.
+  const ids = Object.keys(ctx.store.state.files);
+  const from = Number(cursor);
+  const page = ids.slice(from, from + limit).map((id) => ctx.store.state.files[id]!);
+  const next = from + limit < ids.length ? String(from + limit) : undefined;
+  return json(200, { files: storedFiles(ctx, page), ...(next ? { nextCursor: next } : {}) });
+}
+
+function storedFiles(ctx: EmulatorContext, files: readonly FileState[]): StoredFileView[] {
+  return files.map((f) => {
     const view: StoredFileView = {
       recordId: f.recordId,
       fileId: f.fileId,
@@ -45,13 +69,14 @@ function storedFiles(ctx: EmulatorContext): StoredFileView[] {
 const json = (status: number, body: unknown): Reply => ({ status, json: body });
 
 /** Answers an /_emulator route, or undefined when the path is not one. */
-export async function introspect(ctx: EmulatorContext, req: IncomingMessage, path: string): Promise<Reply | undefined> {
+export async function introspect(ctx: EmulatorContext, req: IncomingMessage, path: string, rawQuery = ''): Promise<Reply | undefined> {
+  const query = new URLSearchParams(rawQuery);
   const route = `${req.method ?? ''} ${path.slice(INTROSPECTION_PREFIX.length)}`;
   switch (route) {
     case 'GET stats':
       return json(200, ctx.stats.snapshot());
     case 'GET files':
-      return json(200, storedFiles(ctx));
+      return filesAnswer(ctx, query);
     case 'GET faults':
       return json(200, ctx.faults.get());
     case 'POST faults': {

@@ -1,6 +1,6 @@
 /** The emulator's persistent state and its atomic, coalescing writer (dataDir/state.json). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WirePart } from '../hash/part-rules.js';
 import type { S3State } from './s3/s3-state.js';
@@ -166,7 +166,41 @@ export class StateStore {
 
   private async writeNow(): Promise<void> {
     const tmp = `${this.path}.tmp-${process.pid}-${++this.seq}`;
-    await writeFile(tmp, JSON.stringify(this.state), { mode: 0o600 });
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      // One JSON document as before, written a record and a file per line in 256 KiB chunks: a
+      // million files never become one giant string (nor hit V8's string length limit).
+      let chunk = '';
+      for (const piece of stateText(this.state)) {
+        chunk += piece;
+        if (chunk.length >= 256 * 1024) {
+          await handle.write(chunk);
+          chunk = '';
+        }
+      }
+      await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, this.path);
   }
+}
+
+/** The state as JSON text, piece by piece (JSON.parse reads it back as one document). */
+function* stateText(state: EmulatorState): Generator<string> {
+  const { records, files, ...rest } = state;
+  const head = JSON.stringify(rest);
+  yield `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"records":{`;
+  let first = true;
+  for (const [id, record] of Object.entries(records)) {
+    yield `${first ? '' : ','}\n${JSON.stringify(id)}:${JSON.stringify(record)}`;
+    first = false;
+  }
+  yield '},"files":{';
+  first = true;
+  for (const [id, file] of Object.entries(files)) {
+    yield `${first ? '' : ','}\n${JSON.stringify(id)}:${JSON.stringify(file)}`;
+    first = false;
+  }
+  yield '}}\n';
 }

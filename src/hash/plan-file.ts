@@ -52,7 +52,9 @@ export async function planFile(file: { absPath: string; size: number }, opts: Pl
   const feeder = new PlanFeeder((opts.backend ?? bestBackend()).create(), parts, proofSlice(opts.proofSeed, file.size));
   const handle = await open(file.absPath, 'r');
   try {
-    await readAll(handle, file, chunkSize, feeder, opts.signal);
+    // A small file gets buffers its size (and the byte that tells it grew), not two of 1 MiB:
+    // thousands of small files would otherwise churn gigabytes of short-lived native memory.
+    await readAll(handle, file, Math.min(chunkSize, Math.ceil((file.size + 1) / 4096) * 4096), feeder, opts.signal);
   } finally {
     await handle.close();
   }

@@ -115,7 +115,8 @@ describe('signals', () => {
     expect(result.stderr).toMatch(/second SIGINT: stopped at once; run the same command again to resume/);
     const { text, lines } = await journalLines(env.KOODRIVE_STATE_DIR!);
     expect(text.endsWith('\n')).toBe(true); // no torn line
-    expect(lines.length).toBe(text.trim().split('\n').length); // every line parses
+    expect(lines.length).toBeGreaterThan(0);
+    for (const raw of text.trim().split('\n')) expect(() => JSON.parse(raw)).not.toThrow(); // every line whole (a compact journal's header line holds no fact)
     expect(await emu.lockIsFree()).toBe(false); // never released
 
     await emu.setFaults({});
