@@ -1,14 +1,8 @@
 // The four ways the same bytes reach the same emulator: koodrive-backup, sha256sum + curl, aws-cli, rclone.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { available, timed } from './proc.mjs';
+import { available, cleanEnv, timed } from './proc.mjs';
 
-/** The environment without our own, AWS or rclone settings, so that nothing from the user's shell leaks in. */
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(KOODRIVE_|AWS_|RCLONE_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
 
 /** curl config lines for one signed PUT of `file` to `url` with the payload's sha256 (signed). */
 function curlTransfer(ctx, url, file, sha256) {

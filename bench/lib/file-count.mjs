@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, timed } from './proc.mjs';
+import { cleanEnv, startEmulator, timed } from './proc.mjs';
 
 /** Writes `count` files of 16–1,024 bytes in 100 folders (d00/f000000.bin …). */
 export async function tinyFiles(dir, count, seed = 3) {
@@ -76,12 +76,6 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
     await rm(data.dir, { recursive: true, force: true });
   }
   return rows;
-}
-
-function cleanEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(KOODRIVE_|AWS_|RCLONE_)/.test(k)) env[k] = v;
-  return env;
 }
 
 /** Verdicts for issue 16's goals. */

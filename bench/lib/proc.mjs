@@ -111,3 +111,10 @@ export function getText(url, ca) {
       .on('error', reject);
   });
 }
+
+/** The environment without our own, AWS or rclone settings, so that nothing from the user's shell leaks in. */
+export function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(KOODRIVE_|AWS_|RCLONE_)/.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}

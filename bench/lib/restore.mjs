@@ -4,13 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { timed } from './proc.mjs';
-
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(KOODRIVE_|AWS_|RCLONE_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
+import { cleanEnv, timed } from './proc.mjs';
 
 async function filesUnder(dir) {
   const out = [];

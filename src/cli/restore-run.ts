@@ -1,13 +1,10 @@
 import { resolve } from 'node:path';
-import { KooDriveError } from '../koodrive/koodrive-error.js';
 import { createRestoreSink } from '../report/restore-sink.js';
 import { detectCi } from '../report/ci-sink.js';
-import { DownloadError } from '../restore/download.js';
 import type { RestoreEvent } from '../restore/events.js';
 import { runRestore } from '../restore/run-restore.js';
-import { withRetry } from '../transfer/retry.js';
-import { classifyNetworkError } from '../transfer/retry-policy.js';
 import { openApiSession } from './api-session.js';
+import { downloadRetry } from './download-retry.js';
 import { describeError, exitCodeOf } from './error-report.js';
 import { EXIT } from './exit-codes.js';
 import { InterruptedError, watchInterrupts } from './interrupts.js';
@@ -31,8 +28,8 @@ export async function runRestoreCommand(recordId: string, dest: string, flags: R
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError('--concurrency must be a whole number from 1 to 64');
     session = await openApiSession(flags, io, interrupts.signal);
     const { config, client } = session;
-    const policy = { maxAttempts: config.retries + 1, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 5 * 60_000 };
     const emit = (e: RestoreEvent) => sink(e);
+    const containerId = typeof flags.containerId === 'string' ? flags.containerId : config.containerId;
     const result = await runRestore(
       {
         recordId,
@@ -40,15 +37,14 @@ export async function runRestoreCommand(recordId: string, dest: string, flags: R
         filter: { include: strings(flags.include), exclude: strings(flags.exclude) },
         overwrite: flags.overwrite === true,
         concurrency: concurrency ?? Math.min(config.concurrency, 16),
-        ...((typeof flags.containerId === 'string' ? flags.containerId : config.containerId) ? { containerId: (typeof flags.containerId === 'string' ? flags.containerId : config.containerId)! } : {}),
+        ...(containerId ? { containerId } : {}),
         timeoutMs: config.timeout,
       },
       {
         api: client,
         emit,
         signal: interrupts.signal,
-        retry: (what, op) => withRetry(op, { what, policy, signal: interrupts.signal, classify: classifyDownloadError, onRetry: (info) => emit({ type: 'retry', ...info }) }),
-        isExpired: (err) => err instanceof DownloadError && err.opts.expired === true,
+        ...downloadRetry(config, interrupts.signal, (info) => emit({ type: 'retry', ...info })),
         describeError,
       },
     );
@@ -70,13 +66,6 @@ export async function runRestoreCommand(recordId: string, dest: string, flags: R
     interrupts.dispose();
     await session?.close();
   }
-}
-
-function classifyDownloadError(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
-  if (err instanceof DownloadError) return { transient: err.opts.transient, reason: err.opts.reason, ...(err.opts.retryAfterMs !== undefined ? { retryAfterMs: err.opts.retryAfterMs } : {}) };
-  if (err instanceof KooDriveError) return { transient: err.transient, reason: err.message };
-  const net = classifyNetworkError(err);
-  return { transient: net.transient, reason: net.reason };
 }
 
 function emptyTotals() {

@@ -11,12 +11,10 @@ import { sha256OfFile } from '../verify/file-sha256.js';
 import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import type { KooDriveClient } from '../koodrive/client.js';
-import { DownloadError } from '../restore/download.js';
 import { recordContainerId } from '../restore/run-restore.js';
 import { DownloadUrls } from '../restore/url-cache.js';
-import { withRetry } from '../transfer/retry.js';
-import { classifyNetworkError } from '../transfer/retry-policy.js';
-import { serverSha256 } from '../verify/server-sha256.js';
+import { fetchFile } from '../restore/fetch-file.js';
+import { downloadRetry } from './download-retry.js';
 import { openApiSession } from './api-session.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -66,11 +64,14 @@ async function hashServer(server: ServerEntry[], local: readonly LocalFile[], re
   const wanted = new Set(pathsToHash(local, server));
   const entries = server.filter((e) => wanted.has(serverPath(e)));
   const urls = new DownloadUrls(client, containerId, entries.map((e) => e.fileId));
-  const policy = { maxAttempts: config.retries + 1, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 5 * 60_000 };
-  const retry = <T>(what: string, op: () => Promise<T>) => withRetry(op, { what, policy, classify: (err) => (err instanceof DownloadError ? err.opts : { transient: classifyNetworkError(err).transient, reason: classifyNetworkError(err).reason }) });
-  const isExpired = (err: unknown) => err instanceof DownloadError && err.opts.expired === true;
+  const fetchDeps = { urlFor: (id: string, fresh: boolean) => urls.urlFor(id, fresh), ...downloadRetry(config) };
   const limit = pLimit(Math.max(1, Math.min(config.concurrency, 16)));
-  await Promise.all(entries.map((e) => limit(async () => (e.sha256 = await serverSha256(urls, e, retry, isExpired, { timeoutMs: config.timeout })))));
+  await Promise.all(
+    entries.map((e) => limit(async () => {
+      const { state } = await fetchFile(e, `download ${serverPath(e)}`, undefined, fetchDeps, { timeoutMs: config.timeout });
+      e.sha256 = state.hash.digest('hex');
+    })),
+  );
 }
 
 /** The regular files under the roots, with the same filters (and root prefixes) upload uses; notices go to stderr. */

@@ -6,11 +6,12 @@ import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, realpath, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256OfFile } from '../verify/file-sha256.js';
-import { checkDownloaded, DownloadState, getInto } from './download.js';
+import { checkDownloaded } from './download.js';
+import { fetchFile, type FetchDeps } from './fetch-file.js';
 import { destinationOf, isWithin, UnsafePathError } from './path-guard.js';
 import type { RestoreFile } from './restore-plan.js';
 
-export interface RestoreFileContext {
+export interface RestoreFileContext extends FetchDeps {
   /** The destination as given (resolved) and as the filesystem resolves it (links followed). */
   dest: string;
   realDest: string;
@@ -19,11 +20,6 @@ export interface RestoreFileContext {
   defaultMode: number;
   signal: AbortSignal;
   timeoutMs: number;
-  /** A URL for the file (fresh: the last one expired). */
-  urlFor(fileId: string, fresh: boolean): Promise<string>;
-  /** Runs one download attempt loop with the run's retry policy. */
-  retry<T>(what: string, attempt: () => Promise<T>): Promise<T>;
-  isExpired(err: unknown): boolean;
   onProgress(bytes: number): void;
 }
 
@@ -81,23 +77,8 @@ export async function restoreFile(file: RestoreFile, ctx: RestoreFileContext): P
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.koodrive-restore`);
   await rm(tmp, { force: true }); // a link planted there must not be followed by open()
   const out = await open(tmp, 'wx', 0o600);
-  let bytes = 0;
   try {
-    const state = new DownloadState();
-    let fresh = false;
-    await ctx.retry(`download ${file.path}`, async () => {
-      const url = await ctx.urlFor(file.fileId, fresh);
-      fresh = false;
-      const before = state.bytes;
-      try {
-        await getInto(url, out, state, file.size, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, onProgress: ctx.onProgress });
-      } catch (err) {
-        if (ctx.isExpired(err)) fresh = true;
-        throw err;
-      } finally {
-        bytes += Math.max(0, state.bytes - before);
-      }
-    });
+    const { state, bytes } = await fetchFile(file, `download ${file.path}`, out, ctx, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, onProgress: ctx.onProgress });
     checkDownloaded(state, file);
     await out.close();
     await applyMetadata(tmp, file, ctx.defaultMode);

@@ -12,7 +12,8 @@ import pLimit from 'p-limit';
 import type { BackupFileEntry, BackupRecord } from '../koodrive/wire-types.js';
 import { MANIFEST_DESCRIPTION } from '../names/file-name.js';
 import { ManifestError, parseEntry, parseHeader, type ManifestEntry } from '../manifest/manifest-format.js';
-import { checkDownloaded, DownloadState, getInto } from './download.js';
+import { checkDownloaded, type DownloadState } from './download.js';
+import { fetchFile } from './fetch-file.js';
 import type { RestoreEvent, RestoreTotals } from './events.js';
 import { destinationOf, UnsafePathError } from './path-guard.js';
 import { restoreFile, safeFolder, safeParent, type RestoreFileContext } from './restore-file.js';
@@ -147,18 +148,10 @@ async function loadManifest(entry: BackupFileEntry, containerId: string, opts: R
   try {
     const urls = new DownloadUrls(deps.api, containerId, [entry.fileId]);
     const out = await open(file, 'wx', 0o600);
-    const state = new DownloadState();
+    let state: DownloadState;
     try {
-      let fresh = false;
-      await deps.retry('download the manifest', async () => {
-        const url = await urls.urlFor(entry.fileId, fresh);
-        try {
-          await getInto(url, out, state, entry.size, { signal: deps.signal, timeoutMs: opts.timeoutMs });
-        } catch (err) {
-          fresh = deps.isExpired(err);
-          throw err;
-        }
-      });
+      const fetchDeps = { urlFor: (id: string, fresh: boolean) => urls.urlFor(id, fresh), retry: deps.retry, isExpired: deps.isExpired };
+      ({ state } = await fetchFile(entry, 'download the manifest', out, fetchDeps, { signal: deps.signal, timeoutMs: opts.timeoutMs }));
     } finally {
       await out.close();
     }
