@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, rmdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { WirePart } from '../hash/part-rules.js';
 import { joinFiles } from './file-join.js';
 
 export class BlobStore {

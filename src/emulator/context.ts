@@ -1,7 +1,7 @@
 /** What every handler gets: resolved settings, state, stats, faults, URL signer, blob store, clock. */
 import type { IncomingMessage } from 'node:http';
-import type { HashBackend } from '../hash/sha256-stream.js';
 import type { BlobStore } from './blob-store.js';
+import type { PartHashEngine } from './rules/midstate-sha256.js';
 import type { FaultInjector } from './faults.js';
 import type { S3Face } from './s3/s3-face.js';
 import type { AuthSettings } from './request-auth.js';
@@ -28,7 +28,7 @@ export interface EmulatorContext {
   faults: FaultInjector;
   signer: UrlSigner;
   blobs: BlobStore;
-  hashBackend: HashBackend;
+  hashBackend: PartHashEngine;
   /** The S3-compatible face, when EmulatorOptions.s3 enabled it. */
   s3?: S3Face;
   now(): Date;

@@ -1,7 +1,7 @@
 /** One request from arrival to answer: route, faults, body, auth, handler, reply. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CODES } from '../koodrive/error-codes.js';
+import { CODES } from './codes.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import type { FaultDecision } from './faults.js';
 import { drainBody, parseQueryPairs, readApiBody, writeReply } from './http-io.js';

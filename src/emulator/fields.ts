@@ -1,6 +1,6 @@
 /** Strict checks of JSON body fields; each failure is a PARAMETER_INVALID naming the field. */
-import { CODES } from '../koodrive/error-codes.js';
-import type { WirePart } from '../hash/part-rules.js';
+import { CODES } from './codes.js';
+import type { WirePart } from './wire.js';
 import { ApiError } from './reply.js';
 
 export type JsonObject = Record<string, unknown>;

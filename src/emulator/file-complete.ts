@@ -1,6 +1,6 @@
 /** POST files/complete: every part present, the hashCtx chain closed, proofCode right → one blob. */
-import { CODES } from '../koodrive/error-codes.js';
-import { proofCodeOfSlice } from '../hash/proof-code.js';
+import { CODES } from './codes.js';
+import { proofCodeOfBytes } from './rules/proof-code.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject, requiredString } from './fields.js';
 import { headerValue } from './http-io.js';
@@ -45,7 +45,7 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
   try {
     if (file.proofSlice) {
       const bytes = await ctx.blobs.readPartsRange(file.fileId, file.proofSlice.start, file.proofSlice.end);
-      if (proofCodeOfSlice(bytes) !== file.proofCode) throw proofError();
+      if (proofCodeOfBytes(bytes) !== file.proofCode) throw proofError();
     }
     try {
       const started = performance.now();

@@ -1,7 +1,7 @@
 /** POST backup/record/{recordId}/file: names and clashes, rapid upload, or a new multipart upload. */
-import { CODES } from '../koodrive/error-codes.js';
-import { proofCodeOfSlice, proofSlice } from '../hash/proof-code.js';
-import { renamedFileName, renameSuffix } from '../names/file-name.js';
+import { CODES } from './codes.js';
+import { proofCodeOfBytes, proofRange } from './rules/proof-code.js';
+import { renamedName } from './rules/rename.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject } from './fields.js';
 import { proofError } from './file-complete.js';
@@ -17,12 +17,8 @@ import { partsWithUrls } from './upload-urls.js';
 
 /** A name not taken in the folder: the rename suffix, then a counter if even that is taken. */
 function freeName(name: string, taken: { has(name: string): boolean }, now: Date): string {
-  const renamed = renamedFileName(name, now);
-  if (!taken.has(renamed)) return renamed;
-  const dot = name.lastIndexOf('.');
-  const [stem, ext] = dot <= 0 ? [name, ''] : [name.slice(0, dot), name.slice(dot)];
-  for (let n = 2; ; n++) {
-    const candidate = `${stem}${renameSuffix(now)}_${n}${ext}`;
+  for (let attempt = 1; ; attempt++) {
+    const candidate = renamedName(name, now, attempt);
     if (!taken.has(candidate)) return candidate;
   }
 }
@@ -46,7 +42,7 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
     throw new ApiError(CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR, `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`);
   }
   const folderId = folderOf(ctx, request.parentFolder, ownContainer);
-  const slice = proofSlice(api.proofOrigin, request.length);
+  const slice = proofRange(api.proofOrigin, request.length);
   let rapid: boolean;
   for (;;) {
     // A record deletion may remove the blob while we look at it: look again if one happened.
@@ -58,7 +54,7 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
         if (removals !== ctx.blobs.removals) return undefined;
         throw err;
       });
-      if (bytes && removals === ctx.blobs.removals && proofCodeOfSlice(bytes) !== request.proofCode) throw proofError();
+      if (bytes && removals === ctx.blobs.removals && proofCodeOfBytes(bytes) !== request.proofCode) throw proofError();
     }
     if (removals === ctx.blobs.removals) break;
   }

@@ -1,5 +1,5 @@
 /** GET backup/record/{recordId}/files: the record's complete files, in creation order, paged. */
-import type { BackupFileEntry } from '../koodrive/wire-types.js';
+import type { BackupFileEntry } from './wire.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { cursorIndex, pageOf } from './fields.js';
 import { recordOf } from './records.js';

@@ -1,8 +1,8 @@
 /** Strict reading of a createBackupFile body (reference §3.9). */
-import { CODES } from '../koodrive/error-codes.js';
-import { MAX_FILE_SIZE, MAX_PARTS, multiPartsProblem, type WirePart } from '../hash/part-rules.js';
-import type { AutoRename } from '../koodrive/wire-types.js';
-import { fileNameProblem, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../names/file-name.js';
+import { CODES } from './codes.js';
+import { charCount, DESCRIPTION_LIMIT, NAME_LIMIT, nameRuleBroken, nameTooLong } from './rules/file-name.js';
+import { FILE_SIZE_LIMIT, PART_COUNT_LIMIT, partListProblem } from './rules/part-rules.js';
+import type { AutoRename, WirePart } from './wire.js';
 import { optionalString, wirePartsOf, type JsonObject } from './fields.js';
 import { ApiError } from './reply.js';
 
@@ -29,8 +29,8 @@ function invalid(message: string): ApiError {
 function fileNameOf(body: JsonObject, forbidSpace: boolean): string {
   const name = body.fileName;
   if (typeof name !== 'string') throw invalid('fileName is required and must be a string');
-  if ([...name].length > MAX_NAME_LENGTH) throw new ApiError(CODES.NAME_TOO_LONG, `fileName is longer than ${MAX_NAME_LENGTH} characters`);
-  const problem = fileNameProblem(name, { forbidSpace });
+  if (nameTooLong(name)) throw new ApiError(CODES.NAME_TOO_LONG, `fileName is longer than ${NAME_LIMIT} characters`);
+  const problem = nameRuleBroken(name, forbidSpace);
   if (problem) throw invalid(problem);
   return name;
 }
@@ -38,7 +38,7 @@ function fileNameOf(body: JsonObject, forbidSpace: boolean): string {
 function lengthOf(body: JsonObject): number {
   const length = body.length;
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw invalid('length is required and must be a whole number of bytes ≥ 0');
-  if (length > MAX_FILE_SIZE) throw invalid(`length ${length} exceeds the 200 GB (${MAX_FILE_SIZE} bytes) limit of multipart uploads`);
+  if (length > FILE_SIZE_LIMIT) throw invalid(`length ${length} exceeds the 200 GB (${FILE_SIZE_LIMIT} bytes) limit of multipart uploads`);
   return length;
 }
 
@@ -77,12 +77,12 @@ export function readFileRequest(body: JsonObject, forbidSpace: boolean): FileReq
   if (body.uploadMode !== undefined && body.uploadMode !== 'multipart') throw invalid('uploadMode must be "multipart" (the only mode KooDrive documents)');
   if (body.uploadType !== undefined && body.uploadType !== 1) throw invalid('uploadType must be 1 (multipart); 0 and 2 are not supported');
   const autoRename = autoRenameOf(body);
-  const parts = wirePartsOf(body, MAX_PARTS);
-  const partsProblem = multiPartsProblem(parts, length);
+  const parts = wirePartsOf(body, PART_COUNT_LIMIT);
+  const partsProblem = partListProblem(parts, length);
   if (partsProblem) throw invalid(`multiParts: ${partsProblem}`);
   const proofCode = proofCodeOf(body, length);
   const description = optionalString(body, 'description');
-  if (description !== undefined && [...description].length > MAX_DESCRIPTION_LENGTH) throw invalid(`description is longer than ${MAX_DESCRIPTION_LENGTH} characters`);
+  if (description !== undefined && charCount(description) > DESCRIPTION_LIMIT) throw invalid(`description is longer than ${DESCRIPTION_LIMIT} characters`);
   const containerId = optionalString(body, 'containerId');
   const mimeType = optionalString(body, 'mimeType');
   const fileType = body.fileType;

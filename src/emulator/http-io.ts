@@ -1,6 +1,6 @@
 /** Small node:http helpers: bounded body reading, query parsing, writing a Reply. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CODES } from '../koodrive/error-codes.js';
+import { CODES } from './codes.js';
 import { ApiError, type Reply } from './reply.js';
 
 /** API bodies are JSON part plans: 10000 parts fit in well under this. */

@@ -1,6 +1,6 @@
 /** Backup locks (reference §3.1–3.3): one per user and module, 10 minutes, renewable. */
-import { CODES } from '../koodrive/error-codes.js';
-import { LOCK_HEADER } from '../koodrive/wire-types.js';
+import { CODES } from './codes.js';
+import { LOCK_HEADER } from './wire.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject, moduleCodeOf } from './fields.js';
 import { headerValue } from './http-io.js';

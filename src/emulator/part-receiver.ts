@@ -3,8 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CODES } from '../koodrive/error-codes.js';
-import { toHex } from '../hash/sha256-stream.js';
+import { CODES } from './codes.js';
 import type { EmulatorContext } from './context.js';
 import { drainBody, headerValue, parseQueryPairs } from './http-io.js';
 import { S3Error, type Reply } from './reply.js';
@@ -122,7 +121,7 @@ async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: 
     const last = partNumber === file.parts.length;
     const end: { endWords?: number[]; digest?: string } = {};
     if (last) {
-      end.digest = toHex(hash.digest());
+      end.digest = Buffer.from(hash.digest()).toString('hex');
       if (end.digest !== file.sha256) throw chainError(`part ${partNumber} (the last) does not finish to the file's sha256; its bytes or hashCtx are wrong`);
     } else {
       end.endWords = hash.midstate();

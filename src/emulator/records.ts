@@ -1,6 +1,6 @@
 /** Backup records (reference §3.4–3.8): create, list, get, complete, delete. */
-import { CODES } from '../koodrive/error-codes.js';
-import type { BackupRecord } from '../koodrive/wire-types.js';
+import { CODES } from './codes.js';
+import type { BackupRecord } from './wire.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { cursorIndex, jsonObject, moduleCodeOf, pageOf, propertiesOf, requiredString } from './fields.js';
 import { finishFile } from './file-complete.js';

@@ -1,5 +1,5 @@
 /** What a handler answers, and the typed error that becomes a KooDrive {code, msg} answer. */
-import { AUTH_CODES, CODES } from '../koodrive/error-codes.js';
+import { AUTH_CODES, CODES } from './codes.js';
 
 export interface Reply {
   status: number;

@@ -1,9 +1,9 @@
 /** Who may call: X-Date window, token or app signature, X-User-Id, and the proofCode seed. */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { parseAppAuthorization, signature } from '../auth/app-signature.js';
-import { CODES } from '../koodrive/error-codes.js';
-import { parseXDate } from '../koodrive/wire-types.js';
+import { CODES } from './codes.js';
+import { expectedSignature, readAppAuthorization } from './rules/app-signature.js';
+import { parseXDate } from './wire.js';
 import { headerValue } from './http-io.js';
 import { ApiError } from './reply.js';
 
@@ -21,6 +21,7 @@ export interface AuthSettings {
 /** What the auth check needs of the request. */
 export interface AuthInput {
   req: IncomingMessage;
+  /** The path as received, still %-escaped. */
   path: string;
   query: ReadonlyArray<[string, string]>;
   body: Buffer;
@@ -69,7 +70,7 @@ export function checkAuthorization(input: AuthInput, settings: AuthSettings): vo
 }
 
 function checkAppSignature(input: AuthInput, settings: AuthSettings, authorization: string): void {
-  const parsed = parseAppAuthorization(authorization);
+  const parsed = readAppAuthorization(authorization);
   if (!parsed) throw new ApiError(CODES.AUTH_FAILED, 'Authorization is not an app signature "HMAC-SHA256 AppId=…,SignedHeaders=…,Signature=…"');
   if (!settings.appId || !settings.appSecret || !sameText(parsed.appId, settings.appId)) {
     throw new ApiError(CODES.AUTH_FAILED, 'AppId in Authorization is not the accepted one');
@@ -83,12 +84,12 @@ function checkAppSignature(input: AuthInput, settings: AuthSettings, authorizati
     if (value === undefined) throw new ApiError(CODES.AUTH_FAILED, `header ${name} is listed in SignedHeaders but not sent`);
     headers[name] = value;
   }
-  const expected = signature(
+  const expected = expectedSignature(
     settings.appSecret,
-    { method: input.req.method ?? 'GET', path: input.path, query: input.query, headers, body: input.body },
+    { method: input.req.method ?? 'GET', rawPath: input.path, query: input.query, headers, body: input.body },
     parsed.signedHeaders,
   );
-  if (!sameText(parsed.signature.toLowerCase(), expected)) {
+  if (expected === undefined || !sameText(parsed.signature.toLowerCase(), expected)) {
     throw new ApiError(CODES.AUTH_FAILED, 'app signature does not match (wrong AppSecret, or a signed header, the path, query or body changed after signing)');
   }
 }

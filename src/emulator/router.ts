@@ -1,5 +1,5 @@
 /** Which API call a method and path are (reference PATHS), and who handles it. */
-import { PATHS } from '../koodrive/wire-types.js';
+import { PATHS } from './wire.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { completeFile } from './file-complete.js';
 import { createBackupFile } from './file-create.js';

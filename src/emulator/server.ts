@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { bestBackend } from '../hash/backends.js';
 import { BlobStore } from './blob-store.js';
+import { defaultEngine } from './rules/midstate-sha256.js';
 import type { EmulatorContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { FaultInjector } from './faults.js';
@@ -35,7 +35,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     stats: new StatsCollector(),
     signer: new UrlSigner(store.state.urlSecret),
     blobs,
-    hashBackend: opts.hashBackend ?? bestBackend(),
+    hashBackend: opts.hashBackend ?? defaultEngine(),
     now: opts.now ?? (() => new Date()),
     baseUrl: () => baseUrl,
   } as Omit<EmulatorContext, 'faults'> as EmulatorContext;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { WirePart } from '../hash/part-rules.js';
+import type { WirePart } from './wire.js';
 import type { S3State } from './s3/s3-state.js';
 
 export interface LockState {

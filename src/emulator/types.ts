@@ -1,5 +1,5 @@
 /** Public types of the local KooDrive emulator (options, handle, stats, fault injection). */
-import type { HashBackend } from '../hash/sha256-stream.js';
+import type { PartHashEngine } from './rules/midstate-sha256.js';
 
 /** What a request is, for stats and fault rules. */
 export const REQUEST_KINDS = [
@@ -66,8 +66,8 @@ export interface EmulatorOptions {
   faults?: FaultSpec;
   /** Injectable clock for tests. */
   now?: () => Date;
-  /** Hash engine that verifies PUT parts; default the fastest available (native addon, else noble). */
-  hashBackend?: HashBackend;
+  /** Hash engine that verifies PUT parts; default the emulator's own (native addon when built and right, else noble). */
+  hashBackend?: PartHashEngine;
   /** Also serve an S3-compatible face (SigV4-signed requests) on the same port; off when absent. */
   s3?: S3FaceOptions;
   /**

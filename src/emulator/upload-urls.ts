@@ -1,7 +1,7 @@
 /** Presigned part URLs: issued by createBackupFile and by POST files/multipart/uploadUrl (§4.2). */
-import { CODES } from '../koodrive/error-codes.js';
-import type { WirePart } from '../hash/part-rules.js';
-import type { WirePartWithUrl } from '../koodrive/wire-types.js';
+import { CODES } from './codes.js';
+import type { WirePart } from './wire.js';
+import type { WirePartWithUrl } from './wire.js';
 import type { ApiRequest, EmulatorContext } from './context.js';
 import { jsonObject, requiredString, wirePartsOf } from './fields.js';
 import { headerValue } from './http-io.js';

@@ -1,7 +1,7 @@
 /** Presigned PUT URLs for parts and GET URLs for downloads: SigV4-looking query, HMAC'd with the emulator's own secret. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { WirePart } from '../hash/part-rules.js';
-import { formatXDate, parseXDate } from '../koodrive/wire-types.js';
+import type { WirePart } from './wire.js';
+import { formatXDate, parseXDate } from './wire.js';
 import { S3Error } from './reply.js';
 
 export const OBS_PREFIX = '/_obs/';

@@ -1,0 +1,38 @@
+/**
+ * The result codes the emulator answers. The 130xxxxx codes are KooDrive's (reference §2.4); the
+ * 1399xxxx ones are our own for cases the documentation leaves open (docs/emulator.md lists them).
+ * Written here, not imported from the client: the emulator is the client's independent stand-in.
+ */
+export const CODES = {
+  SUCCESS: 0,
+  BAD_REQUEST: 13000101,
+  PARAMETER_INVALID: 13000102,
+  INNER_INVOKE_FAILURE: 13000201,
+  CONTAINER_NOT_EXIST_OR_STATE_ERROR: 13000301,
+  TARGET_FOLDER_ABNORMAL: 13000304,
+  RESOURCE_NOT_FOUND: 13000309,
+  NOT_EXIST_UPLOAD_TASK: 13000401,
+  FILE_COMPLETE_CHECK_FAILURE: 13000402,
+  CHANGE_FILE_STATE_FAILURE: 13000403,
+  DUPLICATE_FILE_NAME: 13000405,
+  DOWNLOAD_ADDRESS_MISSING: 13000407,
+  NAME_TOO_LONG: 13000417,
+  // Our own range:
+  AUTH_FAILED: 13990001,
+  USER_ID_MISMATCH: 13990002,
+  X_DATE_INVALID: 13990003,
+  LOCK_REQUIRED: 13990010,
+  LOCK_NOT_FOUND: 13990011,
+  LOCK_EXPIRED: 13990012,
+  LOCK_BUSY: 13990013,
+  RECORD_NOT_FOUND: 13990020,
+  RECORD_COMPLETED: 13990021,
+  RECORD_FILES_INCOMPLETE: 13990022,
+  PROOF_CODE_INVALID: 13990030,
+  HASH_CTX_MISMATCH: 13990031,
+  RATE_LIMITED: 13990040,
+  INJECTED_FAULT: 13990041,
+} as const;
+
+/** Refusals of the caller's credentials or clock: answered with HTTP 401. */
+export const AUTH_CODES: ReadonlySet<number> = new Set([CODES.AUTH_FAILED, CODES.USER_ID_MISMATCH, CODES.X_DATE_INVALID]);
