@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CODES } from '../../src/koodrive/error-codes.js';
 import { PATHS } from '../../src/koodrive/wire-types.js';
-import { renamedFileName } from '../../src/names/file-name.js';
 import { bytesOf, Harness, MiB, planOf, putPart, type Plan } from './emulator-harness.js';
 
 const small = bytesOf(1000, 5);
@@ -203,6 +202,7 @@ describe('emulator: uploads, chain and integrity', () => {
 
   it('applies autoRename 2, 3 and 4 per folder across records (nameScope folder)', async () => {
     h = await Harness.start({ nameScope: 'folder', folders: ['folder-2'] });
+    h.nowMs = Date.parse('2025-12-31T16:00:00Z'); // already 1 January 2026 in UTC+8, the rename's clock
     const lock = await h.lock();
     const r1 = await h.record(lock);
     const r2 = await h.record(lock);
@@ -212,7 +212,7 @@ describe('emulator: uploads, chain and integrity', () => {
     expect((await h.complete(first.json.fileId)).json.code).toBe(0);
 
     const renamed = await h.createFile(lock, r2, 'report.pdf', twoPlan, { autoRename: 2 });
-    const expected = renamedFileName('report.pdf', new Date(h.nowMs));
+    const expected = 'report_20260101_000000.pdf'; // literal: reference Part 1, UTC+8
     expect(renamed.json.fileName).toBe(expected);
     const again = await h.createFile(lock, r2, 'report.pdf', twoPlan, { autoRename: 2 });
     expect(again.json.fileName).toBe(expected.replace('.pdf', '_2.pdf'));
@@ -224,7 +224,7 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(same.json).toMatchObject({ code: 0, exist: true, fileId: first.json.fileId, fileName: 'report.pdf' });
     const differs = await h.createFile(lock, r2, 'report.pdf', twoPlan, { autoRename: 4 });
     expect(differs.json).toMatchObject({ code: 0, exist: false });
-    expect(differs.json.fileName).toMatch(/^report_\d{8}_\d{6}_3\.pdf$/);
+    expect(differs.json.fileName).toBe('report_20260101_000000_3.pdf');
 
     const otherFolder = await h.createFile(lock, r2, 'report.pdf', smallPlan, { autoRename: 3, parentFolder: ['folder-2'] });
     expect(otherFolder.json).toMatchObject({ code: 0, fileName: 'report.pdf', rapidUpload: true });
