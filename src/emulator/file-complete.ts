@@ -65,7 +65,7 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
   file.partCount = file.parts.length;
   file.parts = [];
   ctx.stats.count('filesCompleted');
-  ctx.store.changed();
+  ctx.store.fileChanged(file);
   await ctx.blobs.removeParts(file.fileId);
 }
 

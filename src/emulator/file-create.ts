@@ -86,7 +86,7 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   indexFile(ctx.store.state, file);
   record.fileIds.push(file.fileId);
   if (rapid) ctx.stats.count('rapidUploads');
-  ctx.store.changed();
+  ctx.store.fileChanged(file);
 
   const common = { fileId: file.fileId, fileName, exist: false, containerId: ownContainer, parentFolder: [folderId], matchedPreHash: rapid };
   if (rapid) return ok({ ...common, rapidUpload: true }, 'Success.');

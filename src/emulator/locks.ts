@@ -45,7 +45,7 @@ export async function createLock(ctx: EmulatorContext, api: ApiRequest): Promise
   }
   const lock: LockState = { lockId: newLockId(moduleCode), moduleCode, createdAt: now, expiresAt: now + ctx.settings.lockTtlSeconds * 1000 };
   ctx.store.state.locks[moduleCode] = lock;
-  ctx.store.changed();
+  ctx.store.lockChanged(moduleCode);
   return ok({ data: { lockId: lock.lockId } });
 }
 
@@ -57,7 +57,7 @@ export async function renewLock(ctx: EmulatorContext, api: ApiRequest): Promise<
   const now = ctx.now().getTime();
   if (now > lock.expiresAt && !ctx.settings.allowRenewExpired) throw new ApiError(CODES.LOCK_EXPIRED, expiredMessage(lock));
   lock.expiresAt = now + ctx.settings.lockTtlSeconds * 1000;
-  ctx.store.changed();
+  ctx.store.lockChanged(lock.moduleCode);
   return ok();
 }
 
@@ -67,13 +67,15 @@ export async function releaseLock(ctx: EmulatorContext, api: ApiRequest): Promis
   const lock = findLock(ctx, lockId);
   if (!lock) throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is unknown or was already released`);
   delete ctx.store.state.locks[lock.moduleCode];
-  ctx.store.changed();
+  ctx.store.lockChanged(lock.moduleCode);
   return ok();
 }
 
 /** Makes every lock held now expire (fault injection). */
 export function expireAllLocks(ctx: EmulatorContext): void {
   const past = ctx.now().getTime() - 1;
-  for (const lock of Object.values(ctx.store.state.locks)) lock.expiresAt = Math.min(lock.expiresAt, past);
-  ctx.store.changed();
+  for (const lock of Object.values(ctx.store.state.locks)) {
+    lock.expiresAt = Math.min(lock.expiresAt, past);
+    ctx.store.lockChanged(lock.moduleCode);
+  }
 }

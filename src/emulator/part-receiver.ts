@@ -136,7 +136,7 @@ async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: 
     const etag = `"${state.slice(0, 32)}"`;
     file.received[String(partNumber)] = { size: received, ...end, etag, receivedAt: ctx.now().toISOString() };
     ctx.stats.count('putAccepted');
-    ctx.store.changed();
+    ctx.store.fileChanged(file);
     return { status: 200, headers: { etag }, text: '' };
   } catch (err) {
     if (err instanceof S3Error) throw err;

@@ -55,7 +55,7 @@ export async function createRecord(ctx: EmulatorContext, api: ApiRequest): Promi
   };
   if (properties !== undefined) record.properties = properties;
   ctx.store.state.records[record.recordId] = record;
-  ctx.store.changed();
+  ctx.store.recordChanged(record);
   return ok({ data: toWire(record) });
 }
 
@@ -104,7 +104,7 @@ export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Pro
   record.endTime = ctx.now().toISOString();
   if (properties !== undefined) record.properties = properties;
   ctx.stats.count('recordsCompleted');
-  ctx.store.changed();
+  ctx.store.recordChanged(record);
   return ok();
 }
 
@@ -130,7 +130,7 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
     if (file.status !== 'complete') uploads.push(file.fileId);
   }
   delete state.records[record.recordId];
-  ctx.store.changed();
+  ctx.store.recordChanged(record); // its files go with it (state.ts)
   // The deletion reaches state.json before any blob goes, so a crash never leaves a complete file
   // without its bytes (at worst an unreferenced blob). A create may have taken up the content
   // meanwhile (a rapid upload): only blobs still referred to by nobody are removed.

@@ -95,7 +95,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
       await front?.close();
       await stopped;
       await Promise.allSettled([...inflight]);
-      await store.flush();
+      await store.close();
     })();
     return closed;
   };

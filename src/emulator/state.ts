@@ -1,9 +1,11 @@
-/** The emulator's persistent state and its atomic, coalescing writer (dataDir/state.json). */
+/** The emulator's persistent state: what it holds, and the store that keeps it on disk. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { WirePart } from './wire.js';
 import type { S3State } from './s3/s3-state.js';
+import { LogWriter, logGens, logPath, removeLogs, replayLog, type LogEntry } from './state-log.js';
+import { readSnapshot, writeSnapshot } from './state-snapshot.js';
+import type { WirePart } from './wire.js';
 
 export interface LockState {
   lockId: string;
@@ -76,63 +78,95 @@ function freshState(): EmulatorState {
   return { version: 1, urlSecret: randomBytes(32).toString('hex'), locks: {}, records: {}, files: {} };
 }
 
+/** A log write is due this long after the first change it carries: bursts share one line. */
+const LOG_PAUSE_MS = 50;
+/** state.json is rewritten once the log outgrows it (and this floor): replay stays shorter than a load. */
+const MIN_COMPACT_BYTES = 16 * 1024 * 1024;
+
 /**
- * Holds the state in memory and writes it atomically (temp + rename) shortly after each change:
- * bursts share one write, and the pause grows with the state so that big states do not turn every
- * call into a full rewrite. close() (flush) writes whatever is pending.
+ * Holds the state in memory and keeps it on disk as state.json (a snapshot) plus a change log
+ * (state-<gen>.log, state-log.ts). Handlers change the state in place and say what they changed
+ * (fileChanged, recordChanged, lockChanged, s3Changed); shortly after, those values are appended
+ * to the log, a line per write, so a change costs its own size. When the log outgrows the
+ * snapshot, and at close, the snapshot is rewritten and the log starts afresh: that rewrite is
+ * O(state) but happens after O(state) bytes of changes, so the total stays linear.
  */
 export class StateStore {
+  private readonly dirty = new Map<string, DirtyKey>();
+  private snapshotWanted = false;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-  private seq = 0;
-  private lastWriteMs = 0;
+  private lastSnapshotMs = 0;
+  private snapshotBytes = 0;
   private failure: Error | undefined;
+  private log: LogWriter;
 
   private constructor(
     readonly state: EmulatorState,
-    private readonly path: string,
-  ) {}
+    private readonly dataDir: string,
+    private gen: number,
+  ) {
+    this.log = new LogWriter(logPath(dataDir, gen));
+  }
 
-  /** Loads dataDir/state.json, or starts empty when there is none. */
+  private get path(): string {
+    return join(this.dataDir, 'state.json');
+  }
+
+  /** Loads dataDir/state.json and the logs after it, or starts empty when there is none. */
   static async open(dataDir: string): Promise<StateStore> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'state.json');
-    let state: EmulatorState;
+    let snapshot;
     try {
-      state = JSON.parse(await readFile(path, 'utf8')) as EmulatorState;
+      snapshot = await readSnapshot(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new Error(`cannot read emulator state ${path}: ${(err as Error).message}; fix or delete the file`);
-      }
-      state = freshState();
+      throw new Error(`cannot read emulator state ${path}: ${(err as Error).message}; fix or delete the file`);
     }
+    const state = snapshot?.state ?? freshState();
     if (state.version !== 1) throw new Error(`emulator state ${path} has version ${String(state.version)}; this emulator reads version 1`);
-    // A crash during files/complete leaves a file half-completed: it is uploading again.
-    for (const file of Object.values(state.files)) if (file.status === 'completing') file.status = 'uploading';
-    const store = new StateStore(state, path);
-    store.changed();
+    const from = snapshot?.logGen ?? 0;
+    const gens = (await logGens(dataDir)).filter((gen) => gen >= from);
+    for (const gen of gens) await replayLog(logPath(dataDir, gen), state);
+    settleLoaded(state);
+    const store = new StateStore(state, dataDir, Math.max(from, ...gens));
+    // Start from one clean snapshot (a new one, or after replaying a log: a cut last line must
+    // not stay in the middle of the log we append to).
+    if (!snapshot || gens.length > 0) store.snapshotWanted = true;
     await store.flush();
+    store.snapshotBytes = (await stat(path)).size;
     return store;
   }
 
-  /** Notes a change; it reaches the disk within a short pause (100 ms, more for big states). */
+  /** A file was added, changed or removed (state.files decides which). */
+  fileChanged(file: FileState): void {
+    this.mark(`f${file.fileId}`, ['f', file.fileId]);
+  }
+
+  /** A record was added, changed (not its files: fileChanged) or removed; removing it removes its files. */
+  recordChanged(record: RecordState): void {
+    this.mark(`r${record.recordId}`, ['r', record.recordId]);
+  }
+
+  /** The lock of a module was taken, renewed or released. */
+  lockChanged(moduleCode: string): void {
+    this.mark(`l${moduleCode}`, ['l', moduleCode]);
+  }
+
+  /** The S3 face's index changed (logged whole: the face serves benchmarks of modest size). */
+  s3Changed(): void {
+    this.mark('s3', ['s3', '']);
+  }
+
+  /** Something changed that the calls above do not name: the whole state is written again. */
   changed(): void {
-    this.dirty = true;
-    if (this.timer || this.writing) return;
-    // Each write is the whole state; with thousands of files that is real CPU, so the pause is
-    // ten times the last write (at least 100 ms, at most 2 s).
-    const pause = Math.min(2000, Math.max(100, this.lastWriteMs * 10));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.writing) void this.writeOnce();
-    }, pause);
-    this.timer.unref();
+    this.snapshotWanted = true;
+    this.schedule(Math.min(2000, Math.max(LOG_PAUSE_MS, this.lastSnapshotMs * 10)));
   }
 
   /** Writes everything changed so far and resolves when it is on disk; throws a write failure. */
   async flush(): Promise<void> {
-    while (this.dirty || this.writing) {
+    while (this.dirty.size > 0 || this.snapshotWanted || this.writing) {
       if (this.writing) {
         await this.writing;
         continue;
@@ -140,67 +174,115 @@ export class StateStore {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       await this.writeOnce();
+      if (this.failure) break;
     }
     if (this.failure) throw this.failure;
   }
 
+  /** Flushes, and leaves one snapshot and no log behind (what a clean stop leaves). */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.log.bytes > 0) {
+      this.snapshotWanted = true;
+      await this.flush();
+    }
+    await this.log.close();
+  }
+
+  private mark(key: string, what: DirtyKey): void {
+    this.dirty.set(key, what);
+    this.schedule(LOG_PAUSE_MS);
+  }
+
+  private schedule(pause: number): void {
+    if (this.timer || this.writing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.writing) void this.writeOnce();
+    }, pause);
+    this.timer.unref();
+  }
+
   private writeOnce(): Promise<void> {
-    this.dirty = false;
-    const started = Date.now();
-    this.writing = this.writeNow()
+    const compact = this.snapshotWanted || this.log.bytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes);
+    this.writing = (compact ? this.writeSnapshot() : this.appendDirty())
       .then(
         () => {
           this.failure = undefined;
         },
         (err: Error) => {
+          // What was lost in a failed write is written whole next time, into a fresh log.
+          this.snapshotWanted = true;
           this.failure = new Error(`cannot write emulator state ${this.path}: ${err.message}`);
         },
       )
       .finally(() => {
-        this.lastWriteMs = Date.now() - started;
         this.writing = undefined;
-        if (this.dirty && !this.timer) this.changed();
+        if ((this.dirty.size > 0 || this.snapshotWanted) && !this.failure) this.schedule(LOG_PAUSE_MS);
       });
     return this.writing;
   }
 
-  private async writeNow(): Promise<void> {
-    const tmp = `${this.path}.tmp-${process.pid}-${++this.seq}`;
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      // One JSON document as before, written a record and a file per line in 256 KiB chunks: a
-      // million files never become one giant string (nor hit V8's string length limit).
-      let chunk = '';
-      for (const piece of stateText(this.state)) {
-        chunk += piece;
-        if (chunk.length >= 256 * 1024) {
-          await handle.write(chunk);
-          chunk = '';
-        }
-      }
-      await handle.write(chunk);
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.path);
+  /** Appends the current value of everything marked since the last write, as one log line. */
+  private async appendDirty(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const entries = [...this.dirty.values()].map((key) => entryOf(this.state, key));
+    this.dirty.clear();
+    await this.log.append(entries);
+  }
+
+  /**
+   * A new log generation starts first; the snapshot names it. What changes while the snapshot is
+   * written goes to the new log, and is flushed before the rename, so snapshot + log hold every
+   * change whichever of the two files a crash finds.
+   */
+  private async writeSnapshot(): Promise<void> {
+    this.snapshotWanted = false;
+    const started = Date.now();
+    const old = this.log;
+    await old.close();
+    this.gen++;
+    this.log = new LogWriter(logPath(this.dataDir, this.gen));
+    this.snapshotBytes = await writeSnapshot(this.path, this.state, this.gen, () => this.appendDirty());
+    await removeLogs(this.dataDir, this.gen);
+    this.lastSnapshotMs = Date.now() - started;
   }
 }
 
-/** The state as JSON text, piece by piece (JSON.parse reads it back as one document). */
-function* stateText(state: EmulatorState): Generator<string> {
-  const { records, files, ...rest } = state;
-  const head = JSON.stringify(rest);
-  yield `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"records":{`;
-  let first = true;
-  for (const [id, record] of Object.entries(records)) {
-    yield `${first ? '' : ','}\n${JSON.stringify(id)}:${JSON.stringify(record)}`;
-    first = false;
+type DirtyKey = ['f' | 'r' | 'l' | 's3', string];
+
+function entryOf(state: EmulatorState, [kind, id]: DirtyKey): LogEntry {
+  switch (kind) {
+    case 'f':
+      return ['f', id, state.files[id] ?? null];
+    case 'r': {
+      const record = state.records[id];
+      if (!record) return ['r', id, null];
+      const { fileIds: _derived, ...logged } = record;
+      return ['r', id, logged];
+    }
+    case 'l':
+      return ['l', id, state.locks[id] ?? null];
+    case 's3':
+      return ['s3', '', state.s3 ?? null];
   }
-  yield '},"files":{';
-  first = true;
-  for (const [id, file] of Object.entries(files)) {
-    yield `${first ? '' : ','}\n${JSON.stringify(id)}:${JSON.stringify(file)}`;
-    first = false;
+}
+
+/**
+ * After loading: each record's file list is rebuilt from the files in creation order (the log
+ * does not carry it), files whose record is gone are dropped (deleting a record logs only the
+ * record), and a file caught half-completed by a crash is uploading again.
+ */
+function settleLoaded(state: EmulatorState): void {
+  for (const record of Object.values(state.records)) record.fileIds = [];
+  for (const id in state.files) {
+    const file = state.files[id]!;
+    const record = state.records[file.recordId];
+    if (!record) {
+      delete state.files[id];
+      continue;
+    }
+    record.fileIds.push(id);
+    if (file.status === 'completing') file.status = 'uploading';
   }
-  yield '}}\n';
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/koodrive/wire-types.js';
@@ -106,12 +106,14 @@ describe('emulator happy path', () => {
     const created = await h.createFile(lock, recordId, 'resume.bin', plan);
     const urls = created.json.multiParts.map((p: { uploadUrl: string }) => p.uploadUrl) as string[];
     expect((await putPart(urls[0]!, data, plan.parts[0]!)).status).toBe(200);
-    // The state reaches the disk by itself shortly after a change, not only at close.
+    // The state reaches the disk by itself shortly after a change, not only at close: in
+    // state.json or in the change log after it (state-<n>.log).
     const deadline = Date.now() + 5000;
     let saved = '';
     while (!saved.includes('"received":{"1"') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
-      saved = await readFile(join(h.dir, 'state.json'), 'utf8');
+      const names = (await readdir(h.dir)).filter((n) => n === 'state.json' || /^state-\d+\.log$/.test(n));
+      saved = (await Promise.all(names.map((n) => readFile(join(h.dir, n), 'utf8')))).join('\n');
     }
     expect(saved).toContain(recordId);
     expect(saved).toContain('"received":{"1"');

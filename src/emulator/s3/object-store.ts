@@ -46,13 +46,13 @@ export class S3ObjectStore {
   createBucket(name: string, now: Date): boolean {
     if (this.state.buckets[name]) return false;
     this.state.buckets[name] = { createdAt: now.toISOString(), objects: {} };
-    this.store.changed();
+    this.store.s3Changed();
     return true;
   }
 
   deleteBucket(name: string): void {
     delete this.state.buckets[name];
-    this.store.changed();
+    this.store.s3Changed();
   }
 
   objectPath(id: string): string {
@@ -71,7 +71,7 @@ export class S3ObjectStore {
     const old = bucket.objects[key];
     const obj: S3ObjectState = { id, ...fields };
     bucket.objects[key] = obj;
-    this.store.changed();
+    this.store.s3Changed();
     if (old) await rm(this.objectPath(old.id), { force: true });
     return obj;
   }
@@ -80,7 +80,7 @@ export class S3ObjectStore {
     const old = bucket.objects[key];
     if (!old) return;
     delete bucket.objects[key];
-    this.store.changed();
+    this.store.s3Changed();
     await rm(this.objectPath(old.id), { force: true });
   }
 
@@ -91,7 +91,7 @@ export class S3ObjectStore {
     const upload: S3UploadState = { bucket, key, createdAt: now.toISOString(), meta: headers.meta, parts: {} };
     if (headers.contentType !== undefined) upload.contentType = headers.contentType;
     this.state.uploads[uploadId] = upload;
-    this.store.changed();
+    this.store.s3Changed();
     return uploadId;
   }
 
@@ -109,7 +109,7 @@ export class S3ObjectStore {
       return;
     }
     upload.parts[String(partNumber)] = { size, etag };
-    this.store.changed();
+    this.store.s3Changed();
   }
 
   /** Joins the chosen parts, in order, into one temp file; returns its path. */
@@ -127,7 +127,7 @@ export class S3ObjectStore {
   /** Forgets an upload and deletes its parts. */
   async dropUpload(uploadId: string): Promise<void> {
     delete this.state.uploads[uploadId];
-    this.store.changed();
+    this.store.s3Changed();
     await rm(join(this.uploadsDir, uploadId), { recursive: true, force: true });
   }
 

@@ -1,0 +1,112 @@
+/**
+ * The change log that follows state.json: state-<gen>.log, one line per write, each line a JSON
+ * array of entries that give the new value (or null: gone) of one lock, record, file or the S3
+ * index. A change costs its own size on disk, not the state's.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { S3State } from './s3/s3-state.js';
+import type { EmulatorState, FileState, LockState, RecordState } from './state.js';
+
+/** A record in the log carries no file list: that is rebuilt from the files (each names its record). */
+export type LoggedRecord = Omit<RecordState, 'fileIds'>;
+
+export type LogEntry =
+  | ['f', string, FileState | null]
+  | ['r', string, LoggedRecord | null]
+  | ['l', string, LockState | null]
+  | ['s3', '', S3State | null];
+
+const LOG_NAME = /^state-(\d{1,15})\.log$/;
+
+export function logPath(dataDir: string, gen: number): string {
+  return join(dataDir, `state-${gen}.log`);
+}
+
+/** The generations of the logs in dataDir, oldest first. */
+export async function logGens(dataDir: string): Promise<number[]> {
+  const gens: number[] = [];
+  for (const name of await readdir(dataDir)) {
+    const m = LOG_NAME.exec(name);
+    if (m) gens.push(Number(m[1]));
+  }
+  return gens.sort((a, b) => a - b);
+}
+
+export async function removeLogs(dataDir: string, below: number): Promise<void> {
+  for (const gen of await logGens(dataDir)) if (gen < below) await rm(logPath(dataDir, gen), { force: true });
+}
+
+/**
+ * Applies a log to the state. Only the last line may be cut short (a crash mid-write): it is
+ * dropped, and so are the changes it carried, all of them (one line is one write). A damaged line
+ * before the last one means the log cannot be trusted: that throws.
+ */
+export async function replayLog(path: string, state: EmulatorState): Promise<{ lines: number; tornTail: boolean }> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  let pendingError: Error | undefined;
+  let count = 0;
+  try {
+    for await (const line of lines) {
+      if (pendingError) throw pendingError;
+      count++;
+      let entries: LogEntry[];
+      try {
+        entries = JSON.parse(line) as LogEntry[];
+        if (!Array.isArray(entries)) throw new SyntaxError('not an array');
+      } catch {
+        pendingError = new Error(`line ${count} of ${path} is damaged; delete the emulator's data folder or restore state.json`);
+        continue;
+      }
+      for (const entry of entries) applyEntry(state, entry);
+    }
+  } finally {
+    lines.close();
+  }
+  return { lines: count, tornTail: pendingError !== undefined };
+}
+
+function applyEntry(state: EmulatorState, [kind, id, value]: LogEntry): void {
+  switch (kind) {
+    case 'f':
+      if (value) state.files[id] = value;
+      else delete state.files[id];
+      return;
+    case 'r':
+      if (value) state.records[id] = Object.assign(state.records[id] ?? { fileIds: [] }, value);
+      else delete state.records[id];
+      return;
+    case 'l':
+      if (value) state.locks[id] = value;
+      else delete state.locks[id];
+      return;
+    case 's3':
+      if (value) state.s3 = value;
+      else delete state.s3;
+      return;
+    default:
+      throw new Error(`unknown entry kind ${JSON.stringify(kind)} in the emulator's state log`);
+  }
+}
+
+/** Appends whole lines to one log (created 0600). */
+export class LogWriter {
+  bytes = 0;
+  private handle: FileHandle | undefined;
+
+  constructor(readonly path: string) {}
+
+  async append(entries: readonly LogEntry[]): Promise<void> {
+    this.handle ??= await open(this.path, 'a', 0o600);
+    // One write per line: a crash cuts at most the line being written, which replay then drops.
+    this.bytes += (await this.handle.write(`${JSON.stringify(entries)}\n`)).bytesWritten;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+}
