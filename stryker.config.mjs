@@ -25,6 +25,9 @@ export default {
     'src/config/duration-text.ts',
   ],
   coverageAnalysis: 'perTest',
+  // A static mutant (module-level code) reruns every test file for each mutant: minutes apiece on
+  // two cores. They are left out of the score (reported as ignored) and listed in docs/testing.md.
+  ignoreStatic: true,
   // Two cores, shared with other engineers' test runs.
   concurrency: 2,
   incremental: true,

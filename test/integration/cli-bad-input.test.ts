@@ -2,10 +2,11 @@
  * Issue 3, bad input: each case gives a one-line error on stderr, its documented exit code, leaves
  * no backup lock held, and never prints the token.
  */
-import { rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+import { handTo, requireUnprivileged, sharedTempDir } from '../fixtures/unprivileged.js';
+import { CLI_PATH, cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
 
 const TOKEN = 'tok-sEcReT-5d81c9e0a7';
 const LONG_NAME = `${'n'.repeat(251)}.txt`;
@@ -87,30 +88,45 @@ describe('bad input', () => {
     expect(await emu.lockIsFree()).toBe(true);
   });
 
-  it('fails, naming it, a file that cannot be read (exit 4)', async () => {
-    const root = join(dir, 'unreadable');
-    await makeTree(root, { 'a-first.bin': patternBytes(6 * MiB, 3), 'b-gone.txt': 'here at scan time\n' });
-    let r: CliResult;
-    if (process.getuid?.() === 0) {
-      // Root reads anything: take the file away after the scan, while the first file's upload
-      // is held up (its first PUT waits 2 s; the second file is planned only after it).
-      await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 2000 }] });
-      const base = await emu.stats();
-      const child = spawnCli(['upload', root, '--file-concurrency', '1'], { env });
-      await waitFor('the first file under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
-      await rm(join(root, 'b-gone.txt'));
-      r = await child.done;
-      outputs.push(r);
-      await emu.setFaults({});
-    } else {
-      const { chmod } = await import('node:fs/promises');
-      await chmod(join(root, 'b-gone.txt'), 0o000);
-      r = await run(['upload', root]);
-    }
+  it('fails, naming it, a file that cannot be read (exit 4); as root the CLI runs unprivileged', async (ctx) => {
+    // Root reads any file whatever its mode: there the CLI runs as nobody (or without its DAC
+    // capabilities), so the permission check is real in CI too.
+    const u = requireUnprivileged(CLI_PATH, (why) => ctx.skip(why));
+    const base = await sharedTempDir('kdb-unreadable-', u);
+    const root = join(base, 'tree');
+    await makeTree(root, { 'a-first.bin': patternBytes(6 * MiB, 3), 'b-shut.txt': 'nobody may read this\n' });
+    await chmod(join(root, 'b-shut.txt'), 0o000);
+    const state = join(base, 'state');
+    await mkdir(state);
+    await handTo(state, u);
+    const r = await runCli(['upload', root], { env: { ...env, KOODRIVE_STATE_DIR: state }, ...(u ? { prefix: u.prefix } : {}) });
+    outputs.push(r);
+    expect(r.code, r.stderr).toBe(4);
+    const failures = stderrLines(r);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/FAILED +b-shut\.txt.*(cannot be read|permission)/);
+    expect((await emu.files()).some((f) => f.description === 'a-first.bin' && f.status === 'complete')).toBe(true);
+    expect(await emu.lockIsFree()).toBe(true);
+    await rm(base, { recursive: true, force: true });
+  }, 60_000);
+
+  it('fails, naming it, a file taken away after the scan (exit 4)', async () => {
+    const root = join(dir, 'vanishing');
+    await makeTree(root, { 'a-first.bin': patternBytes(6 * MiB, 4), 'b-gone.txt': 'here at scan time\n' });
+    // Take the file away after the scan, while the first file's upload is held up (its first PUT
+    // waits 2 s; the second file is planned only after it).
+    await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 2000 }] });
+    const base = await emu.stats();
+    const child = spawnCli(['upload', root, '--file-concurrency', '1'], { env });
+    await waitFor('the first file under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
+    await rm(join(root, 'b-gone.txt'));
+    const r = await child.done;
+    outputs.push(r);
+    await emu.setFaults({});
     expect(r.code).toBe(4);
     const failures = stderrLines(r);
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatch(/FAILED +b-gone\.txt.*(vanished during the run|does not exist|cannot be read|permission)/);
+    expect(failures[0]).toMatch(/FAILED +b-gone\.txt.*(vanished during the run|does not exist)/);
     expect(await emu.lockIsFree()).toBe(true);
   }, 30_000);
 

@@ -115,6 +115,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Arguments for node itself (before the script). */
   nodeArgs?: string[];
+  /** A command that runs node on our behalf, e.g. setpriv to an unprivileged user (test/fixtures/unprivileged.ts). */
+  prefix?: string[];
 }
 
 function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -125,7 +127,8 @@ function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessE
 
 /** Starts `node bin/koodrive-backup.js …args` (no shell; only the given environment). */
 export function spawnCli(args: string[], opts: SpawnOptions = {}): ChildRun {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], {
+  const [command, ...before] = [...(opts.prefix ?? []), process.execPath];
+  const child = spawn(command!, [...before, ...(opts.nodeArgs ?? []), CLI_PATH, ...args], {
     env: childEnv(opts.env),
     cwd: opts.cwd ?? tmpdir(),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -83,14 +83,12 @@ describe('many files', () => {
 
   it('refused credentials fail before the scan, whatever the tree size', async () => {
     const root = join(dir, 'tree-3000');
-    const started = Date.now();
     const r = await runCli(['upload', root, '--json'], { env: cliEnv(emu, join(dir, 'state-bad'), { KOODRIVE_TOKEN: 'not-the-token' }) });
-    const ms = Date.now() - started;
     expect(r.code).toBe(3);
     const events = jsonEvents(r.stdout);
     // Nothing was scanned: the lock call (which checks the credentials) came first.
     expect(events.filter((e) => e.type === 'scan:done' || e.type === 'notice' || e.type === 'file:done')).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'summary', exitCode: 3, totals: { files: 0 } });
-    expect(ms).toBeLessThan(15_000); // process start-up included; the scan itself is not
+    // No wall-clock bound: the events above show the order itself (nothing scanned), which is the claim.
   }, 60_000);
 });

@@ -75,7 +75,7 @@ describe('signals', () => {
     const result = await child.done;
     const stopMs = Date.now() - sentAt;
     expect(result.code).toBe(130);
-    expect(stopMs).toBeLessThan(5000);
+    expect(stopMs).toBeLessThan(15_000); // did not wait for the parts stalled 30 s (half of that is no race on a loaded machine)
     expect(result.stderr).toMatch(/SIGINT received: stopping; parts in flight are aborted \(parts already sent are kept\), the journal is kept and the backup lock released; run the same command again to resume/);
     expect(result.stdout + result.stderr).toMatch(/interrupted by SIGINT; run the same command again to resume/);
     expect(await emu.lockIsFree()).toBe(true); // released, not left to expire
@@ -110,7 +110,7 @@ describe('signals', () => {
   it('second signal: exits at once, journal consistent; the next run takes the lock over and resumes', async () => {
     // The lock release hangs (then the connection is cut), so the graceful stop cannot finish.
     const tree = treeOf(61);
-    const { child, root, env } = await stuckUpload('twice', tree, [{ kind: 'lock.release', nth: 1, stallMs: 8000, reset: true }]);
+    const { child, root, env } = await stuckUpload('twice', tree, [{ kind: 'lock.release', nth: 1, stallMs: 20_000, reset: true }]);
     child.kill('SIGINT');
     await child.waitForOutput(/SIGINT received/);
     await new Promise((r) => setTimeout(r, 300)); // now it waits for the release
@@ -118,7 +118,7 @@ describe('signals', () => {
     const sentAt = Date.now();
     child.kill('SIGINT');
     const result = await child.done;
-    expect(Date.now() - sentAt).toBeLessThan(3000); // not the 8 s the release would have taken
+    expect(Date.now() - sentAt).toBeLessThan(10_000); // not the 20 s the release would have taken
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/second SIGINT: stopped at once; run the same command again to resume/);
     const { text, lines } = await journalLines(env.KOODRIVE_STATE_DIR!);
