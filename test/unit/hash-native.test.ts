@@ -12,6 +12,14 @@ if (!native) {
   console.warn('hash-native: the native addon is not built (run `node scripts/build-native.mjs`); native cross-checks are skipped');
 }
 
+// Skipping is for a developer's machine without a compiler; CI installs and builds, so there a
+// missing addon is a broken install and must fail, not skip in silence.
+describe('native addon where CI runs', () => {
+  it.runIf(process.env.CI)('is built and passes its self-test (CI)', () => {
+    expect(native, 'the native SHA-256 addon is missing or failed its self-test: npm ci should have built it (node scripts/build-native.mjs --verbose)').toBeDefined();
+  });
+});
+
 /** A tiny seeded PRNG so failures are reproducible. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;

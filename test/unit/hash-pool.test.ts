@@ -14,6 +14,12 @@ import { nativeBackendIfAvailable } from '../../src/hash/backends.js';
 const built = existsSync(defaultPlanWorkerUrl());
 if (!built) console.warn(`hash-pool: ${fileURLToPath(defaultPlanWorkerUrl())} is missing (run npm run build); pool tests are skipped`);
 
+describe('hash pool worker where CI runs', () => {
+  it.runIf(process.env.CI)('the compiled worker exists (CI builds before testing)', () => {
+    expect(built, `${fileURLToPath(defaultPlanWorkerUrl())} is missing: run npm run build before the tests`).toBe(true);
+  });
+});
+
 describe.skipIf(!built)('hash pool', () => {
   let dir: string;
   let pool: HashPool;
