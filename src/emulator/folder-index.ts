@@ -1,8 +1,9 @@
 /**
  * Files by folder (and by record) and name, so that name clashes cost a lookup, not a scan of every
  * file ever created; and how many files refer to each sha256, so that deleting a record knows which
- * blobs nobody needs any more.
+ * blobs nobody needs any more; and every file in creation order, for paging.
  */
+import { FileOrder } from './file-order.js';
 import type { EmulatorState, FileState } from './state.js';
 
 /** One folder's files by name, in creation order. */
@@ -18,6 +19,8 @@ interface Indexes {
   byRecord: Map<string, FolderNames>;
   /** sha256 → number of files (any status) that refer to it. */
   shaRefs: Map<string, number>;
+  /** Every file, in creation order. */
+  order: FileOrder;
 }
 
 // Keyed by the state object: built once from a loaded state, then kept up to date by indexFile/unindexFile.
@@ -29,9 +32,9 @@ const recordKey = (containerId: string, folderId: string, recordId: string): str
 function indexOf(state: EmulatorState): Indexes {
   let index = indexes.get(state);
   if (!index) {
-    index = { byFolder: new Map(), byRecord: new Map(), shaRefs: new Map() };
+    index = { byFolder: new Map(), byRecord: new Map(), shaRefs: new Map(), order: new FileOrder() };
     indexes.set(state, index);
-    for (const f of Object.values(state.files)) add(index, f);
+    for (const id in state.files) add(index, state.files[id]!);
   }
   return index;
 }
@@ -58,6 +61,7 @@ function add(index: Indexes, file: FileState): void {
   addName(index.byFolder, folderKey(file.containerId, file.parentFolder), file);
   addName(index.byRecord, recordKey(file.containerId, file.parentFolder, file.recordId), file);
   index.shaRefs.set(file.sha256, (index.shaRefs.get(file.sha256) ?? 0) + 1);
+  index.order.add(file);
 }
 
 /**
@@ -72,7 +76,10 @@ export function namesInScope(state: EmulatorState, scope: NameScope, containerId
 
 /** Records a new file in the indexes (call right after adding it to state.files). */
 export function indexFile(state: EmulatorState, file: FileState): void {
-  add(indexOf(state), file);
+  // An index built just now, from state.files, holds the file already.
+  const built = indexes.has(state);
+  const index = indexOf(state);
+  if (built) add(index, file);
 }
 
 /**
@@ -83,6 +90,7 @@ export function unindexFile(state: EmulatorState, file: FileState): number {
   const index = indexOf(state);
   removeName(index.byFolder, folderKey(file.containerId, file.parentFolder), file);
   removeName(index.byRecord, recordKey(file.containerId, file.parentFolder, file.recordId), file);
+  index.order.remove(file);
   const left = (index.shaRefs.get(file.sha256) ?? 1) - 1;
   if (left > 0) index.shaRefs.set(file.sha256, left);
   else index.shaRefs.delete(file.sha256);
@@ -92,4 +100,9 @@ export function unindexFile(state: EmulatorState, file: FileState): number {
 /** How many files (any status, any record) refer to this sha256. */
 export function shaRefCount(state: EmulatorState, sha256: string): number {
   return indexOf(state).shaRefs.get(sha256) ?? 0;
+}
+
+/** One page of every stored file in creation order, from cursor `from` (a FileOrder sequence). */
+export function filesPage(state: EmulatorState, from: number, limit: number): { files: FileState[]; next?: number } {
+  return indexOf(state).order.page(from, limit);
 }

@@ -7,17 +7,42 @@ import { ApiError, type Reply } from './reply.js';
 export const MAX_API_BODY = 16 * 1024 * 1024;
 
 /** Reads a whole (small) API body; refuses bodies over `limit` bytes. */
-export async function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise<Buffer> {
+export function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new ApiError(CODES.PARAMETER_INVALID, `request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) throw new ApiError(CODES.PARAMETER_INVALID, `request body exceeds the ${limit}-byte limit`, 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (declared > limit) return Promise.reject(new ApiError(CODES.PARAMETER_INVALID, `request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413));
+  // Plain 'data'/'end' listeners: an async iterator costs several promises per call, and API
+  // bodies usually arrive in one chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      if (total > limit) {
+        done();
+        req.destroy(); // as before: a body this big is not read to its end
+        reject(new ApiError(CODES.PARAMETER_INVALID, `request body exceeds the ${limit}-byte limit`, 413));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      done();
+      reject(new Error('the connection closed before the request body was complete'));
+    };
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** Reads and discards a body, returning how many bytes came. */
@@ -39,6 +64,7 @@ export function parseQueryPairs(rawQuery: string): Array<[string, string]> {
 }
 
 function safeDecode(text: string): string {
+  if (!text.includes('%')) return text; // most keys and values need no decoding
   try {
     return decodeURIComponent(text);
   } catch {

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { EmulatorContext } from './context.js';
 import { validateFaultSpec } from './faults.js';
+import { filesPage } from './folder-index.js';
 import { readApiBody } from './http-io.js';
 import type { Reply } from './reply.js';
 import type { FileState } from './state.js';
@@ -39,12 +40,9 @@ function filesAnswer(ctx: EmulatorContext, query: URLSearchParams): Reply {
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE) return json(400, { error: `limit ${limitText} is not an integer in 1..${MAX_PAGE}` });
   const cursor = query.get('cursor') ?? '0';
   if (!/^\d{1,12}$/.test(cursor)) return json(400, { error: 'cursor is not one this server issued; pass nextCursor from the previous page' });
-  // Object keys keep insertion order: files in creation order; the cursor is a position in it.
-  const ids = Object.keys(ctx.store.state.files);
-  const from = Number(cursor);
-  const page = ids.slice(from, from + limit).map((id) => ctx.store.state.files[id]!);
-  const next = from + limit < ids.length ? String(from + limit) : undefined;
-  return json(200, { files: storedFiles(ctx, page), ...(next ? { nextCursor: next } : {}) });
+  // Files in creation order; the cursor counts files created, so a page costs its own size.
+  const page = filesPage(ctx.store.state, Number(cursor), limit);
+  return json(200, { files: storedFiles(ctx, page.files), ...(page.next !== undefined ? { nextCursor: String(page.next) } : {}) });
 }
 
 function storedFiles(ctx: EmulatorContext, files: readonly FileState[]): StoredFileView[] {

@@ -98,10 +98,13 @@ export class LogWriter {
 
   constructor(readonly path: string) {}
 
-  async append(entries: readonly LogEntry[]): Promise<void> {
+  /** Appends one line; returns its size in bytes. */
+  async append(entries: readonly LogEntry[]): Promise<number> {
     this.handle ??= await open(this.path, 'a', 0o600);
     // One write per line: a crash cuts at most the line being written, which replay then drops.
-    this.bytes += (await this.handle.write(`${JSON.stringify(entries)}\n`)).bytesWritten;
+    const { bytesWritten } = await this.handle.write(`${JSON.stringify(entries)}\n`);
+    this.bytes += bytesWritten;
+    return bytesWritten;
   }
 
   async close(): Promise<void> {

@@ -100,6 +100,8 @@ export class StateStore {
   private snapshotBytes = 0;
   private failure: Error | undefined;
   private log: LogWriter;
+  /** Bytes written so far (log lines and snapshots): what a change costs on disk. */
+  readonly written = { log: 0, snapshot: 0 };
 
   private constructor(
     readonly state: EmulatorState,
@@ -126,6 +128,7 @@ export class StateStore {
     const state = snapshot?.state ?? freshState();
     if (state.version !== 1) throw new Error(`emulator state ${path} has version ${String(state.version)}; this emulator reads version 1`);
     const from = snapshot?.logGen ?? 0;
+    await removeLogs(dataDir, from); // older than the snapshot: a crash came before their removal
     const gens = (await logGens(dataDir)).filter((gen) => gen >= from);
     for (const gen of gens) await replayLog(logPath(dataDir, gen), state);
     settleLoaded(state);
@@ -228,7 +231,7 @@ export class StateStore {
     if (this.dirty.size === 0) return;
     const entries = [...this.dirty.values()].map((key) => entryOf(this.state, key));
     this.dirty.clear();
-    await this.log.append(entries);
+    this.written.log += await this.log.append(entries);
   }
 
   /**
@@ -244,6 +247,7 @@ export class StateStore {
     this.gen++;
     this.log = new LogWriter(logPath(this.dataDir, this.gen));
     this.snapshotBytes = await writeSnapshot(this.path, this.state, this.gen, () => this.appendDirty());
+    this.written.snapshot += this.snapshotBytes;
     await removeLogs(this.dataDir, this.gen);
     this.lastSnapshotMs = Date.now() - started;
   }
