@@ -3,6 +3,7 @@ import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ConfigError, CONFIG_KEYS, CONFIG_SCHEMA, loadConfig, renderConfigShow, renderConfigTemplate, type ConfigKey, type ConfigValues, type ResolvedConfig } from '../config/index.js';
 import { EXIT } from './exit-codes.js';
+import { describeHashEngine } from '../hash/backends.js';
 import { readFileSync } from 'node:fs';
 import type { EffectiveValue } from '../config/render-config.js';
 import { isInteractive, targetSettingsOf } from './api-session.js';
@@ -19,13 +20,14 @@ export function runConfigShow(flags: Record<string, unknown>, io: CliIo): Promis
     // Warnings are part of what show prints, so they are not written to stderr as well.
     const config = await loadConfig({ cwd: io.cwd, env: io.env, flags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
     const effective = effectiveValues(config, flags.emulator === true, io);
+    const hashEngine = describeHashEngine('auto'); // not a config key, but what decides hashing speed here
     if (flags.json !== true) {
-      io.stdout.write(renderConfigShow(config, effective));
+      io.stdout.write(`${renderConfigShow(config, effective)}\nhash engine: ${hashEngine}\n`);
       return EXIT.OK;
     }
     // Secret values serialise as "***" (Secret.toJSON).
     const values = Object.fromEntries(CONFIG_KEYS.map((key) => [key, { value: config[key] ?? null, source: config.provenance[key] }]));
-    io.stdout.write(`${JSON.stringify({ configFile: config.configFile ?? null, values, effective, warnings: config.warnings })}\n`);
+    io.stdout.write(`${JSON.stringify({ configFile: config.configFile ?? null, values, effective, warnings: config.warnings, hashEngine })}\n`);
     return EXIT.OK;
   });
 }

@@ -1,5 +1,5 @@
 import { nobleBackend, type HashBackend } from './sha256-stream.js';
-import { loadNativeBackend } from './native-backend.js';
+import { loadNativeBackend, nativeAddonStatus } from './native-backend.js';
 
 export type BackendName = 'auto' | 'native' | 'noble';
 
@@ -26,11 +26,19 @@ export function backendByName(name: BackendName): HashBackend {
     case 'native': {
       const native = nativeBackendIfAvailable();
       if (!native) {
-        throw new Error('the native SHA-256 backend is not available (addon not built or failed its self-test); run `node scripts/build-native.mjs` (needs a C compiler and Node headers) or use --hash-backend auto');
+        throw new Error(`the native SHA-256 backend is not available: ${nativeAddonStatus().detail}; install a C compiler and run \`npm rebuild koodrive-backup\` (add --global for a global install), or use --hash-backend auto (docs/install.md)`);
       }
       return native;
     }
     default:
       throw new Error(`unknown hash backend "${String(name)}"; use auto, native or noble`);
   }
+}
+
+/** One line naming the engine `name` gives here and why, e.g. "native (prebuilt Node-API addon for linux-x64)". */
+export function describeHashEngine(name: BackendName = 'auto'): string {
+  if (name === 'noble') return 'noble (portable JavaScript, chosen with --hash-backend noble)';
+  const status = nativeAddonStatus();
+  if (status.usable) return `native (${status.detail})`;
+  return `${name === 'native' ? 'none: --hash-backend native cannot run' : 'noble (portable JavaScript, about 9× slower)'}; ${status.detail}`;
 }

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build';
 import { assertResumable, SHA256_BLOCK, toHex, type HashBackend, type Sha256State, type Sha256Stream } from './sha256-stream.js';
 
 /**
@@ -20,8 +23,32 @@ interface NativeAddon {
   final(ctx: Uint8Array, out: Uint8Array): void;
 }
 
-/** Where the build script leaves the addon (same path from src/hash and dist/hash). */
-export const NATIVE_ADDON_URL = new URL('../../native/build/Release/koodrive_sha256.node', import.meta.url);
+/** The addon's folder (same path from src/hash and dist/hash): binding.gyp, build/, prebuilds/. */
+export const NATIVE_DIR = fileURLToPath(new URL('../../native/', import.meta.url));
+
+/** Where the addon comes from: shipped in the package, or compiled on this machine at install. */
+export type AddonOrigin = 'prebuilt' | 'built from source';
+
+/** The addon node-gyp-build picks: native/build/Release first, else native/prebuilds/<platform>-<arch>. */
+export function findNativeAddon(dir: string = NATIVE_DIR): { path: string; origin: AddonOrigin } | undefined {
+  try {
+    const path = nodeGypBuild.resolve(dir);
+    return { path, origin: relative(dir, path).split(sep)[0] === 'prebuilds' ? 'prebuilt' : 'built from source' };
+  } catch {
+    return undefined; // neither a prebuilt binary for this platform nor a local build
+  }
+}
+
+/** Which engine `auto` gets here and why, for --verbose, `config show` and the error of --hash-backend native. */
+export function nativeAddonStatus(dir: string = NATIVE_DIR): { usable: boolean; detail: string } {
+  const found = findNativeAddon(dir);
+  const here = `${platform()}-${arch()}`;
+  if (!found) {
+    return { usable: false, detail: `no prebuilt native addon for ${here} in this package and none built from source (no C compiler at install?)` };
+  }
+  const what = found.origin === 'prebuilt' ? `prebuilt Node-API addon for ${here}` : `built from source on this machine: ${join('native', relative(dir, found.path))}`;
+  return loadNativeBackend(found.path) ? { usable: true, detail: what } : { usable: false, detail: `the ${what} failed to load or its self-test` };
+}
 
 class NativeSha256Stream implements Sha256Stream {
   private readonly ctx: Uint8Array;
@@ -66,8 +93,8 @@ class NativeSha256Stream implements Sha256Stream {
 }
 
 /** Loads the addon and self-tests it; undefined when it is missing, broken or gives a wrong answer. */
-export function loadNativeBackend(addonPath: string = fileURLToPath(NATIVE_ADDON_URL)): HashBackend | undefined {
-  if (!existsSync(addonPath)) return undefined;
+export function loadNativeBackend(addonPath: string | undefined = findNativeAddon()?.path): HashBackend | undefined {
+  if (!addonPath || !existsSync(addonPath)) return undefined;
   try {
     const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
     const backend: HashBackend = { name: 'native', create: (from) => new NativeSha256Stream(addon, from) };
