@@ -9,8 +9,6 @@ export default {
     'src/hash/part-rules.ts',
     'src/hash/proof-code.ts',
     'src/hash/sha256-stream.ts',
-    'src/hash/part-verifier.ts',
-    'src/hash/plan-file.ts',
     'src/names/file-name.ts',
     'src/auth/app-signature.ts',
     'src/transfer/retry-policy.ts',
@@ -25,6 +23,9 @@ export default {
     'src/config/duration-text.ts',
   ],
   coverageAnalysis: 'perTest',
+  // Every covering test runs for every mutant (no bail), so the report names all the tests that
+  // kill each mutant: docs/testing.md derives the score the older tests alone reached from it.
+  disableBail: true,
   // A static mutant (module-level code) reruns every test file for each mutant: minutes apiece on
   // two cores. They are left out of the score (reported as ignored) and listed in docs/testing.md.
   ignoreStatic: true,

@@ -64,7 +64,7 @@ describe('many files', () => {
     expect(live['again-3000']! - live['again-300']!, info).toBeLessThan(4.5 * MiB);
     expect(peaks['first-3000']! - peaks['first-300']!, info).toBeLessThan(64 * MiB);
     expect(peaks['again-3000']! - peaks['again-300']!, info).toBeLessThan(64 * MiB);
-  }, 240_000);
+  }, 600_000); // four CLI runs over up to 3,000 files: generous, a loaded machine is slow, not wrong
 
   it('/_emulator/files pages with ?limit and cursor; without them it is the whole list', async () => {
     const all = await emu.files();

@@ -141,9 +141,10 @@ describe('restore resumes and stays small', () => {
       peak.push(Number(await readFile(rssFile, 'utf8')) / 1024);
     }
     console.log(`restore peak RSS: ${peak.map((p) => p.toFixed(1)).join(' MiB, ')} MiB`);
-    // Twenty times the bytes: a whole-file buffer would add ~150 MiB; streaming adds next to nothing.
-    expect(peak[1]! - peak[0]!).toBeLessThan(40);
-  });
+    // Twenty times the bytes: a whole-file buffer would add ≥ 152 MiB; streaming adds next to
+    // nothing. The bound sits halfway, far from both, so a loaded machine's noise cannot cross it.
+    expect(peak[1]! - peak[0]!).toBeLessThan(76);
+  }, 300_000); // two uploads and restores of up to 160 MiB: generous, a loaded machine is slow, not wrong
 });
 
 describe('damaged content on the server', () => {
