@@ -3,12 +3,11 @@
  * array of entries that give the new value (or null: gone) of one lock, record, file or the S3
  * index. A change costs its own size on disk, not the state's.
  */
-import { createReadStream } from 'node:fs';
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { S3State } from './s3/s3-state.js';
 import type { EmulatorState, FileState, LockState, RecordState } from './state.js';
+import { textLines } from './text-lines.js';
 
 /** A record in the log carries no file list: that is rebuilt from the files (each names its record). */
 export type LoggedRecord = Omit<RecordState, 'fileIds'>;
@@ -45,25 +44,20 @@ export async function removeLogs(dataDir: string, below: number): Promise<void> 
  * before the last one means the log cannot be trusted: that throws.
  */
 export async function replayLog(path: string, state: EmulatorState): Promise<{ lines: number; tornTail: boolean }> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   let pendingError: Error | undefined;
   let count = 0;
-  try {
-    for await (const line of lines) {
-      if (pendingError) throw pendingError;
-      count++;
-      let entries: LogEntry[];
-      try {
-        entries = JSON.parse(line) as LogEntry[];
-        if (!Array.isArray(entries)) throw new SyntaxError('not an array');
-      } catch {
-        pendingError = new Error(`line ${count} of ${path} is damaged; delete the emulator's data folder or restore state.json`);
-        continue;
-      }
-      for (const entry of entries) applyEntry(state, entry);
+  for await (const line of textLines(path)) {
+    if (pendingError) throw pendingError;
+    count++;
+    let entries: LogEntry[];
+    try {
+      entries = JSON.parse(line) as LogEntry[];
+      if (!Array.isArray(entries)) throw new SyntaxError('not an array');
+    } catch {
+      pendingError = new Error(`line ${count} of ${path} is damaged; delete the emulator's data folder or restore state.json`);
+      continue;
     }
-  } finally {
-    lines.close();
+    for (const entry of entries) applyEntry(state, entry);
   }
   return { lines: count, tornTail: pendingError !== undefined };
 }
