@@ -23,9 +23,6 @@ export default {
     'src/config/duration-text.ts',
   ],
   coverageAnalysis: 'perTest',
-  // Every covering test runs for every mutant (no bail), so the report names all the tests that
-  // kill each mutant: docs/testing.md derives the score the older tests alone reached from it.
-  disableBail: true,
   // A static mutant (module-level code) reruns every test file for each mutant: minutes apiece on
   // two cores. They are left out of the score (reported as ignored) and listed in docs/testing.md.
   ignoreStatic: true,

@@ -1,4 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { ADDED_TEST_FILES } from './scripts/issue15-tests.mjs';
+
+/** Older test files first: with bail, a mutant an older test kills is credited to it (scripts/mutation-scores.mjs). */
+class OlderTestsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const added = (f: TestSpecification) => ADDED_TEST_FILES.some((name) => f.moduleId.endsWith(`/${name}`));
+    return [...sorted.filter((f) => !added(f)), ...sorted.filter(added)];
+  }
+}
 
 // Stryker's test run (npm run mutate): only the unit tests that cover the mutated pure modules,
 // so one mutant costs a fraction of a second instead of a full suite with CLIs and emulators.
@@ -28,5 +39,6 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     maxWorkers: 1,
+    sequence: { sequencer: OlderTestsFirst },
   },
 });
