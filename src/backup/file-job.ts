@@ -9,6 +9,7 @@ import { buildCreateFileRequest, type RequestOptions } from './create-request.js
 import type { EventSink, FileOutcome } from './events.js';
 import type { Journal, JournalFile, JournalLine } from './journal.js';
 import { PartUrls } from './part-urls.js';
+import { isSmallPart } from './small-files.js';
 
 /** What one file's backup needs from the run. */
 export interface FileJobContext {
@@ -20,6 +21,8 @@ export interface FileJobContext {
   sendPart: PartSender;
   /** Shared bound on part PUTs in flight across all files. */
   partLimit: LimitFunction;
+  /** Bound on the PUT of a small file's one part (small-files.ts). */
+  smallPartLimit: <T>(fn: () => Promise<T>) => Promise<T>;
   isUrlFresh(url: string): boolean;
   /** Runs one part attempt loop with the run's retry policy (fresh URL on every attempt). */
   retryPart<T>(what: string, attempt: (n: number) => Promise<T>, signal: AbortSignal): Promise<T>;
@@ -179,8 +182,9 @@ async function sendAndComplete(
   let bytesSent = 0;
   if (missing.length > 0) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
   const fileAbort = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, fileAbort.signal]);
-  setMaxListeners(0, signal); // every in-flight PUT of the file listens (twice with --bwlimit); the part pool bounds them, not 10
+  // One part has no siblings to stop: skip AbortSignal.any, which costs more than a small file's PUT.
+  const signal = plan.parts.length === 1 ? ctx.signal : AbortSignal.any([ctx.signal, fileAbort.signal]);
+  if (signal !== ctx.signal) setMaxListeners(0, signal); // every in-flight PUT of the file listens (twice with --bwlimit); the part pool bounds them, not 10
   const sendOne = async (part: PartPlan) => {
     await ctx.retryPart(`PUT part ${part.partNumber} of ${file.relPath}`, async () => {
       signal.throwIfAborted();
@@ -211,18 +215,17 @@ async function sendAndComplete(
     ctx.emit({ type: 'part:sent', path: file.relPath, partNumber: part.partNumber, bytes: part.partSize });
   };
   const sendAll = async (parts: readonly PartPlan[]): Promise<void> => {
-    const results = await Promise.allSettled(
-      parts.map((part) =>
-        ctx.partLimit(async () => {
-          try {
-            await sendOne(part);
-          } catch (err) {
-            fileAbort.abort(err); // one failed part stops its siblings
-            throw err;
-          }
-        }),
-      ),
-    );
+    const sendOrStop = async (part: PartPlan): Promise<void> => {
+      try {
+        await sendOne(part);
+      } catch (err) {
+        fileAbort.abort(err); // one failed part stops its siblings
+        throw err;
+      }
+    };
+    // A small file's one part is bounded by the file window; big files' parts share the part limit.
+    const small = parts.length === 1 && isSmallPart(parts[0]!.partSize);
+    const results = await Promise.allSettled(parts.map((part) => (small ? ctx.smallPartLimit(() => sendOrStop(part)) : ctx.partLimit(() => sendOrStop(part)))));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw withBytes(failure.reason, bytesSent);
   };

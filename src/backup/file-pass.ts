@@ -1,6 +1,7 @@
 import type { LocalFile } from '../scan/local-file.js';
 import type { FileOutcome } from './events.js';
 import { backupFile, FileJobError, type FileJobContext } from './file-job.js';
+import { windowUnits, windowWeight } from './small-files.js';
 
 export interface FilePassOptions {
   fileConcurrency: number;
@@ -12,8 +13,9 @@ export interface FilePassOptions {
 }
 
 /**
- * A bound on jobs in flight: `run` waits for a free slot, then starts the job without waiting for
- * it, so a producer (the scan) is paused while the window is full and memory stays bounded.
+ * A bound on the weight of jobs in flight: `run` waits until the job's weight fits, then starts it
+ * without waiting for it, so a producer (the scan) is paused while the window is full and memory
+ * stays bounded. A job heavier than the window runs alone.
  */
 export class JobWindow {
   private active = 0;
@@ -22,13 +24,15 @@ export class JobWindow {
 
   constructor(private readonly size: number) {}
 
-  /** Resolves once `job` has started (a slot was free). */
-  async run(job: () => Promise<void>): Promise<void> {
-    while (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+  /** Resolves once `job` has started (its weight fitted). */
+  async run(job: () => Promise<void>, weight = 1): Promise<void> {
+    const units = Math.min(Math.max(1, weight), this.size);
+    while (this.active + units > this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += units;
     void job().finally(() => {
-      this.active--;
-      this.waiting.shift()?.();
+      this.active -= units;
+      // One producer waits at a time (the scan), so waking every waiter costs nothing and lets it re-check.
+      for (const wake of this.waiting.splice(0)) wake();
       if (this.active === 0) for (const done of this.idle.splice(0)) done();
     });
   }
@@ -77,8 +81,8 @@ export async function streamFilePass(
   opts: FilePassOptions,
   onOutcome: (o: FileOutcome) => void,
 ): Promise<void> {
-  const window = new JobWindow(Math.max(1, opts.fileConcurrency));
-  for await (const file of files) await window.run(async () => onOutcome(await passOne(file, ctx, opts)));
+  const window = new JobWindow(windowUnits(opts.fileConcurrency));
+  for await (const file of files) await window.run(async () => onOutcome(await passOne(file, ctx, opts)), windowWeight(file.size));
   await window.drain();
 }
 
@@ -87,8 +91,8 @@ export async function runFilePass(files: readonly LocalFile[], ctx: FileJobConte
   const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length);
   let i = 0;
   const indexed = files.map((file) => ({ file, index: i++ }));
-  const window = new JobWindow(Math.max(1, opts.fileConcurrency));
-  for (const { file, index } of indexed) await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)));
+  const window = new JobWindow(windowUnits(opts.fileConcurrency));
+  for (const { file, index } of indexed) await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)), windowWeight(file.size));
   await window.drain();
   return outcomes;
 }

@@ -36,6 +36,8 @@ export interface BackupRunOptions {
   checksum: boolean;
   fileConcurrency: number;
   partConcurrency: number;
+  /** Under --bwlimit small files' PUTs share the part limit too, so that each part still ends in seconds. */
+  bandwidthLimited?: boolean;
   request: RequestOptions;
   /** The proofCode seed value (never stored; only its digest is). */
   proofSeed: string;
@@ -128,6 +130,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     const stop = new AbortController();
     const runSignal = AbortSignal.any([deps.signal, stop.signal, ...(keeper ? [keeper.lost.signal] : [])]);
     setMaxListeners(0, runSignal); // every file, hash job and API call in flight listens; the pools bound them
+    const partLimit = pLimit(opts.partConcurrency);
     const ctx: FileJobContext = {
       recordId,
       api: deps.api,
@@ -135,7 +138,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       emit: deps.emit,
       plan: deps.plan,
       sendPart: deps.sendPart,
-      partLimit: pLimit(opts.partConcurrency),
+      partLimit,
+      // Unlimited (the file window bounds small files) unless a bandwidth limit is shared.
+      smallPartLimit: opts.bandwidthLimited ? partLimit : <T>(fn: () => Promise<T>) => fn(),
       isUrlFresh: deps.isUrlFresh,
       isExpiredUrl: deps.isExpiredUrl,
       isUploadGone: deps.isUploadGone,

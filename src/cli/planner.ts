@@ -22,7 +22,9 @@ export function makePlanner(settings: PlannerSettings): { plan: (seed: string) =
   let pool: HashPool | undefined;
   return {
     plan: (seed) => (file, signal) => {
-      if (settings.hashWorkers <= 0 || file.size <= MAIN_THREAD_MAX_BYTES) return planFile(file, { ...partSize, proofSeed: seed, backend, signal });
+      // A small file's bytes stay with its plan, so that its PUT does not read it again (plan-bytes.ts).
+      if (file.size <= MAIN_THREAD_MAX_BYTES) return planFile(file, { ...partSize, proofSeed: seed, backend, signal, keepBytes: true });
+      if (settings.hashWorkers <= 0) return planFile(file, { ...partSize, proofSeed: seed, backend, signal });
       pool ??= new HashPool({ size: settings.hashWorkers, backend: settings.hashBackend });
       return pool.planFileInPool(file, { ...partSize, proofSeed: seed, signal });
     },

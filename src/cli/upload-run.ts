@@ -16,6 +16,7 @@ import { createPartVerifier, expectedPartEnd } from '../hash/part-verifier.js';
 import { checkRoots, walk } from '../scan/walk.js';
 import { expiresAt } from '../transfer/presigned-url.js';
 import { putPart, PartUploadError } from '../transfer/put-part.js';
+import { planBytes } from '../hash/plan-bytes.js';
 import { partWindow, RateLimiter } from '../transfer/rate-limiter.js';
 import { MIN_PART_SIZE } from '../hash/part-rules.js';
 import { withRetry } from '../transfer/retry.js';
@@ -175,6 +176,8 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       });
   const limiter = settings.bwlimit ? new RateLimiter({ bytesPerSecond: settings.bwlimit }) : undefined;
   const sendPart: PartSender = async ({ url, file, plan: filePlan, part, signal: partSignal, onProgress }) => {
+    // A small file's bytes as they were hashed need no second check; bytes read again from disk do.
+    const bytes = filePlan.parts.length === 1 ? planBytes(filePlan) : undefined;
     await putPart({
       url,
       absPath: file.absPath,
@@ -183,7 +186,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       signal: partSignal,
       onProgress,
       timeoutMs: settings.timeoutMs,
-      transform: () => createPartVerifier(part, expectedPartEnd(filePlan, part.partNumber), undefined, { filePath: file.relPath }),
+      ...(bytes ? { bytes } : { transform: () => createPartVerifier(part, expectedPartEnd(filePlan, part.partNumber), undefined, { filePath: file.relPath }) }),
       ...(limiter ? { rateLimiter: limiter } : {}),
     });
   };
@@ -203,6 +206,7 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
       fileConcurrency: settings.fileConcurrency,
       // Under --bwlimit, few enough parts that each ends within seconds (docs/resume.md); auto parts are 5 MiB up to ~50 GB.
       partConcurrency: partWindow(settings.bwlimit, settings.partSize ?? MIN_PART_SIZE, settings.concurrency),
+      bandwidthLimited: !!settings.bwlimit,
       request: settings.request,
       proofSeed: target.proofSeed,
       deviceId,

@@ -166,7 +166,7 @@ export class KooDriveClient {
   /** Creates a file in the record from its full plan; the answer says rapid/exist or gives part URLs. */
   async createBackupFile(recordId: string, req: CreateFileRequest): Promise<CreateFileResponse> {
     const call = 'create backup file';
-    const res = await this.send<CreateFileResponse>({ call, method: 'POST', path: PATHS.recordFile(recordId), body: req, lockId: this.requireLock(call) });
+    const res = await this.send<CreateFileResponse>({ call, method: 'POST', path: PATHS.recordFile(recordId), body: req, lockId: this.requireLock(call), perFile: true });
     // Under autoRename 3 a clash may be a success answer with existFileId and no fileId: the
     // caller turns that into a conflict; only an answer with neither id is malformed.
     const hasId = (id: unknown) => typeof id === 'string' && id !== '';
@@ -194,7 +194,7 @@ export class KooDriveClient {
 
   /** Finishes a file: the server merges its parts and checks them against sha256. */
   async completeFile(fileId: string, sha256: string): Promise<void> {
-    await this.send({ call: 'complete file', method: 'POST', path: PATHS.completeFile, body: { fileId, sha256 } });
+    await this.send({ call: 'complete file', method: 'POST', path: PATHS.completeFile, body: { fileId, sha256 }, perFile: true });
   }
 
   /** Deletes a backup record and its files under the held lock (reference §3.8). */

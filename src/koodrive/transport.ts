@@ -5,6 +5,7 @@
  */
 import got, { type Got } from 'got';
 import { encodeQuery, type SignableRequest } from '../auth/app-signature.js';
+import { exchange, type ExchangeAnswer } from '../net/http-exchange.js';
 import { certificateReason, CERTIFICATE_FIX, currentNetwork, isCertificateError } from '../net/network.js';
 import { classifyNetworkError, parseRetryAfter, type RetryPolicy } from '../transfer/retry-policy.js';
 import { abortReason, withRetry, type RetryInfo } from '../transfer/retry.js';
@@ -41,6 +42,11 @@ export interface CallSpec {
   signal?: AbortSignal;
   /** Overrides the transport's policy (e.g. a short one for releasing the lock). */
   retry?: RetryPolicy;
+  /**
+   * Sent once per file (create backup file, files/complete): goes through node's own client
+   * (net/http-exchange.ts), whose per-request CPU is a fifth of got's; rarer calls use got.
+   */
+  perFile?: boolean;
 }
 
 /** The id fields of KooDrive answers: strings end to end, however the server sends them. */
@@ -125,22 +131,31 @@ export class Transport {
     return headers;
   }
 
+  /** One HTTP exchange of the call: node's client for per-file calls, got for the rest. */
+  private async request(url: URL, spec: CallSpec, bodyText: string): Promise<ExchangeAnswer> {
+    const headers = this.signedHeaders(spec, bodyText);
+    const body = spec.body === undefined ? undefined : bodyText;
+    if (spec.perFile) return exchange({ url, method: spec.method, headers, body, signal: spec.signal, timeoutMs: this.opts.timeoutMs });
+    const res = await this.http(url, {
+      method: spec.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+      // The run's shared keep-alive agent (its CA and proxy): API calls reuse their connections.
+      agent: currentNetwork().gotAgent(url),
+    });
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+  }
+
   private async attempt<T extends Envelope>(spec: CallSpec, _attempt: number): Promise<T> {
     const { opts } = this;
     const bodyText = spec.body === undefined ? '' : JSON.stringify(spec.body);
     const url = new URL(spec.path, opts.endpoint);
     url.search = encodeQuery(spec.query ?? []); // encoded as signed (app mode): %20, never "+"
     const sentAt = opts.now();
-    let res;
+    let res: ExchangeAnswer;
     try {
-      res = await this.http(url, {
-        method: spec.method,
-        headers: this.signedHeaders(spec, bodyText),
-        ...(spec.body === undefined ? {} : { body: bodyText }),
-        ...(spec.signal ? { signal: spec.signal } : {}),
-        // The run's shared keep-alive agent (its CA and proxy): API calls reuse their connections.
-        agent: currentNetwork().gotAgent(url),
-      });
+      res = await this.request(url, spec, bodyText);
     } catch (err) {
       if (spec.signal?.aborted) throw abortReason(spec.signal);
       if (isCertificateError(err)) {

@@ -60,6 +60,8 @@ class NamedHttpsProxyAgent extends HttpsProxyAgent {
 /** The agents of one run. */
 export class Network {
   private readonly agents = new Map<string, http.Agent>();
+  /** The agent per origin: reading the proxy variables costs more than a small request (proxy-from-env reads process.env). */
+  private readonly byOrigin = new Map<string, http.Agent>();
 
   private constructor(
     /** CA certificates to trust (the system's plus the extra ones), or undefined for Node's defaults. */
@@ -102,6 +104,14 @@ export class Network {
   /** The shared keep-alive agent for requests to `url` (direct or through its proxy). */
   agentFor(url: URL | string): http.Agent {
     const target = typeof url === 'string' ? new URL(url) : url;
+    const known = this.byOrigin.get(target.origin);
+    if (known) return known;
+    const agent = this.newAgentFor(target);
+    this.byOrigin.set(target.origin, agent);
+    return agent;
+  }
+
+  private newAgentFor(target: URL): http.Agent {
     const secure = target.protocol === 'https:';
     const proxy = this.proxyFor(target);
     const key = `${secure ? 'https' : 'http'} ${proxy?.href ?? 'direct'}`;
@@ -126,6 +136,7 @@ export class Network {
   destroy(): void {
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    this.byOrigin.clear();
   }
 }
 

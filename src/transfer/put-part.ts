@@ -18,6 +18,8 @@ export interface PutPartOptions {
   signal?: AbortSignal;
   /** Called with the bytes handed to the socket since the last call. */
   onProgress?: (bytesDelta: number) => void;
+  /** The part's bytes, already in memory (a small file as it was hashed); else they are read from absPath. */
+  bytes?: Buffer;
   /** A fresh checking stream per attempt (e.g. the part verifier); its errors abort the PUT as they are. */
   transform?: () => Transform;
   rateLimiter?: RateLimiter;
@@ -155,7 +157,11 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
     });
 
     const source: Readable =
-      partSize === 0 ? Readable.from([]) : createReadStream(absPath, { start: partOffset, end: partOffset + partSize - 1, highWaterMark: 256 * 1024 });
+      partSize === 0
+        ? Readable.from([])
+        : opts.bytes
+          ? Readable.from([opts.bytes], { objectMode: false })
+          : createReadStream(absPath, { start: partOffset, end: partOffset + partSize - 1, highWaterMark: 256 * 1024 });
     const stages: Array<Readable | Transform> = [source];
     if (opts.transform) stages.push(opts.transform());
     if (opts.rateLimiter) stages.push(opts.rateLimiter.throttle(opts.signal));

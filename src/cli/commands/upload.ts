@@ -33,7 +33,7 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .argument('<path...>', 'files or folders to back up')
     .option('-n, --dry-run', 'say which files would be sent (the journal knows the unchanged ones) and print their create-backup-file requests; send nothing')
     .option('--concurrency <n>', 'part uploads in flight (all files together)')
-    .option('--file-concurrency <n>', 'files in flight')
+    .option('--file-concurrency <n>', 'files in flight (small files of up to 1 MiB count 1/8 each)')
     .option('--part-size <size>', 'part size, e.g. 8MiB (default: automatic, ≥ 5 MiB)')
     .option('--record-id <id>', 'add to this existing, unfinished backup record')
     .addOption(new Option('--on-conflict <policy>', 'when the name exists: rename (autoRename 2), fail (3), skip-identical (4)').choices(['rename', 'fail', 'skip-identical']))
