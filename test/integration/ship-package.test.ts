@@ -80,6 +80,8 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
     const r = await tool(['config', 'show']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`hash engine: native (prebuilt Node-API addon for ${here})`);
+    const json = await tool(['config', 'show', '--json']);
+    expect((JSON.parse(json.stdout) as { hashEngine: string }).hashEngine).toBe(`native (prebuilt Node-API addon for ${here})`);
   });
 
   it('an --emulator upload with --hash-backend native succeeds (large file hashed in the worker pool too) and verifies', async () => {
