@@ -42,45 +42,37 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeAnswer> {
     const headers = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const request = lib.request(req.url, { method: req.method, headers, agent: currentNetwork().agentFor(req.url) });
-    const timer = setTimeout(() => {
-      request.destroy(Object.assign(new Error(`no complete answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }, req.timeoutMs);
-    const onAbort = (): void => {
-      request.destroy(req.signal?.reason instanceof Error ? req.signal.reason : new Error('aborted'));
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (): void => {
+    let settled = false;
+    /** Ends the exchange once: the first outcome wins, later events of a torn-down socket are noise. */
+    const settle = (outcome: ExchangeAnswer | Error | unknown, ok: boolean): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
+      if (ok) resolve(outcome as ExchangeAnswer);
+      else reject(req.signal?.aborted ? req.signal.reason : outcome);
     };
-    request.on('error', (err) => {
-      finish();
-      reject(req.signal?.aborted ? req.signal.reason : err);
-    });
+    const fail = (err: unknown): void => {
+      settle(err, false);
+      request.destroy();
+    };
+    const timer = setTimeout(() => fail(Object.assign(new Error(`no complete answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })), req.timeoutMs);
+    const onAbort = (): void => fail(req.signal?.reason);
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (err) => settle(err, false));
     request.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) {
-          request.destroy(Object.assign(new Error(`the answer is longer than ${limit} bytes`), { code: 'EANSWERTOOLONG' }));
-          return;
-        }
+        if (size > limit) return fail(Object.assign(new Error(`the answer is longer than ${limit} bytes`), { code: 'EANSWERTOOLONG' }));
         chunks.push(chunk);
       });
-      res.on('end', () => {
-        finish();
-        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8') });
-      });
-      res.on('error', (err) => {
-        finish();
-        reject(req.signal?.aborted ? req.signal.reason : err);
-      });
+      res.on('end', () => settle({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8') }, true));
+      res.on('error', (err) => settle(err, false));
       // A connection cut mid-answer: no 'end', maybe no 'error' either.
       res.on('close', () => {
-        if (res.complete) return;
-        finish();
-        reject(req.signal?.aborted ? req.signal.reason : Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
+        if (!res.complete) settle(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }), false);
       });
     });
     request.end(req.body);

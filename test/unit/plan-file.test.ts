@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileChangedError, PartSizeError, planFile } from '../../src/hash/plan-file.js';
 import { MiB, multiPartsProblem } from '../../src/hash/part-rules.js';
+import { planBytes } from '../../src/hash/plan-bytes.js';
 import { proofCodeOf } from '../../src/hash/proof-code.js';
 import { nobleBackend, toHex } from '../../src/hash/sha256-stream.js';
 
@@ -104,6 +105,31 @@ describe('planFile on real files', () => {
     const planning = planFile(file, { proofSeed: seed, backend: nobleBackend, chunkSize: 64 * 1024, signal: controller.signal });
     setImmediate(() => controller.abort(new Error('stopped mid-file')));
     await expect(planning).rejects.toThrow('stopped mid-file');
+  });
+
+  it.each([
+    { size: 1, read: 'blocking' },
+    { size: 256 * 1024, read: 'blocking' },
+    { size: 256 * 1024 + 1, read: 'handle' },
+    { size: MiB, read: 'handle' },
+  ])('keepBytes: a file of $size bytes ($read read) keeps exactly the bytes it was hashed from', async ({ size }) => {
+    const file = await tempFile(size);
+    const plan = await planFile(file, { proofSeed: seed, backend: nobleBackend, keepBytes: true });
+    const bytes = planBytes(plan);
+    expect(bytes && Buffer.compare(bytes, file.data)).toBe(0);
+    expect(createHash('sha256').update(bytes!).digest('hex')).toBe(plan.sha256);
+    // Kept beside the plan, never in it: the journal stores plans as JSON.
+    expect(JSON.stringify(plan)).not.toContain('"data"');
+    expect(Object.keys(plan).sort()).toEqual(['length', 'partSize', 'parts', 'proofCode', 'sha256']);
+    // Without the option nothing is kept, and a file larger than one read is never kept whole.
+    expect(planBytes(await planFile(file, { proofSeed: seed, backend: nobleBackend }))).toBeUndefined();
+    expect(planBytes(await planFile(await tempFile(5 * MiB + 1), { proofSeed: seed, backend: nobleBackend, keepBytes: true }))).toBeUndefined();
+  });
+
+  it('a small file that grew or shrank since its size was taken fails on the blocking read too', async () => {
+    const file = await tempFile(300);
+    await expect(planFile({ absPath: file.absPath, size: 299 }, { proofSeed: seed, backend: nobleBackend })).rejects.toThrow(/grown past/);
+    await expect(planFile({ absPath: file.absPath, size: 301 }, { proofSeed: seed, backend: nobleBackend })).rejects.toThrow(/read only 300/);
   });
 
   it('reports a missing file as the fs error', async () => {

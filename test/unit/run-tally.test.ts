@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileOutcome } from '../../src/backup/events.js';
 import { JobWindow } from '../../src/backup/file-pass.js';
 import { RunTally } from '../../src/backup/run-tally.js';
+import { windowUnits, windowWeight } from '../../src/backup/small-files.js';
 
 const sha = (c: string) => c.repeat(64);
 const file = (path: string, outcome: FileOutcome['outcome'], size = 10, extra: Partial<FileOutcome> = {}): FileOutcome => ({ path, absPath: `/r/${path}`, size, outcome, bytesSent: outcome === 'uploaded' ? size : 0, sha256: sha('a'), ...extra });
@@ -48,3 +49,56 @@ describe('JobWindow: a producer waits while the window is full', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('JobWindow with weights: small files share a slot', () => {
+  // The default window: 4 file slots of 8 units; a file up to 1 MiB weighs 1, a larger one 8.
+  it('lets 32 small files overlap but only 4 large ones, and a large one waits for room', async () => {
+    const run = async (sizes: number[]): Promise<{ peak: number; order: string[] }> => {
+      const window = new JobWindow(windowUnits(4));
+      const gates: Array<() => void> = [];
+      let active = 0;
+      let peak = 0;
+      const order: string[] = [];
+      const producer = (async () => {
+        for (const [i, size] of sizes.entries()) {
+          await window.run(async () => {
+            active++;
+            peak = Math.max(peak, active);
+            order.push(`start ${i}`);
+            await new Promise<void>((r) => gates.push(r));
+            active--;
+          }, windowWeight(size));
+        }
+      })();
+      // Let the producer fill the window, then release every job one by one.
+      for (let released = 0; released < sizes.length; released++) {
+        while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setTimeout(r, 2));
+        gates.shift()!();
+      }
+      await producer;
+      await window.drain();
+      return { peak, order };
+    };
+    expect((await run(Array(40).fill(4096))).peak).toBe(32);
+    expect((await run(Array(6).fill(1024 * 1024 + 1))).peak).toBe(4);
+    // 30 small files are in flight; the large one needs 8 units and starts only once 6 more are free.
+    const mixed = await run([...Array(30).fill(100), 5 * 1024 * 1024, 100]);
+    expect(mixed.peak).toBeLessThanOrEqual(30);
+    expect(mixed.order.indexOf('start 30')).toBeGreaterThan(mixed.order.indexOf('start 29'));
+  });
+
+  it('sizes at the edge: 1 MiB is small, one byte more is not; a job heavier than the window runs alone', async () => {
+    expect(windowWeight(1024 * 1024)).toBe(1);
+    expect(windowWeight(1024 * 1024 + 1)).toBe(8);
+    expect(windowUnits(1)).toBe(8);
+    const window = new JobWindow(2);
+    let ran = false;
+    await window.run(async () => {
+      ran = true;
+    }, 5);
+    await window.drain();
+    expect(ran).toBe(true);
+  });
+});
+
