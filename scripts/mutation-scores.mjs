@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { ADDED_TEST_FILES } from './issue15-tests.mjs';
 
-const report = JSON.parse(readFileSync(process.argv[2] ?? 'reports/mutation/mutation.json', 'utf8'));
+// One report or several (MUTATE_GROUP runs): their files and tests are merged.
+const reports = (process.argv.length > 2 ? process.argv.slice(2) : ['reports/mutation/all.json']).map((f) => JSON.parse(readFileSync(f, 'utf8')));
+const report = { files: Object.assign({}, ...reports.map((r) => r.files)), testFiles: {} };
+for (const r of reports) for (const [f, v] of Object.entries(r.testFiles ?? {})) report.testFiles[f] = { tests: [...(report.testFiles[f]?.tests ?? []), ...v.tests] };
 // "before" counts a mutant as killed only when a test file older than issue 15 killed it; those
 // files run first (vitest.mutate.config.ts), so with bail the first failing test is an older one
 // whenever an older one fails.
