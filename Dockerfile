@@ -15,14 +15,16 @@ COPY package.json package-lock.json ./
 # Dependencies only; the addon is built once, by prepack, below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm pack --pack-destination /pkg \
- && mv /pkg/koodrive-backup-*.tgz /pkg/koodrive-backup.tgz
+# (test/integration/ship-package.test.ts runs this very line in a copy of the source.)
+RUN mkdir -p pkg \
+ && npm pack --pack-destination pkg \
+ && mv pkg/koodrive-backup-*.tgz pkg/koodrive-backup.tgz
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     NO_UPDATE_NOTIFIER=1 \
     KOODRIVE_STATE_DIR=/var/lib/koodrive-backup
-COPY --from=build /pkg/koodrive-backup.tgz /tmp/koodrive-backup.tgz
+COPY --from=build /src/pkg/koodrive-backup.tgz /tmp/koodrive-backup.tgz
 RUN npm install --global --no-audit --no-fund /tmp/koodrive-backup.tgz \
  && rm /tmp/koodrive-backup.tgz \
  && npm cache clean --force \

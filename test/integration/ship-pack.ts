@@ -4,7 +4,8 @@
  * sh but no compiler, and a global install into a fresh prefix.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { DockerfileParser } from 'dockerfile-ast';
 import { delimiter, dirname, join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '../..');
@@ -54,11 +55,18 @@ export function copySource(dest: string): void {
   symlinkSync(join(REPO, 'node_modules'), join(dest, 'node_modules'));
 }
 
-/** `npm pack` in `src` into `out`; returns the tarball's path. */
-export async function packInto(src: string, out: string): Promise<{ tarball: string; result: RunResult }> {
-  const result = await run('npm', ['pack', '--pack-destination', out], { cwd: src, env: baseEnv() });
-  const name = readdirSync(out).find((f) => /^koodrive-backup-.*\.tgz$/.test(f));
-  return { tarball: name ? join(out, name) : '', result };
+/**
+ * Packs `src` with the Dockerfile's own build step (its last RUN before the runtime stage: npm pack
+ * into pkg/, renamed koodrive-backup.tgz), so the image's recipe is run too, not only described.
+ */
+export async function packLikeDockerfile(src: string): Promise<{ tarball: string; result: RunResult; command: string }> {
+  const dockerfile = DockerfileParser.parse(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
+  const runtimeStart = dockerfile.getFROMs().at(-1)!.getRange().start.line;
+  const runs = dockerfile.getInstructions().filter((i) => i.getKeyword() === 'RUN' && i.getRange().start.line < runtimeStart);
+  const command = runs.at(-1)!.getArgumentsContent()!.replace(/\\\n/g, ' ');
+  const result = await run('sh', ['-c', command], { cwd: src, env: baseEnv() });
+  const tarball = join(src, 'pkg', 'koodrive-backup.tgz');
+  return { tarball: existsSync(tarball) ? tarball : '', result, command };
 }
 
 /** Programs whose presence would let an install compile the addon. */
