@@ -92,11 +92,16 @@ export class LogWriter {
 
   constructor(readonly path: string) {}
 
+  /** Creates the file if needed (0600) and keeps it open for appending. */
+  async open(): Promise<void> {
+    this.handle ??= await open(this.path, 'a', 0o600);
+  }
+
   /** Appends one line; returns its size in bytes. */
   async append(entries: readonly LogEntry[]): Promise<number> {
-    this.handle ??= await open(this.path, 'a', 0o600);
+    await this.open();
     // One write per line: a crash cuts at most the line being written, which replay then drops.
-    const { bytesWritten } = await this.handle.write(`${JSON.stringify(entries)}\n`);
+    const { bytesWritten } = await this.handle!.write(`${JSON.stringify(entries)}\n`);
     this.bytes += bytesWritten;
     return bytesWritten;
   }

@@ -1,6 +1,6 @@
 /** The emulator's persistent state: what it holds, and the store that keeps it on disk. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3State } from './s3/s3-state.js';
 import { LogWriter, logGens, logPath, removeLogs, replayLog, type LogEntry } from './state-log.js';
@@ -119,6 +119,7 @@ export class StateStore {
   static async open(dataDir: string): Promise<StateStore> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'state.json');
+    for (const name of await readdir(dataDir)) if (name.startsWith('state.json.tmp-')) await rm(join(dataDir, name), { force: true });
     let snapshot;
     try {
       snapshot = await readSnapshot(path);
@@ -127,17 +128,20 @@ export class StateStore {
     }
     const state = snapshot?.state ?? freshState();
     if (state.version !== 1) throw new Error(`emulator state ${path} has version ${String(state.version)}; this emulator reads version 1`);
-    const from = snapshot?.logGen ?? 0;
-    await removeLogs(dataDir, from); // older than the snapshot: a crash came before their removal
+    // Logs older than the snapshot: a crash came before their removal. Logs without any
+    // state.json: it was deleted to start afresh (a state.json is written before any log).
+    const from = snapshot ? snapshot.logGen : Infinity;
+    await removeLogs(dataDir, from);
     const gens = (await logGens(dataDir)).filter((gen) => gen >= from);
     for (const gen of gens) await replayLog(logPath(dataDir, gen), state);
     settleLoaded(state);
-    const store = new StateStore(state, dataDir, Math.max(from, ...gens));
+    const store = new StateStore(state, dataDir, Math.max(snapshot?.logGen ?? 0, ...gens));
     // Start from one clean snapshot (a new one, or after replaying a log: a cut last line must
     // not stay in the middle of the log we append to).
     if (!snapshot || gens.length > 0) store.snapshotWanted = true;
     await store.flush();
     store.snapshotBytes = (await stat(path)).size;
+    await store.log.open(); // a folder we cannot write to fails now, not at the first change
     return store;
   }
 
@@ -190,6 +194,7 @@ export class StateStore {
       await this.flush();
     }
     await this.log.close();
+    if (this.log.bytes === 0) await rm(this.log.path, { force: true }); // opened at start, never used
   }
 
   private mark(key: string, what: DirtyKey): void {

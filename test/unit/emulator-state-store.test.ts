@@ -168,8 +168,20 @@ describe('emulator state store: restart and crashes', () => {
     await writeFile(join(dir, `state-${logGen - 1}.log`), `${JSON.stringify([['f', 'FR1-0', null]])}\n`);
     const again = await StateStore.open(dir);
     expect(Object.keys(again.state.files)).toEqual(['FR1-0', 'FR1-1']);
-    expect(await logsIn(dir)).toEqual([]);
+    expect(await logsIn(dir)).not.toContain(`state-${logGen - 1}.log`);
     await again.close();
+  });
+
+  it('removes a snapshot temp file a crash left, and logs left without their state.json (deleted to start afresh)', async () => {
+    const dir = await tempDir();
+    await storeWith(dir, 2); // never closed: its log holds the files
+    await writeFile(join(dir, 'state.json.tmp-1-7'), '{"half":');
+    await rm(join(dir, 'state.json'));
+    const fresh = await StateStore.open(dir);
+    expect(fresh.state.files).toEqual({});
+    expect((await readdir(dir)).filter((n) => n.startsWith('state.json.tmp-'))).toEqual([]);
+    await fresh.close();
+    expect(await logsIn(dir)).toEqual([]);
   });
 
   it('reads a state.json laid out differently (one line, as an editor or an older emulator writes it)', async () => {
