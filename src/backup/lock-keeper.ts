@@ -4,7 +4,7 @@
  * is lost for good fires `lost` so the run stops cleanly. Released on close, whatever happened.
  */
 
-import { abortableSleep } from '../transfer/retry.js';
+import { abortableSleep } from '../retry/retry.js';
 import type { LockMemo } from './held-lock.js';
 
 export interface LockApi {

@@ -10,7 +10,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync 
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { abortableSleep } from '../transfer/retry.js';
+import { abortableSleep } from '../retry/retry.js';
 
 /** Another live run holds the state folder. */
 export class StateFolderBusyError extends Error {

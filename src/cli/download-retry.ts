@@ -3,8 +3,8 @@ import type { ResolvedConfig } from '../config/config-types.js';
 import { KooDriveError } from '../koodrive/koodrive-error.js';
 import { DownloadError } from '../restore/download.js';
 import type { FetchDeps } from '../restore/fetch-file.js';
-import { withRetry, type RetryInfo } from '../transfer/retry.js';
-import { classifyNetworkError, type RetryPolicy } from '../transfer/retry-policy.js';
+import { withRetry, type RetryInfo } from '../retry/retry.js';
+import { classifyNetworkError, type RetryPolicy } from '../retry/retry-policy.js';
 
 /** `retries` counts the tries after the first. */
 export function downloadPolicyOf(config: ResolvedConfig): RetryPolicy {

@@ -3,7 +3,7 @@ import { loadConfig, scanOptionsOf } from '../config/index.js';
 import type { ResolvedConfig } from '../config/config-types.js';
 import type { BackendName } from '../hash/backends.js';
 import type { ScanOptions } from '../scan/scan-options.js';
-import type { RetryPolicy } from '../transfer/retry-policy.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { CliIo } from './io.js';
 import type { TargetSettings } from './target.js';
 import { isInteractive, openNetwork, targetSettingsOf } from './api-session.js';

@@ -1,7 +1,7 @@
 /** KooDriveClient: one method per KooDrive call the backup needs (reference Part 1 and §3–§4). */
 import type { WirePart } from '../hash/part-rules.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../transfer/retry-policy.js';
-import type { RetryInfo } from '../transfer/retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry/retry-policy.js';
+import type { RetryInfo } from '../retry/retry.js';
 import type { Credentials } from './auth.js';
 import { KooDriveError } from './koodrive-error.js';
 import { Transport, type CallSpec } from './transport.js';

@@ -1,6 +1,6 @@
 /** KooDriveError: what failed, whether retrying can help, and what the user should do. */
 import { redact, type Secret } from '../util/secret.js';
-import { isTransientHttp } from '../transfer/retry-policy.js';
+import { isTransientHttp } from '../retry/retry-policy.js';
 import { CODES, TRANSIENT_CODES } from './error-codes.js';
 
 export type KooDriveErrorKind = 'auth' | 'clock' | 'lock-busy' | 'lock-lost' | 'conflict' | 'validation' | 'not-found' | 'transient' | 'other';

@@ -9,8 +9,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { certificateReason, CERTIFICATE_FIX, currentNetwork, isCertificateError } from '../net/network.js';
 import { isExpiredResponse, redactUrl } from '../transfer/presigned-url.js';
-import { isTransientHttp, parseRetryAfter } from '../transfer/retry-policy.js';
-import { abortReason } from '../transfer/retry.js';
+import { isTransientHttp, parseRetryAfter } from '../retry/retry-policy.js';
+import { abortReason } from '../retry/retry.js';
 
 const MAX_ERROR_BODY = 16 * 1024;
 

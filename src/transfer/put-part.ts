@@ -7,8 +7,8 @@ import { FileChangedError } from '../hash/file-changed-error.js';
 import { currentNetwork } from '../net/network.js';
 import { isExpiredResponse, redactUrl } from './presigned-url.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { classifyNetworkError, isTransientHttp, parseRetryAfter } from './retry-policy.js';
-import { abortReason } from './retry.js';
+import { classifyNetworkError, isTransientHttp, parseRetryAfter } from '../retry/retry-policy.js';
+import { abortReason } from '../retry/retry.js';
 
 export interface PutPartOptions {
   url: string;

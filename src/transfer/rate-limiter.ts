@@ -1,6 +1,6 @@
 /** One token bucket shared by every PUT (--bwlimit, bytes per second). */
 import { Transform, type TransformCallback } from 'node:stream';
-import { abortableSleep } from './retry.js';
+import { abortableSleep } from '../retry/retry.js';
 
 export const MIN_BURST_BYTES = 256 * 1024;
 /** Chunks are cut to this size before they take tokens, so that parallel PUTs interleave finely. */

@@ -12,9 +12,9 @@ import { KooDriveClient, type KooDriveClientOptions } from '../../src/koodrive/c
 import { KooDriveError } from '../../src/koodrive/koodrive-error.js';
 import { PartUrls } from '../../src/backup/part-urls.js';
 import { PartUploadError, putPart } from '../../src/transfer/put-part.js';
-import { withRetry } from '../../src/transfer/retry.js';
+import { withRetry } from '../../src/retry/retry.js';
 import { RateLimiter } from '../../src/transfer/rate-limiter.js';
-import type { RetryInfo } from '../../src/transfer/retry.js';
+import type { RetryInfo } from '../../src/retry/retry.js';
 import { Secret } from '../../src/util/secret.js';
 
 const USER = '1505084218764547200';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Credentials } from '../../src/koodrive/auth.js';
 import { KooDriveClient, type KooDriveClientOptions } from '../../src/koodrive/client.js';
 import { KooDriveError, kindOf } from '../../src/koodrive/koodrive-error.js';
-import type { RetryInfo } from '../../src/transfer/retry.js';
+import type { RetryInfo } from '../../src/retry/retry.js';
 import { Secret } from '../../src/util/secret.js';
 
 type Reply = { status: number; body: string; headers?: Record<string, string> } | 'hang';

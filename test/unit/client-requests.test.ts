@@ -6,7 +6,7 @@ import type { Credentials } from '../../src/koodrive/auth.js';
 import { KooDriveClient, type KooDriveClientOptions } from '../../src/koodrive/client.js';
 import { quoteLongIds } from '../../src/koodrive/transport.js';
 import { formatXDate, type CreateFileRequest } from '../../src/koodrive/wire-types.js';
-import type { RetryInfo } from '../../src/transfer/retry.js';
+import type { RetryInfo } from '../../src/retry/retry.js';
 import { Secret } from '../../src/util/secret.js';
 
 // A tiny stand-in for KooDrive: records every request and answers with `reply`.

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { certificateReason, isCertificateError, redactUrlCredentials } from '../../src/net/net-errors.js';
 import { Network } from '../../src/net/network.js';
-import { classifyNetworkError } from '../../src/transfer/retry-policy.js';
+import { classifyNetworkError } from '../../src/retry/retry-policy.js';
 
 describe('certificate errors', () => {
   const selfSigned = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortableSleep, withRetry, type FailureVerdict, type RetryInfo } from '../../src/transfer/retry.js';
+import { abortableSleep, withRetry, type FailureVerdict, type RetryInfo } from '../../src/retry/retry.js';
 
 class Flaky extends Error {
   constructor(readonly transient: boolean, readonly retryAfterMs?: number) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyNetworkError, DEFAULT_RETRY_POLICY, isTransientHttp, nextDelay, parseRetryAfter, retryPolicyProblem, shouldRetry, type RetryPolicy,
-} from '../../src/transfer/retry-policy.js';
+} from '../../src/retry/retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 300_000 };
 
