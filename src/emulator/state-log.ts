@@ -100,10 +100,13 @@ export class LogWriter {
   /** Appends one line; returns its size in bytes. */
   async append(entries: readonly LogEntry[]): Promise<number> {
     await this.open();
-    // One write per line: a crash cuts at most the line being written, which replay then drops.
-    const { bytesWritten } = await this.handle!.write(`${JSON.stringify(entries)}\n`);
-    this.bytes += bytesWritten;
-    return bytesWritten;
+    // One line per call (writeFile goes on until all of it is written; O_APPEND puts it at the
+    // end): a crash cuts at most the line being written, which replay then drops.
+    const line = `${JSON.stringify(entries)}\n`;
+    await this.handle!.writeFile(line);
+    const bytes = Buffer.byteLength(line);
+    this.bytes += bytes;
+    return bytes;
   }
 
   async close(): Promise<void> {
