@@ -184,6 +184,17 @@ describe('emulator state store: restart and crashes', () => {
     expect(await logsIn(dir)).toEqual([]);
   });
 
+  it('writes the whole state again when a change is not named (changed())', async () => {
+    const dir = await tempDir();
+    const store = await storeWith(dir, 1);
+    store.state.files['FR1-0']!.description = 'unnamed change';
+    store.changed();
+    await store.flush();
+    const snapshot = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+    expect(snapshot.files['FR1-0'].description).toBe('unnamed change');
+    await store.close();
+  });
+
   it('reads a state.json laid out differently (one line, as an editor or an older emulator writes it)', async () => {
     const dir = await tempDir();
     const state = { version: 1, urlSecret: 's', locks: {}, records: { R1: { ...record('R1'), fileIds: ['F1'] } }, files: { F1: file('F1', 'R1') } };
