@@ -32,7 +32,7 @@ afterAll(() => box.cleanup());
 /** The environment of one run in `auth` mode, with a fresh state folder; the secrets are in it. */
 function envFor(auth: 'token' | 'app', extra: Record<string, string> = {}): { env: NodeJS.ProcessEnv; state: string } {
   const state = join(home, `state-${++n}`);
-  const creds =
+  const creds: Record<string, string> =
     auth === 'token'
       ? { KOODRIVE_ENDPOINT: tokenEmu.url, KOODRIVE_TOKEN: TOKEN }
       : { KOODRIVE_ENDPOINT: appEmu.url, KOODRIVE_AUTH: 'app', KOODRIVE_APP_ID: APP_ID, KOODRIVE_APP_SECRET: APP_SECRET };
