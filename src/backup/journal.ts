@@ -245,16 +245,19 @@ function clearUpload(f: JournalFile): void {
  * one JSON array per file instead of a plan line, a created line, a part line and a done line —
  * about 190 bytes instead of 800. Positions:
  *
- *   0 "f" (1 is relative to the journal's base folder) or "F" (1 is absolute)
+ *   0 "f" (1 is relative to the journal's base folder), "F" (1 is absolute) or "n" (1 is a name
+ *     in the folder of the last `["d", folder]` line, itself relative to the base: a compacted
+ *     journal names each folder once, not once per file)
  *   1 path   2 size   3 mtimeMs   4 ino   5 seedId ("" = the header's)
  *   6 sha256 (base64url)   7 proofCode ("" = none; base64url of its hex, or "~" + the hex)   8 partSize (0 = 5 MiB)
  *   then, for an upload in the journal's current record (the last `record` line before it):
  *   9 fileId   10 serverName ("" = the path's last name)   11 outcome ("" = created, not done;
- *   "u" uploaded, "r" rapid, "e" exist, else the word)   12 1 when part 1 was sent
+ *   "u" uploaded, "r" rapid, "e" exist, else the word)   12 1 when part 1 was sent (only while not done)
  *
  * The header `["h", base, seedId]` starts a compacted journal. A compact line stands for the
  * object lines it replaces (JournalDecoder expands it), so folding is the same for both forms, and
- * a torn or damaged compact line is skipped like any other.
+ * a torn or damaged compact line is skipped like any other; after a line that does not parse, "n"
+ * lines are skipped until the next "d" line, so a damaged folder line misplaces no file.
  */
 type CompactLine = [string, string, number, number, number, string, string, string, number, ...unknown[]];
 
@@ -287,18 +290,30 @@ interface CompactContext {
   base?: string;
   seedId?: string;
   recordId?: string;
+  /** The folder (relative to base) that "n" lines are in; undefined until a "d" line names one. */
+  folder?: string;
+}
+
+/**
+ * "a/b" of "a/b/c.txt", "" of "c.txt". Only "/" separates: a name may hold a backslash on POSIX,
+ * and a Windows path (backslashes only) is then one name in the folder "", which reads back exactly.
+ */
+function folderOf(relPath: string): string {
+  return relPath.slice(0, Math.max(relPath.lastIndexOf('/'), 0));
 }
 
 /**
  * The compact line for a file, or undefined when it does not fit (several parts, an upload in
  * another record than `ctx.recordId`, an odd outcome). `upload` says whether to carry its upload.
  */
-function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean): string | undefined {
+function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean, inFolder?: string): string | undefined {
   if (!f.plan || !f.seedId || !isOnePartPlan(f.plan, f.size)) return undefined;
   const relative = ctx.base !== undefined && ctx.base !== '' && f.absPath.startsWith(ctx.base) && f.absPath.length > ctx.base.length;
+  const rel = relative ? f.absPath.slice(ctx.base!.length) : undefined;
+  const named = inFolder !== undefined && rel !== undefined && folderOf(rel) === inFolder;
   const line: unknown[] = [
-    relative ? 'f' : 'F',
-    relative ? f.absPath.slice(ctx.base!.length) : f.absPath,
+    named ? 'n' : relative ? 'f' : 'F',
+    named ? (inFolder === '' ? rel : rel!.slice(inFolder!.length + 1)) : rel ?? f.absPath,
     f.size,
     f.mtimeMs,
     f.ino,
@@ -312,7 +327,9 @@ function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean): st
     const code = f.outcome === undefined ? '' : (OUTCOME_CODES[f.outcome] ?? f.outcome);
     if (code.length === 1 && !OUTCOME_WORDS[code]) return undefined;
     if (f.partsDone.some((n) => n !== 1)) return undefined;
-    line.push(f.fileId, f.serverName === lastName(f.absPath) ? '' : f.serverName, code, f.partsDone.includes(1) ? 1 : 0);
+    line.push(f.fileId, f.serverName === lastName(f.absPath) ? '' : f.serverName, code);
+    // Whether part 1 was sent matters only while the upload is open.
+    if (code === '') line.push(f.partsDone.includes(1) ? 1 : 0);
   }
   return JSON.stringify(line);
 }
@@ -328,6 +345,7 @@ export class JournalDecoder {
     try {
       value = JSON.parse(raw);
     } catch {
+      this.ctx.folder = undefined; // maybe a damaged folder line: place no "n" line until the next one
       return []; // torn last line after a crash: ignore
     }
     if (Array.isArray(value)) return this.expand(value);
@@ -343,11 +361,17 @@ export class JournalDecoder {
       if (typeof a[2] === 'string') this.ctx.seedId = a[2];
       return [];
     }
-    if ((a[0] !== 'f' && a[0] !== 'F') || a.length < 9) return [];
+    if (a[0] === 'd') {
+      this.ctx.folder = typeof a[1] === 'string' ? a[1] : undefined;
+      return [];
+    }
+    if ((a[0] !== 'f' && a[0] !== 'F' && a[0] !== 'n') || a.length < 9) return [];
     const [kind, path, size, mtimeMs, ino, seed, sha, proof, partSize] = a as CompactLine;
     if (typeof path !== 'string' || typeof size !== 'number' || typeof mtimeMs !== 'number' || typeof ino !== 'number' || typeof sha !== 'string' || typeof proof !== 'string' || typeof partSize !== 'number') return [];
-    if (kind === 'f' && !this.ctx.base) return [];
-    const absPath = kind === 'f' ? `${this.ctx.base}${path}` : path;
+    if (kind !== 'F' && !this.ctx.base) return [];
+    if (kind === 'n' && this.ctx.folder === undefined) return [];
+    const inFolder = this.ctx.folder === '' ? path : `${this.ctx.folder}/${path}`;
+    const absPath = kind === 'f' ? `${this.ctx.base}${path}` : kind === 'n' ? `${this.ctx.base}${inFolder}` : path;
     const seedId = seed === '' ? this.ctx.seedId : String(seed);
     if (!seedId) return [];
     const plan: FilePlan = { sha256: b64ToHex(sha), length: size, partSize: partSize === 0 ? DEFAULT_PART_SIZE : partSize, parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }] };
@@ -450,8 +474,22 @@ export function* snapshotText(state: JournalState, ctx: CompactContext = { base:
   yield JSON.stringify(['h', ctx.base ?? '', ctx.seedId ?? '']);
   if (state.recordId) yield JSON.stringify({ t: 'record', recordId: state.recordId, roots: state.roots });
   const compact: CompactContext = { ...ctx, ...(state.recordId !== undefined ? { recordId: state.recordId } : {}) };
+  // Files come in scan order, so neighbours share a folder: name it once, then give names only.
+  let folder: string | undefined;
   for (const f of state.files.values()) {
-    const line = compactLineOf(f, compact, f.recordId !== undefined && f.recordId === state.recordId);
+    const rel = ctx.base && f.absPath.startsWith(ctx.base) ? f.absPath.slice(ctx.base.length) : undefined;
+    const here = rel === undefined ? undefined : folderOf(rel);
+    const upload = f.recordId !== undefined && f.recordId === state.recordId;
+    let line: string | undefined;
+    if (here !== undefined && here !== folder) {
+      line = compactLineOf(f, compact, upload, here);
+      if (line !== undefined) {
+        yield JSON.stringify(['d', here]);
+        folder = here;
+      }
+    } else {
+      line = compactLineOf(f, compact, upload, folder);
+    }
     if (line !== undefined) yield line;
     else for (const l of snapshotLinesOf(f, state)) yield JSON.stringify(l);
   }
