@@ -50,7 +50,28 @@ export type RunEvent =
   | { type: 'file:done'; file: FileOutcome }
   | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
   | { type: 'warn'; message: string }
+  /** A fact the run acted on by itself; report/ phrases it (report/run-warnings.ts). */
+  | { type: 'warning'; warning: RunWarning }
   /** `files`: only the files that need attention (failed, conflict); every file has had its `file:done`. */
   | { type: 'summary'; recordId: string; totals: RunTotals; files: FileOutcome[]; exitCode: number; reason?: string };
+
+/** What the run noticed and did about it, as facts: the words are report/'s. */
+export type RunWarning =
+  /** The journal's plan did not match the file's bytes: hashed again, sent as it is now. */
+  | { type: 'plan:stale'; path: string }
+  /** The server forgot the file's upload, half-sent by an earlier run or while it was sent: sent again. */
+  | { type: 'upload:forgotten'; path: string; during: 'resume' | 'send' }
+  /** files/complete named parts the server lacks: those are sent again. */
+  | { type: 'parts:lost'; path: string; parts: number[] }
+  /** Files half-sent to the last record changed or went away: a new record is started. */
+  | { type: 'record:abandoned'; recordId: string; files: number; example: string }
+  /** The record holds an upload no run can finish: the files go to a new record, nothing sent again. */
+  | { type: 'record:redone'; recordId: string }
+  /** The lock a killed run of this machine left behind was taken over. */
+  | { type: 'lock:taken-over' }
+  /** The OS cannot lock the state folder: nothing stops a second upload from using it at once. */
+  | { type: 'state-folder:unlocked'; stateDir: string }
+  /** Releasing the lock failed (`reason` is described); it expires by itself. */
+  | { type: 'lock:not-released'; reason: string };
 
 export type EventSink = (event: RunEvent) => void;

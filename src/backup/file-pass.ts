@@ -1,14 +1,17 @@
+import { isFatal } from '../koodrive/koodrive-error.js';
+import { isAbortError } from '../retry/retry-policy.js';
 import type { LocalFile } from '../scan/local-file.js';
 import type { FileOutcome } from './events.js';
-import { backupFile, FileJobError, type FileJobContext } from './file-job.js';
+import { backupFile, type FileJobContext } from './file-job.js';
+import { bytesSentBy, failureOf } from './file-job-error.js';
+import { outcomeOf } from './file-outcome.js';
 import { windowUnits, windowWeight } from './small-files.js';
 
 export interface FilePassOptions {
   fileConcurrency: number;
-  /** Errors after which no further file can succeed: they abort `stop`. */
-  isFatal(err: unknown): boolean;
+  /** Words for a file's failure (FileOutcome.error). */
   describeError(err: unknown): string;
-  /** Aborted by the pass on a fatal error (part of ctx.signal). */
+  /** Aborted by the pass on a fatal error (koodrive's isFatal; part of ctx.signal). */
   stop: AbortController;
 }
 
@@ -49,22 +52,16 @@ export async function passOne(file: LocalFile, ctx: FileJobContext, opts: FilePa
   const runSignal = ctx.signal;
   let outcome: FileOutcome;
   if (runSignal.aborted) {
-    outcome = { path: file.relPath, absPath: file.absPath, size: file.size, outcome: 'skipped', bytesSent: 0, error: 'not started: the run was stopped' };
+    outcome = outcomeOf(file, 'skipped', { error: 'not started: the run was stopped' });
   } else {
     try {
       outcome = await backupFile(file, ctx);
     } catch (err) {
-      const cause = err instanceof FileJobError ? err.cause : err;
-      if (opts.isFatal(cause) && !opts.stop.signal.aborted) opts.stop.abort(cause);
-      const stopped = runSignal.aborted && isAbortLike(cause, runSignal);
-      outcome = {
-        path: file.relPath,
-        absPath: file.absPath,
-        size: file.size,
-        outcome: stopped ? 'skipped' : 'failed',
-        bytesSent: err instanceof FileJobError ? err.bytesSent : 0,
-        error: opts.describeError(stopped ? runSignal.reason : cause),
-      };
+      const cause = failureOf(err);
+      if (isFatal(cause) && !opts.stop.signal.aborted) opts.stop.abort(cause);
+      const stopped = runSignal.aborted && (cause === runSignal.reason || isAbortError(cause));
+      const error = opts.describeError(stopped ? runSignal.reason : cause);
+      outcome = outcomeOf(file, stopped ? 'skipped' : 'failed', { bytesSent: bytesSentBy(err), error });
     }
   }
   ctx.emit({ type: 'file:done', file: outcome });
@@ -95,13 +92,4 @@ export async function runFilePass(files: readonly LocalFile[], ctx: FileJobConte
   for (const { file, index } of indexed) await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)), windowWeight(file.size));
   await window.drain();
   return outcomes;
-}
-
-function isAbortLike(err: unknown, signal: AbortSignal): boolean {
-  return err === signal.reason || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR'));
-}
-
-/** Outcomes that leave the file stored in the run's record. */
-export function isStored(o: FileOutcome): boolean {
-  return ['uploaded', 'rapid', 'exist', 'unchanged'].includes(o.outcome);
 }

@@ -12,7 +12,7 @@ import type { ManifestWriter } from '../manifest/manifest-writer.js';
 import type { EventSink, FileOutcome } from './events.js';
 import type { StoredFile } from './run-tally.js';
 import { backupFile, type FileJobContext } from './file-job.js';
-import { isStored } from './file-pass.js';
+import { isStored } from './file-outcome.js';
 
 /** The calls finishing needs beyond the file calls. */
 export interface RecordFinishApi {

@@ -4,6 +4,7 @@
  * is lost for good fires `lost` so the run stops cleanly. Released on close, whatever happened.
  */
 
+import { isLockBusy, isLockLost } from '../koodrive/koodrive-error.js';
 import { abortableSleep } from '../retry/retry.js';
 import type { LockMemo } from './held-lock.js';
 
@@ -21,23 +22,23 @@ export interface LockKeeperOptions {
   waitLockMs: number;
   /** Lock life on the server; renewal gives up once this has passed since the last success. */
   lockTtlMs: number;
-  isLockBusy(err: unknown): boolean;
-  isLockGone(err: unknown): boolean;
   onRetry?(reason: string, delayMs: number): void;
   /** Remembers the held lock, so that a run killed before releasing it can be taken over. */
   memo?: LockMemo;
   /** A lock held elsewhere to use instead of taking one (upload --lock-id): see adopt(). */
   lockId?: string;
-  /** Told when the lock of a run that died was taken over. */
-  onNotice?(message: string): void;
+  /** Told when the lock a killed run of this machine left behind was taken over. */
+  onTakeover?(): void;
   signal?: AbortSignal;
   now?: () => number;
 }
 
+/** The run's lock is gone for good: the run stops. `cause` is the renewal's failure, when there was one. */
 export class LockLostError extends Error {
-  constructor(reason: string) {
-    super(`the backup lock was lost (${reason}); the run stopped. Run the same command again to resume`);
-    this.name = 'LockLostError';
+  override readonly name = 'LockLostError';
+
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`the backup lock was lost (${reason}); the run stopped. Run the same command again to resume`, options);
   }
 }
 
@@ -65,7 +66,7 @@ export class LockKeeper {
         opts.memo?.save(lockId);
         return new LockKeeper(api, lockId, opts);
       } catch (err) {
-        if (!opts.isLockBusy(err)) throw err;
+        if (!isLockBusy(err)) throw err;
         const adopted = await LockKeeper.adoptOrphan(api, opts);
         if (adopted) return adopted;
         const now = (opts.now ?? Date.now)();
@@ -110,7 +111,7 @@ export class LockKeeper {
       return undefined;
     }
     opts.memo?.save(lockId);
-    opts.onNotice?.('took over the backup lock left by an earlier run on this machine that was stopped before it could release it');
+    opts.onTakeover?.();
     return new LockKeeper(api, lockId, opts);
   }
 
@@ -153,8 +154,8 @@ export class LockKeeper {
       this.schedule(this.opts.renewEveryMs);
     } catch (err) {
       const sinceLast = this.now() - this.lastRenewed;
-      if (this.opts.isLockGone(err)) {
-        this.lost.abort(new LockLostError(err instanceof Error ? err.message : String(err)));
+      if (isLockLost(err)) {
+        this.lost.abort(new LockLostError(err instanceof Error ? err.message : String(err), { cause: err }));
       } else if (sinceLast >= this.opts.lockTtlMs) {
         this.lost.abort(new LockLostError('it could not be renewed before it expired'));
       } else {

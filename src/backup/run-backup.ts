@@ -1,32 +1,30 @@
 import { setMaxListeners } from 'node:events';
-import { statSync } from 'node:fs';
 import pLimit from 'p-limit';
+import { isRecordIncomplete } from '../koodrive/koodrive-error.js';
+import type { ManifestEntry } from '../manifest/manifest-format.js';
+import { ManifestWriter } from '../manifest/manifest-writer.js';
+import { toDescription } from '../names/file-name.js';
+import type { RetryPolicy } from '../retry/retry-policy.js';
 import type { LocalFile, ScanNotice } from '../scan/local-file.js';
-import type { BackupRecord, CreateRecordRequest } from '../koodrive/wire-types.js';
-import { MODULE_FOLDER_BACKUP } from '../koodrive/wire-types.js';
+import { distinctRoots, rootPrefixes } from '../scan/root-prefixes.js';
+import type { ScanItem } from '../scan/scan-options.js';
 import type { FileApi, FilePlanner, PartSender } from './backup-api.js';
 import type { RequestOptions } from './create-request.js';
 import type { EventSink, FileOutcome, RunTotals } from './events.js';
 import type { FileJobContext } from './file-job.js';
-import { isStored, streamFilePass } from './file-pass.js';
-import { RunTally } from './run-tally.js';
-import { abandonedUploads, Journal, seedIdOf } from './journal.js';
-import type { LockMemo } from './held-lock.js';
-import { LockKeeper, type LockApi } from './lock-keeper.js';
+import { isStored, outcomeOf } from './file-outcome.js';
+import { streamFilePass } from './file-pass.js';
 import { finishRecord, localFilesOf, type FinishOptions, type RecordFinishApi } from './finish-record.js';
-import { ManifestWriter } from '../manifest/manifest-writer.js';
-import type { ManifestEntry } from '../manifest/manifest-format.js';
-import { toDescription } from '../names/file-name.js';
-import { distinctRoots, rootPrefixes } from '../scan/root-prefixes.js';
-
-/** The server calls of a whole run. */
-export interface RunApi extends FileApi, LockApi, RecordFinishApi {
-  createRecord(request: CreateRecordRequest): Promise<BackupRecord>;
-  getRecord(recordId: string): Promise<BackupRecord>;
-}
+import type { LockMemo } from './held-lock.js';
+import { Journal, seedIdOf } from './journal.js';
+import { LockKeeper, type LockApi } from './lock-keeper.js';
+import { openRecord, startRecord, type RecordApi } from './open-record.js';
+import { RunTally } from './run-tally.js';
 
 export type { ScanItem } from '../scan/scan-options.js';
-import type { ScanItem } from '../scan/scan-options.js';
+
+/** The server calls of a whole run (DRY_RUN_API for a dry run, which makes none). */
+export interface RunApi extends FileApi, LockApi, RecordFinishApi, RecordApi {}
 
 export interface BackupRunOptions {
   roots: string[];
@@ -39,6 +37,8 @@ export interface BackupRunOptions {
   /** Under --bwlimit small files' PUTs share the part limit too, so that each part still ends in seconds. */
   bandwidthLimited?: boolean;
   request: RequestOptions;
+  /** The retry policy of each part PUT. */
+  retry: RetryPolicy;
   /** The proofCode seed value (never stored; only its digest is). */
   proofSeed: string;
   deviceId: string;
@@ -61,18 +61,7 @@ export interface BackupRunDeps {
   emit: EventSink;
   /** Aborted by the user (SIGINT/SIGTERM). */
   signal: AbortSignal;
-  retryPart: FileJobContext['retryPart'];
-  isUrlFresh(url: string): boolean;
-  isExpiredUrl(err: unknown): boolean;
-  isUploadGone(err: unknown): boolean;
-  partsNotUploaded?: FileJobContext['partsNotUploaded'];
-  isNameConflict(err: unknown): boolean;
-  isLockBusy(err: unknown): boolean;
-  isLockGone(err: unknown): boolean;
-  /** The server refuses to complete a record because one of its uploads is unfinished. */
-  isRecordIncomplete?(err: unknown): boolean;
-  /** Errors after which no further file can succeed (auth, clock): the run stops. */
-  isFatal(err: unknown): boolean;
+  /** Words for a failure (a file's FileOutcome.error, a failed lock release). */
   describeError(err: unknown): string;
 }
 
@@ -84,11 +73,6 @@ export interface BackupRunResult {
   /** Why the run stopped early (interrupt, lost lock, fatal error), if it did. */
   stopped?: unknown;
   recordCompleted: boolean;
-}
-
-/** --record-id names a record that can take no more files. */
-export class RecordCompletedError extends Error {
-  override readonly name = 'RecordCompletedError';
 }
 
 /**
@@ -111,11 +95,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     if (!opts.dryRun) {
       keeper = await LockKeeper.acquire(deps.api, {
         ...opts.lock,
-        isLockBusy: deps.isLockBusy,
-        isLockGone: deps.isLockGone,
         signal: deps.signal,
         onRetry: (reason, delayMs) => deps.emit({ type: 'retry', what: 'take the backup lock', attempt: 0, delayMs, reason }),
-        onNotice: (message) => deps.emit({ type: 'warn', message }),
+        onTakeover: () => deps.emit({ type: 'warning', warning: { type: 'lock:taken-over' } }),
       });
     }
     // The scan checks every root (and the filters) before its first item: a bad path fails here,
@@ -124,7 +106,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     // Only the lock holder may open (and so compact) the journal: a second run of the same backup
     // must not rewrite the file the first one is appending to.
     journal = opts.dryRun ? Journal.inMemory(opts.resume ? opts.journalPath : undefined) : Journal.open(opts.journalPath, { fresh: !opts.resume });
-    let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(opts, deps, journal);
+    let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(deps.api, opts, journal, deps.emit);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
 
     const stop = new AbortController();
@@ -141,19 +123,14 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       partLimit,
       // Unlimited (the file window bounds small files) unless a bandwidth limit is shared.
       smallPartLimit: opts.bandwidthLimited ? partLimit : <T>(fn: () => Promise<T>) => fn(),
-      isUrlFresh: deps.isUrlFresh,
-      isExpiredUrl: deps.isExpiredUrl,
-      isUploadGone: deps.isUploadGone,
-      ...(deps.partsNotUploaded ? { partsNotUploaded: deps.partsNotUploaded } : {}),
-      isNameConflict: deps.isNameConflict,
-      retryPart: deps.retryPart,
+      retry: opts.retry,
       request: opts.request,
       seedId: seedIdOf(opts.proofSeed),
       checksum: opts.checksum,
       dryRun: opts.dryRun,
       signal: runSignal,
     };
-    const passOptions = { fileConcurrency: opts.fileConcurrency, isFatal: deps.isFatal, describeError: deps.describeError, stop };
+    const passOptions = { fileConcurrency: opts.fileConcurrency, describeError: deps.describeError, stop };
     const pass: FinishOptions['pass'] = (some, c, onOutcome) => streamFilePass(some, c, passOptions, onOutcome);
 
     // Scan → plan → upload, one stream: the scan waits while the window of files is full.
@@ -214,45 +191,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       try {
         await keeper.release();
       } catch (err) {
-        deps.emit({ type: 'warn', message: `could not release the backup lock (${deps.describeError(err)}); it expires by itself within 10 minutes` });
+        deps.emit({ type: 'warning', warning: { type: 'lock:not-released', reason: deps.describeError(err) } });
       }
     }
-  }
-}
-
-/** Reuses --record-id, or the unfinished record of the last run, or creates a new one. */
-async function openRecord(opts: BackupRunOptions, deps: BackupRunDeps, journal: Journal): Promise<string> {
-  if (opts.recordId) {
-    const record = await deps.api.getRecord(opts.recordId);
-    if (record.status !== 0) throw new RecordCompletedError(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
-    if (journal.state.recordId !== opts.recordId) journal.append({ t: 'record', recordId: opts.recordId, roots: opts.roots });
-    return opts.recordId;
-  }
-  const previous = journal.state.recordId;
-  if (opts.resume && previous && !journal.state.recordComplete) {
-    // Only the few files half-sent to that record matter: each is looked at on disk (the scan has
-    // not run yet). One the filters now leave out is still found here; the record then cannot be
-    // completed, and the new-record pass below (completeRecordOrRedo) takes over.
-    const abandoned = abandonedUploads(journal.state, previous, onDisk);
-    if (abandoned.length > 0) {
-      deps.emit({ type: 'warn', message: `starting a new backup record: ${abandoned.length} file(s) half-sent to record ${previous} changed or went away since (e.g. ${abandoned[0]}), and a record with an unfinished upload cannot be completed` });
-    } else {
-      const record = await deps.api.getRecord(previous).catch(() => undefined);
-      if (record && record.status === 0) return previous;
-    }
-  }
-  const record = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
-  journal.append({ t: 'record', recordId: record.recordId, roots: opts.roots });
-  return record.recordId;
-}
-
-/** A file's size, mtime and inode now, or undefined when it is gone (or not a regular file). */
-function onDisk(absPath: string): { size: number; mtimeMs: number; ino: number } | undefined {
-  try {
-    const st = statSync(absPath);
-    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -263,7 +204,7 @@ function onDisk(absPath: string): { size: number; mtimeMs: number; ino: number }
  */
 function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
   if (notice.kind !== 'unreadable' && notice.kind !== 'too-large' && notice.kind !== 'bad-name') return undefined;
-  return { path: notice.relPath || notice.path, absPath: notice.path, size: 0, outcome: 'failed', bytesSent: 0, error: notice.message };
+  return outcomeOf({ relPath: notice.relPath || notice.path, absPath: notice.path, size: 0 }, 'failed', { error: notice.message });
 }
 
 /**
@@ -280,20 +221,19 @@ async function completeRecordOrRedo(recordId: string, tally: RunTally, ctx: File
     return recordId;
   } catch (err) {
     // A record named with --record-id stays the user's choice: no silent switch.
-    if (!deps.isRecordIncomplete?.(err) || tally.storedCount === 0 || opts.recordId) throw err;
-    deps.emit({ type: 'warn', message: `record ${recordId} holds an upload that cannot be finished (an answer lost to a fault, or an earlier run stopped mid-call); adding the files to a new record instead (nothing is sent again)` });
-    const fresh = await deps.api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
-    ctx.journal.append({ t: 'record', recordId: fresh.recordId, roots: opts.roots });
+    if (!isRecordIncomplete(err) || tally.storedCount === 0 || opts.recordId) throw err;
+    deps.emit({ type: 'warning', warning: { type: 'record:redone', recordId } });
+    const freshId = await startRecord(deps.api, opts, ctx.journal);
     // The second pass is bookkeeping: only its retries and warnings are worth showing.
     const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
-    const freshCtx = { ...ctx, recordId: fresh.recordId, emit: quiet };
+    const freshCtx = { ...ctx, recordId: freshId, emit: quiet };
     let failed = 0;
     await finish.pass(localFilesOf(stored(), () => failed++), freshCtx, (o) => {
       if (!isStored(o)) failed++;
     });
     if (failed > 0) throw err;
     await finishRecord(deps.api, stored, { ...freshCtx, emit: ctx.emit }, finish);
-    return fresh.recordId;
+    return freshId;
   }
 }
 

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { abortableSleep } from '../retry/retry.js';
+import type { EventSink } from './events.js';
 
 /** Another live run holds the state folder. */
 export class StateFolderBusyError extends Error {
@@ -109,4 +110,22 @@ function holderOf(path: string): string {
     // written by a run that died mid-write, or not at all
   }
   return '';
+}
+
+/**
+ * Runs `work` holding the state folder's OS lock: one upload per state folder on this machine, so
+ * only one rerun can take over a backup lock a killed run left behind. Waits are `retry` events.
+ */
+export async function underStateLock<T>(stateDir: string, opts: { waitMs: number; signal: AbortSignal; emit: EventSink }, work: () => Promise<T>): Promise<T> {
+  const lock = await lockStateFolder(stateDir, {
+    waitMs: opts.waitMs,
+    signal: opts.signal,
+    onWait: (reason, delayMs) => opts.emit({ type: 'retry', what: 'take the state folder', attempt: 0, delayMs, reason }),
+  });
+  if (!lock.exclusive) opts.emit({ type: 'warning', warning: { type: 'state-folder:unlocked', stateDir } });
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
 }

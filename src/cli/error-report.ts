@@ -1,10 +1,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { LockLostError } from '../backup/lock-keeper.js';
-import { RecordCompletedError } from '../backup/run-backup.js';
+import { RecordCompletedError } from '../backup/open-record.js';
+import type { BackupRunResult } from '../backup/run-backup.js';
 import { StateFolderBusyError } from '../backup/state-lock.js';
 import { KooDriveError } from '../koodrive/koodrive-error.js';
+import { UserInputError } from '../util/user-input-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { UsageError } from './usage-error.js';
+import { InterruptedError } from './interrupts.js';
 
 /** A lock a running upload of this machine holds, which `lock release` will not break without --force. */
 export class LockInUseError extends Error {
@@ -13,7 +15,7 @@ export class LockInUseError extends Error {
 
 /** The one place that turns an error into an exit code and a one-line message. */
 export function exitCodeOf(err: unknown): ExitCode {
-  if (err instanceof UsageError) return EXIT.USAGE;
+  if (err instanceof UserInputError) return EXIT.USAGE;
   if (err instanceof LockInUseError) return EXIT.LOCK_BUSY;
   if (err instanceof LockLostError) return EXIT.LOCK_LOST;
   if (err instanceof RecordCompletedError) return EXIT.CONFLICT;
@@ -33,9 +35,21 @@ export function exitCodeOf(err: unknown): ExitCode {
         return EXIT.FAILURE;
     }
   }
-  const name = err instanceof Error ? err.name : '';
-  if (['ConfigError', 'ScanRootError', 'ScanFilterError', 'PartSizeError', 'RestoreSetupError'].includes(name)) return EXIT.USAGE;
   return EXIT.FAILURE;
+}
+
+/** The exit code of a run the user stopped: Ctrl-C and SIGTERM differ, so scripts can tell. */
+export function exitCodeOfSignal(signal: NodeJS.Signals): ExitCode {
+  return signal === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+}
+
+/** A finished upload's exit code: stopped, then partial, then conflict, else OK (docs/exit-codes.md). */
+export function exitCodeOfRun(result: BackupRunResult, signal: NodeJS.Signals | undefined): ExitCode {
+  if (signal || result.stopped instanceof InterruptedError) return exitCodeOfSignal(signal ?? 'SIGINT');
+  if (result.stopped) return exitCodeOf(result.stopped);
+  if (result.totals.failed > 0) return EXIT.PARTIAL;
+  if (result.totals.conflict > 0) return EXIT.CONFLICT;
+  return EXIT.OK;
 }
 
 /** A Node.js system error (fs, net): "ENOTDIR: not a directory, mkdir '/x/y'". */

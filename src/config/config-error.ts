@@ -1,5 +1,7 @@
+import { UserInputError } from '../util/user-input-error.js';
+
 /** A configuration value is missing or wrong; the one-line message names the key, its source and the fix. */
-export class ConfigError extends Error {
+export class ConfigError extends UserInputError {
   override readonly name = 'ConfigError';
   constructor(
     message: string,

@@ -1,3 +1,4 @@
+import { UserInputError } from '../util/user-input-error.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { FilePlan, PartPlan } from './file-plan.js';
@@ -14,7 +15,7 @@ export { FileChangedError } from './file-changed-error.js';
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
 /** A part size that cannot be used for this file (too small, unaligned, or too many parts). */
-export class PartSizeError extends Error {
+export class PartSizeError extends UserInputError {
   override readonly name = 'PartSizeError';
 }
 

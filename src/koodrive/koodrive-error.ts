@@ -43,6 +43,54 @@ export class KooDriveError extends Error implements KooDriveErrorFields {
   }
 }
 
+/*
+ * What a failed call means for the caller, beside the class (rclone's fserrors, restic's
+ * IsAlreadyLocked): each is false for anything that is not a KooDriveError.
+ */
+
+/** The backup lock is held by another run. */
+export function isLockBusy(err: unknown): boolean {
+  return err instanceof KooDriveError && err.kind === 'lock-busy';
+}
+
+/** The lock this run used is unknown, released or expired. */
+export function isLockLost(err: unknown): boolean {
+  return err instanceof KooDriveError && err.kind === 'lock-lost';
+}
+
+/** No further call of this run can succeed (refused credentials, a clock the server rejects, a lost lock). */
+export function isFatal(err: unknown): boolean {
+  return err instanceof KooDriveError && (err.kind === 'auth' || err.kind === 'clock' || err.kind === 'lock-lost');
+}
+
+/** The server no longer knows the upload (13000401 from uploadUrl or complete): purged, or finished already. */
+export function isUploadTaskGone(err: unknown): boolean {
+  return err instanceof KooDriveError && numericCode(err.code) === CODES.NOT_EXIST_UPLOAD_TASK;
+}
+
+/** The create call refused the name because it is taken (autoRename 3). */
+export function isNameTaken(err: unknown): boolean {
+  const code = err instanceof KooDriveError ? numericCode(err.code) : undefined;
+  return code === CODES.FILE_EXISTS || code === CODES.DUPLICATE_FILE_NAME;
+}
+
+/** completeBackup refused because one of the record's uploads is unfinished. */
+export function isRecordIncomplete(err: unknown): boolean {
+  return err instanceof KooDriveError && numericCode(err.code) === CODES.RECORD_FILES_INCOMPLETE;
+}
+
+/**
+ * files/complete answered 13000402 because parts are missing: their numbers when the message lists
+ * them all ("part(s) 2, 5 not uploaded"), else 'all' (a shortened list, or no list at all).
+ * Undefined for any other error.
+ */
+export function partsNotUploaded(err: unknown): number[] | 'all' | undefined {
+  if (!(err instanceof KooDriveError) || numericCode(err.code) !== CODES.FILE_COMPLETE_CHECK_FAILURE) return undefined;
+  const listed = /part\(s\) ([\d, ]+?)( not uploaded|, …)/.exec(err.message);
+  if (!listed || listed[2] !== ' not uploaded') return 'all';
+  return listed[1]!.split(',').map((n) => Number(n.trim())).filter((n) => Number.isInteger(n) && n > 0);
+}
+
 const KIND_BY_CODE = new Map<number, KooDriveErrorKind>([
   [CODES.AUTH_FAILED, 'auth'],
   [CODES.USER_ID_MISMATCH, 'auth'],

@@ -1,6 +1,7 @@
 import { createCiSink, detectCi, inCi } from './ci-sink.js';
 import { createJsonSink } from './json-sink.js';
 import { createPlainSink } from './plain-sink.js';
+import { phrasingWarnings } from './run-warnings.js';
 import { wantsColor } from './style.js';
 import { createTtySink } from './tty-sink.js';
 import type { OutputStream, ReportEnv, ReportTimer, RunReporter } from './types.js';
@@ -44,11 +45,26 @@ export function resolveOutput(options: Pick<CreateSinkOptions, 'mode' | 'isTTY' 
   return 'plain';
 }
 
-/** Builds the sink for a run: the one place that maps flags and environment to an output. */
+/**
+ * Builds the sink for a run: the one place that maps flags and environment to an output. Every
+ * mode sees backup/'s warning facts as the same `warn` lines (run-warnings.ts).
+ */
 export function createSink(options: CreateSinkOptions): RunReporter {
+  const reporter = createModeSink(options);
+  return { sink: phrasingWarnings(reporter.sink), close: () => reporter.close() };
+}
+
+function createModeSink(options: CreateSinkOptions): RunReporter {
   const { quiet, verbose, env, stdout, stderr, now, timer } = options;
   const resolved = resolveOutput(options);
   const common = { ...(now ? { now } : {}) };
+  const plain = {
+    quiet,
+    verbose,
+    ...common,
+    ...(timer ? { timer } : {}),
+    ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
+  };
   switch (resolved) {
     case 'json':
       return createJsonSink({ out: stdout, ...common });
@@ -63,11 +79,11 @@ export function createSink(options: CreateSinkOptions): RunReporter {
         ...(options.fps ? { fps: options.fps } : {}),
       });
     case 'plain':
-      return createPlainSink({ out: stdout, err: stderr, quiet, verbose, ...common, ...(timer ? { timer } : {}), ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}) });
+      return createPlainSink({ out: stdout, err: stderr, ...plain });
     case 'github':
     case 'gitlab': {
       // A CI log is one ordered stream: problems go to stdout too, where the annotations are.
-      const inner = createPlainSink({ out: stdout, err: stdout, quiet, verbose, ...common, ...(timer ? { timer } : {}), ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}) });
+      const inner = createPlainSink({ out: stdout, err: stdout, ...plain });
       return createCiSink({ provider: resolved, inner, out: stdout, env, quiet, ...common });
     }
   }

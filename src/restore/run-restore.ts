@@ -3,6 +3,7 @@
  * checked before it is moved into place), links, then folder modes and mtimes. Emits events;
  * never prints. A file's failure never stops the others.
  */
+import { UserInputError } from '../util/user-input-error.js';
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readlink, realpath, rm, symlink, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ export interface RestoreDeps {
 }
 
 /** The restore cannot start: the message says what is missing and how to give it. */
-export class RestoreSetupError extends Error {
+export class RestoreSetupError extends UserInputError {
   override readonly name = 'RestoreSetupError';
 }
 

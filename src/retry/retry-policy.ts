@@ -76,13 +76,22 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_HTTP2_STREAM_ERROR',
 ]);
 
+/**
+ * True for the error of a cancelled operation. DOMException has no class of its own per kind, so
+ * its name is its kind (rclone's "Check error strings (yuch!)"); Node's own errors carry a code.
+ */
+export function isAbortError(err: unknown): boolean {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; name?: unknown };
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'ERR_ABORTED';
+}
+
 /** Sorts an error thrown while talking to a server into transient / aborted / permanent. */
 export function classifyNetworkError(err: unknown): NetworkErrorClass {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; name?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : String(err);
-  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_ABORTED') return { transient: false, reason: 'aborted', aborted: true };
+  if (isAbortError(err)) return { transient: false, reason: 'aborted', aborted: true };
   // A certificate that did not verify fails the same way on every retry; the reason says how to fix it.
   if (isCertificateError(err)) return { transient: false, reason: `${certificateReason(err)}; ${CERTIFICATE_FIX}`, aborted: false };
   // Through a proxy: the message names the proxy (credentials hidden), keep it as the reason.

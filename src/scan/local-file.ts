@@ -38,3 +38,11 @@ export interface LocalLink {
   relPath: string;
   target: string;
 }
+
+/** What tells one version of a file from the next: size, mtime and inode (restic's fileChanged). */
+export type FileVersion = Pick<LocalFile, 'size' | 'mtimeMs' | 'ino'>;
+
+/** True when two looks at a file saw the same version of it. */
+export function sameVersion(a: FileVersion, b: FileVersion): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}

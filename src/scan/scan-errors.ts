@@ -1,5 +1,7 @@
+import { UserInputError } from '../util/user-input-error.js';
+
 /** A path named on the command line cannot be scanned at all; the message says why and what to do. */
-export class ScanRootError extends Error {
+export class ScanRootError extends UserInputError {
   override readonly name = 'ScanRootError';
   constructor(
     readonly root: string,
@@ -10,7 +12,7 @@ export class ScanRootError extends Error {
 }
 
 /** A filter option is unusable (bad glob, missing --exclude-from file); the message names it and the fix. */
-export class ScanFilterError extends Error {
+export class ScanFilterError extends UserInputError {
   override readonly name = 'ScanFilterError';
   constructor(message: string) {
     super(message);

@@ -58,3 +58,13 @@ export function redactUrl(uploadUrl: string): string {
     return '(invalid URL)';
   }
 }
+
+/**
+ * True while a part URL may still be used: until a quarter of its life (at most 5 minutes) before
+ * it expires, so a PUT started now ends before it does. A URL without expiry information is fresh.
+ */
+export function isUrlFresh(uploadUrl: string, now: number = Date.now()): boolean {
+  if (!expiresAt(uploadUrl)) return true;
+  const ttlMs = Number(new URL(uploadUrl).searchParams.get('X-Amz-Expires') ?? '3600') * 1000;
+  return !needsRefresh(uploadUrl, now, Math.min(DEFAULT_REFRESH_MARGIN_MS, ttlMs / 4));
+}

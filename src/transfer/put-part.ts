@@ -6,6 +6,7 @@ import { pipeline, Readable, Transform, type TransformCallback } from 'node:stre
 import { FileChangedError } from '../hash/file-changed-error.js';
 import { currentNetwork } from '../net/network.js';
 import { isExpiredResponse, redactUrl } from './presigned-url.js';
+import { PartUploadError, type PartUploadErrorFields } from './part-upload-error.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { classifyNetworkError, isTransientHttp, parseRetryAfter } from '../retry/retry-policy.js';
 import { abortReason } from '../retry/retry.js';
@@ -36,28 +37,6 @@ export interface PutPartResult {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
-
-/** A PUT that did not end in 2xx. `status` is undefined when no answer arrived. */
-export class PartUploadError extends Error {
-  override readonly name = 'PartUploadError';
-
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    /** The URL has expired: ask for a fresh one, then retry. */
-    readonly expired: boolean,
-    /** Retrying the same URL later may work. */
-    readonly transient: boolean,
-    /** Bytes reported through onProgress before the failure (to roll progress back). */
-    readonly bytesSent: number,
-    /** Short reason for retry events: "HTTP 503", "ECONNRESET", "expired URL". */
-    readonly reason: string,
-    /** A wait the storage asked for (Retry-After on 429/503), if any. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
 
 /** Counts bytes on their way to the socket and checks that exactly partSize bytes were read. */
 function byteCounter(expected: number, absPath: string, partOffset: number, onBytes: (n: number) => void): Transform {
@@ -98,8 +77,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
         fn();
       }
     };
-    const fail = (message: string, status: number | undefined, expired: boolean, transient: boolean, reason: string, retryAfterMs?: number): void =>
-      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, status, expired, transient, bytesSent, reason, retryAfterMs)));
+    const fail = (message: string, fields: Omit<PartUploadErrorFields, 'bytesSent'>): void =>
+      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, { ...fields, bytesSent })));
 
     // Only content-length and host are signed; send nothing else that could break the signature.
     const req = lib.request(target, {
@@ -118,14 +97,11 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
         res.resume();
-        res.on('end', () => {
-          const etag = res.headers.etag;
-          settle(() => resolve({ etag: typeof etag === 'string' ? etag : undefined }));
-        });
+        const accepted = (): void => settle(() => resolve({ etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined }));
+        res.on('end', accepted);
         // A 2xx means the storage kept the part, even if the connection drops afterwards.
-        const keep = (): void => settle(() => resolve({ etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined }));
-        res.on('error', keep);
-        res.on('close', keep);
+        res.on('error', accepted);
+        res.on('close', accepted);
         return;
       }
       const chunks: Buffer[] = [];
@@ -136,16 +112,23 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
           kept += c.length;
         }
       });
-      const judge = (): void => {
+      const refused = (): void => {
         const body = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY);
         const expired = isExpiredResponse(status, body);
         const brief = body.replace(/\s+/g, ' ').slice(0, 200);
         const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-        fail(`HTTP ${status}${brief ? `: ${brief}` : ''}${expired ? ' (the upload URL has expired: get a fresh one)' : ''}`, status, expired, !expired && isTransientHttp(status), expired ? 'expired URL' : `HTTP ${status}`, retryAfterMs);
+        const advice = expired ? ' (the upload URL has expired: get a fresh one)' : '';
+        fail(`HTTP ${status}${brief ? `: ${brief}` : ''}${advice}`, {
+          status,
+          expired,
+          transient: !expired && isTransientHttp(status),
+          reason: expired ? 'expired URL' : `HTTP ${status}`,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        });
       };
-      res.on('end', judge);
-      res.on('error', judge);
-      res.on('close', judge);
+      res.on('end', refused);
+      res.on('error', refused);
+      res.on('close', refused);
     });
 
     req.on('error', (err) => {
@@ -153,7 +136,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
       if (opts.signal?.aborted) return settle(() => reject(abortReason(opts.signal!)));
       if (localError !== undefined) return settle(() => reject(localError));
       const net = classifyNetworkError(err);
-      fail(`${net.reason}${net.reason === err.message ? '' : ` (${err.message})`}`, undefined, false, net.transient, net.reason);
+      const detail = net.reason === err.message ? '' : ` (${err.message})`;
+      fail(`${net.reason}${detail}`, { expired: false, transient: net.transient, reason: net.reason });
     });
 
     const source: Readable =

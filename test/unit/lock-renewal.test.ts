@@ -77,7 +77,7 @@ describe('lock renewal budget', () => {
       setLock: () => undefined,
     };
     const keeper = await LockKeeper.acquire(api, {
-      renewEveryMs: 5, waitLockMs: 0, lockTtlMs: 600_000, isLockBusy: () => false, isLockGone: () => false, now: () => clock,
+      renewEveryMs: 5, waitLockMs: 0, lockTtlMs: 600_000, now: () => clock,
     });
     clock += 597_000; // the first renewal comes with 3 s of life left
     const lost = await new Promise<unknown>((resolve) => keeper.lost.signal.addEventListener('abort', () => resolve(keeper.lost.signal.reason)));

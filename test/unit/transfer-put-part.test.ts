@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileChangedError } from '../../src/hash/file-changed-error.js';
-import { PartUploadError, putPart } from '../../src/transfer/put-part.js';
+import { PartUploadError } from '../../src/transfer/part-upload-error.js';
+import { putPart } from '../../src/transfer/put-part.js';
 import { RateLimiter } from '../../src/transfer/rate-limiter.js';
 
 interface Received { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
