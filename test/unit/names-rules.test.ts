@@ -22,6 +22,7 @@ describe('fileNameProblem', () => {
     expect(fileNameProblem('a\\b')).toBe('fileName "a\\b" contains the forbidden character "\\"');
     expect(fileNameProblem('a b')).toBeUndefined();
     expect(fileNameProblem('a b', { forbidSpace: true })).toBe('fileName "a b" contains a space');
+    expect(fileNameProblem('ab', { forbidSpace: true })).toBeUndefined();
     expect(fileNameProblem('...')).toBeUndefined();
     expect(MAX_NAME_LENGTH).toBe(250);
     expect(MAX_DESCRIPTION_LENGTH).toBe(512);
