@@ -4,7 +4,7 @@
 /** The pure modules, in groups that fit a run each on a busy two-core machine. */
 const GROUPS = {
   rules: ['src/hash/part-rules.ts', 'src/hash/proof-code.ts', 'src/hash/sha256-stream.ts', 'src/names/file-name.ts', 'src/auth/app-signature.ts'],
-  errors: ['src/transfer/retry-policy.ts', 'src/koodrive/koodrive-error.ts'],
+  errors: ['src/retry/retry-policy.ts', 'src/koodrive/koodrive-error.ts'],
   filters: ['src/scan/filter-chain.ts', 'src/scan/glob-rule.ts', 'src/scan/ignore-file.ts', 'src/scan/pattern-file.ts', 'src/scan/dir-markers.ts', 'src/config/value-parsers.ts', 'src/config/duration-text.ts'],
   journal: ['src/backup/journal.ts'],
 };
