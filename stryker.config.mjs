@@ -17,7 +17,8 @@ const NAME = group ?? 'all';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // related: false: the dry run runs every listed test file once; per-test coverage then picks the tests of each mutant.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: MUTATED,
   coverageAnalysis: 'perTest',
