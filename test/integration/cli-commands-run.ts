@@ -1,16 +1,8 @@
 /** Runs the built CLI as a child process with a clean, hermetic environment (for the cli-commands tests). */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { cleanupAll, CLI_PATH, runCli as harnessRunCli, type CliResult } from './cli-harness.js';
 
-export const CLI = fileURLToPath(new URL('../../bin/koodrive-backup.js', import.meta.url));
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const running = new Set<ChildProcess>();
+export const CLI = CLI_PATH;
+export type { CliResult };
 
 /** The environment without the caller's KOODRIVE_* settings, HOME pointed at `home`. */
 export function cleanEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -25,26 +17,12 @@ export function cleanEnv(home: string, extra: Record<string, string | undefined>
   return env;
 }
 
-/** Runs `koodrive-backup ...args` in cwd; stdin gets `input` (or is closed at once). */
+/** Runs `koodrive-backup ...args` in cwd (cli-harness.ts); stdin gets `input`, or is closed at once. */
 export function runCli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 30_000 });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return harnessRunCli(args, { cwd: opts.cwd, env: opts.env, input: opts.input ?? '', timeoutMs: opts.timeoutMs ?? 30_000 });
 }
 
 /** Kills any CLI child still running (afterAll). */
-export function killRunning(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
+export function killRunning(): Promise<void> {
+  return cleanupAll();
 }

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { startEmulator, type EmulatorOptions, type FaultSpec, type RunningEmulator, type StoredFileView } from '../../src/emulator/index.js';
 import { LOCK_HEADER, PATHS, formatXDate } from '../../src/koodrive/wire-types.js';
 
@@ -56,7 +56,7 @@ export class ChildRun {
   readonly done: Promise<CliResult>;
   private exited = false;
 
-  constructor(readonly child: ChildProcessByStdio<null, Readable, Readable>) {
+  constructor(readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>) {
     child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.done = new Promise((resolve, reject) => {
@@ -117,6 +117,10 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** A command that runs node on our behalf, e.g. setpriv to an unprivileged user (test/fixtures/unprivileged.ts). */
   prefix?: string[];
+  /** Text for stdin, which is then closed; without it stdin is /dev/null. */
+  input?: string;
+  /** Killed (SIGTERM) after this long; default: never. */
+  timeoutMs?: number;
 }
 
 function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -131,8 +135,10 @@ export function spawnCli(args: string[], opts: SpawnOptions = {}): ChildRun {
   const child = spawn(command!, [...before, ...(opts.nodeArgs ?? []), CLI_PATH, ...args], {
     env: childEnv(opts.env),
     cwd: opts.cwd ?? tmpdir(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  child.stdin?.end(opts.input);
   return new ChildRun(child);
 }
 

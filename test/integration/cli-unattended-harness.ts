@@ -2,11 +2,12 @@
  * Shared set-up for the cli-unattended-* tests: the BUILT CLI (`npm test` builds it first) spawned
  * as a child process, a standalone emulator process, temp folders, and cleanup of all of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnCli } from './cli-harness.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(REPO, 'bin', 'koodrive-backup.js');
@@ -46,25 +47,16 @@ export class Sandbox {
     return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TZ: 'UTC', ...extra };
   }
 
-  /** Starts the CLI; `done` resolves when it exits (never rejects). */
+  /** Starts the CLI (cli-harness.ts's spawnCli); `done` resolves when it exits (never rejects). */
   start(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): RunningCli {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const done = new Promise<CliResult>((resolveDone) => {
-      child.on('close', (code) => {
-        this.children.delete(child);
-        resolveDone({ code, stdout, stderr, endedAt: Date.now() });
-      });
-      child.on('error', (err) => {
-        this.children.delete(child);
-        resolveDone({ code: null, stdout, stderr: `${stderr}${err.message}`, endedAt: Date.now() });
-      });
-    });
-    return { child, done };
+    const run = spawnCli([...args], { cwd: opts.cwd, env: opts.env });
+    this.children.add(run.child);
+    const done = run.done.then(
+      ({ code, stdout, stderr }) => ({ code, stdout, stderr, endedAt: Date.now() }),
+      (err: Error) => ({ code: null, stdout: run.stdout, stderr: `${run.stderr}${err.message}`, endedAt: Date.now() }),
+    );
+    void done.then(() => this.children.delete(run.child));
+    return { child: run.child, done };
   }
 
   /** Runs the CLI to the end. */

@@ -1,15 +1,13 @@
-/**
- * Issue 2 end to end: the built CLI backs up a real tree to the emulator over HTTP, byte for byte.
- */
-import { spawn } from 'node:child_process';
+/** The built CLI backs up a real tree to the emulator over HTTP, byte for byte. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator, type StoredFileView } from '../../src/emulator/index.js';
 import { proofCodeOf } from '../../src/hash/proof-code.js';
+import { patternBytes } from '../fixtures/pattern-bytes.js';
+import { runCli as harnessRunCli, sha256OfFile } from './cli-harness.js';
 
 const CLI = join(import.meta.dirname, '../../bin/koodrive-backup.js');
 const RSS_PRELOAD = join(import.meta.dirname, '../fixtures/report-max-rss.mjs');
@@ -17,41 +15,9 @@ const USER = '1505084218764547200';
 const TOKEN = 'cli-upload-token-9d2e7a';
 const MiB = 1024 * 1024;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
-  });
-}
-
-/** Deterministic pseudo-random content. */
-function bytes(length: number, salt: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = salt || 1;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+/** The CLI to the end, with exactly `env` (cli-harness.ts). */
+const runCli = (args: string[], env: Record<string, string>, nodeArgs: string[] = []) => harnessRunCli(args, { env, nodeArgs });
+const bytes = patternBytes;
 
 const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
 
@@ -134,7 +100,7 @@ describe('koodrive-backup upload against the emulator', () => {
       const onServer = server.find((f) => f.description === rel && f.status === 'complete');
       expect(onServer, rel).toBeDefined();
       expect(onServer!.size).toBe(content.length);
-      expect(await sha256File(onServer!.blobPath!)).toBe(createHash('sha256').update(content).digest('hex'));
+      expect(await sha256OfFile(onServer!.blobPath!)).toBe(createHash('sha256').update(content).digest('hex'));
     }
     expect(server.find((f) => f.description === 'big/twelve.bin')!.partsPlanned).toBe(3);
     const putAfterFirst = (await stats()).putBytes;
