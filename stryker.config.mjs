@@ -3,14 +3,29 @@
 
 /** The pure modules, in groups that fit a run each on a busy two-core machine. */
 const GROUPS = {
-  rules: ['src/hash/part-rules.ts', 'src/hash/proof-code.ts', 'src/hash/sha256-stream.ts', 'src/names/file-name.ts', 'src/auth/app-signature.ts'],
+  rules: [
+    'src/hash/part-rules.ts',
+    'src/hash/proof-code.ts',
+    'src/hash/sha256-stream.ts',
+    'src/names/file-name.ts',
+    'src/auth/app-signature.ts',
+  ],
   errors: ['src/retry/retry-policy.ts', 'src/koodrive/koodrive-error.ts'],
-  filters: ['src/scan/filter-chain.ts', 'src/scan/glob-rule.ts', 'src/scan/ignore-file.ts', 'src/scan/pattern-file.ts', 'src/scan/dir-markers.ts', 'src/config/value-parsers.ts', 'src/config/duration-text.ts'],
+  filters: [
+    'src/scan/filter-chain.ts',
+    'src/scan/glob-rule.ts',
+    'src/scan/ignore-file.ts',
+    'src/scan/pattern-file.ts',
+    'src/scan/dir-markers.ts',
+    'src/config/value-parsers.ts',
+    'src/config/duration-text.ts',
+  ],
   journal: ['src/backup/journal.ts'],
 };
 // MUTATE_GROUP=rules npm run mutate: one group (its own report and incremental file); default all.
 const group = process.env.MUTATE_GROUP;
-if (group !== undefined && !(group in GROUPS)) throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}`);
+if (group !== undefined && !(group in GROUPS))
+  throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}`);
 const MUTATED = group ? GROUPS[group] : Object.values(GROUPS).flat();
 const NAME = group ?? 'all';
 

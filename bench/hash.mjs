@@ -63,10 +63,12 @@ for (const [name, fn] of Object.entries(contenders)) {
   const ms = best(fn);
   memory[name] = { ms: Math.round(ms), mbPerS: Math.round(mbps(data.length, ms)) };
 }
-for (const name of Object.keys(memory)) memory[name].vsNodeCrypto = +(memory[name].mbPerS / memory['node:crypto'].mbPerS).toFixed(2);
+for (const name of Object.keys(memory))
+  memory[name].vsNodeCrypto = +(memory[name].mbPerS / memory['node:crypto'].mbPerS).toFixed(2);
 
 console.log(`SHA-256 of ${totalMiB} MiB in memory, 1 MiB updates, best of ${rounds}:`);
-for (const [name, r] of Object.entries(memory)) console.log(`  ${name.padEnd(12)} ${String(r.mbPerS).padStart(6)} MB/s  ${r.vsNodeCrypto.toFixed(2)}× node:crypto`);
+for (const [name, r] of Object.entries(memory))
+  console.log(`  ${name.padEnd(12)} ${String(r.mbPerS).padStart(6)} MB/s  ${r.vsNodeCrypto.toFixed(2)}× node:crypto`);
 if (!native) console.log('  native       (addon not built: run node scripts/build-native.mjs)');
 
 let file;
@@ -76,7 +78,8 @@ if (withFile) {
     const path = join(dir, 'big.bin');
     const size = fileGiB * 1024 * MiB;
     const fh = await open(path, 'w');
-    for (let written = 0; written < size; written += data.length) await fh.write(data, 0, Math.min(data.length, size - written));
+    for (let written = 0; written < size; written += data.length)
+      await fh.write(data, 0, Math.min(data.length, size - written));
     await fh.close();
     const timeAsync = async (fn) => {
       let min = Infinity;
@@ -110,9 +113,14 @@ if (withFile) {
     });
     const pool = new HashPool({ size: 2, backend: backendName });
     try {
-      const poolMs = await timeAsync(() => Promise.all([0, 1].map(() => pool.planFileInPool(half, { proofSeed: 'bench' }))));
+      const poolMs = await timeAsync(() =>
+        Promise.all([0, 1].map(() => pool.planFileInPool(half, { proofSeed: 'bench' }))),
+      );
       file['2 files, one after the other'] = { ms: Math.round(seqMs), mbPerS: Math.round(mbps(2 * size, seqMs)) };
-      file[`2 files, HashPool(size ${pool.size})`] = { ms: Math.round(poolMs), mbPerS: Math.round(mbps(2 * size, poolMs)) };
+      file[`2 files, HashPool(size ${pool.size})`] = {
+        ms: Math.round(poolMs),
+        mbPerS: Math.round(mbps(2 * size, poolMs)),
+      };
     } finally {
       await pool.close();
     }

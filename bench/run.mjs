@@ -21,7 +21,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const cli = join(root, 'bin', 'koodrive-backup.js');
-if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'emulator', 's3', 'sigv4.js'))) {
+if (
+  !existsSync(join(root, 'dist', 'cli', 'main.js')) ||
+  !existsSync(join(root, 'dist', 'emulator', 's3', 'sigv4.js'))
+) {
   console.error('bench: dist/ is missing or stale; run `npm run build` first (the benchmark builds nothing).');
   process.exit(1);
 }
@@ -42,13 +45,17 @@ const plan = quick ? { bigBytes: 256 * MiB, smallCount: 300 } : { bigBytes: 1024
 const WAN_LATENCY = '40ms';
 const profiles = [
   ...(argv.includes('--wan-only') ? [] : [{ prefix: '', label: '', args: [] }]),
-  ...(argv.includes('--wan') || argv.includes('--wan-only') ? [{ prefix: 'wan-', label: `, ${WAN_LATENCY} TLS`, args: ['--tls', '--latency', WAN_LATENCY] }] : []),
+  ...(argv.includes('--wan') || argv.includes('--wan-only')
+    ? [{ prefix: 'wan-', label: `, ${WAN_LATENCY} TLS`, args: ['--tls', '--latency', WAN_LATENCY] }]
+    : []),
 ];
 
 // 1. Hash engines, by bench/hash.mjs in its own process (its numbers are not disturbed by ours).
 let hash;
 if (!argv.includes('--no-hash')) {
-  const hashArgs = quick ? ['--mib', '64', '--rounds', '1', '--no-file'] : ['--mib', '256', '--rounds', '2', '--file-gib', '1'];
+  const hashArgs = quick
+    ? ['--mib', '64', '--rounds', '1', '--no-file']
+    : ['--mib', '256', '--rounds', '2', '--file-gib', '1'];
   console.log(`== hash engines (node bench/hash.mjs ${hashArgs.join(' ')})`);
   const r = spawnSync(process.execPath, [join(here, 'hash.mjs'), ...hashArgs], { stdio: 'inherit' });
   if (r.status === 0) hash = JSON.parse(await readFile(join(here, 'results', 'hash.json'), 'utf8'));
@@ -69,7 +76,11 @@ if (!argv.includes('--no-install')) {
 
 // 2. End to end: one fresh emulator (fresh data dir) per data set; every contender in turn.
 const scratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-'));
-const s3 = { accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('hex'), region: 'us-east-1' };
+const s3 = {
+  accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
+  secretAccessKey: randomBytes(24).toString('hex'),
+  region: 'us-east-1',
+};
 const token = randomBytes(16).toString('hex');
 const userId = '1505084218764547200';
 const datasets = [
@@ -92,63 +103,99 @@ try {
     const data = await base.make(join(scratch, `data-${base.key}`));
     Object.assign(base, data);
     for (const profile of profiles) {
-    // The same bytes under another key and label per profile (wan-small: "2000 files …, 40ms TLS").
-    const ds = { ...base, key: `${profile.prefix}${base.key}`, label: `${base.label}${profile.label}` };
-    if (profile.args.length > 0) console.log(`\n== ${ds.label}: emulator ${profile.args.join(' ')}`);
-    emu = await startEmulator({ cli, dataDir: join(scratch, `emu-${ds.key}`), token, userId, s3, extraArgs: profile.args });
-    for (const c of contenders) {
-      if (only && !only.includes(c.key)) continue;
-      const row = { dataset: ds.key, datasetLabel: ds.label, bytes: data.bytes, files: data.files, contender: c.key, name: c.name };
-      const missing = c.missing();
-      if (missing) {
-        console.log(`  ${c.name.padEnd(24)} skipped: ${missing}`);
-        results.push({ ...row, skipped: missing });
-        continue;
+      // The same bytes under another key and label per profile (wan-small: "2000 files …, 40ms TLS").
+      const ds = { ...base, key: `${profile.prefix}${base.key}`, label: `${base.label}${profile.label}` };
+      if (profile.args.length > 0) console.log(`\n== ${ds.label}: emulator ${profile.args.join(' ')}`);
+      emu = await startEmulator({
+        cli,
+        dataDir: join(scratch, `emu-${ds.key}`),
+        token,
+        userId,
+        s3,
+        extraArgs: profile.args,
+      });
+      for (const c of contenders) {
+        if (only && !only.includes(c.key)) continue;
+        const row = {
+          dataset: ds.key,
+          datasetLabel: ds.label,
+          bytes: data.bytes,
+          files: data.files,
+          contender: c.key,
+          name: c.name,
+        };
+        const missing = c.missing();
+        if (missing) {
+          console.log(`  ${c.name.padEnd(24)} skipped: ${missing}`);
+          results.push({ ...row, skipped: missing });
+          continue;
+        }
+        const bucket = `${c.key}-${ds.key}`;
+        await createBucket(emu.url, s3, bucket, emu.caFile);
+        const before = await emu.stats();
+        const emuCpu0 = cpuSecondsOf(emu.pid);
+        try {
+          const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId, bucket });
+          const after = await emu.stats();
+          const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
+          // Joining parts into one file on the server: real KooDrive/S3 do it off the client's clock.
+          const joinSeconds = ((after.assembleMs ?? 0) - (before.assembleMs ?? 0)) / 1000;
+          for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
+          const stored = c.stored(delta);
+          if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
+          Object.assign(row, r, {
+            emulatorJoinSeconds: +joinSeconds.toFixed(2),
+            emulatorCpuSeconds: +(cpuSecondsOf(emu.pid) - emuCpu0).toFixed(2),
+            mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
+            putBytes: after.putBytes - before.putBytes,
+          });
+          console.log(
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+          );
+        } catch (err) {
+          row.error = err.message;
+          console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+        }
+        results.push(row);
       }
-      const bucket = `${c.key}-${ds.key}`;
-      await createBucket(emu.url, s3, bucket, emu.caFile);
-      const before = await emu.stats();
-      const emuCpu0 = cpuSecondsOf(emu.pid);
-      try {
-        const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId, bucket });
-        const after = await emu.stats();
-        const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
-        // Joining parts into one file on the server: real KooDrive/S3 do it off the client's clock.
-        const joinSeconds = ((after.assembleMs ?? 0) - (before.assembleMs ?? 0)) / 1000;
-        for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
-        const stored = c.stored(delta);
-        if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
-        Object.assign(row, r, { emulatorJoinSeconds: +joinSeconds.toFixed(2), emulatorCpuSeconds: +(cpuSecondsOf(emu.pid) - emuCpu0).toFixed(2), mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1), putBytes: after.putBytes - before.putBytes });
-        console.log(`  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`);
-      } catch (err) {
-        row.error = err.message;
-        console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+      // Restore: the same bytes back from the same emulator, ours against curl (both need their upload).
+      const uploaded = (key) =>
+        results.some((r) => r.dataset === ds.key && r.contender === key && r.seconds !== undefined);
+      for (const c of restorers) {
+        if (!uploaded(c.key)) continue;
+        const row = {
+          dataset: `${ds.key}-restore`,
+          datasetLabel: `${ds.label.replace(/^1 file of /, '1 × ')}, restore`,
+          bytes: data.bytes,
+          files: data.files,
+          contender: c.key,
+          name: c.name,
+        };
+        try {
+          const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId });
+          if (r.restored !== data.files) throw new Error(`restored ${r.restored} of ${data.files} files`);
+          Object.assign(row, r, {
+            emulatorJoinSeconds: 0,
+            emulatorCpuSeconds: '-',
+            mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
+          });
+          console.log(
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+          );
+        } catch (err) {
+          row.error = err.message;
+          console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+        }
+        results.push(row);
       }
-      results.push(row);
-    }
-    // Restore: the same bytes back from the same emulator, ours against curl (both need their upload).
-    const uploaded = (key) => results.some((r) => r.dataset === ds.key && r.contender === key && r.seconds !== undefined);
-    for (const c of restorers) {
-      if (!uploaded(c.key)) continue;
-      const row = { dataset: `${ds.key}-restore`, datasetLabel: `${ds.label.replace(/^1 file of /, '1 × ')}, restore`, bytes: data.bytes, files: data.files, contender: c.key, name: c.name };
-      try {
-        const r = await c.run({ cli, emu, dataset: { ...ds, ...data }, scratch, s3, token, userId });
-        if (r.restored !== data.files) throw new Error(`restored ${r.restored} of ${data.files} files`);
-        Object.assign(row, r, { emulatorJoinSeconds: 0, emulatorCpuSeconds: '-', mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1) });
-        console.log(`  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`);
-      } catch (err) {
-        row.error = err.message;
-        console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
-      }
-      results.push(row);
-    }
-    await rm(join(scratch, `restore-ours-${ds.key}`), { recursive: true, force: true });
-    await rm(join(scratch, `restore-curl-${ds.key}`), { recursive: true, force: true });
-    const emuPeak = peakRssMiBOf(emu.pid);
-    await emu.stop();
-    emu = undefined;
-    for (const r of results) if (r.dataset === ds.key || r.dataset === `${ds.key}-restore`) r.emulatorPeakRssMiB = emuPeak;
-    await rm(join(scratch, `emu-${ds.key}`), { recursive: true, force: true });
+      await rm(join(scratch, `restore-ours-${ds.key}`), { recursive: true, force: true });
+      await rm(join(scratch, `restore-curl-${ds.key}`), { recursive: true, force: true });
+      const emuPeak = peakRssMiBOf(emu.pid);
+      await emu.stop();
+      emu = undefined;
+      for (const r of results)
+        if (r.dataset === ds.key || r.dataset === `${ds.key}-restore`) r.emulatorPeakRssMiB = emuPeak;
+      await rm(join(scratch, `emu-${ds.key}`), { recursive: true, force: true });
     }
     await rm(join(scratch, `data-${base.key}`), { recursive: true, force: true });
   }
@@ -160,14 +207,25 @@ try {
 // run, with CPU per file, peak RSS and journal bytes per file. 20,000 files in the full run (2,000
 // with --quick); --files 20000,100000,200000 picks the counts; --no-files (or an --only without
 // "files") skips it.
-const fileCounts = argv.includes('--no-files') || (only && !only.includes('files')) ? [] : (opt('files') ?? (quick ? '2000' : '20000')).split(',').map(Number).filter((n) => n > 0);
+const fileCounts =
+  argv.includes('--no-files') || (only && !only.includes('files'))
+    ? []
+    : (opt('files') ?? (quick ? '2000' : '20000'))
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0);
 const fileCountRows = [];
 if (fileCounts.length > 0) {
   const { fileCountProfile } = await import('./lib/file-count.mjs');
   const countScratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-files-'));
-  console.log(`\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, fresh --dry-run)`);
+  console.log(
+    `\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, fresh --dry-run)`,
+  );
   try {
-    for (const count of fileCounts) fileCountRows.push(...(await fileCountProfile({ cli, scratch: countScratch, count, log: (line) => console.log(line) })));
+    for (const count of fileCounts)
+      fileCountRows.push(
+        ...(await fileCountProfile({ cli, scratch: countScratch, count, log: (line) => console.log(line) })),
+      );
   } catch (err) {
     console.log(`  file counts FAILED: ${err.message.split('\n')[0]}`);
   } finally {
@@ -182,7 +240,9 @@ const run = {
   node: process.version,
   cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   loadAverageAtEnd: (await readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ').slice(0, 3).join(' '),
-  peakRssSource: hasGnuTime ? '/usr/bin/time -f %M (GNU time)' : 'not measured: install GNU time (apt-get install -y time)',
+  peakRssSource: hasGnuTime
+    ? '/usr/bin/time -f %M (GNU time)'
+    : 'not measured: install GNU time (apt-get install -y time)',
   hash: hash ? { memory: hash.memory?.results, file: hash.file } : undefined,
   results,
   fileCounts: fileCountRows,
@@ -191,7 +251,10 @@ run.verdicts = [...verdicts(run), ...(await import('./lib/file-count.mjs')).file
 printTable(run);
 if (fileCountRows.length > 0) {
   console.log('\nFile counts (tiny files; CPU = client user + system; journal = bytes per file after the run):');
-  for (const r of fileCountRows) console.log(`  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s  ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ${String(r.peakRssMiB ?? '?').padStart(4)} MiB RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`);
+  for (const r of fileCountRows)
+    console.log(
+      `  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s  ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ${String(r.peakRssMiB ?? '?').padStart(4)} MiB RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`,
+    );
 }
 await mkdir(join(here, 'results'), { recursive: true });
 await writeFile(join(here, 'results', 'e2e.json'), `${JSON.stringify(run, null, 2)}\n`);

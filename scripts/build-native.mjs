@@ -30,11 +30,19 @@ function findNodeGyp() {
   const candidates = [process.env.npm_config_node_gyp];
   const prefix = join(dirname(process.execPath), '..');
   candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  candidates.push(join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  candidates.push(
+    join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  );
   try {
     candidates.push(require.resolve('node-gyp/bin/node-gyp.js'));
-  } catch { /* not installed locally */ }
-  const npmRoot = spawnSync('npm', ['root', '-g'], { encoding: 'utf8', timeout: 20_000, shell: process.platform === 'win32' });
+  } catch {
+    /* not installed locally */
+  }
+  const npmRoot = spawnSync('npm', ['root', '-g'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    shell: process.platform === 'win32',
+  });
   if (npmRoot.status === 0 && npmRoot.stdout.trim()) {
     candidates.push(join(npmRoot.stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   }
@@ -65,8 +73,11 @@ function addonWorks(path) {
   addon.update(ctx, data.subarray(128));
   const digest = new Uint8Array(32);
   addon.final(ctx, digest);
-  return words[0] === 0x593253ad && words[7] === 0xd05eacbc
-    && Buffer.from(digest).toString('hex') === createHash('sha256').update(data).digest('hex');
+  return (
+    words[0] === 0x593253ad &&
+    words[7] === 0xd05eacbc &&
+    Buffer.from(digest).toString('hex') === createHash('sha256').update(data).digest('hex')
+  );
 }
 
 /** The prebuilt binary node-gyp-build would pick for this platform, or undefined. */
@@ -86,18 +97,32 @@ function prebuild() {
   try {
     bin = require.resolve('prebuildify/bin.js');
   } catch {
-    console.error('koodrive-backup: prebuildify is not installed; run npm ci (it installs the dev dependencies) before npm pack');
+    console.error(
+      'koodrive-backup: prebuildify is not installed; run npm ci (it installs the dev dependencies) before npm pack',
+    );
     process.exit(1);
   }
   // npm puts its node-gyp on PATH for lifecycle scripts; outside npm, name the one we find.
   const nodeGyp = findNodeGyp();
   const nodeDir = findNodeDir();
-  const env = { ...process.env, ...(nodeGyp && !process.env.npm_lifecycle_event ? { PREBUILD_NODE_GYP: nodeGyp } : {}), ...(nodeDir ? { npm_config_nodedir: nodeDir } : {}) };
-  const run = spawnSync(process.execPath, [bin, '--napi', '--strip'], { cwd: nativeDir, env, stdio: verbose ? 'inherit' : 'pipe', encoding: 'utf8', timeout: 300_000 });
+  const env = {
+    ...process.env,
+    ...(nodeGyp && !process.env.npm_lifecycle_event ? { PREBUILD_NODE_GYP: nodeGyp } : {}),
+    ...(nodeDir ? { npm_config_nodedir: nodeDir } : {}),
+  };
+  const run = spawnSync(process.execPath, [bin, '--napi', '--strip'], {
+    cwd: nativeDir,
+    env,
+    stdio: verbose ? 'inherit' : 'pipe',
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const made = run.status === 0 ? prebuiltAddon() : undefined;
   if (!made || !addonWorks(made)) {
     const tail = `${run.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-    console.error(`koodrive-backup: the prebuilt native addon could not be made (${run.error?.message ?? (tail || `exit ${run.status}`)}); install a C compiler, python3 and make, then run npm pack again`);
+    console.error(
+      `koodrive-backup: the prebuilt native addon could not be made (${run.error?.message ?? (tail || `exit ${run.status}`)}); install a C compiler, python3 and make, then run npm pack again`,
+    );
     process.exit(1);
   }
   say(`prebuilt native SHA-256 addon ready: ${made.slice(root.length + 1)}`);
@@ -106,17 +131,28 @@ function prebuild() {
 
 function main() {
   const shipped = prebuiltAddon();
-  if (shipped && addonWorks(shipped)) return say(`using the prebuilt native SHA-256 backend (${shipped.slice(root.length + 1)}); nothing to compile`);
-  if (process.env.KOODRIVE_SKIP_NATIVE === '1') return say('native SHA-256 backend skipped (KOODRIVE_SKIP_NATIVE=1); using the portable one');
+  if (shipped && addonWorks(shipped))
+    return say(`using the prebuilt native SHA-256 backend (${shipped.slice(root.length + 1)}); nothing to compile`);
+  if (process.env.KOODRIVE_SKIP_NATIVE === '1')
+    return say('native SHA-256 backend skipped (KOODRIVE_SKIP_NATIVE=1); using the portable one');
   const nodeGyp = findNodeGyp();
   if (!nodeGyp) return say('native SHA-256 backend not built (node-gyp not found); using the portable one');
   const nodeDir = findNodeDir();
   const args = [nodeGyp, 'rebuild', ...(nodeDir ? [`--nodedir=${nodeDir}`] : [])];
   const started = Date.now();
-  const build = spawnSync(process.execPath, args, { cwd: nativeDir, encoding: 'utf8', timeout: 180_000, stdio: verbose ? 'inherit' : 'pipe' });
+  const build = spawnSync(process.execPath, args, {
+    cwd: nativeDir,
+    encoding: 'utf8',
+    timeout: 180_000,
+    stdio: verbose ? 'inherit' : 'pipe',
+  });
   if (build.status !== 0 || !existsSync(addonPath)) {
     const output = `${build.stderr ?? ''}\n${build.stdout ?? ''}`.split('\n').map((l) => l.trim());
-    const why = build.error?.message ?? output.find((l) => /error/i.test(l) && !/^gyp (ERR|info)/.test(l)) ?? output.find((l) => /ERR!/.test(l)) ?? `exit ${build.status}`;
+    const why =
+      build.error?.message ??
+      output.find((l) => /error/i.test(l) && !/^gyp (ERR|info)/.test(l)) ??
+      output.find((l) => /ERR!/.test(l)) ??
+      `exit ${build.status}`;
     return say(`native SHA-256 backend not built (${why.slice(0, 160)}); using the portable one`);
   }
   if (!addonWorks(addonPath)) {
@@ -131,6 +167,10 @@ if (process.argv.includes('--prebuild')) prebuild();
 try {
   main();
 } catch (err) {
-  say(`native SHA-256 backend not built (${String(err?.message ?? err).split('\n')[0].slice(0, 160)}); using the portable one`);
+  say(
+    `native SHA-256 backend not built (${String(err?.message ?? err)
+      .split('\n')[0]
+      .slice(0, 160)}); using the portable one`,
+  );
 }
 process.exit(0);

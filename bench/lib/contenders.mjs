@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { available, cleanEnv, timed } from './proc.mjs';
 
-
 /** curl config lines for one signed PUT of `file` to `url` with the payload's sha256 (signed). */
 function curlTransfer(ctx, url, file, sha256) {
   const { s3 } = ctx;
@@ -30,7 +29,11 @@ export const contenders = [
       const stateDir = join(ctx.scratch, `state-${ctx.dataset.key}`);
       const env = cleanEnv({ KOODRIVE_TOKEN: ctx.token, KOODRIVE_STATE_DIR: stateDir });
       const ca = ctx.emu.caFile ? ['--ca-file', ctx.emu.caFile] : [];
-      return timed(process.execPath, [ctx.cli, 'upload', ctx.dataset.dir, '--endpoint', ctx.emu.url, '--user-id', ctx.userId, '--quiet', ...ca], { env, cwd: ctx.scratch, scratch: ctx.scratch, label: 'koodrive-backup upload' });
+      return timed(
+        process.execPath,
+        [ctx.cli, 'upload', ctx.dataset.dir, '--endpoint', ctx.emu.url, '--user-id', ctx.userId, '--quiet', ...ca],
+        { env, cwd: ctx.scratch, scratch: ctx.scratch, label: 'koodrive-backup upload' },
+      );
     },
     // Every file, and the record's manifest (new content in a fresh emulator, so uploaded and completed).
     stored: (delta) => delta.filesCompleted - 1,
@@ -38,7 +41,8 @@ export const contenders = [
   {
     name: 'sha256sum + curl -T',
     key: 'baseline',
-    missing: () => (!available('sha256sum') ? 'sha256sum is not installed' : !available('curl') ? 'curl is not installed' : undefined),
+    missing: () =>
+      !available('sha256sum') ? 'sha256sum is not installed' : !available('curl') ? 'curl is not installed' : undefined,
     async run(ctx) {
       // sha256sum hashes every file first (one process), then one curl sends them all in order on
       // one keep-alive connection, each a SigV4 PutObject whose x-amz-content-sha256 is that hash.
@@ -58,16 +62,26 @@ export const contenders = [
         ].join('\n'),
         { mode: 0o600 },
       );
-      return timed('sh', [script, ctx.dataset.dir, join(cfgDir, 'transfers.cfg')], { env: cleanEnv({}), scratch: ctx.scratch, label: 'sha256sum + curl' });
+      return timed('sh', [script, ctx.dataset.dir, join(cfgDir, 'transfers.cfg')], {
+        env: cleanEnv({}),
+        scratch: ctx.scratch,
+        label: 'sha256sum + curl',
+      });
     },
     stored: (delta) => delta.s3Requests.PutObject ?? 0,
   },
   {
     name: 'aws s3 cp --recursive',
     key: 'aws',
-    missing: () => (available('aws') ? undefined : 'aws (aws-cli) is not installed, and pip could not install it (pip install awscli)'),
+    missing: () =>
+      available('aws')
+        ? undefined
+        : 'aws (aws-cli) is not installed, and pip could not install it (pip install awscli)',
     // aws-cli from PyPI when missing (the benchmark's --no-install leaves the machine as it is).
-    install: [['pip3', 'install', '-q', 'awscli'], ['pip', 'install', '-q', 'awscli']],
+    install: [
+      ['pip3', 'install', '-q', 'awscli'],
+      ['pip', 'install', '-q', 'awscli'],
+    ],
     async run(ctx) {
       const cfg = join(ctx.scratch, 'aws-config');
       await writeFile(cfg, `[default]\nregion = ${ctx.s3.region}\ns3 =\n  addressing_style = path\n`);
@@ -79,7 +93,18 @@ export const contenders = [
         AWS_SHARED_CREDENTIALS_FILE: join(ctx.scratch, 'no-aws-credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
       });
-      const args = ['s3', 'cp', '--recursive', '--only-show-errors', '--no-progress', ctx.dataset.dir, `s3://${ctx.bucket}/`, '--endpoint-url', ctx.emu.url, ...(ctx.emu.caFile ? ['--ca-bundle', ctx.emu.caFile] : [])];
+      const args = [
+        's3',
+        'cp',
+        '--recursive',
+        '--only-show-errors',
+        '--no-progress',
+        ctx.dataset.dir,
+        `s3://${ctx.bucket}/`,
+        '--endpoint-url',
+        ctx.emu.url,
+        ...(ctx.emu.caFile ? ['--ca-bundle', ctx.emu.caFile] : []),
+      ];
       return timed('aws', args, { env, scratch: ctx.scratch, label: 'aws s3 cp' });
     },
     stored: (delta) => (delta.s3Requests.PutObject ?? 0) + (delta.s3Requests.CompleteMultipartUpload ?? 0),
@@ -87,9 +112,18 @@ export const contenders = [
   {
     name: 'rclone copy',
     key: 'rclone',
-    missing: () => (available('rclone', ['version']) ? undefined : 'rclone is not installed, and apt-get could not install it (needs root and a Debian mirror: apt-get install -y rclone)'),
+    missing: () =>
+      available('rclone', ['version'])
+        ? undefined
+        : 'rclone is not installed, and apt-get could not install it (needs root and a Debian mirror: apt-get install -y rclone)',
     // rclone from Debian when missing.
-    install: [['sh', '-c', 'apt-get install -y -qq rclone >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq rclone >/dev/null)']],
+    install: [
+      [
+        'sh',
+        '-c',
+        'apt-get install -y -qq rclone >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq rclone >/dev/null)',
+      ],
+    ],
     async run(ctx) {
       // An on-the-fly remote from env; AWS_CA_BUNDLE is left out (rclone 1.60 refuses it on plain http).
       const env = cleanEnv({
@@ -101,7 +135,19 @@ export const contenders = [
         RCLONE_CONFIG_EMU_REGION: ctx.s3.region,
         RCLONE_CONFIG_EMU_FORCE_PATH_STYLE: 'true',
       });
-      return timed('rclone', ['copy', '--config', join(ctx.scratch, 'no-rclone.conf'), '-q', ...(ctx.emu.caFile ? ['--ca-cert', ctx.emu.caFile] : []), ctx.dataset.dir, `emu:${ctx.bucket}`], { env, scratch: ctx.scratch, label: 'rclone copy' });
+      return timed(
+        'rclone',
+        [
+          'copy',
+          '--config',
+          join(ctx.scratch, 'no-rclone.conf'),
+          '-q',
+          ...(ctx.emu.caFile ? ['--ca-cert', ctx.emu.caFile] : []),
+          ctx.dataset.dir,
+          `emu:${ctx.bucket}`,
+        ],
+        { env, scratch: ctx.scratch, label: 'rclone copy' },
+      );
     },
     stored: (delta) => (delta.s3Requests.PutObject ?? 0) + (delta.s3Requests.CompleteMultipartUpload ?? 0),
   },

@@ -13,7 +13,6 @@ function keystream(seed) {
   return (n) => cipher.update(Buffer.alloc(n));
 }
 
-
 /** Writes one file of `bytes` random bytes into dir/big.bin; returns the folder and totals. */
 export async function bigFile(dir, bytes, seed = 1) {
   await mkdir(dir, { recursive: true });

@@ -19,9 +19,11 @@ export async function tinyFiles(dir, count, seed = 3) {
   let bytes = 0;
   const pending = [];
   for (let i = 0; i < count; i++) {
-    const body = cipher.update(Buffer.alloc(16 + (i * 7919) % 1009));
+    const body = cipher.update(Buffer.alloc(16 + ((i * 7919) % 1009)));
     bytes += body.length;
-    pending.push(writeFile(join(dir, `d${String(i % folders).padStart(2, '0')}`, `f${String(i).padStart(6, '0')}.bin`), body));
+    pending.push(
+      writeFile(join(dir, `d${String(i % folders).padStart(2, '0')}`, `f${String(i).padStart(6, '0')}.bin`), body),
+    );
     if (pending.length >= 256) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
@@ -31,7 +33,9 @@ export async function tinyFiles(dir, count, seed = 3) {
 function journalBytes(stateDir) {
   const dir = join(stateDir, 'journals');
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.ndjson')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.ndjson'))
+      .reduce((n, f) => n + statSync(join(dir, f)).size, 0);
   } catch {
     return 0;
   }
@@ -41,7 +45,10 @@ function journalBytes(stateDir) {
 export async function fileCountProfile({ cli, scratch, count, log = console.log }) {
   const token = randomBytes(16).toString('hex');
   const userId = '1505084218764547200';
-  const s3 = { accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(24).toString('hex') };
+  const s3 = {
+    accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('hex'),
+  };
   const data = await tinyFiles(join(scratch, `tiny-${count}`), count);
   const emu = await startEmulator({ cli, dataDir: join(scratch, `emu-tiny-${count}`), token, userId, s3 });
   const rows = [];
@@ -52,10 +59,20 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
     const runs = [
       { key: 'first', label: 'first upload', extra: [], env },
       { key: 'unchanged', label: 'unchanged re-run', extra: [], env },
-      { key: 'dry-run', label: '--dry-run --json, fresh state', extra: ['--dry-run', '--json'], env: { ...env, KOODRIVE_STATE_DIR: join(scratch, `state-dry-${count}`) } },
+      {
+        key: 'dry-run',
+        label: '--dry-run --json, fresh state',
+        extra: ['--dry-run', '--json'],
+        env: { ...env, KOODRIVE_STATE_DIR: join(scratch, `state-dry-${count}`) },
+      },
     ];
     for (const r of runs) {
-      const t = await timed(process.execPath, args(r.extra), { env: r.env, cwd: scratch, scratch, label: `upload (${r.label})` });
+      const t = await timed(process.execPath, args(r.extra), {
+        env: r.env,
+        cwd: scratch,
+        scratch,
+        label: `upload (${r.label})`,
+      });
       const jBytes = r.key === 'dry-run' ? undefined : journalBytes(stateDir);
       const row = {
         files: count,
@@ -68,7 +85,9 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
         journalBytesPerFile: jBytes !== undefined ? Math.round(jBytes / count) : undefined,
       };
       rows.push(row);
-      log(`  ${String(count).padStart(7)} files  ${r.label.padEnd(30)} ${row.seconds.toFixed(2).padStart(7)} s  CPU ${String(row.cpuSeconds ?? '?').padStart(6)} s (${row.cpuMsPerFile ?? '?'} ms/file)  peak RSS ${row.peakRssMiB ?? '?'} MiB${row.journalBytesPerFile !== undefined ? `  journal ${row.journalBytesPerFile} B/file` : ''}`);
+      log(
+        `  ${String(count).padStart(7)} files  ${r.label.padEnd(30)} ${row.seconds.toFixed(2).padStart(7)} s  CPU ${String(row.cpuSeconds ?? '?').padStart(6)} s (${row.cpuMsPerFile ?? '?'} ms/file)  peak RSS ${row.peakRssMiB ?? '?'} MiB${row.journalBytesPerFile !== undefined ? `  journal ${row.journalBytesPerFile} B/file` : ''}`,
+      );
     }
   } finally {
     await emu.stop();
@@ -85,10 +104,30 @@ export function fileCountVerdicts(rows) {
   for (const files of [...new Set(rows.map((r) => r.files))]) {
     const first = at(files, 'first');
     const again = at(files, 'unchanged');
-    if (files <= 20_000 && first?.peakRssMiB !== undefined) out.push({ target: `${files} files: peak RSS < 200 MiB (first, re-run)`, value: `${first.peakRssMiB} / ${again?.peakRssMiB ?? '?'} MiB`, met: first.peakRssMiB < 200 && (again?.peakRssMiB ?? 0) < 200 });
-    if (files > 20_000 && first?.peakRssMiB !== undefined) out.push({ target: `${files} files: peak RSS < 300 MiB (first, re-run)`, value: `${first.peakRssMiB} / ${again?.peakRssMiB ?? '?'} MiB`, met: first.peakRssMiB < 300 && (again?.peakRssMiB ?? 0) < 300 });
-    if (first?.journalBytesPerFile !== undefined) out.push({ target: `${files} files: journal ≤ 200 B per file`, value: `${again?.journalBytesPerFile ?? first.journalBytesPerFile} B`, met: (again?.journalBytesPerFile ?? first.journalBytesPerFile) <= 200 });
-    if (again?.cpuMsPerFile !== undefined) out.push({ target: `${files} files: unchanged re-run CPU < 0.2 ms per file`, value: `${again.cpuMsPerFile} ms`, met: again.cpuMsPerFile < 0.2 });
+    if (files <= 20_000 && first?.peakRssMiB !== undefined)
+      out.push({
+        target: `${files} files: peak RSS < 200 MiB (first, re-run)`,
+        value: `${first.peakRssMiB} / ${again?.peakRssMiB ?? '?'} MiB`,
+        met: first.peakRssMiB < 200 && (again?.peakRssMiB ?? 0) < 200,
+      });
+    if (files > 20_000 && first?.peakRssMiB !== undefined)
+      out.push({
+        target: `${files} files: peak RSS < 300 MiB (first, re-run)`,
+        value: `${first.peakRssMiB} / ${again?.peakRssMiB ?? '?'} MiB`,
+        met: first.peakRssMiB < 300 && (again?.peakRssMiB ?? 0) < 300,
+      });
+    if (first?.journalBytesPerFile !== undefined)
+      out.push({
+        target: `${files} files: journal ≤ 200 B per file`,
+        value: `${again?.journalBytesPerFile ?? first.journalBytesPerFile} B`,
+        met: (again?.journalBytesPerFile ?? first.journalBytesPerFile) <= 200,
+      });
+    if (again?.cpuMsPerFile !== undefined)
+      out.push({
+        target: `${files} files: unchanged re-run CPU < 0.2 ms per file`,
+        value: `${again.cpuMsPerFile} ms`,
+        met: again.cpuMsPerFile < 0.2,
+      });
   }
   const sizes = [...new Set(rows.map((r) => r.files))].sort((a, b) => a - b);
   if (sizes.length > 1) {
@@ -96,7 +135,12 @@ export function fileCountVerdicts(rows) {
     const b = at(sizes.at(-1), 'first');
     if (a?.peakRssMiB !== undefined && b?.peakRssMiB !== undefined) {
       const slope = ((b.peakRssMiB - a.peakRssMiB) * 1024 * 1024) / (sizes.at(-1) - sizes[0]);
-      out.push({ target: 'peak RSS slope (first upload)', value: `${slope.toFixed(0)} B per file`, met: true, informative: true });
+      out.push({
+        target: 'peak RSS slope (first upload)',
+        value: `${slope.toFixed(0)} B per file`,
+        met: true,
+        informative: true,
+      });
     }
   }
   return out;
@@ -114,7 +158,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } finally {
     if (!argv.includes('--keep')) await rm(scratch, { recursive: true, force: true });
   }
-  for (const v of fileCountVerdicts(rows)) console.log(`  ${v.informative ? '      ' : v.met ? 'met   ' : 'MISSED'} ${v.target.padEnd(52)} ${v.value}`);
+  for (const v of fileCountVerdicts(rows))
+    console.log(`  ${v.informative ? '      ' : v.met ? 'met   ' : 'MISSED'} ${v.target.padEnd(52)} ${v.value}`);
   const out = opt('json');
   if (out) await writeFile(out, `${JSON.stringify(rows, null, 2)}\n`);
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 /** GNU time writes "<max RSS KiB> <user s> <sys s>" with this format; busybox/BSD time cannot. */
 const GNU_TIME = '/usr/bin/time';
-export const hasGnuTime = existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
+export const hasGnuTime =
+  existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
 
 /** Whether `cmd args` runs and exits 0 (to skip a missing peer tool with a clear line). */
 export function available(cmd, args = ['--version'], env = process.env) {
@@ -60,10 +61,26 @@ export function peakRssMiBOf(pid) {
 
 /** Starts the standalone emulator (KooDrive API + S3 face) and resolves once it prints its URL. */
 export async function startEmulator({ cli, dataDir, token, userId, s3, env = process.env, extraArgs = [] }) {
-  const child = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--data', dataDir, '--user-id', userId, '--s3-access-key', s3.accessKeyId, ...extraArgs], {
-    env: { ...env, KOODRIVE_EMULATOR_TOKEN: token, KOODRIVE_EMULATOR_S3_SECRET_KEY: s3.secretAccessKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'emulator',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--user-id',
+      userId,
+      '--s3-access-key',
+      s3.accessKeyId,
+      ...extraArgs,
+    ],
+    {
+      env: { ...env, KOODRIVE_EMULATOR_TOKEN: token, KOODRIVE_EMULATOR_S3_SECRET_KEY: s3.secretAccessKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   const url = await new Promise((resolve, reject) => {
@@ -89,7 +106,13 @@ export async function startEmulator({ cli, dataDir, token, userId, s3, env = pro
     pid: child.pid,
     // With --tls: the certificate it wrote, for every client that must trust it.
     caFile: url.startsWith('https:') ? join(dataDir, 'tls', 'cert.pem') : undefined,
-    stats: async () => JSON.parse(await getText(`${url}/_emulator/stats`, url.startsWith('https:') ? readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8') : undefined)),
+    stats: async () =>
+      JSON.parse(
+        await getText(
+          `${url}/_emulator/stats`,
+          url.startsWith('https:') ? readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8') : undefined,
+        ),
+      ),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -10,7 +10,10 @@ const EMPTY = createHash('sha256').update('').digest('hex');
 /** PUT /<bucket> on the S3 face; throws unless it answers 200. */
 export async function createBucket(baseUrl, creds, bucket, caFile) {
   const url = new URL(`/${bucket}`, baseUrl);
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
   const region = creds.region ?? 'us-east-1';
   const headers = { host: url.host, 'x-amz-content-sha256': EMPTY, 'x-amz-date': amzDate };
@@ -29,10 +32,19 @@ export async function createBucket(baseUrl, creds, bucket, caFile) {
   const status = await new Promise((resolve, reject) => {
     // agent: false: a pooled keep-alive socket may be closed by the server just as it is reused.
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method: 'PUT', agent: false, ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}), headers: { ...headers, authorization, 'content-length': '0' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = lib.request(
+      url,
+      {
+        method: 'PUT',
+        agent: false,
+        ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
+        headers: { ...headers, authorization, 'content-length': '0' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -62,7 +62,14 @@ export function canonicalRequest(req: SignableRequest, signedHeaders: readonly s
     return `${name}:${value.trim()}\n`;
   });
   const payloadHash = createHash('sha256').update(req.body).digest('hex');
-  return [req.method.toUpperCase(), canonicalUri(req.path), canonicalQuery(req.query ?? []), headerLines.join(''), names.join(';'), payloadHash].join('\n');
+  return [
+    req.method.toUpperCase(),
+    canonicalUri(req.path),
+    canonicalQuery(req.query ?? []),
+    headerLines.join(''),
+    names.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 /** StringToSign = "HMAC-SHA256\n" + hex(SHA256(canonical request)). */
@@ -71,12 +78,23 @@ export function stringToSign(canonical: string): string {
 }
 
 /** hex(HMAC-SHA256(appSecret, stringToSign)). */
-export function signature(appSecret: string, req: SignableRequest, signedHeaders: readonly string[] = DEFAULT_SIGNED_HEADERS): string {
-  return createHmac('sha256', appSecret).update(stringToSign(canonicalRequest(req, signedHeaders)), 'utf8').digest('hex');
+export function signature(
+  appSecret: string,
+  req: SignableRequest,
+  signedHeaders: readonly string[] = DEFAULT_SIGNED_HEADERS,
+): string {
+  return createHmac('sha256', appSecret)
+    .update(stringToSign(canonicalRequest(req, signedHeaders)), 'utf8')
+    .digest('hex');
 }
 
 /** The Authorization header value for app mode. */
-export function appAuthorization(appId: string, appSecret: string, req: SignableRequest, signedHeaders: readonly string[] = DEFAULT_SIGNED_HEADERS): string {
+export function appAuthorization(
+  appId: string,
+  appSecret: string,
+  req: SignableRequest,
+  signedHeaders: readonly string[] = DEFAULT_SIGNED_HEADERS,
+): string {
   const names = [...signedHeaders].map((h) => h.toLowerCase()).sort();
   return `HMAC-SHA256 AppId=${appId},SignedHeaders=${names.join(';')},Signature=${signature(appSecret, req, names)}`;
 }

@@ -1,7 +1,15 @@
 import type { ScanNotice } from '../scan/local-file.js';
 
 /** How one file ended. */
-export type FileOutcomeKind = 'uploaded' | 'rapid' | 'exist' | 'unchanged' | 'planned' | 'skipped' | 'conflict' | 'failed';
+export type FileOutcomeKind =
+  | 'uploaded'
+  | 'rapid'
+  | 'exist'
+  | 'unchanged'
+  | 'planned'
+  | 'skipped'
+  | 'conflict'
+  | 'failed';
 
 export interface FileOutcome {
   path: string; // local path relative to its root

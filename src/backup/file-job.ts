@@ -77,7 +77,12 @@ export async function backupFile(file: LocalFile, ctx: FileJobContext): Promise<
   }
 }
 
-async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: FilePlan, recreated = false): Promise<FileOutcome> {
+async function backupFileOnce(
+  file: LocalFile,
+  ctx: FileJobContext,
+  freshPlan?: FilePlan,
+  recreated = false,
+): Promise<FileOutcome> {
   const known = ctx.journal.state.files.get(file.absPath);
   const unchanged = isUnchanged(known, file, ctx.seedId);
   // A dry run after a backup: a file an earlier run sent and that did not change since would send
@@ -85,7 +90,11 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   // this record already holds, unless it fills the record.
   const sameRecord = known?.recordId === ctx.recordId && !ctx.dryRun && !ctx.fill;
   if (unchanged && known?.outcome && !ctx.checksum && (ctx.dryRun || sameRecord)) {
-    return outcomeOf(file, 'unchanged', { serverName: known.serverName, fileId: known.fileId, sha256: known.plan?.sha256 });
+    return outcomeOf(file, 'unchanged', {
+      serverName: known.serverName,
+      fileId: known.fileId,
+      sha256: known.plan?.sha256,
+    });
   }
 
   const plan = freshPlan ?? (unchanged && known?.plan && !ctx.checksum ? known.plan : await ctx.plan(file, ctx.signal));
@@ -94,7 +103,15 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   // a crash before that costs a re-hash of one small part, nothing else.
   let pendingPlan: JournalLine | undefined;
   if (!ctx.dryRun && known?.plan !== plan) {
-    const line: JournalLine = { t: 'plan', absPath: file.absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: ctx.seedId, plan };
+    const line: JournalLine = {
+      t: 'plan',
+      absPath: file.absPath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+      seedId: ctx.seedId,
+      plan,
+    };
     if (plan.parts.length === 1 && !known?.fileId) pendingPlan = line;
     else ctx.journal.append(line);
   }
@@ -105,12 +122,19 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
     if (lines.length > 0) ctx.journal.appendAll(lines);
   };
   const request = buildCreateFileRequest(file, plan, ctx.request);
-  ctx.emit({ type: 'file:planned', path: file.relPath, size: file.size, parts: plan.parts.length, request: ctx.dryRun ? request : undefined });
+  ctx.emit({
+    type: 'file:planned',
+    path: file.relPath,
+    size: file.size,
+    parts: plan.parts.length,
+    request: ctx.dryRun ? request : undefined,
+  });
   if (ctx.dryRun) return outcomeOf(file, 'planned', { serverName: request.fileName, sha256: plan.sha256 });
 
   // Read again after the plan line: the entry now carries this plan, and a half-sent upload of it.
   const entry = ctx.journal.state.files.get(file.absPath);
-  const resumable = entry?.recordId === ctx.recordId && entry.fileId && !entry.outcome && entry.plan?.sha256 === plan.sha256;
+  const resumable =
+    entry?.recordId === ctx.recordId && entry.fileId && !entry.outcome && entry.plan?.sha256 === plan.sha256;
   if (resumable && entry?.fileId && !recreated) {
     const upload = { file, plan, fileId: entry.fileId, serverName: entry.serverName ?? request.fileName };
     try {
@@ -137,7 +161,12 @@ async function backupFileOnce(file: LocalFile, ctx: FileJobContext, freshPlan?: 
   }
   const serverName = created.fileName || request.fileName;
   const fileId = created.existFileId ?? created.fileId;
-  const createdAs = { serverName, fileId, sha256: plan.sha256, ...(created.containerId ? { containerId: created.containerId } : {}) };
+  const createdAs = {
+    serverName,
+    fileId,
+    sha256: plan.sha256,
+    ...(created.containerId ? { containerId: created.containerId } : {}),
+  };
   if (created.rapidUpload || created.exist) {
     const outcome = created.rapidUpload ? 'rapid' : 'exist';
     journal({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId, serverName, outcome });
@@ -171,10 +200,21 @@ interface Upload extends UploadTarget {
 }
 
 /** Sends the parts the server lacks, then finishes the file. */
-async function sendAndComplete(upload: Upload, ctx: FileJobContext, done: Set<number>, urls: readonly WirePartWithUrl[] = []): Promise<FileOutcome> {
+async function sendAndComplete(
+  upload: Upload,
+  ctx: FileJobContext,
+  done: Set<number>,
+  urls: readonly WirePartWithUrl[] = [],
+): Promise<FileOutcome> {
   const loop = new PartLoop(upload, ctx, done, urls);
   const missing = loop.missing();
-  if (missing.length > 0) ctx.emit({ type: 'file:start', path: upload.file.relPath, size: upload.file.size, parts: upload.plan.parts.length });
+  if (missing.length > 0)
+    ctx.emit({
+      type: 'file:start',
+      path: upload.file.relPath,
+      size: upload.file.size,
+      parts: upload.plan.parts.length,
+    });
   await loop.send(missing);
   await completeUpload(upload, ctx, loop, missing.length > 0);
   return uploaded(upload, ctx, loop.bytesSent);
@@ -195,7 +235,10 @@ async function completeUpload(upload: Upload, ctx: FileJobContext, loop: PartLoo
       const lost = resent ? undefined : partsNotUploaded(err);
       const again = lost === 'all' ? plan.parts : plan.parts.filter((p) => lost?.includes(p.partNumber));
       if (!lost || again.length === 0) throw new FileJobError(err, loop.bytesSent);
-      ctx.emit({ type: 'warning', warning: { type: 'parts:lost', path: file.relPath, parts: again.map((p) => p.partNumber) } });
+      ctx.emit({
+        type: 'warning',
+        warning: { type: 'parts:lost', path: file.relPath, parts: again.map((p) => p.partNumber) },
+      });
       if (!started) ctx.emit({ type: 'file:start', path: file.relPath, size: file.size, parts: plan.parts.length });
       started = true;
       loop.forget(again);
@@ -221,7 +264,14 @@ async function takeFinished(upload: Upload, ctx: FileJobContext, err: unknown): 
 /** Journals the finished upload and gives its outcome. */
 function uploaded(upload: Upload, ctx: FileJobContext, bytesSent: number): FileOutcome {
   const { file, fileId, serverName } = upload;
-  ctx.journal.append({ t: 'done', absPath: file.absPath, recordId: ctx.recordId, fileId, serverName, outcome: 'uploaded' });
+  ctx.journal.append({
+    t: 'done',
+    absPath: file.absPath,
+    recordId: ctx.recordId,
+    fileId,
+    serverName,
+    outcome: 'uploaded',
+  });
   return outcomeOf(file, 'uploaded', { fileId, serverName, sha256: upload.plan.sha256, bytesSent });
 }
 

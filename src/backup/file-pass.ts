@@ -79,17 +79,23 @@ export async function streamFilePass(
   onOutcome: (o: FileOutcome) => void,
 ): Promise<void> {
   const window = new JobWindow(windowUnits(opts.fileConcurrency));
-  for await (const file of files) await window.run(async () => onOutcome(await passOne(file, ctx, opts)), windowWeight(file.size));
+  for await (const file of files)
+    await window.run(async () => onOutcome(await passOne(file, ctx, opts)), windowWeight(file.size));
   await window.drain();
 }
 
 /** Backs up every file once, a bounded number at a time; outcomes in the order of `files`. */
-export async function runFilePass(files: readonly LocalFile[], ctx: FileJobContext, opts: FilePassOptions): Promise<FileOutcome[]> {
+export async function runFilePass(
+  files: readonly LocalFile[],
+  ctx: FileJobContext,
+  opts: FilePassOptions,
+): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length);
   let i = 0;
   const indexed = files.map((file) => ({ file, index: i++ }));
   const window = new JobWindow(windowUnits(opts.fileConcurrency));
-  for (const { file, index } of indexed) await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)), windowWeight(file.size));
+  for (const { file, index } of indexed)
+    await window.run(async () => void (outcomes[index] = await passOne(file, ctx, opts)), windowWeight(file.size));
   await window.drain();
   return outcomes;
 }

@@ -29,7 +29,10 @@ export interface LockMemo {
 
 /** Where the note lives for one account on one endpoint. */
 export function heldLockPath(stateDir: string, key: { endpoint: string; userId: string }): string {
-  const id = createHash('sha256').update(JSON.stringify([key.endpoint, key.userId])).digest('hex').slice(0, 24);
+  const id = createHash('sha256')
+    .update(JSON.stringify([key.endpoint, key.userId]))
+    .digest('hex')
+    .slice(0, 24);
   return join(stateDir, 'locks', `${id}.json`);
 }
 
@@ -45,7 +48,10 @@ export function processIsGone(pid: number): boolean {
 }
 
 /** A LockMemo backed by the note file at `path`. */
-export function heldLockFile(path: string, opts: { host?: string; pid?: number; isGone?: (pid: number) => boolean } = {}): LockMemo {
+export function heldLockFile(
+  path: string,
+  opts: { host?: string; pid?: number; isGone?: (pid: number) => boolean } = {},
+): LockMemo {
   const host = opts.host ?? hostname();
   const pid = opts.pid ?? process.pid;
   const isGone = opts.isGone ?? processIsGone;
@@ -57,7 +63,8 @@ export function heldLockFile(path: string, opts: { host?: string; pid?: number; 
       } catch {
         return undefined; // no note, or a torn one
       }
-      if (typeof note?.lockId !== 'string' || !note.lockId || note.host !== host || typeof note.pid !== 'number') return undefined;
+      if (typeof note?.lockId !== 'string' || !note.lockId || note.host !== host || typeof note.pid !== 'number')
+        return undefined;
       if (note.by === 'lock create') return undefined; // a script's lock, held on purpose
       // A live process of that id may be another run using this lock right now: never take it.
       return note.pid !== pid && isGone(note.pid) ? note.lockId : undefined;
@@ -95,7 +102,13 @@ export function readHeldLockNote(path: string): HeldLockNote | undefined {
 
 /** Writes a note for a lock `lock create` took for a script (so `lock status` / `lock release` find it). */
 export function saveScriptLockNote(path: string, lockId: string): void {
-  const note: HeldLockNote = { lockId, pid: process.pid, host: hostname(), takenAt: new Date().toISOString(), by: 'lock create' };
+  const note: HeldLockNote = {
+    lockId,
+    pid: process.pid,
+    host: hostname(),
+    takenAt: new Date().toISOString(),
+    by: 'lock create',
+  };
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(note)}\n`, { mode: 0o600 });

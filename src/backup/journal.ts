@@ -112,8 +112,28 @@ function packFile(f: JournalFile): string | undefined {
 }
 
 function unpackFile(absPath: string, text: string): JournalFile {
-  const [size, mtimeMs, ino, seedId, sha, proof, partSize, recordId, fileId, serverName, outcome, part1] = JSON.parse(text) as [number, number, number, string | null, string, string | null, number, string | null, string | null, string | null, string | null, number];
-  const plan: FilePlan = { sha256: b64ToHex(sha), length: size, partSize, parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }] };
+  const [size, mtimeMs, ino, seedId, sha, proof, partSize, recordId, fileId, serverName, outcome, part1] = JSON.parse(
+    text,
+  ) as [
+    number,
+    number,
+    number,
+    string | null,
+    string,
+    string | null,
+    number,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    number,
+  ];
+  const plan: FilePlan = {
+    sha256: b64ToHex(sha),
+    length: size,
+    partSize,
+    parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }],
+  };
   if (proof !== null) plan.proofCode = b64ToHex(proof);
   const f: JournalFile = { absPath, size, mtimeMs, ino, plan, partsDone: part1 === 1 ? [1] : [] };
   if (seedId !== null) f.seedId = seedId;
@@ -126,7 +146,10 @@ function unpackFile(absPath: string, text: string): JournalFile {
 
 /** The journal's file name for one target and set of roots. */
 export function journalPath(stateDir: string, key: { endpoint: string; userId: string; roots: string[] }): string {
-  const id = createHash('sha256').update(JSON.stringify([key.endpoint, key.userId, [...key.roots].sort()])).digest('hex').slice(0, 24);
+  const id = createHash('sha256')
+    .update(JSON.stringify([key.endpoint, key.userId, [...key.roots].sort()]))
+    .digest('hex')
+    .slice(0, 24);
   return join(stateDir, 'journals', `${id}.ndjson`);
 }
 
@@ -151,7 +174,8 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       state.roots = line.roots;
       state.recordComplete = false;
       for (const f of state.files.values()) {
-        if (f.recordId === undefined && f.fileId === undefined && f.outcome === undefined && f.partsDone.length === 0) continue;
+        if (f.recordId === undefined && f.fileId === undefined && f.outcome === undefined && f.partsDone.length === 0)
+          continue;
         clearUpload(f);
         state.files.set(f.absPath, f);
       }
@@ -163,15 +187,45 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       // A plan that cannot be right (a line damaged on disk) is no plan: the file is hashed again.
       if (!isWellFormedPlan(line.plan, line.size)) break;
       const previous = entry(line.absPath);
-      const next: JournalFile = { absPath: line.absPath, size: line.size, mtimeMs: line.mtimeMs, ino: line.ino, plan: line.plan, seedId: line.seedId, partsDone: [] };
-      const sameContent = previous && previous.size === line.size && previous.mtimeMs === line.mtimeMs && previous.ino === line.ino && previous.plan?.sha256 === line.plan.sha256;
-      if (sameContent) Object.assign(next, { recordId: previous.recordId, fileId: previous.fileId, serverName: previous.serverName, partsDone: previous.partsDone, outcome: previous.outcome });
+      const next: JournalFile = {
+        absPath: line.absPath,
+        size: line.size,
+        mtimeMs: line.mtimeMs,
+        ino: line.ino,
+        plan: line.plan,
+        seedId: line.seedId,
+        partsDone: [],
+      };
+      const sameContent =
+        previous &&
+        previous.size === line.size &&
+        previous.mtimeMs === line.mtimeMs &&
+        previous.ino === line.ino &&
+        previous.plan?.sha256 === line.plan.sha256;
+      if (sameContent)
+        Object.assign(next, {
+          recordId: previous.recordId,
+          fileId: previous.fileId,
+          serverName: previous.serverName,
+          partsDone: previous.partsDone,
+          outcome: previous.outcome,
+        });
       state.files.set(line.absPath, next);
       break;
     }
     case 'created': {
       const f = entry(line.absPath);
-      if (f) state.files.set(line.absPath, Object.assign(f, { recordId: line.recordId, fileId: line.fileId, serverName: line.serverName, partsDone: [], outcome: undefined }));
+      if (f)
+        state.files.set(
+          line.absPath,
+          Object.assign(f, {
+            recordId: line.recordId,
+            fileId: line.fileId,
+            serverName: line.serverName,
+            partsDone: [],
+            outcome: undefined,
+          }),
+        );
       break;
     }
     case 'part': {
@@ -184,7 +238,16 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
     }
     case 'done': {
       const f = entry(line.absPath);
-      if (f) state.files.set(line.absPath, Object.assign(f, { recordId: line.recordId, fileId: line.fileId, serverName: line.serverName, outcome: line.outcome }));
+      if (f)
+        state.files.set(
+          line.absPath,
+          Object.assign(f, {
+            recordId: line.recordId,
+            fileId: line.fileId,
+            serverName: line.serverName,
+            outcome: line.outcome,
+          }),
+        );
       break;
     }
     case 'forget':
@@ -202,7 +265,9 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
 export function abandonedUploads(
   state: JournalState,
   recordId: string,
-  scanned: ReadonlyArray<{ absPath: string; size: number; mtimeMs: number; ino: number }> | ((absPath: string) => { size: number; mtimeMs: number; ino: number } | undefined),
+  scanned:
+    | ReadonlyArray<{ absPath: string; size: number; mtimeMs: number; ino: number }>
+    | ((absPath: string) => { size: number; mtimeMs: number; ino: number } | undefined),
 ): string[] {
   const byPath = typeof scanned === 'function' ? undefined : new Map(scanned.map((f) => [f.absPath, f]));
   const lookup = typeof scanned === 'function' ? scanned : (absPath: string) => byPath!.get(absPath);
@@ -210,7 +275,8 @@ export function abandonedUploads(
   for (const f of state.files.values()) {
     if (f.recordId !== recordId || !f.fileId || f.outcome) continue;
     const local = lookup(f.absPath);
-    if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino) abandoned.push(f.absPath);
+    if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino)
+      abandoned.push(f.absPath);
   }
   return abandoned;
 }
@@ -282,7 +348,16 @@ function lastName(path: string): string {
 /** A plan of one part that starts at 0 and covers the file: what the compact line can carry. */
 function isOnePartPlan(plan: FilePlan, size: number): boolean {
   const p = plan.parts[0];
-  return plan.parts.length === 1 && plan.length === size && !!p && p.partNumber === 1 && p.partOffset === 0 && p.partSize === size && p.hashCtx.length === 0 && /^[0-9a-f]{64}$/.test(plan.sha256);
+  return (
+    plan.parts.length === 1 &&
+    plan.length === size &&
+    !!p &&
+    p.partNumber === 1 &&
+    p.partOffset === 0 &&
+    p.partSize === size &&
+    p.hashCtx.length === 0 &&
+    /^[0-9a-f]{64}$/.test(plan.sha256)
+  );
 }
 
 /** Context for compact lines: the base folder, the default seed, the current record. */
@@ -308,12 +383,13 @@ function folderOf(relPath: string): string {
  */
 function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean, inFolder?: string): string | undefined {
   if (!f.plan || !f.seedId || !isOnePartPlan(f.plan, f.size)) return undefined;
-  const relative = ctx.base !== undefined && ctx.base !== '' && f.absPath.startsWith(ctx.base) && f.absPath.length > ctx.base.length;
+  const relative =
+    ctx.base !== undefined && ctx.base !== '' && f.absPath.startsWith(ctx.base) && f.absPath.length > ctx.base.length;
   const rel = relative ? f.absPath.slice(ctx.base!.length) : undefined;
   const named = inFolder !== undefined && rel !== undefined && folderOf(rel) === inFolder;
   const line: unknown[] = [
     named ? 'n' : relative ? 'f' : 'F',
-    named ? (inFolder === '' ? rel : rel!.slice(inFolder!.length + 1)) : rel ?? f.absPath,
+    named ? (inFolder === '' ? rel : rel!.slice(inFolder!.length + 1)) : (rel ?? f.absPath),
     f.size,
     f.mtimeMs,
     f.ino,
@@ -367,14 +443,28 @@ export class JournalDecoder {
     }
     if ((a[0] !== 'f' && a[0] !== 'F' && a[0] !== 'n') || a.length < 9) return [];
     const [kind, path, size, mtimeMs, ino, seed, sha, proof, partSize] = a as CompactLine;
-    if (typeof path !== 'string' || typeof size !== 'number' || typeof mtimeMs !== 'number' || typeof ino !== 'number' || typeof sha !== 'string' || typeof proof !== 'string' || typeof partSize !== 'number') return [];
+    if (
+      typeof path !== 'string' ||
+      typeof size !== 'number' ||
+      typeof mtimeMs !== 'number' ||
+      typeof ino !== 'number' ||
+      typeof sha !== 'string' ||
+      typeof proof !== 'string' ||
+      typeof partSize !== 'number'
+    )
+      return [];
     if (kind !== 'F' && !this.ctx.base) return [];
     if (kind === 'n' && this.ctx.folder === undefined) return [];
     const inFolder = this.ctx.folder === '' ? path : `${this.ctx.folder}/${path}`;
     const absPath = kind === 'f' ? `${this.ctx.base}${path}` : kind === 'n' ? `${this.ctx.base}${inFolder}` : path;
     const seedId = seed === '' ? this.ctx.seedId : String(seed);
     if (!seedId) return [];
-    const plan: FilePlan = { sha256: b64ToHex(sha), length: size, partSize: partSize === 0 ? DEFAULT_PART_SIZE : partSize, parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }] };
+    const plan: FilePlan = {
+      sha256: b64ToHex(sha),
+      length: size,
+      partSize: partSize === 0 ? DEFAULT_PART_SIZE : partSize,
+      parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }],
+    };
     if (proof !== '') plan.proofCode = b64ToHex(proof);
     const lines: JournalLine[] = [{ t: 'plan', absPath, size, mtimeMs, ino, seedId, plan }];
     const [fileId, serverName, outcome, partDone] = a.slice(9);
@@ -458,19 +548,38 @@ export function snapshotLines(state: JournalState): JournalLine[] {
 /** The object lines that rebuild one file's entry. */
 function snapshotLinesOf(f: JournalFile, state: JournalState): JournalLine[] {
   const lines: JournalLine[] = [];
-  if (f.plan && f.seedId) lines.push({ t: 'plan', absPath: f.absPath, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, seedId: f.seedId, plan: f.plan });
+  if (f.plan && f.seedId)
+    lines.push({
+      t: 'plan',
+      absPath: f.absPath,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      ino: f.ino,
+      seedId: f.seedId,
+      plan: f.plan,
+    });
   if (f.recordId && f.recordId === state.recordId && f.fileId && f.serverName !== undefined && !f.outcome) {
     lines.push({ t: 'created', absPath: f.absPath, recordId: f.recordId, fileId: f.fileId, serverName: f.serverName });
     for (const n of f.partsDone) lines.push({ t: 'part', absPath: f.absPath, fileId: f.fileId, partNumber: n });
   }
   if (f.outcome && f.recordId && f.recordId === state.recordId) {
-    lines.push({ t: 'done', absPath: f.absPath, recordId: f.recordId, fileId: f.fileId, serverName: f.serverName, outcome: f.outcome });
+    lines.push({
+      t: 'done',
+      absPath: f.absPath,
+      recordId: f.recordId,
+      fileId: f.fileId,
+      serverName: f.serverName,
+      outcome: f.outcome,
+    });
   }
   return lines;
 }
 
 /** The snapshot as text lines: a header, then each file in its compact line where it fits (else object lines). */
-export function* snapshotText(state: JournalState, ctx: CompactContext = { base: commonBase(state), seedId: usualSeed(state) }): Generator<string> {
+export function* snapshotText(
+  state: JournalState,
+  ctx: CompactContext = { base: commonBase(state), seedId: usualSeed(state) },
+): Generator<string> {
   yield JSON.stringify(['h', ctx.base ?? '', ctx.seedId ?? '']);
   if (state.recordId) yield JSON.stringify({ t: 'record', recordId: state.recordId, roots: state.roots });
   const compact: CompactContext = { ...ctx, ...(state.recordId !== undefined ? { recordId: state.recordId } : {}) };
@@ -502,7 +611,10 @@ export class Journal {
   /** The base folder and seed the log's header names (set by compact()): appended compact lines use them. */
   private compactCtx: CompactContext = {};
 
-  private constructor(readonly path: string | undefined, readonly state: JournalState) {}
+  private constructor(
+    readonly path: string | undefined,
+    readonly state: JournalState,
+  ) {}
 
   /**
    * A journal that writes nothing (dry runs): it starts from what `path` holds, if given and
@@ -541,9 +653,18 @@ export class Journal {
     if (this.path === undefined || lines.length === 0) return;
     let text: string | undefined;
     const first = lines[0]!;
-    if (lines.length > 1 && first.t === 'plan' && lines.every((l) => (l.t === 'plan' || l.t === 'created' || l.t === 'part' || l.t === 'done') && l.absPath === first.absPath)) {
+    if (
+      lines.length > 1 &&
+      first.t === 'plan' &&
+      lines.every(
+        (l) => (l.t === 'plan' || l.t === 'created' || l.t === 'part' || l.t === 'done') && l.absPath === first.absPath,
+      )
+    ) {
       const f = this.state.files.get(first.absPath);
-      const ctx: CompactContext = { ...this.compactCtx, ...(this.state.recordId !== undefined ? { recordId: this.state.recordId } : {}) };
+      const ctx: CompactContext = {
+        ...this.compactCtx,
+        ...(this.state.recordId !== undefined ? { recordId: this.state.recordId } : {}),
+      };
       const line = f ? compactLineOf(f, ctx, true) : undefined;
       if (line !== undefined) text = `${line}\n`;
     }
@@ -604,7 +725,11 @@ export class Journal {
 
 /** A file-system error that names no path (a write to a descriptor) gets the file's path. */
 function withPath(err: unknown, path: string): unknown {
-  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).path === undefined) {
+  if (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    (err as NodeJS.ErrnoException).path === undefined
+  ) {
     (err as NodeJS.ErrnoException).path = path;
   }
   return err;

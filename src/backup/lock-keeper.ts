@@ -49,7 +49,12 @@ export class LockKeeper {
   private renewing = false;
   private released = false;
 
-  private constructor(private readonly api: LockApi, readonly lockId: string, private readonly opts: LockKeeperOptions, private readonly keepHeld = false) {
+  private constructor(
+    private readonly api: LockApi,
+    readonly lockId: string,
+    private readonly opts: LockKeeperOptions,
+    private readonly keepHeld = false,
+  ) {
     this.lastRenewed = this.now();
     this.schedule(opts.renewEveryMs);
   }

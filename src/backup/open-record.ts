@@ -27,11 +27,20 @@ export interface OpenRecordOptions {
 }
 
 /** Reuses --record-id, or the unfinished record of the last run, or creates a new one. */
-export async function openRecord(api: RecordApi, opts: OpenRecordOptions, journal: Journal, emit: EventSink): Promise<string> {
+export async function openRecord(
+  api: RecordApi,
+  opts: OpenRecordOptions,
+  journal: Journal,
+  emit: EventSink,
+): Promise<string> {
   if (opts.recordId) {
     const record = await api.getRecord(opts.recordId);
-    if (record.status !== 0) throw new RecordCompletedError(`record ${opts.recordId} is already completed; leave out --record-id to start a new one`);
-    if (journal.state.recordId !== opts.recordId) journal.append({ t: 'record', recordId: opts.recordId, roots: opts.roots });
+    if (record.status !== 0)
+      throw new RecordCompletedError(
+        `record ${opts.recordId} is already completed; leave out --record-id to start a new one`,
+      );
+    if (journal.state.recordId !== opts.recordId)
+      journal.append({ t: 'record', recordId: opts.recordId, roots: opts.roots });
     return opts.recordId;
   }
   const previous = journal.state.recordId;
@@ -41,7 +50,10 @@ export async function openRecord(api: RecordApi, opts: OpenRecordOptions, journa
     // completed, and the new-record pass (completeRecordOrRedo) takes over.
     const abandoned = abandonedUploads(journal.state, previous, onDisk);
     if (abandoned.length > 0) {
-      emit({ type: 'warning', warning: { type: 'record:abandoned', recordId: previous, files: abandoned.length, example: abandoned[0]! } });
+      emit({
+        type: 'warning',
+        warning: { type: 'record:abandoned', recordId: previous, files: abandoned.length, example: abandoned[0]! },
+      });
     } else {
       const record = await api.getRecord(previous).catch(() => undefined);
       if (record && record.status === 0) return previous;
@@ -52,7 +64,11 @@ export async function openRecord(api: RecordApi, opts: OpenRecordOptions, journa
 
 /** Creates a new record and journals it. */
 export async function startRecord(api: RecordApi, opts: OpenRecordOptions, journal: Journal): Promise<string> {
-  const record = await api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: opts.deviceId, properties: opts.recordProperties });
+  const record = await api.createRecord({
+    moduleCode: MODULE_FOLDER_BACKUP,
+    deviceId: opts.deviceId,
+    properties: opts.recordProperties,
+  });
   journal.append({ t: 'record', recordId: record.recordId, roots: opts.roots });
   return record.recordId;
 }

@@ -122,7 +122,11 @@ export class PartLoop {
 export function partFailureVerdict(err: unknown): FailureVerdict {
   if (err instanceof PartUploadError) return partUploadVerdict(err);
   if (err instanceof KooDriveError) {
-    return { transient: err.transient, reason: err.message, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+    return {
+      transient: err.transient,
+      reason: err.message,
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    };
   }
   const net = classifyNetworkError(err);
   return { transient: net.transient, reason: net.reason };

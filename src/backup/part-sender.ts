@@ -16,7 +16,8 @@ export function partSender(opts: PartSenderOptions): PartSender {
   return async ({ url, file, plan, part, signal, onProgress }) => {
     // A small file's bytes as they were hashed need no second check; bytes read again from disk do.
     const bytes = plan.parts.length === 1 ? planBytes(plan) : undefined;
-    const verifier = () => createPartVerifier(part, expectedPartEnd(plan, part.partNumber), undefined, { filePath: file.relPath });
+    const verifier = () =>
+      createPartVerifier(part, expectedPartEnd(plan, part.partNumber), undefined, { filePath: file.relPath });
     await putPart({
       url,
       absPath: file.absPath,

@@ -42,7 +42,10 @@ export class PartUrls {
   private refresh(partNumber: number, wanted: readonly number[]): Promise<void> {
     const inFlight = this.pending.get(partNumber);
     if (inFlight) return inFlight;
-    const batch = [partNumber, ...wanted.filter((n) => n !== partNumber && !this.pending.has(n) && !this.validUrl(n))].slice(0, URL_BATCH);
+    const batch = [
+      partNumber,
+      ...wanted.filter((n) => n !== partNumber && !this.pending.has(n) && !this.validUrl(n)),
+    ].slice(0, URL_BATCH);
     const request = this.fetchUrls(batch.map((n) => toWire(this.parts[n - 1]!)))
       .then((fresh) => {
         for (const p of fresh) if (p.uploadUrl) this.urls.set(p.partNumber, p.uploadUrl);

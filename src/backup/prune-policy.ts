@@ -41,14 +41,24 @@ export function isEmptyPolicy(p: PrunePolicy): boolean {
 /** Parses restic's span: any of `<n>y`, `<n>m` (months), `<n>d`, `<n>h`, in that order, e.g. 1y6m, 30d, 12h. */
 export function parseKeepWithin(text: string): Within {
   const m = /^(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)d)?(?:(\d+)h)?$/.exec(text.trim());
-  if (!m || text.trim() === '') throw new Error(`--keep-within "${text}" is not a span; write e.g. 30d, 6m (months), 1y, 1y6m, 12h`);
-  const [years, months, days, hours] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0)) as [number, number, number, number];
+  if (!m || text.trim() === '')
+    throw new Error(`--keep-within "${text}" is not a span; write e.g. 30d, 6m (months), 1y, 1y6m, 12h`);
+  const [years, months, days, hours] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   return { years, months, days, hours };
 }
 
 /** The span written back as text (for reasons). */
 export function withinText(w: Within): string {
-  return [w.years && `${w.years}y`, w.months && `${w.months}m`, w.days && `${w.days}d`, w.hours && `${w.hours}h`].filter(Boolean).join('') || '0h';
+  return (
+    [w.years && `${w.years}y`, w.months && `${w.months}m`, w.days && `${w.days}d`, w.hours && `${w.hours}h`]
+      .filter(Boolean)
+      .join('') || '0h'
+  );
 }
 
 /** The earliest time `within` keeps, counted back from `latestMs` by the calendar (UTC). */
@@ -70,11 +80,17 @@ export function decidePrune(candidates: readonly PruneCandidate[], policy: Prune
   }
   for (const members of groups.values()) {
     const newestFirst = [...members].sort((a, b) => b.createdMs! - a.createdMs!);
-    if (policy.keepLast !== undefined) newestFirst.slice(0, policy.keepLast).forEach((c) => reasons.get(c.recordId)!.push(`last ${policy.keepLast}`));
+    if (policy.keepLast !== undefined)
+      newestFirst.slice(0, policy.keepLast).forEach((c) => reasons.get(c.recordId)!.push(`last ${policy.keepLast}`));
     if (policy.keepWithin) {
       const from = keepFrom(newestFirst[0]!.createdMs!, policy.keepWithin);
-      for (const c of newestFirst) if (c.createdMs! >= from) reasons.get(c.recordId)!.push(`within ${withinText(policy.keepWithin)}`);
+      for (const c of newestFirst)
+        if (c.createdMs! >= from) reasons.get(c.recordId)!.push(`within ${withinText(policy.keepWithin)}`);
     }
   }
-  return candidates.map((c) => ({ recordId: c.recordId, keep: reasons.get(c.recordId)!.length > 0, reasons: reasons.get(c.recordId)! }));
+  return candidates.map((c) => ({
+    recordId: c.recordId,
+    keep: reasons.get(c.recordId)!.length > 0,
+    reasons: reasons.get(c.recordId)!,
+  }));
 }

@@ -96,7 +96,8 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
       keeper = await LockKeeper.acquire(deps.api, {
         ...opts.lock,
         signal: deps.signal,
-        onRetry: (reason, delayMs) => deps.emit({ type: 'retry', what: 'take the backup lock', attempt: 0, delayMs, reason }),
+        onRetry: (reason, delayMs) =>
+          deps.emit({ type: 'retry', what: 'take the backup lock', attempt: 0, delayMs, reason }),
         onTakeover: () => deps.emit({ type: 'warning', warning: { type: 'lock:taken-over' } }),
       });
     }
@@ -105,7 +106,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     const first = await scan.next();
     // Only the lock holder may open (and so compact) the journal: a second run of the same backup
     // must not rewrite the file the first one is appending to.
-    journal = opts.dryRun ? Journal.inMemory(opts.resume ? opts.journalPath : undefined) : Journal.open(opts.journalPath, { fresh: !opts.resume });
+    journal = opts.dryRun
+      ? Journal.inMemory(opts.resume ? opts.journalPath : undefined)
+      : Journal.open(opts.journalPath, { fresh: !opts.resume });
     let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(deps.api, opts, journal, deps.emit);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
 
@@ -204,7 +207,9 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
  */
 function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
   if (notice.kind !== 'unreadable' && notice.kind !== 'too-large' && notice.kind !== 'bad-name') return undefined;
-  return outcomeOf({ relPath: notice.relPath || notice.path, absPath: notice.path, size: 0 }, 'failed', { error: notice.message });
+  return outcomeOf({ relPath: notice.relPath || notice.path, absPath: notice.path, size: 0 }, 'failed', {
+    error: notice.message,
+  });
 }
 
 /**
@@ -214,7 +219,14 @@ function notBackedUp(notice: ScanNotice): FileOutcome | undefined {
  * a fresh record — all stored already, so no byte is sent — and that record is finished instead.
  * Done once; a second refusal is the run's error.
  */
-async function completeRecordOrRedo(recordId: string, tally: RunTally, ctx: FileJobContext, opts: BackupRunOptions, deps: BackupRunDeps, finish: FinishOptions): Promise<string> {
+async function completeRecordOrRedo(
+  recordId: string,
+  tally: RunTally,
+  ctx: FileJobContext,
+  opts: BackupRunOptions,
+  deps: BackupRunDeps,
+  finish: FinishOptions,
+): Promise<string> {
   const stored = () => tally.storedFiles();
   try {
     await finishRecord(deps.api, stored, ctx, finish);
@@ -228,9 +240,13 @@ async function completeRecordOrRedo(recordId: string, tally: RunTally, ctx: File
     const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
     const freshCtx = { ...ctx, recordId: freshId, emit: quiet };
     let failed = 0;
-    await finish.pass(localFilesOf(stored(), () => failed++), freshCtx, (o) => {
-      if (!isStored(o)) failed++;
-    });
+    await finish.pass(
+      localFilesOf(stored(), () => failed++),
+      freshCtx,
+      (o) => {
+        if (!isStored(o)) failed++;
+      },
+    );
     if (failed > 0) throw err;
     await finishRecord(deps.api, stored, { ...freshCtx, emit: ctx.emit }, finish);
     return freshId;
@@ -241,9 +257,20 @@ async function completeRecordOrRedo(recordId: string, tally: RunTally, ctx: File
 function manifestEntryOf(item: ScanItem): ManifestEntry | undefined {
   switch (item.kind) {
     case 'file':
-      return { kind: 'file', path: toDescription(item.file.relPath), size: item.file.size, mtimeMs: item.file.mtimeMs, ...(item.file.mode !== undefined ? { mode: item.file.mode } : {}) };
+      return {
+        kind: 'file',
+        path: toDescription(item.file.relPath),
+        size: item.file.size,
+        mtimeMs: item.file.mtimeMs,
+        ...(item.file.mode !== undefined ? { mode: item.file.mode } : {}),
+      };
     case 'folder':
-      return { kind: 'folder', path: toDescription(item.folder.relPath), mode: item.folder.mode, mtimeMs: item.folder.mtimeMs };
+      return {
+        kind: 'folder',
+        path: toDescription(item.folder.relPath),
+        mode: item.folder.mode,
+        mtimeMs: item.folder.mtimeMs,
+      };
     case 'link':
       return { kind: 'link', path: toDescription(item.link.relPath), target: item.link.target };
     default:

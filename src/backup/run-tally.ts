@@ -21,7 +21,16 @@ export interface StoredFile {
 }
 
 export class RunTally {
-  private readonly counts: Record<FileOutcomeKind, number> = { uploaded: 0, rapid: 0, exist: 0, unchanged: 0, planned: 0, skipped: 0, conflict: 0, failed: 0 };
+  private readonly counts: Record<FileOutcomeKind, number> = {
+    uploaded: 0,
+    rapid: 0,
+    exist: 0,
+    unchanged: 0,
+    planned: 0,
+    skipped: 0,
+    conflict: 0,
+    failed: 0,
+  };
   private bytesTotal = 0;
   private bytesBackedUp = 0;
   private bytesSent = 0;
@@ -46,7 +55,8 @@ export class RunTally {
     if (o.outcome === 'exist') this.bytesExist += o.size;
     if (ATTENTION.has(o.outcome)) this.attention.push(o);
     if (o.containerId && this.containerId === undefined) this.containerId = o.containerId;
-    if (this.keepStored && STORED.has(o.outcome) && o.sha256 && o.sha256.length === 64) this.stored.push(`${o.sha256}${o.path}\u0000${o.absPath}`);
+    if (this.keepStored && STORED.has(o.outcome) && o.sha256 && o.sha256.length === 64)
+      this.stored.push(`${o.sha256}${o.path}\u0000${o.absPath}`);
   }
 
   /** Every file counted (a stored one or not). */

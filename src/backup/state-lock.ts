@@ -74,7 +74,11 @@ export async function lockStateFolder(stateDir: string, opts: StateLockOptions):
     if (taken) {
       try {
         ftruncateSync(fd, 0);
-        writeSync(fd, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`, 0);
+        writeSync(
+          fd,
+          `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`,
+          0,
+        );
       } catch {
         // only a hint for the message of a run that finds the folder busy
       }
@@ -105,7 +109,8 @@ export async function lockStateFolder(stateDir: string, opts: StateLockOptions):
 function holderOf(path: string): string {
   try {
     const note = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; since?: unknown };
-    if (typeof note.pid === 'number') return ` (process ${note.pid}${typeof note.since === 'string' ? `, since ${note.since}` : ''})`;
+    if (typeof note.pid === 'number')
+      return ` (process ${note.pid}${typeof note.since === 'string' ? `, since ${note.since}` : ''})`;
   } catch {
     // written by a run that died mid-write, or not at all
   }
@@ -116,11 +121,16 @@ function holderOf(path: string): string {
  * Runs `work` holding the state folder's OS lock: one upload per state folder on this machine, so
  * only one rerun can take over a backup lock a killed run left behind. Waits are `retry` events.
  */
-export async function underStateLock<T>(stateDir: string, opts: { waitMs: number; signal: AbortSignal; emit: EventSink }, work: () => Promise<T>): Promise<T> {
+export async function underStateLock<T>(
+  stateDir: string,
+  opts: { waitMs: number; signal: AbortSignal; emit: EventSink },
+  work: () => Promise<T>,
+): Promise<T> {
   const lock = await lockStateFolder(stateDir, {
     waitMs: opts.waitMs,
     signal: opts.signal,
-    onWait: (reason, delayMs) => opts.emit({ type: 'retry', what: 'take the state folder', attempt: 0, delayMs, reason }),
+    onWait: (reason, delayMs) =>
+      opts.emit({ type: 'retry', what: 'take the state folder', attempt: 0, delayMs, reason }),
   });
   if (!lock.exclusive) opts.emit({ type: 'warning', warning: { type: 'state-folder:unlocked', stateDir } });
   try {

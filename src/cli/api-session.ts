@@ -21,7 +21,12 @@ export interface ApiSession {
  * loadConfig) and prints its warnings on stderr.
  */
 export async function loadCommandConfig(flags: Record<string, unknown>, io: CliIo): Promise<ResolvedConfig> {
-  const config = await loadConfig({ cwd: io.cwd, env: io.env, flags, ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}) });
+  const config = await loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    flags,
+    ...(typeof flags.config === 'string' ? { configPath: flags.config } : {}),
+  });
   for (const warning of config.warnings) io.stderr.write(`koodrive-backup: warning: ${warning}\n`);
   await openNetwork(config, io);
   return config;
@@ -46,13 +51,25 @@ export interface TargetContext {
 }
 
 /** True when stdin and stderr are terminals and CI is not set: someone is watching this run. */
-export function isInteractive(io: { stdin?: { isTTY?: boolean }; stderr: { isTTY?: boolean }; env: Readonly<Record<string, string | undefined>> }): boolean {
+export function isInteractive(io: {
+  stdin?: { isTTY?: boolean };
+  stderr: { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+}): boolean {
   const ci = io.env.CI;
-  return io.stdin?.isTTY === true && io.stderr.isTTY === true && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+  return (
+    io.stdin?.isTTY === true &&
+    io.stderr.isTTY === true &&
+    (ci === undefined || ci === '' || ci === 'false' || ci === '0')
+  );
 }
 
 /** The target settings of a config, as upload derives them. */
-export function targetSettingsOf(config: ResolvedConfig, emulator: boolean, context: TargetContext = {}): TargetSettings & { endpointGiven: boolean } {
+export function targetSettingsOf(
+  config: ResolvedConfig,
+  emulator: boolean,
+  context: TargetContext = {},
+): TargetSettings & { endpointGiven: boolean } {
   // Anything that names a KooDrive or an identity counts as configured, also a variable set to ""
   // (a secret missing in cron or CI): such a run goes to the configured (or default, real)
   // endpoint and fails there with the fix, never into a throwaway emulator.
@@ -88,11 +105,17 @@ function secretSourceOf(config: ResolvedConfig): { secretSource?: string } {
  * embedded emulator silently: an endpoint must be configured, or --emulator given (the emulator
  * whose data upload --emulator left in the state folder).
  */
-export async function openApiSession(flags: Record<string, unknown>, io: CliIo, signal?: AbortSignal): Promise<ApiSession> {
+export async function openApiSession(
+  flags: Record<string, unknown>,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<ApiSession> {
   const config = await loadCommandConfig(flags, io);
   const settings = targetSettingsOf(config, flags.emulator === true, { env: io.env });
   if (!settings.endpointGiven && !settings.emulator) {
-    throw new UsageError('no KooDrive endpoint configured: set KOODRIVE_ENDPOINT (or endpoint in .koodriverc, or --endpoint) with credentials, or pass --emulator to use the local emulator in the state folder');
+    throw new UsageError(
+      'no KooDrive endpoint configured: set KOODRIVE_ENDPOINT (or endpoint in .koodriverc, or --endpoint) with credentials, or pass --emulator to use the local emulator in the state folder',
+    );
   }
   const target = await resolveTarget(settings);
   try {

@@ -12,16 +12,32 @@ export function downloadPolicyOf(config: ResolvedConfig): RetryPolicy {
 }
 
 /** retry and isExpired for fetchFile, under the run's abort signal. */
-export function downloadRetry(config: ResolvedConfig, signal?: AbortSignal, onRetry?: (info: RetryInfo) => void): Pick<FetchDeps, 'retry' | 'isExpired'> {
+export function downloadRetry(
+  config: ResolvedConfig,
+  signal?: AbortSignal,
+  onRetry?: (info: RetryInfo) => void,
+): Pick<FetchDeps, 'retry' | 'isExpired'> {
   const policy = downloadPolicyOf(config);
   return {
-    retry: (what, op) => withRetry(op, { what, policy, classify: classifyDownloadError, ...(signal ? { signal } : {}), ...(onRetry ? { onRetry } : {}) }),
+    retry: (what, op) =>
+      withRetry(op, {
+        what,
+        policy,
+        classify: classifyDownloadError,
+        ...(signal ? { signal } : {}),
+        ...(onRetry ? { onRetry } : {}),
+      }),
     isExpired: (err) => err instanceof DownloadError && err.opts.expired === true,
   };
 }
 
 function classifyDownloadError(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
-  if (err instanceof DownloadError) return { transient: err.opts.transient, reason: err.opts.reason, ...(err.opts.retryAfterMs !== undefined ? { retryAfterMs: err.opts.retryAfterMs } : {}) };
+  if (err instanceof DownloadError)
+    return {
+      transient: err.opts.transient,
+      reason: err.opts.reason,
+      ...(err.opts.retryAfterMs !== undefined ? { retryAfterMs: err.opts.retryAfterMs } : {}),
+    };
   if (err instanceof KooDriveError) return { transient: err.transient, reason: err.message };
   const net = classifyNetworkError(err);
   return { transient: net.transient, reason: net.reason };

@@ -60,7 +60,11 @@ interface SystemError extends Error {
 }
 
 function isSystemError(err: unknown): err is SystemError {
-  return err instanceof Error && typeof (err as SystemError).code === 'string' && typeof (err as SystemError).path === 'string';
+  return (
+    err instanceof Error &&
+    typeof (err as SystemError).code === 'string' &&
+    typeof (err as SystemError).path === 'string'
+  );
 }
 
 // Node's messages name the code and the syscall but not the fix; these say what to do.
@@ -76,15 +80,29 @@ const SYSTEM_ADVICE: Record<string, string> = {
   EEXIST: 'it already exists; remove it or choose another path',
 };
 
-const SYSCALL_VERB: Record<string, string> = { mkdir: 'create folder', open: 'open', rename: 'replace', unlink: 'remove', write: 'write', scandir: 'read folder', stat: 'read', lstat: 'read' };
+const SYSCALL_VERB: Record<string, string> = {
+  mkdir: 'create folder',
+  open: 'open',
+  rename: 'replace',
+  unlink: 'remove',
+  write: 'write',
+  scandir: 'read folder',
+  stat: 'read',
+  lstat: 'read',
+};
 
 // The state folder (journal, device id, lock notes) full, read-only or not ours: what fixes it.
 const STATE_ADVICE: Record<string, string> = {
-  ENOSPC: 'the disk is full; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
-  EDQUOT: 'the disk quota is used up; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
-  EROFS: 'the filesystem is read-only; set --state-dir (KOODRIVE_STATE_DIR) to a writable folder, e.g. ~/.local/state/koodrive-backup',
-  EACCES: 'permission denied; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
-  EPERM: 'not permitted; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+  ENOSPC:
+    'the disk is full; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+  EDQUOT:
+    'the disk quota is used up; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+  EROFS:
+    'the filesystem is read-only; set --state-dir (KOODRIVE_STATE_DIR) to a writable folder, e.g. ~/.local/state/koodrive-backup',
+  EACCES:
+    'permission denied; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+  EPERM:
+    'not permitted; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
 };
 
 let stateFolder: string | undefined;
@@ -121,8 +139,13 @@ export function describeError(err: unknown): string {
 
 /** True when an error (or one it wraps) says a file is not there: ENOENT, also as text from a worker. */
 function isMissingFile(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /\bENOENT\b|no such file or directory/.test(e.message)) return true;
+  for (
+    let e: unknown = err, depth = 0;
+    e instanceof Error && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || /\bENOENT\b|no such file or directory/.test(e.message))
+      return true;
   }
   return false;
 }
@@ -132,6 +155,7 @@ function isMissingFile(err: unknown): boolean {
  * was deleted or moved while the run lasted: say so, instead of Node's "ENOENT: no such file".
  */
 export function describeFileError(err: unknown): string {
-  if (isMissingFile(err)) return 'the file vanished during the run (deleted or moved after the scan), so it is not in this backup; nothing to do if that was meant, else put it back and run again';
+  if (isMissingFile(err))
+    return 'the file vanished during the run (deleted or moved after the scan), so it is not in this backup; nothing to do if that was meant, else put it back and run again';
   return describeError(err);
 }

@@ -15,9 +15,14 @@ import type { UploadSettings } from './upload-settings.js';
  */
 export async function runExplainFilters(settings: UploadSettings, io: CliIo): Promise<number> {
   const asked = settings.explainFilters ?? [];
-  const answers = asked.length > 0 ? await explainFilters(settings.paths, settings.scan, asked) : await explainWalk(settings);
+  const answers =
+    asked.length > 0 ? await explainFilters(settings.paths, settings.scan, asked) : await explainWalk(settings);
   for (const a of answers) {
-    io.stdout.write(settings.json ? `${JSON.stringify(a)}\n` : `${a.kept ? 'keep' : 'drop'}  ${sanitizeText(a.path)}  (${sanitizeText(a.rule)})\n`);
+    io.stdout.write(
+      settings.json
+        ? `${JSON.stringify(a)}\n`
+        : `${a.kept ? 'keep' : 'drop'}  ${sanitizeText(a.path)}  (${sanitizeText(a.rule)})\n`,
+    );
   }
   return EXIT.OK;
 }
@@ -30,7 +35,11 @@ async function explainWalk(settings: UploadSettings): Promise<FilterExplanation[
       out.push({ path: shownPath(item.file, settings.scan.cwd), kept: true, rule: item.keptBy ?? 'no filter matched' });
     } else if (item.kind === 'notice') {
       const { notice } = item;
-      out.push({ path: notice.path, kept: false, rule: notice.kind === 'excluded' ? (notice.rule ?? notice.message) : `${notice.kind}: ${notice.message}` });
+      out.push({
+        path: notice.path,
+        kept: false,
+        rule: notice.kind === 'excluded' ? (notice.rule ?? notice.message) : `${notice.kind}: ${notice.message}`,
+      });
     }
   }
   return out;
@@ -40,6 +49,8 @@ async function explainWalk(settings: UploadSettings): Promise<FilterExplanation[
 function shownPath(file: LocalFile, cwd: string | undefined): string {
   if (resolve(cwd ?? process.cwd(), file.root) === file.absPath) return file.root;
   // relPath carries the root's prefix when there are several roots; the path below the root does not.
-  const below = relative(resolve(cwd ?? process.cwd(), file.root), file.absPath).split(sep).join('/');
+  const below = relative(resolve(cwd ?? process.cwd(), file.root), file.absPath)
+    .split(sep)
+    .join('/');
   return file.root.endsWith('/') ? file.root + below : `${file.root}/${below}`;
 }

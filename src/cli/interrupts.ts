@@ -18,7 +18,10 @@ export class InterruptedError extends Error {
   }
 }
 
-export function watchInterrupts(onFirst?: (sig: NodeJS.Signals) => void, onSecond?: (sig: NodeJS.Signals) => void): Interrupts {
+export function watchInterrupts(
+  onFirst?: (sig: NodeJS.Signals) => void,
+  onSecond?: (sig: NodeJS.Signals) => void,
+): Interrupts {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // every API call and PUT in flight listens; the pools bound them
   let got: NodeJS.Signals | undefined;

@@ -1,5 +1,12 @@
 import { hostname } from 'node:os';
-import { heldLockFile, heldLockPath, processIsGone, readHeldLockNote, saveScriptLockNote, type HeldLockNote } from '../backup/held-lock.js';
+import {
+  heldLockFile,
+  heldLockPath,
+  processIsGone,
+  readHeldLockNote,
+  saveScriptLockNote,
+  type HeldLockNote,
+} from '../backup/held-lock.js';
 import { openApiSession } from './api-session.js';
 import { LockInUseError } from './error-report.js';
 import { EXIT } from './exit-codes.js';
@@ -14,7 +21,10 @@ export function lockIdOf(flags: Record<string, unknown>, io: CliIo, required: bo
   const fromFlag = typeof flags.lockId === 'string' && flags.lockId.trim() !== '' ? flags.lockId.trim() : undefined;
   const fromEnv = io.env.KOODRIVE_LOCK_ID?.trim() || undefined;
   const lockId = fromFlag ?? fromEnv;
-  if (required && lockId === undefined) throw new UsageError('name the lock: --lock-id ID or KOODRIVE_LOCK_ID (the id `koodrive-backup lock create` printed)');
+  if (required && lockId === undefined)
+    throw new UsageError(
+      'name the lock: --lock-id ID or KOODRIVE_LOCK_ID (the id `koodrive-backup lock create` printed)',
+    );
   return lockId;
 }
 
@@ -32,7 +42,10 @@ export function runLockCommand(action: LockAction, flags: Record<string, unknown
     try {
       const { client } = session;
       const json = flags.json === true;
-      const notePath = heldLockPath(session.config.stateDir, { endpoint: session.target.endpoint, userId: session.target.userId });
+      const notePath = heldLockPath(session.config.stateDir, {
+        endpoint: session.target.endpoint,
+        userId: session.target.userId,
+      });
       const note = readHeldLockNote(notePath);
       if (action === 'status') {
         io.stdout.write(lockStatusText(note, notePath, json));
@@ -43,7 +56,9 @@ export function runLockCommand(action: LockAction, flags: Record<string, unknown
         saveScriptLockNote(notePath, created); // so that a lost id can be found (lock status) and freed (lock release)
         io.stdout.write(json ? `${JSON.stringify({ lockId: created })}\n` : `${created}\n`);
         if (!json && flags.quiet !== true && io.stderr.isTTY) {
-          io.stderr.write('lock held for 10 minutes: renew it with `lock renew --lock-id ID`, free it with `lock release --lock-id ID` (or `lock release` on this machine)\n');
+          io.stderr.write(
+            'lock held for 10 minutes: renew it with `lock renew --lock-id ID`, free it with `lock release --lock-id ID` (or `lock release` on this machine)\n',
+          );
         }
         return EXIT.OK;
       }
@@ -75,11 +90,14 @@ function holderRuns(note: HeldLockNote): boolean {
 
 /** `lock status`: the backup lock this machine's state folder notes, if any (it asks the server nothing). */
 export function lockStatusText(note: HeldLockNote | undefined, notePath: string, json: boolean): string {
-  if (json) return `${JSON.stringify(note ? { ...note, running: holderRuns(note), note: notePath } : { lockId: null, note: notePath })}\n`;
-  if (!note) return `no backup lock of this machine is noted (${notePath}); upload and lock create note the lock they take there\n`;
-  const holder = note.by === 'lock create'
-    ? 'lock create (a script holds it)'
-    : `upload process ${note.pid} on ${note.host}, ${holderRuns(note) ? 'still running' : 'gone (the next upload takes the lock over)'}`;
+  if (json)
+    return `${JSON.stringify(note ? { ...note, running: holderRuns(note), note: notePath } : { lockId: null, note: notePath })}\n`;
+  if (!note)
+    return `no backup lock of this machine is noted (${notePath}); upload and lock create note the lock they take there\n`;
+  const holder =
+    note.by === 'lock create'
+      ? 'lock create (a script holds it)'
+      : `upload process ${note.pid} on ${note.host}, ${holderRuns(note) ? 'still running' : 'gone (the next upload takes the lock over)'}`;
   return `lock ${note.lockId}, taken ${note.takenAt} by ${holder}; free it with koodrive-backup lock release (it expires by itself 10 min after its last renewal)\n`;
 }
 
@@ -89,10 +107,14 @@ export function lockStatusText(note: HeldLockNote | undefined, notePath: string,
  */
 function noteLockFor(note: HeldLockNote | undefined, notePath: string, force: boolean): string {
   if (!note) {
-    throw new UsageError(`name the lock: --lock-id ID or KOODRIVE_LOCK_ID; no lock of this machine is noted in ${notePath} (koodrive-backup lock status shows it)`);
+    throw new UsageError(
+      `name the lock: --lock-id ID or KOODRIVE_LOCK_ID; no lock of this machine is noted in ${notePath} (koodrive-backup lock status shows it)`,
+    );
   }
   if (holderRuns(note) && !force) {
-    throw new LockInUseError(`lock ${note.lockId} is held by upload process ${note.pid}, which is still running; let it finish or stop it (kill ${note.pid}), or pass --force to release the lock anyway (that run then stops with "lock lost")`);
+    throw new LockInUseError(
+      `lock ${note.lockId} is held by upload process ${note.pid}, which is still running; let it finish or stop it (kill ${note.pid}), or pass --force to release the lock anyway (that run then stops with "lock lost")`,
+    );
   }
   return note.lockId;
 }

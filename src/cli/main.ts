@@ -72,11 +72,16 @@ export function commandPath(program: Command, argv: readonly string[]): string {
 export function commanderErrorLine(text: string, command: string): string {
   const raw = text.trim();
   if (raw.startsWith('koodrive-backup: ')) return `${raw}\n`;
-  const [first = 'the command line is not valid', ...rest] = raw.replace(/^error:\s*/i, '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const [first = 'the command line is not valid', ...rest] = raw
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const help = `koodrive-backup${command ? ` ${command}` : ''} --help`;
   const suggestion = rest.join(' ').replace(/^\(Did you mean (.*)\?\)$/i, 'did you mean $1?');
   const choices = /^(.*) is invalid\. Allowed choices are (.*?)\.?$/.exec(first);
-  if (choices) return `koodrive-backup: ${choices[1]} is not one of the choices; use one of ${choices[2]} (${help} lists them)\n`;
+  if (choices)
+    return `koodrive-backup: ${choices[1]} is not one of the choices; use one of ${choices[2]} (${help} lists them)\n`;
   const what = first.replace(/\.$/, '').replace(/\. /g, ': ');
   return `koodrive-backup: ${what}; ${suggestion ? `${suggestion} See` : 'see'} ${help} for the usage\n`;
 }
@@ -92,7 +97,14 @@ function ignoreClosedPipes(): void {
 
 async function main(): Promise<void> {
   ignoreClosedPipes();
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: { isTTY: isatty(0) }, env: process.env, cwd: process.cwd(), exitCode: 0 };
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: { isTTY: isatty(0) },
+    env: process.env,
+    cwd: process.cwd(),
+    exitCode: 0,
+  };
   const program = buildProgram(io);
   try {
     await program.parseAsync(process.argv);

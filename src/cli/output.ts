@@ -56,8 +56,14 @@ export function openOutput(settings: OutputSettings, io: CliIo): RunOutput {
       io.stdout.write(`::error title=Backup failed::${githubData(reason)}\n`);
       const path = io.env.GITHUB_STEP_SUMMARY;
       if (!path) return;
-      await appendFile(path, `\n${renderFatalMarkdown(summary.totals, summary.files, { recordId: summary.recordId, exitCode: summary.exitCode, reason })}`, 'utf8').catch((err: unknown) => {
-        io.stdout.write(`::warning::${githubData(`could not write the step summary to ${path}: ${err instanceof Error ? err.message : String(err)}`)}\n`);
+      await appendFile(
+        path,
+        `\n${renderFatalMarkdown(summary.totals, summary.files, { recordId: summary.recordId, exitCode: summary.exitCode, reason })}`,
+        'utf8',
+      ).catch((err: unknown) => {
+        io.stdout.write(
+          `::warning::${githubData(`could not write the step summary to ${path}: ${err instanceof Error ? err.message : String(err)}`)}\n`,
+        );
       });
     },
     close: async () => {
@@ -65,7 +71,9 @@ export function openOutput(settings: OutputSettings, io: CliIo): RunOutput {
       closed = true;
       await close();
       // A report that cannot be written is reported, not fatal: the backup itself is done.
-      await report?.catch((err: unknown) => io.stderr.write(`koodrive-backup: warning: ${err instanceof Error ? err.message : String(err)}\n`));
+      await report?.catch((err: unknown) =>
+        io.stderr.write(`koodrive-backup: warning: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
     },
   };
   return output;

@@ -16,14 +16,18 @@ export interface PlannerSettings {
  * Hashes large files in a pool of worker threads (so the next files hash while earlier ones
  * upload); small files, and every file when --hash-workers is 0, on the main thread.
  */
-export function makePlanner(settings: PlannerSettings): { plan: (seed: string) => FilePlanner; close(): Promise<void> } {
+export function makePlanner(settings: PlannerSettings): {
+  plan: (seed: string) => FilePlanner;
+  close(): Promise<void>;
+} {
   const backend = backendByName(settings.hashBackend); // fails early, with the fix, for an unusable backend
   const partSize = settings.partSize ? { partSize: settings.partSize } : {};
   let pool: HashPool | undefined;
   return {
     plan: (seed) => (file, signal) => {
       // A small file's bytes stay with its plan, so that its PUT does not read it again (plan-bytes.ts).
-      if (file.size <= MAIN_THREAD_MAX_BYTES) return planFile(file, { ...partSize, proofSeed: seed, backend, signal, keepBytes: true });
+      if (file.size <= MAIN_THREAD_MAX_BYTES)
+        return planFile(file, { ...partSize, proofSeed: seed, backend, signal, keepBytes: true });
       if (settings.hashWorkers <= 0) return planFile(file, { ...partSize, proofSeed: seed, backend, signal });
       pool ??= new HashPool({ size: settings.hashWorkers, backend: settings.hashBackend });
       return pool.planFileInPool(file, { ...partSize, proofSeed: seed, signal });

@@ -13,7 +13,11 @@ export interface Prompter {
  * A prompter over `input` writing questions to `output` (stderr, so stdout stays for results).
  * `terminal` makes readline handle keys itself (and echo them), which is where muting matters.
  */
-export function createPrompter(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, terminal: boolean): Prompter {
+export function createPrompter(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  terminal: boolean,
+): Prompter {
   let muted = false;
   // readline echoes typed keys through its output; for a secret that output drops everything.
   const echo = new Writable({

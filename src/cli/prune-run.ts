@@ -2,7 +2,13 @@ import type { KooDriveClient } from '../koodrive/client.js';
 import { CODES } from '../koodrive/error-codes.js';
 import { KooDriveError, numericCode } from '../koodrive/koodrive-error.js';
 import type { BackupRecord } from '../koodrive/wire-types.js';
-import { decidePrune, isEmptyPolicy, parseKeepWithin, type PruneCandidate, type PrunePolicy } from '../backup/prune-policy.js';
+import {
+  decidePrune,
+  isEmptyPolicy,
+  parseKeepWithin,
+  type PruneCandidate,
+  type PrunePolicy,
+} from '../backup/prune-policy.js';
 import { sanitizeText } from '../report/terminal-text.js';
 import { openApiSession } from './api-session.js';
 import { deviceIdIn } from './device-id.js';
@@ -18,14 +24,26 @@ import { UsageError } from './usage-error.js';
  * Runs `body` under the backup lock (--lock-id / KOODRIVE_LOCK_ID, left held; else taken and
  * released after, also on failure), so that no backup runs while records are deleted.
  */
-export async function underLock<T>(client: KooDriveClient, flags: Record<string, unknown>, io: CliIo, body: () => Promise<T>): Promise<T> {
+export async function underLock<T>(
+  client: KooDriveClient,
+  flags: Record<string, unknown>,
+  io: CliIo,
+  body: () => Promise<T>,
+): Promise<T> {
   const given = lockIdOf(flags, io, false);
   if (given) client.setLock(given);
   else await client.createLock();
   try {
     return await body();
   } finally {
-    if (!given) await client.releaseLock().catch((err: unknown) => io.stderr.write(`koodrive-backup: warning: ${describeError(err)} (the lock expires by itself within 10 minutes)\n`));
+    if (!given)
+      await client
+        .releaseLock()
+        .catch((err: unknown) =>
+          io.stderr.write(
+            `koodrive-backup: warning: ${describeError(err)} (the lock expires by itself within 10 minutes)\n`,
+          ),
+        );
   }
 }
 
@@ -64,18 +82,26 @@ export function runPrune(flags: Record<string, unknown>, io: CliIo): Promise<num
     const session = await openApiSession(flags, io, interrupts.signal);
     try {
       const { client, config } = session;
-      const deviceId = flags.allDevices === true ? undefined : typeof flags.deviceId === 'string' ? flags.deviceId : (config.deviceId ?? deviceIdIn(config.stateDir));
+      const deviceId =
+        flags.allDevices === true
+          ? undefined
+          : typeof flags.deviceId === 'string'
+            ? flags.deviceId
+            : (config.deviceId ?? deviceIdIn(config.stateDir));
       const decide = async () => {
         const records: BackupRecord[] = [];
         for await (const r of client.listRecords(deviceId === undefined ? {} : { deviceId })) records.push(r);
         return { records, decisions: decidePrune(records.map(candidateOf), policy) };
       };
       // The decision is made under the lock, so no run can complete a record in between.
-      const { records, decisions } = flags.dryRun === true ? await decide() : await underLock(client, flags, io, async () => {
-        const decided = await decide();
-        for (const d of decided.decisions) if (!d.keep) await deleteOnce(client, d.recordId);
-        return decided;
-      });
+      const { records, decisions } =
+        flags.dryRun === true
+          ? await decide()
+          : await underLock(client, flags, io, async () => {
+              const decided = await decide();
+              for (const d of decided.decisions) if (!d.keep) await deleteOnce(client, d.recordId);
+              return decided;
+            });
       print(io, flags, records, decisions);
       return EXIT.OK;
     } finally {
@@ -88,7 +114,8 @@ function policyOf(flags: Record<string, unknown>): PrunePolicy {
   const policy: PrunePolicy = {};
   if (flags.keepLast !== undefined) {
     const n = Number(flags.keepLast);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--keep-last must be a whole number of at least 1, got "${String(flags.keepLast)}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--keep-last must be a whole number of at least 1, got "${String(flags.keepLast)}"`);
     policy.keepLast = n;
   }
   if (flags.keepWithin !== undefined) {
@@ -98,7 +125,10 @@ function policyOf(flags: Record<string, unknown>): PrunePolicy {
       throw new UsageError((err as Error).message);
     }
   }
-  if (isEmptyPolicy(policy)) throw new UsageError('prune needs a rule, or it would delete every record: pass --keep-last N and/or --keep-within SPAN (e.g. 30d)');
+  if (isEmptyPolicy(policy))
+    throw new UsageError(
+      'prune needs a rule, or it would delete every record: pass --keep-last N and/or --keep-within SPAN (e.g. 30d)',
+    );
   return policy;
 }
 
@@ -111,7 +141,12 @@ function candidateOf(record: BackupRecord): PruneCandidate {
   } catch {
     // no properties of ours: grouped with the others of its device
   }
-  const created = record.createTime === undefined ? NaN : /^\d+$/.test(record.createTime) ? Number(record.createTime) : Date.parse(record.createTime);
+  const created =
+    record.createTime === undefined
+      ? NaN
+      : /^\d+$/.test(record.createTime)
+        ? Number(record.createTime)
+        : Date.parse(record.createTime);
   return {
     recordId: record.recordId,
     status: record.status,
@@ -120,19 +155,34 @@ function candidateOf(record: BackupRecord): PruneCandidate {
   };
 }
 
-function print(io: CliIo, flags: Record<string, unknown>, records: BackupRecord[], decisions: ReturnType<typeof decidePrune>): void {
+function print(
+  io: CliIo,
+  flags: Record<string, unknown>,
+  records: BackupRecord[],
+  decisions: ReturnType<typeof decidePrune>,
+): void {
   const dry = flags.dryRun === true;
   const removed = decisions.filter((d) => !d.keep).length;
   if (flags.json === true) {
-    decisions.forEach((d, i) => io.stdout.write(`${JSON.stringify({ type: 'record', recordId: d.recordId, createTime: records[i]!.createTime, action: d.keep ? 'keep' : dry ? 'would-remove' : 'removed', reasons: d.reasons })}\n`));
-    io.stdout.write(`${JSON.stringify({ type: 'summary', records: decisions.length, kept: decisions.length - removed, removed: dry ? 0 : removed, wouldRemove: dry ? removed : 0, dryRun: dry })}\n`);
+    decisions.forEach((d, i) =>
+      io.stdout.write(
+        `${JSON.stringify({ type: 'record', recordId: d.recordId, createTime: records[i]!.createTime, action: d.keep ? 'keep' : dry ? 'would-remove' : 'removed', reasons: d.reasons })}\n`,
+      ),
+    );
+    io.stdout.write(
+      `${JSON.stringify({ type: 'summary', records: decisions.length, kept: decisions.length - removed, removed: dry ? 0 : removed, wouldRemove: dry ? removed : 0, dryRun: dry })}\n`,
+    );
     return;
   }
   if (flags.quiet !== true) {
     decisions.forEach((d, i) => {
       const word = d.keep ? 'keep   ' : dry ? 'would remove' : 'removed';
-      io.stdout.write(`${word}  ${d.recordId}  ${sanitizeText(records[i]!.createTime ?? '-')}${d.keep ? `  (${d.reasons.join(', ')})` : ''}\n`);
+      io.stdout.write(
+        `${word}  ${d.recordId}  ${sanitizeText(records[i]!.createTime ?? '-')}${d.keep ? `  (${d.reasons.join(', ')})` : ''}\n`,
+      );
     });
   }
-  io.stdout.write(`prune: ${decisions.length} ${decisions.length === 1 ? 'record' : 'records'}: ${decisions.length - removed} kept, ${removed} ${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`);
+  io.stdout.write(
+    `prune: ${decisions.length} ${decisions.length === 1 ? 'record' : 'records'}: ${decisions.length - removed} kept, ${removed} ${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`,
+  );
 }

@@ -14,7 +14,10 @@ export function renderRecord(record: BackupRecord): string {
   const rows: Array<[string, string | undefined]> = [
     ['record', record.recordId],
     ['status', `${recordStatusText(record.status)} (${record.status})`],
-    ['module', MODULE_WORDS[record.moduleCode] ? `${record.moduleCode} (${MODULE_WORDS[record.moduleCode]})` : record.moduleCode],
+    [
+      'module',
+      MODULE_WORDS[record.moduleCode] ? `${record.moduleCode} (${MODULE_WORDS[record.moduleCode]})` : record.moduleCode,
+    ],
     ['created', record.createTime],
     ['ended', record.endTime],
     ['device', deviceText(record)],

@@ -10,7 +10,12 @@ import { lockIdOf } from './lock-run.js';
 import { recordLine, recordStatusText, renderRecord } from './record-text.js';
 import { runReporting } from './report-failure.js';
 
-async function withSession(flags: Record<string, unknown>, io: CliIo, body: (s: ApiSession) => Promise<number>, signal?: AbortSignal): Promise<number> {
+async function withSession(
+  flags: Record<string, unknown>,
+  io: CliIo,
+  body: (s: ApiSession) => Promise<number>,
+  signal?: AbortSignal,
+): Promise<number> {
   return runReporting(io, flags, async () => {
     const session = await openApiSession(flags, io, signal);
     try {
@@ -35,7 +40,10 @@ export function runRecordsGet(recordId: string, flags: Record<string, unknown>, 
     if (flags.files === true) {
       const total = files.reduce((sum, f) => sum + f.size, 0);
       io.stdout.write(`${'files'.padEnd(10)}  ${files.length} (${formatBytes(total)})\n`);
-      for (const f of files) io.stdout.write(`  ${f.sha256}  ${formatBytes(f.size).padStart(10)}  ${sanitizeText(f.description ?? f.fileName)}\n`);
+      for (const f of files)
+        io.stdout.write(
+          `  ${f.sha256}  ${formatBytes(f.size).padStart(10)}  ${sanitizeText(f.description ?? f.fileName)}\n`,
+        );
     }
     return EXIT.OK;
   });
@@ -49,21 +57,34 @@ export async function runRecordsComplete(recordId: string, flags: Record<string,
   // Ctrl-C aborts the calls; the finally below still releases a lock we took (release ignores the signal).
   const interrupts = watchInterrupts();
   try {
-    return await withSession(flags, io, async ({ client }) => {
-      const given = lockIdOf(flags, io, false);
-      if (given) client.setLock(given);
-      else await client.createLock();
-      try {
-        await client.completeRecord(recordId);
-      } finally {
-        // A release that fails must not hide why completing failed; the lock expires on its own.
-        if (!given) await client.releaseLock().catch((err: unknown) => io.stderr.write(`koodrive-backup: warning: ${describeError(err)} (the lock expires by itself within 10 minutes)\n`));
-      }
-      const record = await client.getRecord(recordId).catch(() => undefined);
-      if (flags.json === true) io.stdout.write(`${JSON.stringify(record ?? { recordId, status: 1 })}\n`);
-      else if (flags.quiet !== true) io.stdout.write(`record ${recordId} ${record ? recordStatusText(record.status) : 'completed'}\n`);
-      return EXIT.OK;
-    }, interrupts.signal);
+    return await withSession(
+      flags,
+      io,
+      async ({ client }) => {
+        const given = lockIdOf(flags, io, false);
+        if (given) client.setLock(given);
+        else await client.createLock();
+        try {
+          await client.completeRecord(recordId);
+        } finally {
+          // A release that fails must not hide why completing failed; the lock expires on its own.
+          if (!given)
+            await client
+              .releaseLock()
+              .catch((err: unknown) =>
+                io.stderr.write(
+                  `koodrive-backup: warning: ${describeError(err)} (the lock expires by itself within 10 minutes)\n`,
+                ),
+              );
+        }
+        const record = await client.getRecord(recordId).catch(() => undefined);
+        if (flags.json === true) io.stdout.write(`${JSON.stringify(record ?? { recordId, status: 1 })}\n`);
+        else if (flags.quiet !== true)
+          io.stdout.write(`record ${recordId} ${record ? recordStatusText(record.status) : 'completed'}\n`);
+        return EXIT.OK;
+      },
+      interrupts.signal,
+    );
   } finally {
     interrupts.dispose();
   }
@@ -78,7 +99,8 @@ export function runRecordsList(flags: Record<string, unknown>, io: CliIo): Promi
       count += 1;
       io.stdout.write(flags.json === true ? `${JSON.stringify(record)}\n` : recordLine(record));
     }
-    if (count === 0 && flags.json !== true && flags.quiet !== true) io.stderr.write('koodrive-backup: no backup records\n');
+    if (count === 0 && flags.json !== true && flags.quiet !== true)
+      io.stderr.write('koodrive-backup: no backup records\n');
     return EXIT.OK;
   });
 }

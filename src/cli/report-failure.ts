@@ -9,7 +9,11 @@ export function reportFailure(err: unknown, io: CliIo, verbose: boolean): number
 }
 
 /** Runs a command body; any error becomes a one-line message and its exit code. */
-export async function runReporting(io: CliIo, flags: Record<string, unknown>, body: () => Promise<number>): Promise<number> {
+export async function runReporting(
+  io: CliIo,
+  flags: Record<string, unknown>,
+  body: () => Promise<number>,
+): Promise<number> {
   try {
     return await body();
   } catch (err) {

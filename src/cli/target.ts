@@ -57,7 +57,9 @@ export function usesEmbeddedEmulator(s: TargetSettings): boolean {
 /** "<what>; <fix>", or, when the variable that should hold it is set but empty, says so. */
 function missing(what: string, variable: string, fix: string, s: TargetSettings): UsageError {
   if (s.emptyEnv?.includes(variable)) {
-    return new UsageError(`${what}: ${variable} is set but empty (a missing secret in cron or CI?); set it, or leave it unset and use --emulator to try the tool locally`);
+    return new UsageError(
+      `${what}: ${variable} is set but empty (a missing secret in cron or CI?); set it, or leave it unset and use --emulator to try the tool locally`,
+    );
   }
   return new UsageError(`${what}; ${fix}`);
 }
@@ -81,7 +83,9 @@ export async function resolveTarget(s: TargetSettings): Promise<Target> {
       dataDir,
       proofSeed: s.proofSeed,
       userId,
-      ...(s.auth === 'app' ? { auth: 'app' as const, appId: s.appId, appSecret: s.appSecret?.reveal() } : { auth: 'token' as const, token: token.reveal() }),
+      ...(s.auth === 'app'
+        ? { auth: 'app' as const, appId: s.appId, appSecret: s.appSecret?.reveal() }
+        : { auth: 'token' as const, token: token.reveal() }),
     });
     const credentials = credentialsOf({ ...s, token });
     const embedded = { url: emulator.url, dataDir, close: () => emulator.close() };
@@ -100,32 +104,76 @@ export function plannedTarget(s: TargetSettings): Target {
   if (!usesEmbeddedEmulator(s) && s.endpoint) {
     // A dry run needs no credentials unless the proofCode is seeded with the token.
     if (hasCredentials || s.proofSeed !== 'userId') return configuredTarget(s, s.endpoint);
-    if (!s.userId) throw missing('no KooDrive user id configured', 'KOODRIVE_USER_ID', 'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id', s);
-    return { endpoint: s.endpoint, userId: s.userId, credentials: { mode: 'token', token: new Secret('dry-run') }, proofSeed: s.userId };
+    if (!s.userId)
+      throw missing(
+        'no KooDrive user id configured',
+        'KOODRIVE_USER_ID',
+        'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id',
+        s,
+      );
+    return {
+      endpoint: s.endpoint,
+      userId: s.userId,
+      credentials: { mode: 'token', token: new Secret('dry-run') },
+      proofSeed: s.userId,
+    };
   }
   const userId = s.userId ?? EMULATOR_USER;
   const credentials = credentialsOf(hasCredentials ? s : { ...s, auth: 'token', token: new Secret('dry-run') });
-  return { endpoint: EMBEDDED_PLANNED, userId, credentials, proofSeed: hasCredentials ? seedOf(s, userId, credentials) : userId };
+  return {
+    endpoint: EMBEDDED_PLANNED,
+    userId,
+    credentials,
+    proofSeed: hasCredentials ? seedOf(s, userId, credentials) : userId,
+  };
 }
 
 function configuredTarget(s: TargetSettings, endpoint: string): Target {
   // Credentials first: a missing secret (KOODRIVE_TOKEN="") is the likelier mistake to name.
   const credentials = credentialsOf(s);
-  if (!s.userId) throw missing('no KooDrive user id configured', 'KOODRIVE_USER_ID', 'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id', s);
+  if (!s.userId)
+    throw missing(
+      'no KooDrive user id configured',
+      'KOODRIVE_USER_ID',
+      'set userId in .koodriverc, KOODRIVE_USER_ID, or --user-id',
+      s,
+    );
   return { endpoint, userId: s.userId, credentials, proofSeed: seedOf(s, s.userId, credentials) };
 }
 
 function credentialsOf(s: TargetSettings): Credentials {
   if (s.auth === 'app') {
     const fix = 'set appId/appSecret in .koodriverc or KOODRIVE_APP_ID/KOODRIVE_APP_SECRET';
-    if (!s.appId) throw missing('app auth needs an AppId and AppSecret, and no AppId is configured', 'KOODRIVE_APP_ID', fix, s);
-    if (!s.appSecret || s.appSecret.isEmpty) throw missing('app auth needs an AppId and AppSecret, and no AppSecret is configured', 'KOODRIVE_APP_SECRET', fix, s);
-    return { mode: 'app', appId: s.appId, appSecret: s.appSecret, ...(s.secretSource ? { source: s.secretSource } : {}) };
+    if (!s.appId)
+      throw missing('app auth needs an AppId and AppSecret, and no AppId is configured', 'KOODRIVE_APP_ID', fix, s);
+    if (!s.appSecret || s.appSecret.isEmpty)
+      throw missing(
+        'app auth needs an AppId and AppSecret, and no AppSecret is configured',
+        'KOODRIVE_APP_SECRET',
+        fix,
+        s,
+      );
+    return {
+      mode: 'app',
+      appId: s.appId,
+      appSecret: s.appSecret,
+      ...(s.secretSource ? { source: s.secretSource } : {}),
+    };
   }
   if (!s.token || s.token.isEmpty) {
-    throw missing('no access token configured', 'KOODRIVE_TOKEN', 'set KOODRIVE_TOKEN (or token in .koodriverc), or pass --emulator to try the tool against a local emulator', s);
+    throw missing(
+      'no access token configured',
+      'KOODRIVE_TOKEN',
+      'set KOODRIVE_TOKEN (or token in .koodriverc), or pass --emulator to try the tool against a local emulator',
+      s,
+    );
   }
-  return { mode: 'token', token: s.token, ...(s.bareToken ? { bareToken: true } : {}), ...(s.secretSource ? { source: s.secretSource } : {}) };
+  return {
+    mode: 'token',
+    token: s.token,
+    ...(s.bareToken ? { bareToken: true } : {}),
+    ...(s.secretSource ? { source: s.secretSource } : {}),
+  };
 }
 
 /** The proofCode seed value (reference §6.1): X-User-Id by default, or the Authorization value. */

@@ -19,7 +19,14 @@ import type { SummaryEvent } from '../report/types.js';
 import { checkRoots, walk } from '../scan/walk.js';
 import { partWindow, RateLimiter } from '../transfer/rate-limiter.js';
 import { deviceIdIn } from './device-id.js';
-import { describeError, describeFileError, exitCodeOf, exitCodeOfRun, exitCodeOfSignal, setStateFolder } from './error-report.js';
+import {
+  describeError,
+  describeFileError,
+  exitCodeOf,
+  exitCodeOfRun,
+  exitCodeOfSignal,
+  setStateFolder,
+} from './error-report.js';
 import { runExplainFilters } from './explain-filters-run.js';
 import { runHooks } from './hooks.js';
 import { watchInterrupts } from './interrupts.js';
@@ -38,13 +45,20 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   } catch (err) {
     // Even a run refused before it started ends --json with a summary and is an error in CI.
     const reportOk = typeof flags.report === 'string' && !(err instanceof ReportPathError);
-    const early = { json: flags.json === true, quiet: flags.quiet === true, verbose: flags.verbose === true, ...(reportOk ? { report: flags.report as string } : {}) };
+    const early = {
+      json: flags.json === true,
+      quiet: flags.quiet === true,
+      verbose: flags.verbose === true,
+      ...(reportOk ? { report: flags.report as string } : {}),
+    };
     const mode = resolveOutput({ mode: early.json ? 'json' : 'auto', isTTY: false, quiet: early.quiet, env: io.env });
-    if (mode === 'json' || mode === 'github' || early.report) await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), undefined, '', 0));
+    if (mode === 'json' || mode === 'github' || early.report)
+      await openOutput(early, io).fatal(fatalSummary(err, exitCodeOf(err), undefined, '', 0));
     return reportFailure(err, io, false);
   }
   setStateFolder(settings.stateDir); // a full or read-only state folder is named with its fix
-  if (settings.explainFilters) return runExplainFilters(settings, io).catch((err: unknown) => reportFailure(err, io, false));
+  if (settings.explainFilters)
+    return runExplainFilters(settings, io).catch((err: unknown) => reportFailure(err, io, false));
   const output = openOutput(settings, io);
   // What the run did before a fatal error, for the summary that ends its output even then.
   const started = Date.now();
@@ -62,7 +76,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   const interrupts = watchInterrupts(
     (sig) => output.emit({ type: 'warn', message: interruptMessage(sig) }),
     // The journal is append-only, so it is consistent at any instant; the next run takes the lock over.
-    (sig) => io.stderr.write(`koodrive-backup: second ${sig}: stopped at once; run the same command again to resume where it stopped\n`),
+    (sig) =>
+      io.stderr.write(
+        `koodrive-backup: second ${sig}: stopped at once; run the same command again to resume where it stopped\n`,
+      ),
   );
   let target: Target | undefined;
   const planner = makePlanner(settings);
@@ -79,12 +96,24 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
       // An unmounted mount point or an exclude that keeps nothing: exit 0 (the empty tree is
       // backed up as asked) but never silently, also not with --quiet (docs/exit-codes.md).
       const message = `nothing to back up: no file found under ${settings.paths.join(', ')} (an unmounted disk, an empty folder, or filters that leave out everything?); check the paths and --include/--exclude (--explain-filters shows why each path is in or out)`;
-      if (settings.quiet && !settings.json && resolveOutput({ mode: 'auto', isTTY: false, quiet: true, env: io.env }) === 'plain') io.stderr.write(`koodrive-backup: warning: ${message}\n`);
+      if (
+        settings.quiet &&
+        !settings.json &&
+        resolveOutput({ mode: 'auto', isTTY: false, quiet: true, env: io.env }) === 'plain'
+      )
+        io.stderr.write(`koodrive-backup: warning: ${message}\n`);
       else output.emit({ type: 'warn', message });
     }
     const exitCode = exitCodeOfRun(result, interrupts.received());
     const reason = result.stopped ? describeUploadError(result.stopped, settings) : undefined;
-    output.emit({ type: 'summary', recordId: result.recordId, totals: result.totals, files: result.files, exitCode, ...(reason ? { reason } : {}) });
+    output.emit({
+      type: 'summary',
+      recordId: result.recordId,
+      totals: result.totals,
+      files: result.files,
+      exitCode,
+      ...(reason ? { reason } : {}),
+    });
     await output.close();
     await runHooks(settings, { recordId: result.recordId, totals: result.totals, files: result.files, exitCode }, io);
     return exitCode;
@@ -127,12 +156,32 @@ export function interruptMessage(sig: NodeJS.Signals): string {
 }
 
 /** The summary event of a run that ended with a fatal error: what it did before, the code and why. */
-function fatalSummary(err: unknown, exitCode: number, done: RunTally | undefined, recordId: string, durationMs: number): SummaryEvent {
+function fatalSummary(
+  err: unknown,
+  exitCode: number,
+  done: RunTally | undefined,
+  recordId: string,
+  durationMs: number,
+): SummaryEvent {
   const tally = done ?? new RunTally();
-  return { type: 'summary', recordId, totals: tally.totals(durationMs), files: tally.attention, exitCode, reason: describeError(err) };
+  return {
+    type: 'summary',
+    recordId,
+    totals: tally.totals(durationMs),
+    files: tally.attention,
+    exitCode,
+    reason: describeError(err),
+  };
 }
 
-async function backup(settings: UploadSettings, target: Target, io: CliIo, emit: (e: RunEvent) => void, signal: AbortSignal, plan: FilePlanner): Promise<BackupRunResult> {
+async function backup(
+  settings: UploadSettings,
+  target: Target,
+  io: CliIo,
+  emit: (e: RunEvent) => void,
+  signal: AbortSignal,
+  plan: FilePlanner,
+): Promise<BackupRunResult> {
   const api = settings.dryRun ? DRY_RUN_API : apiClient(settings, target, signal, emit);
   const rateLimiter = settings.bwlimit ? new RateLimiter({ bytesPerSecond: settings.bwlimit }) : undefined;
   const roots = settings.paths.map((p: string) => resolve(io.cwd, p));
@@ -173,10 +222,17 @@ async function backup(settings: UploadSettings, target: Target, io: CliIo, emit:
     describeError: describeFileError,
   };
   if (settings.dryRun) return runBackup(options, deps);
-  return underStateLock(settings.stateDir, { waitMs: settings.lock.waitLockMs, signal, emit }, () => runBackup(options, deps));
+  return underStateLock(settings.stateDir, { waitMs: settings.lock.waitLockMs, signal, emit }, () =>
+    runBackup(options, deps),
+  );
 }
 
-function apiClient(settings: UploadSettings, target: Target, signal: AbortSignal, emit: (e: RunEvent) => void): KooDriveClient {
+function apiClient(
+  settings: UploadSettings,
+  target: Target,
+  signal: AbortSignal,
+  emit: (e: RunEvent) => void,
+): KooDriveClient {
   return new KooDriveClient({
     endpoint: target.endpoint,
     userId: target.userId,

@@ -6,7 +6,16 @@ import { formatBytes } from '../util/size.js';
 import { sanitizeText } from '../report/terminal-text.js';
 import { walk } from '../scan/walk.js';
 import type { LocalFile } from '../scan/local-file.js';
-import { compareTrees, pathsToHash, serverPath, STATUS_TEXT, type ServerEntry, type VerifyItem, type VerifyResult, type VerifyStatus } from '../verify/compare.js';
+import {
+  compareTrees,
+  pathsToHash,
+  serverPath,
+  STATUS_TEXT,
+  type ServerEntry,
+  type VerifyItem,
+  type VerifyResult,
+  type VerifyStatus,
+} from '../verify/compare.js';
 import { sha256OfFile } from '../verify/file-sha256.js';
 import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
 import type { ResolvedConfig } from '../config/config-types.js';
@@ -29,17 +38,27 @@ import { UsageError } from './usage-error.js';
 export async function runVerifyCommand(paths: string[], flags: Record<string, unknown>, io: CliIo): Promise<number> {
   return runReporting(io, flags, async () => {
     const recordId = typeof flags.recordId === 'string' ? flags.recordId : undefined;
-    if (!recordId) throw new UsageError('verify needs the record to compare with: --record-id ID (see koodrive-backup records list)');
-    if (paths.length === 0 || paths.some((p) => p.trim() === '')) throw new UsageError('verify needs the paths that were backed up (an empty path was given)');
+    if (!recordId)
+      throw new UsageError(
+        'verify needs the record to compare with: --record-id ID (see koodrive-backup records list)',
+      );
+    if (paths.length === 0 || paths.some((p) => p.trim() === ''))
+      throw new UsageError('verify needs the paths that were backed up (an empty path was given)');
     const path = paths.join(' ');
     const session = await openApiSession(flags, io);
     try {
       const { config, client } = session;
       const record = await client.getRecord(recordId);
       const roots = paths.map((p) => resolve(io.cwd, p));
-      const local = await scanLocal(roots, { ...scanOptionsOf(config, { cwd: io.cwd, reportExcluded: flags.verbose === true }) }, io, flags.quiet === true);
+      const local = await scanLocal(
+        roots,
+        { ...scanOptionsOf(config, { cwd: io.cwd, reportExcluded: flags.verbose === true }) },
+        io,
+        flags.quiet === true,
+      );
       const server: ServerEntry[] = [];
-      for await (const entry of client.listBackupFiles(recordId)) if (entry.description !== MANIFEST_DESCRIPTION) server.push(entry);
+      for await (const entry of client.listBackupFiles(recordId))
+        if (entry.description !== MANIFEST_DESCRIPTION) server.push(entry);
       if (flags.deep === true) await hashServer(server, local, record, flags, config, client);
       const hashes = await hashLocal(local, pathsToHash(local, server), config.hashWorkers);
       const result = compareTrees(local, server, hashes);
@@ -57,35 +76,65 @@ export async function runVerifyCommand(paths: string[], flags: Record<string, un
  * verify --deep: replaces each listed sha256 that a comparison will use by the hash of the bytes
  * the server sends for that file.
  */
-async function hashServer(server: ServerEntry[], local: readonly LocalFile[], record: BackupRecord, flags: Record<string, unknown>, config: ResolvedConfig, client: KooDriveClient): Promise<void> {
+async function hashServer(
+  server: ServerEntry[],
+  local: readonly LocalFile[],
+  record: BackupRecord,
+  flags: Record<string, unknown>,
+  config: ResolvedConfig,
+  client: KooDriveClient,
+): Promise<void> {
   const flagged = typeof flags.containerId === 'string' ? flags.containerId : config.containerId;
   const containerId = flagged ?? recordContainerId(record);
-  if (!containerId) throw new UsageError(`record ${record.recordId} does not say which space holds its files; pass --container-id for --deep`);
+  if (!containerId)
+    throw new UsageError(
+      `record ${record.recordId} does not say which space holds its files; pass --container-id for --deep`,
+    );
   const wanted = new Set(pathsToHash(local, server));
   const entries = server.filter((e) => wanted.has(serverPath(e)));
-  const urls = new DownloadUrls(client, containerId, entries.map((e) => e.fileId));
+  const urls = new DownloadUrls(
+    client,
+    containerId,
+    entries.map((e) => e.fileId),
+  );
   const fetchDeps = { urlFor: (id: string, fresh: boolean) => urls.urlFor(id, fresh), ...downloadRetry(config) };
   const limit = pLimit(Math.max(1, Math.min(config.concurrency, 16)));
   await Promise.all(
-    entries.map((e) => limit(async () => {
-      const { state } = await fetchFile(e, `download ${serverPath(e)}`, undefined, fetchDeps, { timeoutMs: config.timeout });
-      e.sha256 = state.hash.digest('hex');
-    })),
+    entries.map((e) =>
+      limit(async () => {
+        const { state } = await fetchFile(e, `download ${serverPath(e)}`, undefined, fetchDeps, {
+          timeoutMs: config.timeout,
+        });
+        e.sha256 = state.hash.digest('hex');
+      }),
+    ),
   );
 }
 
 /** The regular files under the roots, with the same filters (and root prefixes) upload uses; notices go to stderr. */
-async function scanLocal(roots: string[], options: Parameters<typeof walk>[1], io: CliIo, quiet: boolean): Promise<LocalFile[]> {
+async function scanLocal(
+  roots: string[],
+  options: Parameters<typeof walk>[1],
+  io: CliIo,
+  quiet: boolean,
+): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
   for await (const item of walk(roots, options)) {
     if (item.kind === 'file') files.push(item.file);
-    else if (item.kind === 'notice' && !quiet) io.stderr.write(`koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`);
+    else if (item.kind === 'notice' && !quiet)
+      io.stderr.write(
+        `koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`,
+      );
   }
   return files;
 }
 
 /** SHA-256 of the named local files, `workers` at a time. */
-async function hashLocal(local: readonly LocalFile[], paths: readonly string[], workers: number): Promise<Map<string, string>> {
+async function hashLocal(
+  local: readonly LocalFile[],
+  paths: readonly string[],
+  workers: number,
+): Promise<Map<string, string>> {
   const wanted = new Set(paths);
   const limit = pLimit(Math.max(1, workers));
   const hashes = new Map<string, string>();
@@ -111,19 +160,32 @@ function printText(io: CliIo, result: VerifyResult, record: BackupRecord, path: 
   }
   const status = recordStatusText(record.status);
   const verdict = result.identical ? 'identical' : 'differences found';
-  io.stdout.write(`verify ${sanitizeText(path)} against record ${record.recordId} (${status}): ${summaryLine(result)}; ${verdict}\n`);
+  io.stdout.write(
+    `verify ${sanitizeText(path)} against record ${record.recordId} (${status}): ${summaryLine(result)}; ${verdict}\n`,
+  );
 }
 
 function detail(item: VerifyItem): string {
   const { local, server } = item;
-  if (item.status === 'size-differs' && local && server) return `  (local ${formatBytes(local.size)}, server ${formatBytes(server.size)})`;
-  if (item.status === 'content-differs' && local?.sha256 && server) return `  (same size ${formatBytes(local.size)}; sha256 local ${local.sha256.slice(0, 12)}…, server ${server.sha256.slice(0, 12)}…)`;
-  if (item.status === 'extra' && server && server.fileName !== item.path.split('/').pop()) return `  (stored as ${sanitizeText(server.fileName)})`;
+  if (item.status === 'size-differs' && local && server)
+    return `  (local ${formatBytes(local.size)}, server ${formatBytes(server.size)})`;
+  if (item.status === 'content-differs' && local?.sha256 && server)
+    return `  (same size ${formatBytes(local.size)}; sha256 local ${local.sha256.slice(0, 12)}…, server ${server.sha256.slice(0, 12)}…)`;
+  if (item.status === 'extra' && server && server.fileName !== item.path.split('/').pop())
+    return `  (stored as ${sanitizeText(server.fileName)})`;
   return '';
 }
 
 function printJson(io: CliIo, result: VerifyResult, record: BackupRecord, path: string, exitCode: number): void {
   for (const item of result.items) io.stdout.write(`${JSON.stringify({ type: 'file', ...item })}\n`);
-  const summary = { type: 'summary', recordId: record.recordId, recordStatus: record.status, path, identical: result.identical, counts: result.counts, exitCode };
+  const summary = {
+    type: 'summary',
+    recordId: record.recordId,
+    recordStatus: record.status,
+    path,
+    identical: result.identical,
+    counts: result.counts,
+    exitCode,
+  };
   io.stdout.write(`${JSON.stringify(summary)}\n`);
 }

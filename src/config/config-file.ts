@@ -36,7 +36,12 @@ export interface ConfigFile {
 // the home folder come from the injected environment, not from the process.
 // Created on first use: cosmiconfig() reads its own meta-config from the process's folder.
 let explorerInstance: ReturnType<typeof cosmiconfig> | undefined;
-const explorer = () => (explorerInstance ??= cosmiconfig('koodrive', { searchPlaces: [...SEARCH_PLACES], searchStrategy: 'none', cache: false }));
+const explorer = () =>
+  (explorerInstance ??= cosmiconfig('koodrive', {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: 'none',
+    cache: false,
+  }));
 
 /**
  * Searches cwd and each folder above it, up to stopDir (or the filesystem root), then the home
@@ -60,7 +65,8 @@ export async function findConfigFile(cwd: string, stopDir: string, home: string)
 export async function loadConfigFile(file: string, cwd: string, via: string): Promise<ConfigFile> {
   const abs = path.resolve(cwd, file);
   try {
-    if (!(await stat(abs)).isFile()) throw new ConfigError(`config file ${file} given with ${via} is not a file; give the path of a .koodriverc`);
+    if (!(await stat(abs)).isFile())
+      throw new ConfigError(`config file ${file} given with ${via} is not a file; give the path of a .koodriverc`);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`config file ${file} given with ${via} does not exist; check the path`);
@@ -79,7 +85,9 @@ function toConfigFile(found: NonNullable<CosmiconfigResult>): ConfigFile {
   const values: unknown = found.config;
   if (found.isEmpty || values === undefined || values === null) return { path: found.filepath, values: {} };
   if (typeof values !== 'object' || Array.isArray(values)) {
-    throw new ConfigError(`config file ${found.filepath} must hold a mapping of keys to values (e.g. concurrency: 8), not ${Array.isArray(values) ? 'a list' : typeof values}`);
+    throw new ConfigError(
+      `config file ${found.filepath} must hold a mapping of keys to values (e.g. concurrency: 8), not ${Array.isArray(values) ? 'a list' : typeof values}`,
+    );
   }
   return { path: found.filepath, values: values as Record<string, unknown> };
 }
@@ -91,7 +99,9 @@ async function guard(where: string, load: () => Promise<CosmiconfigResult>): Pro
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const file = (err as { filepath?: string }).filepath ?? where;
-    throw new ConfigError(`config file ${file} cannot be read: ${parseReason(String((err as Error).message ?? err))}; fix its syntax`);
+    throw new ConfigError(
+      `config file ${file} cannot be read: ${parseReason(String((err as Error).message ?? err))}; fix its syntax`,
+    );
   }
 }
 
@@ -101,8 +111,13 @@ async function guard(where: string, load: () => Promise<CosmiconfigResult>): Pro
  */
 export function parseReason(message: string): string {
   // Parsers colour their code frame when they think a terminal (or CI) is watching.
-  const lines = stripVTControlCharacters(message).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const reason = lines.find((l) => !/^(JSON|YAML) Error in /.test(l) && !/^>?\s*\d+\s*\|/.test(l) && !/^[|\-^\s]+$/.test(l));
+  const lines = stripVTControlCharacters(message)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const reason = lines.find(
+    (l) => !/^(JSON|YAML) Error in /.test(l) && !/^>?\s*\d+\s*\|/.test(l) && !/^[|\-^\s]+$/.test(l),
+  );
   if (reason === undefined) return 'syntax error';
   // Quoted text may be a piece of the file: keep the words before it only.
   const cut = reason.replace(/\s*while parsing .*$/, '').replace(/\s*["'`].*$/, ' …');

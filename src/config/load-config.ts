@@ -113,11 +113,19 @@ async function secretWarnings(origins: Record<string, ValueOrigin>): Promise<str
   for (const key of SECRET_KEYS) {
     const origin = origins[key]!;
     if (origin.kind === 'flag') {
-      warnings.push(`${key} was given with ${origin.name}, where other users of this machine can see it in the process list; use ${envName(key)} instead`);
+      warnings.push(
+        `${key} was given with ${origin.name}, where other users of this machine can see it in the process list; use ${envName(key)} instead`,
+      );
     }
     if (origin.kind === 'file') {
-      const mode = await stat(origin.path).then((s) => s.mode, () => 0);
-      if ((mode & 0o077) !== 0) warnings.push(`config file ${origin.path} holds ${key} and other users may read it; run chmod 600 ${origin.path}`);
+      const mode = await stat(origin.path).then(
+        (s) => s.mode,
+        () => 0,
+      );
+      if ((mode & 0o077) !== 0)
+        warnings.push(
+          `config file ${origin.path} holds ${key} and other users may read it; run chmod 600 ${origin.path}`,
+        );
     }
   }
   return warnings;

@@ -13,10 +13,15 @@ export interface EffectiveValue {
  * The text of `config show`: every key, its value (secrets as ***), and where it came from;
  * `effective` replaces what a run would really use instead (see runConfigShow).
  */
-export function renderConfigShow(config: ResolvedConfig, effective: Partial<Record<ConfigKey, EffectiveValue>> = {}): string {
+export function renderConfigShow(
+  config: ResolvedConfig,
+  effective: Partial<Record<ConfigKey, EffectiveValue>> = {},
+): string {
   const rows = CONFIG_KEYS.map((key) => {
     const used = effective[key];
-    return used ? ([key, used.value, used.source] as const) : ([key, showValue(CONFIG_SCHEMA[key].kind, config[key]), config.provenance[key]] as const);
+    return used
+      ? ([key, used.value, used.source] as const)
+      : ([key, showValue(CONFIG_SCHEMA[key].kind, config[key]), config.provenance[key]] as const);
   });
   const keyWidth = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.min(48, Math.max(...rows.map((r) => r[1].length)));
@@ -58,7 +63,11 @@ export function renderConfigTemplate(values: Partial<ConfigValues> = {}, options
     }
     const given = values[key];
     const secret = spec.kind === 'secret';
-    out.push('', `# ${key}: ${spec.description}.`, `#   env ${envName(key)}, flag ${flagName(key)}; default: ${spec.defaultText}`);
+    out.push(
+      '',
+      `# ${key}: ${spec.description}.`,
+      `#   env ${envName(key)}, flag ${flagName(key)}; default: ${spec.defaultText}`,
+    );
     if (given !== undefined && (!secret || options.includeSecrets)) out.push(`${key}: ${yamlValue(spec.kind, given)}`);
     else out.push(`# ${key}: ${spec.example ?? yamlValue(spec.kind, spec.default)}`);
   }
@@ -73,5 +82,7 @@ export function renderConfigDocsTable(): string {
     const type = spec.kind === 'enum' ? spec.values!.map((v) => `\`${v}\``).join(' \\| ') : spec.kind;
     return `| \`${key}\` | \`${envName(key)}\` | \`${flagName(key)}\` | ${type} | ${cell(spec.defaultText)} | ${cell(spec.description)} |`;
   });
-  return ['| key | environment | flag | type | default | description |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| key | environment | flag | type | default | description |', '|---|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }

@@ -2,7 +2,13 @@ import { CONFIG_KEYS } from './schema.js';
 import { envName } from './value-origin.js';
 
 /** KOODRIVE_* variables read outside the config schema (commands, the build, the emulator). */
-const OTHER_VARIABLES = ['KOODRIVE_CONFIG', 'KOODRIVE_LOCK_ID', 'KOODRIVE_CA_FILE', 'KOODRIVE_SKIP_NATIVE', 'KOODRIVE_UPDATE_DOCS'];
+const OTHER_VARIABLES = [
+  'KOODRIVE_CONFIG',
+  'KOODRIVE_LOCK_ID',
+  'KOODRIVE_CA_FILE',
+  'KOODRIVE_SKIP_NATIVE',
+  'KOODRIVE_UPDATE_DOCS',
+];
 
 /**
  * Warnings for KOODRIVE_* variables nobody reads (a typo is otherwise silently ignored, while an
@@ -21,7 +27,11 @@ export function unknownEnvWarnings(env: Readonly<Record<string, string | undefin
 }
 
 function closestName(word: string, names: readonly string[]): string | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/^koodrive_/, '').replace(/[-_]/g, '');
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/^koodrive_/, '')
+      .replace(/[-_]/g, '');
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
     const distance = editDistance(norm(word), norm(name));

@@ -8,8 +8,20 @@ import { formatDuration, parseSignedDuration } from './duration-text.js';
 import { originLabel, type ValueOrigin } from './value-origin.js';
 
 export type ValueKind =
-  | 'string' | 'url' | 'secret' | 'bool' | 'int' | 'size' | 'part-size' | 'rate'
-  | 'duration' | 'signed-duration' | 'list' | 'path' | 'path-list' | 'enum';
+  | 'string'
+  | 'url'
+  | 'secret'
+  | 'bool'
+  | 'int'
+  | 'size'
+  | 'part-size'
+  | 'rate'
+  | 'duration'
+  | 'signed-duration'
+  | 'list'
+  | 'path'
+  | 'path-list'
+  | 'enum';
 
 /** How a key's raw value is read and checked. */
 export interface ValueRule {
@@ -35,7 +47,11 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
   const fail = (expected: string, detail?: string): never => {
     const got = rule.kind === 'secret' ? '' : `, got ${shown(raw)}`;
     const more = detail ? ` (${detail})` : '';
-    throw new ConfigError(`${ctx.key} from ${originLabel(ctx.origin)} must be ${expected}${got}${more}`, ctx.key, originLabel(ctx.origin));
+    throw new ConfigError(
+      `${ctx.key} from ${originLabel(ctx.origin)} must be ${expected}${got}${more}`,
+      ctx.key,
+      originLabel(ctx.origin),
+    );
   };
   switch (rule.kind) {
     case 'string':
@@ -54,7 +70,8 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
     case 'bool':
       return parseBool(raw) ?? fail('true or false (also yes/no, on/off, 1/0)');
     case 'int': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\+?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\+?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n) || n < (rule.min ?? 0) || n > (rule.max ?? Number.MAX_SAFE_INTEGER)) {
         fail(`a whole number from ${rule.min ?? 0} to ${rule.max ?? Number.MAX_SAFE_INTEGER}`);
       }
@@ -72,9 +89,23 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
     case 'rate': {
       if (raw === 0 || (typeof raw === 'string' && /^\s*(0|off|unlimited)\s*$/i.test(raw))) return undefined;
       // A bare number is KiB/s, as in rclone and restic: `--bwlimit 10` means 10 KiB/s, not 10 B/s.
-      const bare = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number.parseFloat(raw) : undefined;
-      const rate = bare !== undefined ? (Number.isFinite(bare) ? Math.round(bare * 1024) : undefined) : typeof raw === 'string' ? attempt(() => parseRate(raw)) : undefined;
-      return rate !== undefined && rate > 0 ? rate : fail('a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), or 0 for no limit');
+      const bare =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw)
+            ? Number.parseFloat(raw)
+            : undefined;
+      const rate =
+        bare !== undefined
+          ? Number.isFinite(bare)
+            ? Math.round(bare * 1024)
+            : undefined
+          : typeof raw === 'string'
+            ? attempt(() => parseRate(raw))
+            : undefined;
+      return rate !== undefined && rate > 0
+        ? rate
+        : fail('a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), or 0 for no limit');
     }
     case 'duration':
     case 'signed-duration': {
@@ -83,7 +114,8 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
       const min = rule.min ?? 0;
       const max = rule.max ?? Number.MAX_SAFE_INTEGER;
       const range = rule.max !== undefined ? ` from ${formatDuration(min)} to ${formatDuration(max)}` : '';
-      if (ms === undefined || ms < min || ms > max) fail(`a duration such as ${signed ? '30s or -2m' : '30s, 5m or 1h'}${range}`);
+      if (ms === undefined || ms < min || ms > max)
+        fail(`a duration such as ${signed ? '30s or -2m' : '30s, 5m or 1h'}${range}`);
       return ms;
     }
     case 'list':
@@ -133,7 +165,13 @@ function durationOf(raw: unknown, signed: boolean): number | undefined {
 
 /** A list; from the environment, one string split on commas outside braces ("*.{jpg,png},*.tmp"). */
 function listOf(raw: unknown, fromEnv: boolean): string[] | undefined {
-  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? (fromEnv ? splitOutsideBraces(raw) : [raw]) : undefined;
+  const items = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'string'
+      ? fromEnv
+        ? splitOutsideBraces(raw)
+        : [raw]
+      : undefined;
   if (!items || !items.every((i): i is string => typeof i === 'string' && i.trim() !== '')) return undefined;
   return items.map((i) => i.trim());
 }
@@ -168,7 +206,12 @@ function attempt<T>(fn: () => T): T | undefined {
 }
 
 function shown(raw: unknown): string {
-  const text = typeof raw === 'string' ? JSON.stringify(raw) : raw instanceof Secret ? '***' : JSON.stringify(raw) ?? String(raw);
+  const text =
+    typeof raw === 'string'
+      ? JSON.stringify(raw)
+      : raw instanceof Secret
+        ? '***'
+        : (JSON.stringify(raw) ?? String(raw));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -23,7 +23,8 @@ export class BlobStore {
   async init(): Promise<void> {
     await mkdir(this.blobsDir, { recursive: true, mode: 0o700 }); // stored copies: the owner's only
     await mkdir(this.partsDir, { recursive: true, mode: 0o700 });
-    for (const name of await readdir(this.blobsDir)) if (name.startsWith('.tmp-')) await rm(join(this.blobsDir, name), { force: true });
+    for (const name of await readdir(this.blobsDir))
+      if (name.startsWith('.tmp-')) await rm(join(this.blobsDir, name), { force: true });
     for (const dir of await readdir(this.partsDir)) {
       const names = await readdir(join(this.partsDir, dir)).catch(() => [] as string[]);
       for (const name of names) if (name.includes('.tmp-')) await rm(join(this.partsDir, dir, name), { force: true });
@@ -51,7 +52,10 @@ export class BlobStore {
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
-    return stat(this.blobPath(sha256)).then((s) => s.isFile(), () => false);
+    return stat(this.blobPath(sha256)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   }
 
   /** Opens a stored blob for reading (throws ENOENT when there is none). */

@@ -35,4 +35,8 @@ export const CODES = {
 } as const;
 
 /** Refusals of the caller's credentials or clock: answered with HTTP 401. */
-export const AUTH_CODES: ReadonlySet<number> = new Set([CODES.AUTH_FAILED, CODES.USER_ID_MISMATCH, CODES.X_DATE_INVALID]);
+export const AUTH_CODES: ReadonlySet<number> = new Set([
+  CODES.AUTH_FAILED,
+  CODES.USER_ID_MISMATCH,
+  CODES.X_DATE_INVALID,
+]);

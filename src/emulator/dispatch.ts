@@ -32,7 +32,12 @@ function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDeci
 }
 
 /** Answers one request; never throws. */
-export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+export async function dispatch(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
@@ -52,7 +57,10 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
     }
   } catch (err) {
     if (signal.aborted) return cut(req, res);
-    writeReply(res, { status: 500, json: { code: CODES.INNER_INVOKE_FAILURE, msg: `emulator internal error: ${(err as Error).message}` } });
+    writeReply(res, {
+      status: 500,
+      json: { code: CODES.INNER_INVOKE_FAILURE, msg: `emulator internal error: ${(err as Error).message}` },
+    });
   }
 }
 
@@ -62,14 +70,26 @@ async function stall(ctx: EmulatorContext, decision: FaultDecision, signal: Abor
   await delay(decision.stallMs, undefined, { signal });
 }
 
-async function handlePut(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+async function handlePut(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  rawQuery: string,
+  signal: AbortSignal,
+): Promise<void> {
   ctx.stats.request('put');
   if (req.method !== 'PUT') {
     ctx.stats.putBytes(await drainBody(req));
     // As on S3, the method is part of what is signed: an upload URL does not read the object.
-    const refusal = req.method === 'GET' || req.method === 'HEAD'
-      ? new S3Error(403, 'SignatureDoesNotMatch', 'this URL was signed for PUT (an upload); get a download URL with POST files/download')
-      : new S3Error(405, 'MethodNotAllowed', 'upload URLs take PUT only');
+    const refusal =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? new S3Error(
+            403,
+            'SignatureDoesNotMatch',
+            'this URL was signed for PUT (an upload); get a download URL with POST files/download',
+          )
+        : new S3Error(405, 'MethodNotAllowed', 'upload URLs take PUT only');
     ctx.stats.error(refusal.s3Code);
     return writeReply(res, s3ErrorReply(refusal));
   }
@@ -102,12 +122,22 @@ async function handlePut(ctx: EmulatorContext, req: IncomingMessage, res: Server
   writeReply(res, reply);
 }
 
-async function handleGet(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+async function handleGet(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  rawQuery: string,
+  signal: AbortSignal,
+): Promise<void> {
   ctx.stats.request('get');
   await drainBody(req);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     ctx.stats.error('MethodNotAllowed');
-    return writeReply(res, { ...s3ErrorReply(new S3Error(405, 'MethodNotAllowed', 'download URLs take GET or HEAD')), headers: { allow: 'GET, HEAD' } });
+    return writeReply(res, {
+      ...s3ErrorReply(new S3Error(405, 'MethodNotAllowed', 'download URLs take GET or HEAD')),
+      headers: { allow: 'GET, HEAD' },
+    });
   }
   const decision = ctx.faults.decide('get');
   await stall(ctx, decision, signal);
@@ -128,14 +158,29 @@ async function handleGet(ctx: EmulatorContext, req: IncomingMessage, res: Server
   await sendDownload(ctx, req, res, download, { resetHalfway: reset });
 }
 
-async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string, signal: AbortSignal): Promise<void> {
+async function handleApi(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  rawQuery: string,
+  signal: AbortSignal,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const match = matchRoute(method, path);
   if (!match || !('route' in match)) {
     ctx.stats.request('other');
     await drainBody(req);
-    if (!match) return writeReply(res, { status: 404, json: { code: CODES.RESOURCE_NOT_FOUND, msg: `no KooDrive API at ${method} ${path}` } });
-    return writeReply(res, { status: 405, headers: { allow: match.allowed.join(', ') }, json: { code: CODES.BAD_REQUEST, msg: `${path} takes ${match.allowed.join(', ')}, not ${method}` } });
+    if (!match)
+      return writeReply(res, {
+        status: 404,
+        json: { code: CODES.RESOURCE_NOT_FOUND, msg: `no KooDrive API at ${method} ${path}` },
+      });
+    return writeReply(res, {
+      status: 405,
+      headers: { allow: match.allowed.join(', ') },
+      json: { code: CODES.BAD_REQUEST, msg: `${path} takes ${match.allowed.join(', ')}, not ${method}` },
+    });
   }
   const { route } = match;
   ctx.stats.request(route.kind);
@@ -157,7 +202,14 @@ async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: Server
     checkAuthorization({ req, path, query, body }, ctx.settings);
     checkUserId(req, ctx.settings);
     checkTraceId(req);
-    const api: ApiRequest = { req, method, path, query: new Map(query), body, proofOrigin: proofOrigin(req, ctx.settings) };
+    const api: ApiRequest = {
+      req,
+      method,
+      path,
+      query: new Map(query),
+      body,
+      proofOrigin: proofOrigin(req, ctx.settings),
+    };
     if (route.param !== undefined) api.param = route.param;
     reply = await route.handler(ctx, api);
   } catch (err) {

@@ -13,7 +13,6 @@ export interface FaultDecision {
   fromRule?: boolean;
 }
 
-
 export class FaultInjector implements FaultController {
   private spec: FaultSpec = {};
   private random: () => number = seededRandom(1);
@@ -77,43 +76,69 @@ export class FaultInjector implements FaultController {
 
 function rate(spec: Record<string, unknown>, name: string): void {
   const v = spec[name];
-  if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1))) throw new Error(`faults: ${name} must be a number from 0 to 1`);
+  if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+    throw new Error(`faults: ${name} must be a number from 0 to 1`);
 }
 
 function count(spec: Record<string, unknown>, name: string, min = 0): void {
   const v = spec[name];
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) throw new Error(`faults: ${name} must be an integer ≥ ${min}`);
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min))
+    throw new Error(`faults: ${name} must be an integer ≥ ${min}`);
 }
 
 /** Checks a fault spec (from code or a JSON file) and returns a copy; throws naming the bad field. */
 export function validateFaultSpec(input: unknown): FaultSpec {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('faults: the spec must be a JSON object');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new Error('faults: the spec must be a JSON object');
   const spec = input as Record<string, unknown>;
-  const known = new Set(['seed', 'failRate', 'resetRate', 'status429Rate', 'stallMs', 'stallRate', 'urlTtlSeconds', 'rules']);
-  for (const key of Object.keys(spec)) if (!known.has(key)) throw new Error(`faults: unknown field "${key}" (known: ${[...known].join(', ')})`);
+  const known = new Set([
+    'seed',
+    'failRate',
+    'resetRate',
+    'status429Rate',
+    'stallMs',
+    'stallRate',
+    'urlTtlSeconds',
+    'rules',
+  ]);
+  for (const key of Object.keys(spec))
+    if (!known.has(key)) throw new Error(`faults: unknown field "${key}" (known: ${[...known].join(', ')})`);
   for (const name of ['failRate', 'resetRate', 'status429Rate', 'stallRate']) rate(spec, name);
   count(spec, 'seed');
   count(spec, 'stallMs');
   count(spec, 'urlTtlSeconds', 1);
-  const total = ((spec.failRate as number) ?? 0) + ((spec.resetRate as number) ?? 0) + ((spec.status429Rate as number) ?? 0);
+  const total =
+    ((spec.failRate as number) ?? 0) + ((spec.resetRate as number) ?? 0) + ((spec.status429Rate as number) ?? 0);
   if (total > 1) throw new Error('faults: failRate + resetRate + status429Rate must not exceed 1');
   const rules = spec.rules;
   if (rules !== undefined && !Array.isArray(rules)) throw new Error('faults: rules must be an array');
   const checkedRules = (rules ?? []).map((r: unknown, i: number): FaultRule => {
     const rule = r as Record<string, unknown>;
     if (rule === null || typeof rule !== 'object') throw new Error(`faults: rules[${i}] must be an object`);
-    if (!REQUEST_KINDS.includes(rule.kind as RequestKind)) throw new Error(`faults: rules[${i}].kind must be one of ${REQUEST_KINDS.join(', ')}`);
-    if (typeof rule.nth !== 'number' || !Number.isInteger(rule.nth) || rule.nth < 1) throw new Error(`faults: rules[${i}].nth must be an integer ≥ 1`);
-    if (rule.status !== undefined && (typeof rule.status !== 'number' || !Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599)) {
+    if (!REQUEST_KINDS.includes(rule.kind as RequestKind))
+      throw new Error(`faults: rules[${i}].kind must be one of ${REQUEST_KINDS.join(', ')}`);
+    if (typeof rule.nth !== 'number' || !Number.isInteger(rule.nth) || rule.nth < 1)
+      throw new Error(`faults: rules[${i}].nth must be an integer ≥ 1`);
+    if (
+      rule.status !== undefined &&
+      (typeof rule.status !== 'number' || !Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599)
+    ) {
       throw new Error(`faults: rules[${i}].status must be an HTTP error status (400..599)`);
     }
-    if (rule.reset !== undefined && typeof rule.reset !== 'boolean') throw new Error(`faults: rules[${i}].reset must be true or false`);
-    if (rule.afterHandling !== undefined && typeof rule.afterHandling !== 'boolean') throw new Error(`faults: rules[${i}].afterHandling must be true or false`);
-    if (rule.stallMs !== undefined && (typeof rule.stallMs !== 'number' || !Number.isInteger(rule.stallMs) || rule.stallMs < 0)) {
+    if (rule.reset !== undefined && typeof rule.reset !== 'boolean')
+      throw new Error(`faults: rules[${i}].reset must be true or false`);
+    if (rule.afterHandling !== undefined && typeof rule.afterHandling !== 'boolean')
+      throw new Error(`faults: rules[${i}].afterHandling must be true or false`);
+    if (
+      rule.stallMs !== undefined &&
+      (typeof rule.stallMs !== 'number' || !Number.isInteger(rule.stallMs) || rule.stallMs < 0)
+    ) {
       throw new Error(`faults: rules[${i}].stallMs must be an integer ≥ 0`);
     }
     const ruleKeys = new Set(['kind', 'nth', 'status', 'reset', 'afterHandling', 'stallMs']);
-    for (const key of Object.keys(rule)) if (!ruleKeys.has(key)) throw new Error(`faults: rules[${i}] has unknown field "${key}" (known: ${[...ruleKeys].join(', ')})`);
+    for (const key of Object.keys(rule))
+      if (!ruleKeys.has(key))
+        throw new Error(`faults: rules[${i}] has unknown field "${key}" (known: ${[...ruleKeys].join(', ')})`);
     return structuredClone(rule) as unknown as FaultRule;
   });
   const copy = structuredClone(spec) as FaultSpec;

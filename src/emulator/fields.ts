@@ -71,14 +71,21 @@ export function wirePartsOf(obj: JsonObject, max = 10_000): WirePart[] {
   if (!Array.isArray(value)) throw invalid('multiParts is required and must be an array of parts');
   if (value.length > max) throw invalid(`multiParts has ${value.length} parts; at most ${max} are allowed`);
   return value.map((raw: unknown, i) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`multiParts[${i}] must be an object`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw invalid(`multiParts[${i}] must be an object`);
     const p = raw as JsonObject;
     for (const field of ['partNumber', 'partSize', 'partOffset'] as const) {
-      if (typeof p[field] !== 'number' || !Number.isSafeInteger(p[field])) throw invalid(`multiParts[${i}].${field} must be an integer`);
+      if (typeof p[field] !== 'number' || !Number.isSafeInteger(p[field]))
+        throw invalid(`multiParts[${i}].${field} must be an integer`);
     }
     const ctx = p.hashCtx ?? [];
     if (!Array.isArray(ctx)) throw invalid(`multiParts[${i}].hashCtx must be an array of 8 numbers (or [] for part 1)`);
-    return { partNumber: p.partNumber as number, partSize: p.partSize as number, partOffset: p.partOffset as number, hashCtx: ctx as number[] };
+    return {
+      partNumber: p.partNumber as number,
+      partSize: p.partSize as number,
+      partOffset: p.partOffset as number,
+      hashCtx: ctx as number[],
+    };
   });
 }
 

@@ -9,11 +9,17 @@ import type { FileState } from './state.js';
 
 /** proofCode does not match the bytes (at create for rapid uploads, at complete otherwise). */
 export function proofError(): ApiError {
-  return new ApiError(CODES.PROOF_CODE_INVALID, 'proofCode does not match the file content for this seed (check the proofCode seed: X-User-Id by default)');
+  return new ApiError(
+    CODES.PROOF_CODE_INVALID,
+    'proofCode does not match the file content for this seed (check the proofCode seed: X-User-Id by default)',
+  );
 }
 
 function checkFailure(file: FileState, why: string): ApiError {
-  return new ApiError(CODES.FILE_COMPLETE_CHECK_FAILURE, `file "${file.fileName}" (${file.fileId}) failed the integrity check: ${why}`);
+  return new ApiError(
+    CODES.FILE_COMPLETE_CHECK_FAILURE,
+    `file "${file.fileName}" (${file.fileId}) failed the integrity check: ${why}`,
+  );
 }
 
 /** The first reason the received parts do not make up the file, or undefined. */
@@ -27,7 +33,8 @@ function chainProblem(file: FileState): string | undefined {
     const got = file.received[String(p.partNumber)]!;
     const next = file.parts[p.partNumber];
     if (next) {
-      if (!got.endWords || !got.endWords.every((w, i) => w === next.hashCtx[i])) return `part ${p.partNumber} does not end in part ${next.partNumber}'s hashCtx`;
+      if (!got.endWords || !got.endWords.every((w, i) => w === next.hashCtx[i]))
+        return `part ${p.partNumber} does not end in part ${next.partNumber}'s hashCtx`;
     } else if (got.digest !== file.sha256) {
       return `the parts hash to ${got.digest ?? 'nothing'}, not to sha256 ${file.sha256}`;
     }
@@ -38,7 +45,8 @@ function chainProblem(file: FileState): string | undefined {
 /** Completes an uploading file (idempotent for a complete one); throws ApiError on any check. */
 export async function finishFile(ctx: EmulatorContext, file: FileState): Promise<void> {
   if (file.status === 'complete') return;
-  if (file.status === 'completing') throw new ApiError(CODES.CHANGE_FILE_STATE_FAILURE, `file ${file.fileId} is being completed by another call`);
+  if (file.status === 'completing')
+    throw new ApiError(CODES.CHANGE_FILE_STATE_FAILURE, `file ${file.fileId} is being completed by another call`);
   const problem = chainProblem(file);
   if (problem) throw checkFailure(file, problem);
   file.status = 'completing';
@@ -52,7 +60,10 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
       await ctx.blobs.assemble(file.fileId, file.length, file.sha256);
       ctx.stats.assembled(performance.now() - started);
     } catch (err) {
-      throw checkFailure(file, `the stored parts cannot be read (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); PUT them again`);
+      throw checkFailure(
+        file,
+        `the stored parts cannot be read (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); PUT them again`,
+      );
     }
   } catch (err) {
     file.status = 'uploading';
@@ -78,8 +89,10 @@ export async function completeFile(ctx: EmulatorContext, api: ApiRequest): Promi
     throw new ApiError(CODES.PARAMETER_INVALID, 'sha256 must be 64 lowercase hex digits');
   }
   const file = ctx.store.state.files[fileId];
-  if (!file) throw new ApiError(CODES.NOT_EXIST_UPLOAD_TASK, `no upload task for fileId ${fileId}; create the file again`);
-  if (sha256 !== undefined && sha256 !== file.sha256) throw checkFailure(file, `sha256 ${sha256} is not the one given at create (${file.sha256})`);
+  if (!file)
+    throw new ApiError(CODES.NOT_EXIST_UPLOAD_TASK, `no upload task for fileId ${fileId}; create the file again`);
+  if (sha256 !== undefined && sha256 !== file.sha256)
+    throw checkFailure(file, `sha256 ${sha256} is not the one given at create (${file.sha256})`);
   await finishFile(ctx, file);
   return ok({}, 'success.');
 }

@@ -27,7 +27,10 @@ function freeName(name: string, taken: { has(name: string): boolean }, now: Date
 function folderOf(ctx: EmulatorContext, parentFolder: string, ownContainer: string): string {
   const folderId = resolvedFolderId(parentFolder, ownContainer);
   if (folderId !== resolvedFolderId('root', ownContainer) && !ctx.settings.folders.has(parentFolder)) {
-    throw new ApiError(CODES.TARGET_FOLDER_ABNORMAL, `parentFolder ${parentFolder} is not a folder of this space; use "root" or an existing folder id`);
+    throw new ApiError(
+      CODES.TARGET_FOLDER_ABNORMAL,
+      `parentFolder ${parentFolder} is not a folder of this space; use "root" or an existing folder id`,
+    );
   }
   return folderId;
 }
@@ -36,10 +39,16 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   const record = recordOf(ctx, api.param);
   requireLock(ctx, api, record.moduleCode);
   assertOpen(record);
-  const request = readFileRequest(jsonObject(api.body, headerValue(api.req, 'content-type')), ctx.settings.forbidSpaceInName);
+  const request = readFileRequest(
+    jsonObject(api.body, headerValue(api.req, 'content-type')),
+    ctx.settings.forbidSpaceInName,
+  );
   const ownContainer = containerIdOf(ctx.settings.userId);
   if (request.containerId !== undefined && request.containerId !== ownContainer) {
-    throw new ApiError(CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR, `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`);
+    throw new ApiError(
+      CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR,
+      `containerId ${request.containerId} is not this user's space; omit it or use ${ownContainer}`,
+    );
   }
   const folderId = folderOf(ctx, request.parentFolder, ownContainer);
   const slice = proofRange(api.proofOrigin, request.length);
@@ -61,7 +70,8 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
 
   // From here on nothing awaits, so two concurrent creates cannot take the same name.
   // The record may have been deleted or completed while we read the blob.
-  if (ctx.store.state.records[record.recordId] !== record) throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${record.recordId} was deleted meanwhile`);
+  if (ctx.store.state.records[record.recordId] !== record)
+    throw new ApiError(CODES.RECORD_NOT_FOUND, `backup record ${record.recordId} was deleted meanwhile`);
   assertOpen(record);
   // Clashes are looked up in the folder of the space: among this record's files (nameScope
   // 'record', the default) or every record's (nameScope 'folder').
@@ -70,12 +80,27 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   let fileName = request.fileName;
   if (clash) {
     if (request.autoRename === 3) {
-      throw new ApiError(CODES.DUPLICATE_FILE_NAME, `a file named "${clash.fileName}" already exists in this folder${ctx.settings.nameScope === 'record' ? ' of this record' : ''} (autoRename 3 refuses clashes)`, 400, { existFileId: clash.fileId });
+      throw new ApiError(
+        CODES.DUPLICATE_FILE_NAME,
+        `a file named "${clash.fileName}" already exists in this folder${ctx.settings.nameScope === 'record' ? ' of this record' : ''} (autoRename 3 refuses clashes)`,
+        400,
+        { existFileId: clash.fileId },
+      );
     }
     if (request.autoRename === 4) {
       const same = siblings.get(request.fileName)?.find((f) => f.sha256 === request.sha256 && f.status === 'complete');
       if (same) {
-        return ok({ fileId: same.fileId, fileName: same.fileName, exist: true, rapidUpload: false, containerId: ownContainer, parentFolder: [folderId] }, 'Success.');
+        return ok(
+          {
+            fileId: same.fileId,
+            fileName: same.fileName,
+            exist: true,
+            rapidUpload: false,
+            containerId: ownContainer,
+            parentFolder: [folderId],
+          },
+          'Success.',
+        );
       }
     }
     fileName = freeName(request.fileName, siblings, ctx.now());
@@ -88,9 +113,24 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   if (rapid) ctx.stats.count('rapidUploads');
   ctx.store.fileChanged(file);
 
-  const common = { fileId: file.fileId, fileName, exist: false, containerId: ownContainer, parentFolder: [folderId], matchedPreHash: rapid };
+  const common = {
+    fileId: file.fileId,
+    fileName,
+    exist: false,
+    containerId: ownContainer,
+    parentFolder: [folderId],
+    matchedPreHash: rapid,
+  };
   if (rapid) return ok({ ...common, rapidUpload: true }, 'Success.');
-  return ok({ ...common, rapidUpload: false, uploadId: file.uploadId, multiParts: partsWithUrls(ctx, file, file.parts, ctx.settings.maxUrlsPerCall) }, 'Success.');
+  return ok(
+    {
+      ...common,
+      rapidUpload: false,
+      uploadId: file.uploadId,
+      multiParts: partsWithUrls(ctx, file, file.parts, ctx.settings.maxUrlsPerCall),
+    },
+    'Success.',
+  );
 }
 
 interface Placement {
@@ -113,7 +153,12 @@ function newFileState(ctx: EmulatorContext, recordId: string, request: FileReque
     status: where.rapid ? 'complete' : 'uploading',
     rapid: where.rapid,
     uploadId: newUploadId(),
-    parts: request.parts.map((p) => ({ partNumber: p.partNumber, partOffset: p.partOffset, partSize: p.partSize, hashCtx: [...p.hashCtx] })),
+    parts: request.parts.map((p) => ({
+      partNumber: p.partNumber,
+      partOffset: p.partOffset,
+      partSize: p.partSize,
+      hashCtx: [...p.hashCtx],
+    })),
     received: {},
     createTime: now,
   };

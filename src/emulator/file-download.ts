@@ -30,21 +30,42 @@ function fileIdsOf(value: unknown): string[] {
 
 function entryOf(ctx: EmulatorContext, fileId: string, ttl: number, now: Date): DownloadEntry {
   const file = ctx.store.state.files[fileId];
-  if (!file) return { fileId, code: CODES.RESOURCE_NOT_FOUND, msg: `no file ${fileId} in this space (it may have been deleted)` };
+  if (!file)
+    return {
+      fileId,
+      code: CODES.RESOURCE_NOT_FOUND,
+      msg: `no file ${fileId} in this space (it may have been deleted)`,
+    };
   if (file.status !== 'complete') {
-    return { fileId, fileName: file.fileName, code: CODES.DOWNLOAD_ADDRESS_MISSING, msg: `file ${fileId} is not complete (its upload is unfinished); it has no download address` };
+    return {
+      fileId,
+      fileName: file.fileName,
+      code: CODES.DOWNLOAD_ADDRESS_MISSING,
+      msg: `file ${fileId} is not complete (its upload is unfinished); it has no download address`,
+    };
   }
-  return { fileId, fileName: file.fileName, url: ctx.signer.signGet(ctx.baseUrl(), fileId, ttl, now), code: CODES.SUCCESS, msg: 'success' };
+  return {
+    fileId,
+    fileName: file.fileName,
+    url: ctx.signer.signGet(ctx.baseUrl(), fileId, ttl, now),
+    code: CODES.SUCCESS,
+    msg: 'success',
+  };
 }
 
 /** POST files/download {containerId, fileIds[1..100]} → {batchCode, downloads[]}. */
 export function downloadUrls(ctx: EmulatorContext, api: ApiRequest): Reply {
   const body = jsonObject(api.body, headerValue(api.req, 'content-type'));
   const containerId = body.containerId;
-  if (typeof containerId !== 'string' || containerId === '') throw invalid('containerId is required and must be a non-empty string (the space the files are in)');
+  if (typeof containerId !== 'string' || containerId === '')
+    throw invalid('containerId is required and must be a non-empty string (the space the files are in)');
   const fileIds = fileIdsOf(body.fileIds);
   const own = containerIdOf(ctx.settings.userId);
-  if (containerId !== own) throw new ApiError(CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR, `containerId ${containerId} is not this user's space; use ${own}`);
+  if (containerId !== own)
+    throw new ApiError(
+      CODES.CONTAINER_NOT_EXIST_OR_STATE_ERROR,
+      `containerId ${containerId} is not this user's space; use ${own}`,
+    );
   const ttl = ctx.faults.urlTtlOverride() ?? ctx.settings.urlTtlSeconds;
   const now = ctx.now();
   const downloads = fileIds.map((id) => entryOf(ctx, id, ttl, now));
@@ -87,7 +108,12 @@ function noSuchKey(): S3Error {
 }
 
 /** Checks a download URL and opens the blob; S3Error (403, 404, 416) when it cannot be served. */
-export async function openDownload(ctx: EmulatorContext, req: IncomingMessage, path: string, rawQuery: string): Promise<OpenDownload> {
+export async function openDownload(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  path: string,
+  rawQuery: string,
+): Promise<OpenDownload> {
   let query: Array<[string, string]>;
   try {
     query = parseQueryPairs(rawQuery);
@@ -109,7 +135,11 @@ export async function openDownload(ctx: EmulatorContext, req: IncomingMessage, p
   const range = parseRange(headerValue(req, 'range'), file.length);
   if (range === 'unsatisfiable') {
     await handle.close();
-    const err = new S3Error(416, 'InvalidRange', `the requested range is not satisfiable (the file has ${file.length} bytes)`);
+    const err = new S3Error(
+      416,
+      'InvalidRange',
+      `the requested range is not satisfiable (the file has ${file.length} bytes)`,
+    );
     err.headers = { 'content-range': `bytes */${file.length}` };
     throw err;
   }
@@ -120,7 +150,13 @@ export async function openDownload(ctx: EmulatorContext, req: IncomingMessage, p
  * Sends the headers and (for GET) the bytes, streamed from disk. With `resetHalfway` (fault
  * injection) about half the body goes out, then the connection is destroyed.
  */
-export async function sendDownload(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, dl: OpenDownload, opts: { resetHalfway?: boolean } = {}): Promise<void> {
+export async function sendDownload(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  dl: OpenDownload,
+  opts: { resetHalfway?: boolean } = {},
+): Promise<void> {
   const { file, handle, range } = dl;
   try {
     const start = range?.start ?? 0;

@@ -7,7 +7,13 @@ import { ok, type Reply } from './reply.js';
 import type { FileState } from './state.js';
 
 function toEntry(file: FileState): BackupFileEntry {
-  const entry: BackupFileEntry = { fileId: file.fileId, fileName: file.fileName, sha256: file.sha256, size: file.length, createTime: file.createTime };
+  const entry: BackupFileEntry = {
+    fileId: file.fileId,
+    fileName: file.fileName,
+    sha256: file.sha256,
+    size: file.length,
+    createTime: file.createTime,
+  };
   if (file.description !== undefined) entry.description = file.description;
   return entry;
 }

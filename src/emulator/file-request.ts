@@ -37,14 +37,19 @@ function fileNameOf(body: JsonObject, forbidSpace: boolean): string {
 
 function lengthOf(body: JsonObject): number {
   const length = body.length;
-  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw invalid('length is required and must be a whole number of bytes ≥ 0');
-  if (length > FILE_SIZE_LIMIT) throw invalid(`length ${length} exceeds the 200 GB (${FILE_SIZE_LIMIT} bytes) limit of multipart uploads`);
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+    throw invalid('length is required and must be a whole number of bytes ≥ 0');
+  if (length > FILE_SIZE_LIMIT)
+    throw invalid(`length ${length} exceeds the 200 GB (${FILE_SIZE_LIMIT} bytes) limit of multipart uploads`);
   return length;
 }
 
 function autoRenameOf(body: JsonObject): AutoRename {
   const value = body.autoRename ?? 2;
-  if (value !== 2 && value !== 3 && value !== 4) throw invalid('autoRename must be 2 (rename on clash), 3 (refuse on clash) or 4 (same name and sha256 → exist, else rename)');
+  if (value !== 2 && value !== 3 && value !== 4)
+    throw invalid(
+      'autoRename must be 2 (rename on clash), 3 (refuse on clash) or 4 (same name and sha256 → exist, else rename)',
+    );
   return value;
 }
 
@@ -54,8 +59,10 @@ function proofCodeOf(body: JsonObject, length: number): string | undefined {
     if (proofCode === undefined || proofCode === null || proofCode === '') return undefined;
     throw invalid('proofCode must be omitted for an empty file');
   }
-  if (proofCode === undefined || proofCode === null || proofCode === '') throw invalid('proofCode is required for a non-empty file (reference §6.1)');
-  if (typeof proofCode !== 'string' || !HEX64.test(proofCode)) throw invalid('proofCode must be 64 lowercase hex digits');
+  if (proofCode === undefined || proofCode === null || proofCode === '')
+    throw invalid('proofCode is required for a non-empty file (reference §6.1)');
+  if (typeof proofCode !== 'string' || !HEX64.test(proofCode))
+    throw invalid('proofCode must be 64 lowercase hex digits');
   return proofCode;
 }
 
@@ -72,22 +79,28 @@ function parentFolderOf(body: JsonObject): string {
 export function readFileRequest(body: JsonObject, forbidSpace: boolean): FileRequest {
   const fileName = fileNameOf(body, forbidSpace);
   const sha256 = body.sha256;
-  if (typeof sha256 !== 'string' || !HEX64.test(sha256)) throw invalid('sha256 is required and must be 64 lowercase hex digits');
+  if (typeof sha256 !== 'string' || !HEX64.test(sha256))
+    throw invalid('sha256 is required and must be 64 lowercase hex digits');
   const length = lengthOf(body);
-  if (body.uploadMode !== undefined && body.uploadMode !== 'multipart') throw invalid('uploadMode must be "multipart" (the only mode KooDrive documents)');
-  if (body.uploadType !== undefined && body.uploadType !== 1) throw invalid('uploadType must be 1 (multipart); 0 and 2 are not supported');
+  if (body.uploadMode !== undefined && body.uploadMode !== 'multipart')
+    throw invalid('uploadMode must be "multipart" (the only mode KooDrive documents)');
+  if (body.uploadType !== undefined && body.uploadType !== 1)
+    throw invalid('uploadType must be 1 (multipart); 0 and 2 are not supported');
   const autoRename = autoRenameOf(body);
   const parts = wirePartsOf(body, PART_COUNT_LIMIT);
   const partsProblem = partListProblem(parts, length);
   if (partsProblem) throw invalid(`multiParts: ${partsProblem}`);
   const proofCode = proofCodeOf(body, length);
   const description = optionalString(body, 'description');
-  if (description !== undefined && charCount(description) > DESCRIPTION_LIMIT) throw invalid(`description is longer than ${DESCRIPTION_LIMIT} characters`);
+  if (description !== undefined && charCount(description) > DESCRIPTION_LIMIT)
+    throw invalid(`description is longer than ${DESCRIPTION_LIMIT} characters`);
   const containerId = optionalString(body, 'containerId');
   const mimeType = optionalString(body, 'mimeType');
   const fileType = body.fileType;
-  if (fileType !== undefined && typeof fileType !== 'string' && typeof fileType !== 'number') throw invalid('fileType must be a string or a number');
-  if (body.hidden !== undefined && body.hidden !== null && typeof body.hidden !== 'boolean') throw invalid('hidden must be true or false');
+  if (fileType !== undefined && typeof fileType !== 'string' && typeof fileType !== 'number')
+    throw invalid('fileType must be a string or a number');
+  if (body.hidden !== undefined && body.hidden !== null && typeof body.hidden !== 'boolean')
+    throw invalid('hidden must be true or false');
   optionalString(body, 'scene');
   const request: FileRequest = { fileName, sha256, length, autoRename, parts, parentFolder: parentFolderOf(body) };
   if (proofCode !== undefined) request.proofCode = proofCode;

@@ -27,7 +27,8 @@ interface Indexes {
 const indexes = new WeakMap<EmulatorState, Indexes>();
 
 const folderKey = (containerId: string, folderId: string): string => `${containerId}\u0000${folderId}`;
-const recordKey = (containerId: string, folderId: string, recordId: string): string => `${containerId}\u0000${folderId}\u0000${recordId}`;
+const recordKey = (containerId: string, folderId: string, recordId: string): string =>
+  `${containerId}\u0000${folderId}\u0000${recordId}`;
 
 function indexOf(state: EmulatorState): Indexes {
   let index = indexes.get(state);
@@ -68,9 +69,18 @@ function add(index: Indexes, file: FileState): void {
  * The files in this folder of this space, by name: of the record only under 'record' scope, of
  * every record under 'folder' scope.
  */
-export function namesInScope(state: EmulatorState, scope: NameScope, containerId: string, folderId: string, recordId: string): FolderNames {
+export function namesInScope(
+  state: EmulatorState,
+  scope: NameScope,
+  containerId: string,
+  folderId: string,
+  recordId: string,
+): FolderNames {
   const index = indexOf(state);
-  const names = scope === 'record' ? index.byRecord.get(recordKey(containerId, folderId, recordId)) : index.byFolder.get(folderKey(containerId, folderId));
+  const names =
+    scope === 'record'
+      ? index.byRecord.get(recordKey(containerId, folderId, recordId))
+      : index.byFolder.get(folderKey(containerId, folderId));
   return names ?? new Map();
 }
 

@@ -9,7 +9,10 @@ export const MAX_API_BODY = 16 * 1024 * 1024;
 /** Reads a whole (small) API body; refuses bodies over `limit` bytes. */
 export function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new ApiError(CODES.PARAMETER_INVALID, `request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413));
+  if (declared > limit)
+    return Promise.reject(
+      new ApiError(CODES.PARAMETER_INVALID, `request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413),
+    );
   // Plain 'data'/'end' listeners: an async iterator costs several promises per call, and API
   // bodies usually arrive in one chunk.
   return new Promise((resolve, reject) => {
@@ -55,12 +58,15 @@ export async function drainBody(req: IncomingMessage): Promise<number> {
 /** Splits a raw query string into decoded pairs, keeping order ('+' is not a space here). */
 export function parseQueryPairs(rawQuery: string): Array<[string, string]> {
   if (rawQuery === '') return [];
-  return rawQuery.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    const key = eq < 0 ? pair : pair.slice(0, eq);
-    const value = eq < 0 ? '' : pair.slice(eq + 1);
-    return [safeDecode(key), safeDecode(value)];
-  });
+  return rawQuery
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = eq < 0 ? pair : pair.slice(0, eq);
+      const value = eq < 0 ? '' : pair.slice(eq + 1);
+      return [safeDecode(key), safeDecode(value)];
+    });
 }
 
 function safeDecode(text: string): string {
@@ -76,7 +82,8 @@ function safeDecode(text: string): string {
 export function writeReply(res: ServerResponse, reply: Reply): void {
   if (res.headersSent || res.destroyed) return;
   const body = reply.text ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
-  const contentType = reply.contentType ?? (reply.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
+  const contentType =
+    reply.contentType ?? (reply.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
   res.writeHead(reply.status, {
     'content-type': contentType,
     'content-length': String(Buffer.byteLength(body)),

@@ -25,7 +25,10 @@ export function newUploadId(): string {
 
 /** The user's space id, stable for a user id. */
 export function containerIdOf(userId: string): string {
-  const digits = BigInt(`0x${createHash('sha256').update(userId).digest('hex').slice(0, 15)}`).toString().padStart(19, '1').slice(0, 19);
+  const digits = BigInt(`0x${createHash('sha256').update(userId).digest('hex').slice(0, 15)}`)
+    .toString()
+    .padStart(19, '1')
+    .slice(0, 19);
   return `IAAFfyRNd07vFgAAA${digits}`;
 }
 

@@ -2,5 +2,14 @@
 export { startEmulator } from './server.js';
 export { loadFaultSpec, validateFaultSpec } from './faults.js';
 export { REQUEST_KINDS } from './types.js';
-export type { EmulatorOptions, EmulatorStats, FaultController, FaultRule, FaultSpec, RequestKind, RunningEmulator, S3FaceOptions } from './types.js';
+export type {
+  EmulatorOptions,
+  EmulatorStats,
+  FaultController,
+  FaultRule,
+  FaultSpec,
+  RequestKind,
+  RunningEmulator,
+  S3FaceOptions,
+} from './types.js';
 export type { StoredFileView } from './introspection.js';

@@ -37,12 +37,17 @@ function filesAnswer(ctx: EmulatorContext, query: URLSearchParams): Reply {
   const limitText = query.get('limit');
   if (limitText === null) return json(200, storedFiles(ctx, Object.values(ctx.store.state.files)));
   const limit = Number(limitText);
-  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE) return json(400, { error: `limit ${limitText} is not an integer in 1..${MAX_PAGE}` });
+  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE)
+    return json(400, { error: `limit ${limitText} is not an integer in 1..${MAX_PAGE}` });
   const cursor = query.get('cursor') ?? '0';
-  if (!/^\d{1,12}$/.test(cursor)) return json(400, { error: 'cursor is not one this server issued; pass nextCursor from the previous page' });
+  if (!/^\d{1,12}$/.test(cursor))
+    return json(400, { error: 'cursor is not one this server issued; pass nextCursor from the previous page' });
   // Files in creation order; the cursor counts files created, so a page costs its own size.
   const page = filesPage(ctx.store.state, Number(cursor), limit);
-  return json(200, { files: storedFiles(ctx, page.files), ...(page.next !== undefined ? { nextCursor: String(page.next) } : {}) });
+  return json(200, {
+    files: storedFiles(ctx, page.files),
+    ...(page.next !== undefined ? { nextCursor: String(page.next) } : {}),
+  });
 }
 
 function storedFiles(ctx: EmulatorContext, files: readonly FileState[]): StoredFileView[] {
@@ -67,7 +72,12 @@ function storedFiles(ctx: EmulatorContext, files: readonly FileState[]): StoredF
 const json = (status: number, body: unknown): Reply => ({ status, json: body });
 
 /** Answers an /_emulator route, or undefined when the path is not one. */
-export async function introspect(ctx: EmulatorContext, req: IncomingMessage, path: string, rawQuery = ''): Promise<Reply | undefined> {
+export async function introspect(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  path: string,
+  rawQuery = '',
+): Promise<Reply | undefined> {
   const query = new URLSearchParams(rawQuery);
   const route = `${req.method ?? ''} ${path.slice(INTROSPECTION_PREFIX.length)}`;
   switch (route) {

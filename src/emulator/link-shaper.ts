@@ -31,7 +31,10 @@ class Shaper extends Transform {
   private waiting: (() => void) | undefined;
   private flushed: (() => void) | undefined;
 
-  constructor(private readonly delayMs: number, private readonly bytesPerSecond: number | undefined) {
+  constructor(
+    private readonly delayMs: number,
+    private readonly bytesPerSecond: number | undefined,
+  ) {
     super();
   }
 
@@ -60,7 +63,10 @@ class Shaper extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.queue.length === 0) return done();
+    if (this.queue.length === 0) {
+      done();
+      return;
+    }
     this.flushed = () => done();
   }
 
@@ -84,10 +90,13 @@ class Shaper extends Transform {
       resume();
     }
     if (this.queue.length > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.pump();
-      }, Math.max(0, this.queue[0]!.at - now));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.pump();
+        },
+        Math.max(0, this.queue[0]!.at - now),
+      );
     } else if (this.flushed) {
       const end = this.flushed;
       this.flushed = undefined;
@@ -135,7 +144,12 @@ export interface ShapedFront {
 }
 
 /** Listens on host:port and relays every connection through the link model to 127.0.0.1:innerPort. */
-export async function startShapedFront(host: string, port: number, innerPort: number, shape: LinkShape): Promise<ShapedFront> {
+export async function startShapedFront(
+  host: string,
+  port: number,
+  innerPort: number,
+  shape: LinkShape,
+): Promise<ShapedFront> {
   const sockets = new Set<net.Socket>();
   const front = net.createServer({ allowHalfOpen: true }, (client) => {
     sockets.add(client);

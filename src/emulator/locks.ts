@@ -14,7 +14,11 @@ function findLock(ctx: EmulatorContext, lockId: string): LockState | undefined {
 
 function lockHeader(api: ApiRequest): string {
   const lockId = headerValue(api.req, LOCK_HEADER);
-  if (!lockId) throw new ApiError(CODES.LOCK_REQUIRED, `${LOCK_HEADER} header is missing; create a lock with POST backup/lock and send its lockId`);
+  if (!lockId)
+    throw new ApiError(
+      CODES.LOCK_REQUIRED,
+      `${LOCK_HEADER} header is missing; create a lock with POST backup/lock and send its lockId`,
+    );
   return lockId;
 }
 
@@ -26,9 +30,13 @@ function expiredMessage(lock: LockState): string {
 export function requireLock(ctx: EmulatorContext, api: ApiRequest, moduleCode: string): LockState {
   const lockId = lockHeader(api);
   const lock = findLock(ctx, lockId);
-  if (!lock) throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is unknown or was released; create a new one`);
+  if (!lock)
+    throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is unknown or was released; create a new one`);
   if (lock.moduleCode !== moduleCode) {
-    throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is for module ${lock.moduleCode}, not ${moduleCode}`);
+    throw new ApiError(
+      CODES.LOCK_NOT_FOUND,
+      `backup lock ${lockId} is for module ${lock.moduleCode}, not ${moduleCode}`,
+    );
   }
   if (ctx.now().getTime() > lock.expiresAt) throw new ApiError(CODES.LOCK_EXPIRED, expiredMessage(lock));
   return lock;
@@ -41,9 +49,17 @@ export async function createLock(ctx: EmulatorContext, api: ApiRequest): Promise
   const now = ctx.now().getTime();
   const held = ctx.store.state.locks[moduleCode];
   if (held && now <= held.expiresAt) {
-    throw new ApiError(CODES.LOCK_BUSY, `a backup lock for module ${moduleCode} is already held until ${new Date(held.expiresAt).toISOString()}; wait for that run to end or for the lock to expire`);
+    throw new ApiError(
+      CODES.LOCK_BUSY,
+      `a backup lock for module ${moduleCode} is already held until ${new Date(held.expiresAt).toISOString()}; wait for that run to end or for the lock to expire`,
+    );
   }
-  const lock: LockState = { lockId: newLockId(moduleCode), moduleCode, createdAt: now, expiresAt: now + ctx.settings.lockTtlSeconds * 1000 };
+  const lock: LockState = {
+    lockId: newLockId(moduleCode),
+    moduleCode,
+    createdAt: now,
+    expiresAt: now + ctx.settings.lockTtlSeconds * 1000,
+  };
   ctx.store.state.locks[moduleCode] = lock;
   ctx.store.lockChanged(moduleCode);
   return ok({ data: { lockId: lock.lockId } });
@@ -53,9 +69,11 @@ export async function createLock(ctx: EmulatorContext, api: ApiRequest): Promise
 export async function renewLock(ctx: EmulatorContext, api: ApiRequest): Promise<Reply> {
   const lockId = lockHeader(api);
   const lock = findLock(ctx, lockId);
-  if (!lock) throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is unknown or was released; create a new one`);
+  if (!lock)
+    throw new ApiError(CODES.LOCK_NOT_FOUND, `backup lock ${lockId} is unknown or was released; create a new one`);
   const now = ctx.now().getTime();
-  if (now > lock.expiresAt && !ctx.settings.allowRenewExpired) throw new ApiError(CODES.LOCK_EXPIRED, expiredMessage(lock));
+  if (now > lock.expiresAt && !ctx.settings.allowRenewExpired)
+    throw new ApiError(CODES.LOCK_EXPIRED, expiredMessage(lock));
   lock.expiresAt = now + ctx.settings.lockTtlSeconds * 1000;
   ctx.store.lockChanged(lock.moduleCode);
   return ok();

@@ -27,21 +27,33 @@ export async function settleRefusedBody(ctx: EmulatorContext, req: IncomingMessa
   return {};
 }
 
-function grantedFile(ctx: EmulatorContext, path: string, query: ReadonlyArray<[string, string]>): { file: FileState; partNumber: number } {
+function grantedFile(
+  ctx: EmulatorContext,
+  path: string,
+  query: ReadonlyArray<[string, string]>,
+): { file: FileState; partNumber: number } {
   const fileId = decodeURIComponent(path.slice(OBS_PREFIX.length));
   const file = ctx.store.state.files[fileId];
   if (!file) throw new S3Error(404, 'NoSuchUpload', 'the upload does not exist; create the file again');
   if (file.status === 'complete') throw new S3Error(404, 'NoSuchUpload', 'the upload was already completed');
   const partNumber = Number(query.find(([k]) => k === 'partNumber')?.[1]);
-  if (!Number.isInteger(partNumber) || !file.parts[partNumber - 1]) throw new S3Error(400, 'InvalidArgument', `partNumber must be 1..${file.parts.length}`);
+  if (!Number.isInteger(partNumber) || !file.parts[partNumber - 1])
+    throw new S3Error(400, 'InvalidArgument', `partNumber must be 1..${file.parts.length}`);
   const grant = ctx.signer.verify(path, query, file.parts[partNumber - 1]!.partSize, ctx.now());
-  if (grant.uploadId !== file.uploadId) throw new S3Error(404, 'NoSuchUpload', 'uploadId does not name this file\'s upload');
+  if (grant.uploadId !== file.uploadId)
+    throw new S3Error(404, 'NoSuchUpload', "uploadId does not name this file's upload");
   if (file.status === 'completing') throw new S3Error(409, 'OperationAborted', 'the upload is being completed');
   return { file, partNumber };
 }
 
 /** Handles one part PUT; the Reply is S3-style (XML errors, ETag on success). */
-export async function receivePart(ctx: EmulatorContext, req: IncomingMessage, path: string, rawQuery: string, opts: PutOptions = {}): Promise<Reply> {
+export async function receivePart(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  path: string,
+  rawQuery: string,
+  opts: PutOptions = {},
+): Promise<Reply> {
   let file: FileState;
   let partNumber: number;
   try {
@@ -56,7 +68,12 @@ export async function receivePart(ctx: EmulatorContext, req: IncomingMessage, pa
     const declared = headerValue(req, 'content-length');
     const partSize = file.parts[partNumber - 1]!.partSize;
     if (declared === undefined) throw new S3Error(411, 'MissingContentLength', `send Content-Length: ${partSize}`);
-    if (Number(declared) !== partSize) throw new S3Error(403, 'SignatureDoesNotMatch', `Content-Length ${declared} is not the signed part size ${partSize}`);
+    if (Number(declared) !== partSize)
+      throw new S3Error(
+        403,
+        'SignatureDoesNotMatch',
+        `Content-Length ${declared} is not the signed part size ${partSize}`,
+      );
   } catch (err) {
     if (err instanceof S3Error) err.headers = await settleRefusedBody(ctx, req);
     throw err;
@@ -72,7 +89,13 @@ const writers = new WeakMap<EmulatorContext, Map<string, Promise<void>>>();
  * waits for it (a stale PUT the client gave up on ends quickly: its connection is gone), so two
  * bodies never write into the same bytes at once.
  */
-async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
+async function storePart(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  file: FileState,
+  partNumber: number,
+  opts: PutOptions,
+): Promise<Reply> {
   let active = writers.get(ctx);
   if (!active) writers.set(ctx, (active = new Map()));
   const key = `${file.fileId}:${partNumber}`;
@@ -81,7 +104,10 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
   active.set(key, new Promise<void>((resolve) => (release = resolve)));
   try {
     if (file.status !== 'uploading') {
-      const err = file.status === 'complete' ? new S3Error(404, 'NoSuchUpload', 'the upload was already completed') : new S3Error(409, 'OperationAborted', 'the upload is being completed');
+      const err =
+        file.status === 'complete'
+          ? new S3Error(404, 'NoSuchUpload', 'the upload was already completed')
+          : new S3Error(409, 'OperationAborted', 'the upload is being completed');
       err.headers = await settleRefusedBody(ctx, req);
       throw err;
     }
@@ -92,7 +118,13 @@ async function storePart(ctx: EmulatorContext, req: IncomingMessage, file: FileS
   }
 }
 
-async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: FileState, partNumber: number, opts: PutOptions): Promise<Reply> {
+async function storePartAlone(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  file: FileState,
+  partNumber: number,
+  opts: PutOptions,
+): Promise<Reply> {
   const part = file.parts[partNumber - 1]!;
   const hash = ctx.hashBackend.create(partNumber > 1 ? { words: part.hashCtx, bytes: part.partOffset } : undefined);
   // Written in place at the part's offset (no copy at completion). A part already accepted is
@@ -101,7 +133,8 @@ async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: 
   // chain check; a re-PUT that fails (cut, short, wrong bytes, a stale PUT that arrives late)
   // leaves the stored part as it was.
   const assembly = await ctx.blobs.openAssembly(file.fileId);
-  if (await deletedMeanwhile(ctx, file)) throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted (its backup record was deleted)');
+  if (await deletedMeanwhile(ctx, file))
+    throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted (its backup record was deleted)');
   const kept = file.received[String(partNumber)] !== undefined;
   let received = 0;
   const hashing = new Transform({
@@ -115,21 +148,36 @@ async function storePartAlone(ctx: EmulatorContext, req: IncomingMessage, file: 
   });
   try {
     if (opts.resetAfterBytes === 0) req.socket.destroy();
-    const sink = kept ? new Writable({ write: (_chunk, _enc, done) => done() }) : createWriteStream(assembly, { flags: 'r+', start: part.partOffset });
+    const sink = kept
+      ? new Writable({ write: (_chunk, _enc, done) => done() })
+      : createWriteStream(assembly, { flags: 'r+', start: part.partOffset });
     await pipeline(req, hashing, sink);
-    if (received !== part.partSize) throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
+    if (received !== part.partSize)
+      throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
     const last = partNumber === file.parts.length;
     const end: { endWords?: number[]; digest?: string } = {};
     if (last) {
       end.digest = Buffer.from(hash.digest()).toString('hex');
-      if (end.digest !== file.sha256) throw chainError(`part ${partNumber} (the last) does not finish to the file's sha256; its bytes or hashCtx are wrong`);
+      if (end.digest !== file.sha256)
+        throw chainError(
+          `part ${partNumber} (the last) does not finish to the file's sha256; its bytes or hashCtx are wrong`,
+        );
     } else {
       end.endWords = hash.midstate();
       const next = file.parts[partNumber]!.hashCtx;
-      if (!end.endWords.every((w, i) => w === next[i])) throw chainError(`part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`);
+      if (!end.endWords.every((w, i) => w === next[i]))
+        throw chainError(
+          `part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`,
+        );
     }
-    if (await deletedMeanwhile(ctx, file)) throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted while this part arrived (its backup record was deleted)');
-    if (file.status !== 'uploading') throw new S3Error(409, 'OperationAborted', 'the upload was completed while this part arrived');
+    if (await deletedMeanwhile(ctx, file))
+      throw new S3Error(
+        404,
+        'NoSuchUpload',
+        'the upload was deleted while this part arrived (its backup record was deleted)',
+      );
+    if (file.status !== 'uploading')
+      throw new S3Error(409, 'OperationAborted', 'the upload was completed while this part arrived');
     // KooDrive never reads part ETags (reference §4.3), so no MD5 pass over every byte: the ETag is
     // an opaque 32-hex tag from the SHA-256 state the check computed anyway.
     const state = end.digest ?? end.endWords!.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');

@@ -34,7 +34,11 @@ export function recordOf(ctx: EmulatorContext, recordId: string | undefined): Re
 
 /** Refuses changes to a completed record. */
 export function assertOpen(record: RecordState): void {
-  if (record.status !== 0) throw new ApiError(CODES.RECORD_COMPLETED, `backup record ${record.recordId} is already completed; create a new record for a new backup`);
+  if (record.status !== 0)
+    throw new ApiError(
+      CODES.RECORD_COMPLETED,
+      `backup record ${record.recordId} is already completed; create a new record for a new backup`,
+    );
 }
 
 /** POST backup/record {moduleCode, deviceId, properties?}. */
@@ -89,13 +93,19 @@ export async function completeRecord(ctx: EmulatorContext, api: ApiRequest): Pro
     const file = ctx.store.state.files[fileId];
     if (!file || file.status === 'complete') continue;
     if (!ctx.settings.autoCompleteFiles) {
-      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} is not complete yet`);
+      throw new ApiError(
+        CODES.RECORD_FILES_INCOMPLETE,
+        `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} is not complete yet`,
+      );
     }
     try {
       await finishFile(ctx, file);
     } catch (err) {
       const why = err instanceof ApiError ? err.message : String(err);
-      throw new ApiError(CODES.RECORD_FILES_INCOMPLETE, `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} cannot be completed: ${why}`);
+      throw new ApiError(
+        CODES.RECORD_FILES_INCOMPLETE,
+        `file "${file.fileName}" (${file.fileId}) of record ${record.recordId} cannot be completed: ${why}`,
+      );
     }
   }
   if (ctx.store.state.records[record.recordId] !== record) recordOf(ctx, record.recordId); // deleted meanwhile
@@ -119,7 +129,10 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
   const files = record.fileIds.map((id) => state.files[id]).filter((f): f is FileState => f !== undefined);
   const busy = files.find((f) => f.status === 'completing');
   if (busy) {
-    throw new ApiError(CODES.CHANGE_FILE_STATE_FAILURE, `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; delete the record again once that call answered`);
+    throw new ApiError(
+      CODES.CHANGE_FILE_STATE_FAILURE,
+      `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; delete the record again once that call answered`,
+    );
   }
   // State and indexes change in one synchronous step: from here on no request sees the files.
   const unneeded = new Set<string>();

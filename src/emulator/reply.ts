@@ -62,6 +62,9 @@ export function s3ErrorReply(err: S3Error): Reply {
   const text =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<Error><Code>${xmlEscape(err.s3Code)}</Code><Message>${xmlEscape(err.message)}</Message>${ours}</Error>`;
-  const headers = { ...err.headers, ...(err.koodriveCode === undefined ? {} : { 'x-koodrive-code': String(err.koodriveCode) }) };
+  const headers = {
+    ...err.headers,
+    ...(err.koodriveCode === undefined ? {} : { 'x-koodrive-code': String(err.koodriveCode) }),
+  };
   return { status: err.httpStatus, text, contentType: 'application/xml', headers };
 }

@@ -36,15 +36,26 @@ function sameText(a: string, b: string): boolean {
 /** X-Date must be present, well-formed, not in the future (beyond the skew) and not too old. */
 export function checkXDate(req: IncomingMessage, settings: AuthSettings, now: Date): void {
   const raw = headerValue(req, 'x-date');
-  if (raw === undefined) throw new ApiError(CODES.X_DATE_INVALID, 'X-Date header is missing; send the current UTC time as yyyyMMddTHHmmssZ');
+  if (raw === undefined)
+    throw new ApiError(CODES.X_DATE_INVALID, 'X-Date header is missing; send the current UTC time as yyyyMMddTHHmmssZ');
   const at = parseXDate(raw);
-  if (!at) throw new ApiError(CODES.X_DATE_INVALID, `X-Date "${raw}" is not in the format yyyyMMddTHHmmssZ (UTC), e.g. 20251103T070140Z`);
+  if (!at)
+    throw new ApiError(
+      CODES.X_DATE_INVALID,
+      `X-Date "${raw}" is not in the format yyyyMMddTHHmmssZ (UTC), e.g. 20251103T070140Z`,
+    );
   const ageSeconds = (now.getTime() - at.getTime()) / 1000;
   if (ageSeconds > settings.xDateWindowSeconds) {
-    throw new ApiError(CODES.X_DATE_INVALID, `X-Date ${raw} is ${Math.round(ageSeconds)} s old; at most ${settings.xDateWindowSeconds} s are allowed (check the clock, send a fresh X-Date on every retry)`);
+    throw new ApiError(
+      CODES.X_DATE_INVALID,
+      `X-Date ${raw} is ${Math.round(ageSeconds)} s old; at most ${settings.xDateWindowSeconds} s are allowed (check the clock, send a fresh X-Date on every retry)`,
+    );
   }
   if (-ageSeconds > settings.allowedFutureSkewSeconds) {
-    throw new ApiError(CODES.X_DATE_INVALID, `X-Date ${raw} is ${Math.round(-ageSeconds)} s in the future; check this machine's clock`);
+    throw new ApiError(
+      CODES.X_DATE_INVALID,
+      `X-Date ${raw} is ${Math.round(-ageSeconds)} s in the future; check this machine's clock`,
+    );
   }
 }
 
@@ -71,17 +82,23 @@ export function checkAuthorization(input: AuthInput, settings: AuthSettings): vo
 
 function checkAppSignature(input: AuthInput, settings: AuthSettings, authorization: string): void {
   const parsed = readAppAuthorization(authorization);
-  if (!parsed) throw new ApiError(CODES.AUTH_FAILED, 'Authorization is not an app signature "HMAC-SHA256 AppId=…,SignedHeaders=…,Signature=…"');
+  if (!parsed)
+    throw new ApiError(
+      CODES.AUTH_FAILED,
+      'Authorization is not an app signature "HMAC-SHA256 AppId=…,SignedHeaders=…,Signature=…"',
+    );
   if (!settings.appId || !settings.appSecret || !sameText(parsed.appId, settings.appId)) {
     throw new ApiError(CODES.AUTH_FAILED, 'AppId in Authorization is not the accepted one');
   }
   for (const needed of ['x-date', 'x-user-id']) {
-    if (!parsed.signedHeaders.includes(needed)) throw new ApiError(CODES.AUTH_FAILED, `SignedHeaders must include ${needed}`);
+    if (!parsed.signedHeaders.includes(needed))
+      throw new ApiError(CODES.AUTH_FAILED, `SignedHeaders must include ${needed}`);
   }
   const headers: Record<string, string> = {};
   for (const name of parsed.signedHeaders) {
     const value = headerValue(input.req, name);
-    if (value === undefined) throw new ApiError(CODES.AUTH_FAILED, `header ${name} is listed in SignedHeaders but not sent`);
+    if (value === undefined)
+      throw new ApiError(CODES.AUTH_FAILED, `header ${name} is listed in SignedHeaders but not sent`);
     headers[name] = value;
   }
   const expected = expectedSignature(
@@ -90,7 +107,10 @@ function checkAppSignature(input: AuthInput, settings: AuthSettings, authorizati
     parsed.signedHeaders,
   );
   if (expected === undefined || !sameText(parsed.signature.toLowerCase(), expected)) {
-    throw new ApiError(CODES.AUTH_FAILED, 'app signature does not match (wrong AppSecret, or a signed header, the path, query or body changed after signing)');
+    throw new ApiError(
+      CODES.AUTH_FAILED,
+      'app signature does not match (wrong AppSecret, or a signed header, the path, query or body changed after signing)',
+    );
   }
 }
 
@@ -98,14 +118,18 @@ function checkAppSignature(input: AuthInput, settings: AuthSettings, authorizati
 export function checkUserId(req: IncomingMessage, settings: AuthSettings): void {
   const userId = headerValue(req, 'x-user-id');
   if (userId === undefined || userId === '') throw new ApiError(CODES.USER_ID_MISMATCH, 'X-User-Id header is missing');
-  if (userId !== settings.userId) throw new ApiError(CODES.USER_ID_MISMATCH, `X-User-Id "${userId}" is not the user this token or app acts for`);
+  if (userId !== settings.userId)
+    throw new ApiError(CODES.USER_ID_MISMATCH, `X-User-Id "${userId}" is not the user this token or app acts for`);
 }
 
 /** X-Traceid is optional; when sent it is exactly 58 letters, digits or underscores (reference §2.2). */
 export function checkTraceId(req: IncomingMessage): void {
   const traceId = headerValue(req, 'x-traceid');
   if (traceId !== undefined && !/^[A-Za-z0-9_]{58}$/.test(traceId)) {
-    throw new ApiError(CODES.PARAMETER_INVALID, 'X-Traceid must be exactly 58 letters, digits or underscores (or left out)');
+    throw new ApiError(
+      CODES.PARAMETER_INVALID,
+      'X-Traceid must be exactly 58 letters, digits or underscores (or left out)',
+    );
   }
 }
 

@@ -61,8 +61,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   server.on('connection', () => ctx.stats.count('connections'));
   const latencyMs = opts.latencyMs ?? 0;
   const bandwidth = opts.bandwidthBytesPerSecond;
-  if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) throw new Error(`emulator option latencyMs must be 0 or more, got ${String(opts.latencyMs)}`);
-  if (bandwidth !== undefined && !(bandwidth > 0)) throw new Error(`emulator option bandwidthBytesPerSecond must be above 0, got ${String(bandwidth)}`);
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0))
+    throw new Error(`emulator option latencyMs must be 0 or more, got ${String(opts.latencyMs)}`);
+  if (bandwidth !== undefined && !(bandwidth > 0))
+    throw new Error(`emulator option bandwidthBytesPerSecond must be above 0, got ${String(bandwidth)}`);
   const shaped = latencyMs > 0 || bandwidth !== undefined;
   // Parts can be gigabytes on slow links: no overall request deadline, only one for headers.
   server.requestTimeout = 0;
@@ -78,7 +80,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   });
   let front: ShapedFront | undefined;
   try {
-    if (shaped) front = await startShapedFront(host, opts.port ?? 0, (server.address() as AddressInfo).port, { latencyMs, ...(bandwidth !== undefined ? { bytesPerSecond: bandwidth } : {}) });
+    if (shaped)
+      front = await startShapedFront(host, opts.port ?? 0, (server.address() as AddressInfo).port, {
+        latencyMs,
+        ...(bandwidth !== undefined ? { bytesPerSecond: bandwidth } : {}),
+      });
   } catch (err) {
     server.close();
     throw err;
@@ -99,5 +105,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     })();
     return closed;
   };
-  return { url: baseUrl, port, ...(tls ? { certFile: tls.certPath } : {}), stats: () => ctx.stats.snapshot(), faults: ctx.faults, close };
+  return {
+    url: baseUrl,
+    port,
+    ...(tls ? { certFile: tls.certPath } : {}),
+    stats: () => ctx.stats.snapshot(),
+    faults: ctx.faults,
+    close,
+  };
 }

@@ -4,7 +4,8 @@ import type { EmulatorOptions } from './types.js';
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`emulator option ${name} must be a positive number, got ${String(value)}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new Error(`emulator option ${name} must be a positive number, got ${String(value)}`);
   return v;
 }
 
@@ -13,24 +14,34 @@ export function resolveSettings(opts: EmulatorOptions): ResolvedSettings {
   if (!opts.dataDir) throw new Error('emulator option dataDir is required (where blobs and state.json are kept)');
   if (!opts.userId) throw new Error('emulator option userId is required (the accepted X-User-Id)');
   const auth = opts.auth ?? 'token';
-  if (auth !== 'token' && auth !== 'app') throw new Error(`emulator option auth must be "token" or "app", got "${String(auth)}"`);
-  if (auth === 'token' && !opts.token) throw new Error('token mode needs a token: pass token (CLI: --token or KOODRIVE_EMULATOR_TOKEN)');
+  if (auth !== 'token' && auth !== 'app')
+    throw new Error(`emulator option auth must be "token" or "app", got "${String(auth)}"`);
+  if (auth === 'token' && !opts.token)
+    throw new Error('token mode needs a token: pass token (CLI: --token or KOODRIVE_EMULATOR_TOKEN)');
   if (auth === 'app' && (!opts.appId || !opts.appSecret)) {
-    throw new Error('app mode needs appId and appSecret (CLI: --app-id and --app-secret or KOODRIVE_EMULATOR_APP_SECRET)');
+    throw new Error(
+      'app mode needs appId and appSecret (CLI: --app-id and --app-secret or KOODRIVE_EMULATOR_APP_SECRET)',
+    );
   }
   const proofSeed = opts.proofSeed ?? 'userId';
   if (!['userId', 'authorization', 'authorizationBareToken'].includes(proofSeed)) {
-    throw new Error(`emulator option proofSeed must be userId, authorization or authorizationBareToken, got "${proofSeed}"`);
+    throw new Error(
+      `emulator option proofSeed must be userId, authorization or authorizationBareToken, got "${proofSeed}"`,
+    );
   }
   if (opts.s3 && (!opts.s3.accessKeyId || !opts.s3.secretAccessKey)) {
-    throw new Error('the S3 face needs both accessKeyId and secretAccessKey (CLI: --s3-access-key and --s3-secret-key or KOODRIVE_EMULATOR_S3_SECRET_KEY)');
+    throw new Error(
+      'the S3 face needs both accessKeyId and secretAccessKey (CLI: --s3-access-key and --s3-secret-key or KOODRIVE_EMULATOR_S3_SECRET_KEY)',
+    );
   }
   const maxUrlsPerCall = positive('maxUrlsPerCall', opts.maxUrlsPerCall, 100);
   if (!Number.isInteger(maxUrlsPerCall)) throw new Error('emulator option maxUrlsPerCall must be a whole number');
   const nameScope = opts.nameScope ?? 'record';
-  if (nameScope !== 'record' && nameScope !== 'folder') throw new Error(`emulator option nameScope must be "record" or "folder", got "${String(nameScope)}"`);
+  if (nameScope !== 'record' && nameScope !== 'folder')
+    throw new Error(`emulator option nameScope must be "record" or "folder", got "${String(nameScope)}"`);
   const folders = opts.folders ?? [];
-  if (!Array.isArray(folders) || folders.some((f) => typeof f !== 'string' || f === '')) throw new Error('emulator option folders must be an array of non-empty folder ids');
+  if (!Array.isArray(folders) || folders.some((f) => typeof f !== 'string' || f === ''))
+    throw new Error('emulator option folders must be an array of non-empty folder ids');
   const settings: ResolvedSettings = {
     auth,
     userId: opts.userId,

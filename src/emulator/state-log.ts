@@ -54,7 +54,9 @@ export async function replayLog(path: string, state: EmulatorState): Promise<{ l
       entries = JSON.parse(line) as LogEntry[];
       if (!Array.isArray(entries)) throw new SyntaxError('not an array');
     } catch {
-      pendingError = new Error(`line ${count} of ${path} is damaged; delete the emulator's data folder or restore state.json`);
+      pendingError = new Error(
+        `line ${count} of ${path} is damaged; delete the emulator's data folder or restore state.json`,
+      );
       continue;
     }
     for (const entry of entries) applyEntry(state, entry);

@@ -29,7 +29,12 @@ function* snapshotText(state: EmulatorState, logGen: number): Generator<string> 
  * changed meanwhile) and renames it over `path`: a crash leaves the old snapshot or the new one.
  * Returns the bytes written.
  */
-export async function writeSnapshot(path: string, state: EmulatorState, logGen: number, beforeRename: () => Promise<void>): Promise<number> {
+export async function writeSnapshot(
+  path: string,
+  state: EmulatorState,
+  logGen: number,
+  beforeRename: () => Promise<void>,
+): Promise<number> {
   const tmp = `${path}.tmp-${process.pid}-${logGen}`;
   const handle = await open(tmp, 'w', 0o600);
   let bytes = 0;

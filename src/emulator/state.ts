@@ -119,7 +119,8 @@ export class StateStore {
   static async open(dataDir: string): Promise<StateStore> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'state.json');
-    for (const name of await readdir(dataDir)) if (name.startsWith('state.json.tmp-')) await rm(join(dataDir, name), { force: true });
+    for (const name of await readdir(dataDir))
+      if (name.startsWith('state.json.tmp-')) await rm(join(dataDir, name), { force: true });
     let snapshot;
     try {
       snapshot = await readSnapshot(path);
@@ -127,7 +128,8 @@ export class StateStore {
       throw new Error(`cannot read emulator state ${path}: ${(err as Error).message}; fix or delete the file`);
     }
     const state = snapshot?.state ?? freshState();
-    if (state.version !== 1) throw new Error(`emulator state ${path} has version ${String(state.version)}; this emulator reads version 1`);
+    if (state.version !== 1)
+      throw new Error(`emulator state ${path} has version ${String(state.version)}; this emulator reads version 1`);
     // Logs older than the snapshot: a crash came before their removal. Logs without any
     // state.json: it was deleted to start afresh (a state.json is written before any log).
     const from = snapshot ? snapshot.logGen : Infinity;

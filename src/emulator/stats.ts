@@ -45,7 +45,9 @@ export class StatsCollector {
     this.data.faults[type]++;
   }
 
-  count(what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted' | 'connections' | 'tlsHandshakes'): void {
+  count(
+    what: 'putAccepted' | 'filesCompleted' | 'rapidUploads' | 'recordsCompleted' | 'connections' | 'tlsHandshakes',
+  ): void {
     this.data[what]++;
   }
 

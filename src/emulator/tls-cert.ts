@@ -36,7 +36,9 @@ function stillGood(certPem: string, names: { dns: string[]; ips: string[] }): bo
   try {
     const cert = new X509Certificate(certPem);
     if (Date.parse(cert.validTo) < Date.now() + DAY_MS) return false;
-    return names.dns.every((n) => cert.checkHost(n) !== undefined) && names.ips.every((ip) => cert.checkIP(ip) !== undefined);
+    return (
+      names.dns.every((n) => cert.checkHost(n) !== undefined) && names.ips.every((ip) => cert.checkIP(ip) !== undefined)
+    );
   } catch {
     return false;
   }
@@ -66,7 +68,10 @@ export async function ensureCertificate(dataDir: string, host: string): Promise<
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))] },
+      {
+        name: 'subjectAltName',
+        altNames: [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))],
+      },
     ],
   } as never);
   await mkdir(dir, { recursive: true, mode: 0o700 });

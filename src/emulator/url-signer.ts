@@ -27,7 +27,14 @@ export interface PartGrant {
 /** The OpenSSL SHA256_CTX of reference §5.3, as JSON → base64. */
 export function encodeHashCtx(words: readonly number[], offset: number): string {
   const bits = BigInt(offset) * 8n;
-  const ctx = { md_len: 32, num: 0, h: words, nh: Number(bits >> 32n), nl: Number(bits & 0xffffffffn), hash_type: 'sha256' };
+  const ctx = {
+    md_len: 32,
+    num: 0,
+    h: words,
+    nh: Number(bits >> 32n),
+    nl: Number(bits & 0xffffffffn),
+    hash_type: 'sha256',
+  };
   return Buffer.from(JSON.stringify(ctx)).toString('base64');
 }
 
@@ -89,7 +96,12 @@ export class UrlSigner {
     const { params, expiresAt } = this.check('PUT', path, query, `content-length:${partSize}`, now);
     const get = (k: string) => params.find(([name]) => name === k)?.[1] ?? '';
     const ctxParam = get('X-Amz-Iteration-Hash-Ctx');
-    const grant: PartGrant = { fileId: decodeURIComponent(path.slice(OBS_PREFIX.length)), uploadId: get('uploadId'), partNumber: Number(get('partNumber')), expiresAt };
+    const grant: PartGrant = {
+      fileId: decodeURIComponent(path.slice(OBS_PREFIX.length)),
+      uploadId: get('uploadId'),
+      partNumber: Number(get('partNumber')),
+      expiresAt,
+    };
     if (ctxParam) grant.hashCtx = decodeHashCtx(ctxParam).h;
     return grant;
   }
@@ -107,31 +119,49 @@ export class UrlSigner {
   }
 
   /** Signature first (403 SignatureDoesNotMatch), then the expiry (403 AccessDenied). */
-  private check(method: 'PUT' | 'GET', path: string, query: ReadonlyArray<[string, string]>, signedHeaders: string, now: Date): { params: Array<[string, string]>; expiresAt: number } {
+  private check(
+    method: 'PUT' | 'GET',
+    path: string,
+    query: ReadonlyArray<[string, string]>,
+    signedHeaders: string,
+    now: Date,
+  ): { params: Array<[string, string]>; expiresAt: number } {
     const given = query.find(([k]) => k === 'X-Amz-Signature')?.[1];
     const params = query.filter(([k]) => k !== 'X-Amz-Signature');
-    if (!given) throw new S3Error(403, 'AccessDenied', 'the URL carries no X-Amz-Signature; use the URL the API returned');
+    if (!given)
+      throw new S3Error(403, 'AccessDenied', 'the URL carries no X-Amz-Signature; use the URL the API returned');
     const expected = Buffer.from(this.mac(method, path, params, signedHeaders));
     const sent = Buffer.from(given);
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
-      const what = method === 'PUT' ? 'the URL was altered or is not for a part of this size' : 'the URL was altered or is not a download URL';
+      const what =
+        method === 'PUT'
+          ? 'the URL was altered or is not for a part of this size'
+          : 'the URL was altered or is not a download URL';
       throw new S3Error(403, 'SignatureDoesNotMatch', `the request signature does not match; ${what}`);
     }
     const get = (k: string) => params.find(([name]) => name === k)?.[1] ?? '';
     const signedAt = parseXDate(get('X-Amz-Date'));
     const ttl = Number(get('X-Amz-Expires'));
-    if (!signedAt || !Number.isFinite(ttl)) throw new S3Error(403, 'AccessDenied', 'X-Amz-Date or X-Amz-Expires is malformed');
+    if (!signedAt || !Number.isFinite(ttl))
+      throw new S3Error(403, 'AccessDenied', 'X-Amz-Date or X-Amz-Expires is malformed');
     const expiresAt = signedAt.getTime() + ttl * 1000;
     if (now.getTime() > expiresAt) throw new S3Error(403, 'AccessDenied', 'Request has expired');
     return { params, expiresAt };
   }
 
   /** HMAC over method, path, canonical query and what else is signed (PUT: the part size; GET: the host). */
-  private mac(method: 'PUT' | 'GET', path: string, params: ReadonlyArray<[string, string]>, signedHeaders: string): string {
+  private mac(
+    method: 'PUT' | 'GET',
+    path: string,
+    params: ReadonlyArray<[string, string]>,
+    signedHeaders: string,
+  ): string {
     const canonicalQuery = [...params]
       .map(([k, v]) => `${enc(k)}=${enc(v)}`)
       .sort()
       .join('&');
-    return createHmac('sha256', this.secret).update(`${method}\n${path}\n${canonicalQuery}\n${signedHeaders}`).digest('hex');
+    return createHmac('sha256', this.secret)
+      .update(`${method}\n${path}\n${canonicalQuery}\n${signedHeaders}`)
+      .digest('hex');
   }
 }

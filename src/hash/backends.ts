@@ -26,7 +26,9 @@ export function backendByName(name: BackendName): HashBackend {
     case 'native': {
       const native = nativeBackendIfAvailable();
       if (!native) {
-        throw new Error(`the native SHA-256 backend is not available: ${nativeAddonStatus().detail}; install a C compiler and run \`npm rebuild koodrive-backup\` (add --global for a global install), or use --hash-backend auto (docs/install.md)`);
+        throw new Error(
+          `the native SHA-256 backend is not available: ${nativeAddonStatus().detail}; install a C compiler and run \`npm rebuild koodrive-backup\` (add --global for a global install), or use --hash-backend auto (docs/install.md)`,
+        );
       }
       return native;
     }

@@ -8,6 +8,8 @@ export class FileChangedError extends Error {
     /** What differed, e.g. "expected 1048576 bytes, read 1000". */
     readonly detail: string,
   ) {
-    super(`${absPath} changed while it was being read: ${detail}. Back it up again once nothing is writing to it, or exclude it.`);
+    super(
+      `${absPath} changed while it was being read: ${detail}. Back it up again once nothing is writing to it, or exclude it.`,
+    );
   }
 }

@@ -53,7 +53,9 @@ export class HashPool {
     this.backend = opts.backend ?? 'auto';
     this.workerUrl = opts.workerUrl ?? defaultPlanWorkerUrl();
     if (!existsSync(this.workerUrl)) {
-      throw new Error(`the hash worker ${fileURLToPath(this.workerUrl)} does not exist; build the project first (npm run build)`);
+      throw new Error(
+        `the hash worker ${fileURLToPath(this.workerUrl)} does not exist; build the project first (npm run build)`,
+      );
     }
   }
 
@@ -66,7 +68,12 @@ export class HashPool {
       const { signal, ...rest } = opts;
       const job: Job = {
         id,
-        request: { type: 'plan', id, file: { absPath: file.absPath, size: file.size }, opts: { ...rest, backend: this.backend } },
+        request: {
+          type: 'plan',
+          id,
+          file: { absPath: file.absPath, size: file.size },
+          opts: { ...rest, backend: this.backend },
+        },
         resolve,
         reject,
         signal,

@@ -4,7 +4,14 @@ import { arch, platform } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodeGypBuild from 'node-gyp-build';
-import { assertResumable, SHA256_BLOCK, toHex, type HashBackend, type Sha256State, type Sha256Stream } from './sha256-stream.js';
+import {
+  assertResumable,
+  SHA256_BLOCK,
+  toHex,
+  type HashBackend,
+  type Sha256State,
+  type Sha256Stream,
+} from './sha256-stream.js';
 
 /**
  * The addon built from native/ (scripts/build-native.mjs). It drives the SHA256_Init/Update/Final
@@ -44,10 +51,18 @@ export function nativeAddonStatus(dir: string = NATIVE_DIR): { usable: boolean; 
   const found = findNativeAddon(dir);
   const here = `${platform()}-${arch()}`;
   if (!found) {
-    return { usable: false, detail: `no prebuilt native addon for ${here} in this package and none built from source (no C compiler at install?)` };
+    return {
+      usable: false,
+      detail: `no prebuilt native addon for ${here} in this package and none built from source (no C compiler at install?)`,
+    };
   }
-  const what = found.origin === 'prebuilt' ? `prebuilt Node-API addon for ${here}` : `built from source on this machine: ${join('native', relative(dir, found.path))}`;
-  return loadNativeBackend(found.path) ? { usable: true, detail: what } : { usable: false, detail: `the ${what} failed to load or its self-test` };
+  const what =
+    found.origin === 'prebuilt'
+      ? `prebuilt Node-API addon for ${here}`
+      : `built from source on this machine: ${join('native', relative(dir, found.path))}`;
+  return loadNativeBackend(found.path)
+    ? { usable: true, detail: what }
+    : { usable: false, detail: `the ${what} failed to load or its self-test` };
 }
 
 class NativeSha256Stream implements Sha256Stream {
@@ -55,7 +70,10 @@ class NativeSha256Stream implements Sha256Stream {
   private hashed = 0;
   private finished = false;
 
-  constructor(private readonly addon: NativeAddon, from?: Sha256State) {
+  constructor(
+    private readonly addon: NativeAddon,
+    from?: Sha256State,
+  ) {
     this.ctx = new Uint8Array(addon.ctxSize);
     addon.init(this.ctx);
     if (from) {
@@ -73,7 +91,8 @@ class NativeSha256Stream implements Sha256Stream {
   }
 
   midstate(): number[] {
-    if (this.hashed % SHA256_BLOCK !== 0) throw new Error(`midstate requested at ${this.hashed} bytes, not a 64-byte boundary`);
+    if (this.hashed % SHA256_BLOCK !== 0)
+      throw new Error(`midstate requested at ${this.hashed} bytes, not a 64-byte boundary`);
     const out = new Uint32Array(8);
     this.addon.getState(this.ctx, out);
     return Array.from(out);

@@ -43,7 +43,9 @@ export function planParts(fileSize: number, partSize: number): PartLayout[] {
   if (problem) throw new Error(problem);
   const count = Math.max(1, Math.ceil(fileSize / partSize));
   if (count > MAX_PARTS) {
-    throw new Error(`part size ${partSize} splits ${fileSize} bytes into ${count} parts; KooDrive allows 10000 (use a larger part size or the automatic one)`);
+    throw new Error(
+      `part size ${partSize} splits ${fileSize} bytes into ${count} parts; KooDrive allows 10000 (use a larger part size or the automatic one)`,
+    );
   }
   const parts: PartLayout[] = [];
   for (let i = 0; i < count; i++) {
@@ -65,16 +67,21 @@ export function multiPartsProblem(parts: readonly WirePart[], length: number): s
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     const last = i === parts.length - 1;
-    if (p.partNumber !== i + 1) return `part ${i + 1} has partNumber ${p.partNumber}; parts must be numbered 1..n in order`;
-    if (!Number.isSafeInteger(p.partSize) || p.partSize < 0) return `part ${p.partNumber}: partSize ${p.partSize} is not valid`;
+    if (p.partNumber !== i + 1)
+      return `part ${i + 1} has partNumber ${p.partNumber}; parts must be numbered 1..n in order`;
+    if (!Number.isSafeInteger(p.partSize) || p.partSize < 0)
+      return `part ${p.partNumber}: partSize ${p.partSize} is not valid`;
     if (p.partSize > MAX_PART_SIZE) return `part ${p.partNumber}: partSize ${p.partSize} exceeds 5 GiB`;
-    if (!last && p.partSize < MIN_PART_SIZE) return `part ${p.partNumber}: partSize ${p.partSize} is below 5 MiB (only the last part may be smaller)`;
-    if (!last && p.partSize % PART_ALIGN !== 0) return `part ${p.partNumber}: partSize ${p.partSize} is not a multiple of 64 bytes`;
+    if (!last && p.partSize < MIN_PART_SIZE)
+      return `part ${p.partNumber}: partSize ${p.partSize} is below 5 MiB (only the last part may be smaller)`;
+    if (!last && p.partSize % PART_ALIGN !== 0)
+      return `part ${p.partNumber}: partSize ${p.partSize} is not a multiple of 64 bytes`;
     if (p.partOffset !== offset) return `part ${p.partNumber}: partOffset ${p.partOffset} should be ${offset}`;
     const ctx = p.hashCtx ?? [];
     if (i === 0 && ctx.length !== 0) return 'part 1: hashCtx must be empty';
     if (i > 0 && ctx.length !== 8) return `part ${p.partNumber}: hashCtx must hold 8 words, got ${ctx.length}`;
-    if (ctx.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) return `part ${p.partNumber}: hashCtx words must be unsigned 32-bit integers`;
+    if (ctx.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff))
+      return `part ${p.partNumber}: hashCtx words must be unsigned 32-bit integers`;
     offset += p.partSize;
   }
   if (offset !== length) return `parts cover ${offset} bytes but length is ${length}`;

@@ -28,7 +28,12 @@ export function expectedPartEnd(plan: FilePlan, partNumber: number): PartEnd {
  * from the part's hashCtx and holds back the last bytes until all partSize bytes were seen and the
  * end state matches, so a file changed since planning fails the PUT before its body is complete.
  */
-export function createPartVerifier(part: PartPlan, expectedEnd: PartEnd, backend: HashBackend = bestBackend(), opts: PartVerifierOptions = {}): Transform {
+export function createPartVerifier(
+  part: PartPlan,
+  expectedEnd: PartEnd,
+  backend: HashBackend = bestBackend(),
+  opts: PartVerifierOptions = {},
+): Transform {
   return new PartVerifier(part, expectedEnd, backend, opts);
 }
 
@@ -40,9 +45,15 @@ class PartVerifier extends Transform {
   private seen = 0;
   private readonly label: string;
 
-  constructor(private readonly part: PartPlan, private readonly expectedEnd: PartEnd, backend: HashBackend, opts: PartVerifierOptions) {
+  constructor(
+    private readonly part: PartPlan,
+    private readonly expectedEnd: PartEnd,
+    backend: HashBackend,
+    opts: PartVerifierOptions,
+  ) {
     super();
-    this.hash = part.hashCtx.length === 0 ? backend.create() : backend.create({ words: part.hashCtx, bytes: part.partOffset });
+    this.hash =
+      part.hashCtx.length === 0 ? backend.create() : backend.create({ words: part.hashCtx, bytes: part.partOffset });
     const holdBack = Math.min(part.partSize, Math.max(1, opts.holdBack ?? DEFAULT_HOLD_BACK));
     this.releaseUpTo = part.partSize - holdBack;
     this.tail = Buffer.allocUnsafe(holdBack);
@@ -93,9 +104,13 @@ class PartVerifier extends Transform {
   private endProblem(): string | undefined {
     if ('words' in this.expectedEnd) {
       const words = this.hash.midstate();
-      return words.join() === this.expectedEnd.words.join() ? undefined : 'its SHA-256 state at the end of the part differs from the plan';
+      return words.join() === this.expectedEnd.words.join()
+        ? undefined
+        : 'its SHA-256 state at the end of the part differs from the plan';
     }
     const digest = toHex(this.hash.digest());
-    return digest === this.expectedEnd.sha256 ? undefined : `its SHA-256 is now ${digest}, planned ${this.expectedEnd.sha256}`;
+    return digest === this.expectedEnd.sha256
+      ? undefined
+      : `its SHA-256 is now ${digest}, planned ${this.expectedEnd.sha256}`;
   }
 }

@@ -37,7 +37,10 @@ export interface PlanFileOptions {
 export function choosePartSize(fileSize: number, requested?: number): number {
   if (requested === undefined) return autoPartSize(fileSize);
   const problem = partSizeProblem(requested);
-  if (problem) throw new PartSizeError(`${problem}; use a multiple of 64 bytes between 5 MiB and 5 GiB, or leave it unset for the automatic size`);
+  if (problem)
+    throw new PartSizeError(
+      `${problem}; use a multiple of 64 bytes between 5 MiB and 5 GiB, or leave it unset for the automatic size`,
+    );
   return requested;
 }
 
@@ -51,7 +54,8 @@ export async function planFile(file: { absPath: string; size: number }, opts: Pl
     throw new PartSizeError(`${file.absPath}: ${(err as Error).message}`);
   }
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize ${chunkSize} must be a positive whole number`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError(`chunkSize ${chunkSize} must be a positive whole number`);
   opts.signal?.throwIfAborted();
 
   const feeder = new PlanFeeder((opts.backend ?? bestBackend()).create(), parts, proofSlice(opts.proofSeed, file.size));
@@ -91,12 +95,18 @@ function readSmallFile(file: { absPath: string; size: number }): Buffer {
   } finally {
     closeSync(fd);
   }
-  if (got > file.size) throw new FileChangedError(file.absPath, `expected ${file.size} bytes, but it has grown past that`);
+  if (got > file.size)
+    throw new FileChangedError(file.absPath, `expected ${file.size} bytes, but it has grown past that`);
   if (got !== file.size) throw new FileChangedError(file.absPath, `expected ${file.size} bytes, read only ${got}`);
   return buffer.subarray(0, got);
 }
 
-async function readWithHandle(file: { absPath: string; size: number }, chunkSize: number, feeder: PlanFeeder, signal?: AbortSignal): Promise<Buffer | undefined> {
+async function readWithHandle(
+  file: { absPath: string; size: number },
+  chunkSize: number,
+  feeder: PlanFeeder,
+  signal?: AbortSignal,
+): Promise<Buffer | undefined> {
   const handle = await open(file.absPath, 'r');
   try {
     // A small file gets buffers its size (and the byte that tells it grew), not two of 1 MiB:
@@ -112,7 +122,13 @@ async function readWithHandle(file: { absPath: string; size: number }, chunkSize
  * current chunk is hashed. Reads past the planned size once, to notice a file that grew. Returns
  * the whole file when it came in the first read (a buffer no later read writes to).
  */
-async function readAll(handle: FileHandle, file: { absPath: string; size: number }, chunkSize: number, feeder: PlanFeeder, signal?: AbortSignal): Promise<Buffer | undefined> {
+async function readAll(
+  handle: FileHandle,
+  file: { absPath: string; size: number },
+  chunkSize: number,
+  feeder: PlanFeeder,
+  signal?: AbortSignal,
+): Promise<Buffer | undefined> {
   const buffers = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)] as const;
   let which = 0;
   let pos = 0;
@@ -123,7 +139,8 @@ async function readAll(handle: FileHandle, file: { absPath: string; size: number
       const { bytesRead }: { bytesRead: number } = await pending;
       pending = undefined;
       if (bytesRead === 0) break;
-      if (pos + bytesRead > file.size) throw new FileChangedError(file.absPath, `expected ${file.size} bytes, but it has grown past that`);
+      if (pos + bytesRead > file.size)
+        throw new FileChangedError(file.absPath, `expected ${file.size} bytes, but it has grown past that`);
       signal?.throwIfAborted();
       const chunk = buffers[which]!.subarray(0, bytesRead);
       // The first read took the whole file: later reads go to the other buffer and find nothing.
@@ -146,7 +163,11 @@ class PlanFeeder {
   private nextPart = 1;
   private readonly collector: ProofSliceCollector | undefined;
 
-  constructor(readonly hash: Sha256Stream, private readonly parts: PartPlan[], slice: ReturnType<typeof proofSlice>) {
+  constructor(
+    readonly hash: Sha256Stream,
+    private readonly parts: PartPlan[],
+    slice: ReturnType<typeof proofSlice>,
+  ) {
     this.collector = slice ? new ProofSliceCollector(slice) : undefined;
   }
 

@@ -6,11 +6,11 @@ import { PartSizeError } from './plan-file.js';
 /** Main thread → worker. */
 export type PlanWorkerRequest =
   | {
-    type: 'plan';
-    id: number;
-    file: { absPath: string; size: number };
-    opts: { partSize?: number; proofSeed: string; backend: BackendName; chunkSize?: number };
-  }
+      type: 'plan';
+      id: number;
+      file: { absPath: string; size: number };
+      opts: { partSize?: number; proofSeed: string; backend: BackendName; chunkSize?: number };
+    }
   | { type: 'cancel'; id: number };
 
 /** An error reduced to what survives structured cloning, with enough to rebuild our typed ones. */

@@ -5,7 +5,8 @@ import { toWireError, type PlanWorkerReply, type PlanWorkerRequest } from './pla
 
 // Runs planFile for the hash pool (hash-pool.ts), one job at a time per worker.
 const port = parentPort;
-if (!port) throw new Error('plan-worker.js is a worker_threads entry point; use HashPool instead of running it directly');
+if (!port)
+  throw new Error('plan-worker.js is a worker_threads entry point; use HashPool instead of running it directly');
 
 const running = new Map<number, AbortController>();
 

@@ -47,7 +47,8 @@ export class ProofSliceCollector {
   }
 
   proofCode(): string {
-    if (this.filled !== this.bytes.byteLength) throw new Error('proof slice incomplete: the file was shorter than planned');
+    if (this.filled !== this.bytes.byteLength)
+      throw new Error('proof slice incomplete: the file was shorter than planned');
     return proofCodeOfSlice(this.bytes);
   }
 }

@@ -68,9 +68,11 @@ class NobleSha256Stream implements Sha256Stream {
 /** Rejects states that cannot be resumed (wrong word count, unaligned offset). */
 export function assertResumable(state: Sha256State): void {
   if (state.words.length !== 8) throw new Error(`a SHA-256 state has 8 words, got ${state.words.length}`);
-  if (state.bytes % SHA256_BLOCK !== 0) throw new Error(`cannot resume SHA-256 at ${state.bytes} bytes: not a multiple of 64`);
+  if (state.bytes % SHA256_BLOCK !== 0)
+    throw new Error(`cannot resume SHA-256 at ${state.bytes} bytes: not a multiple of 64`);
   for (const w of state.words) {
-    if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new Error(`hashCtx word ${w} is not an unsigned 32-bit integer`);
+    if (!Number.isInteger(w) || w < 0 || w > 0xffffffff)
+      throw new Error(`hashCtx word ${w} is not an unsigned 32-bit integer`);
   }
 }
 

@@ -30,9 +30,19 @@ export function secretsOf(credentials: Credentials): Secret[] {
 /** `source` names where the secret came from (KOODRIVE_TOKEN, --token, a config file's path). */
 export function credentialsHint(credentials: Credentials): string {
   if (credentials.mode === 'token') {
-    const from = credentials.source === undefined || credentials.source === 'KOODRIVE_TOKEN' ? 'KOODRIVE_TOKEN' : credentials.source.startsWith('--') ? `the token given with ${credentials.source}` : `the token in ${credentials.source}`;
+    const from =
+      credentials.source === undefined || credentials.source === 'KOODRIVE_TOKEN'
+        ? 'KOODRIVE_TOKEN'
+        : credentials.source.startsWith('--')
+          ? `the token given with ${credentials.source}`
+          : `the token in ${credentials.source}`;
     return `check ${from} (tokens expire after 20 idle minutes) and the user id`;
   }
-  const where = credentials.source === undefined || credentials.source === 'KOODRIVE_APP_SECRET' ? 'KOODRIVE_APP_ID / KOODRIVE_APP_SECRET' : credentials.source.startsWith('--') ? credentials.source : `${credentials.source}`;
+  const where =
+    credentials.source === undefined || credentials.source === 'KOODRIVE_APP_SECRET'
+      ? 'KOODRIVE_APP_ID / KOODRIVE_APP_SECRET'
+      : credentials.source.startsWith('--')
+        ? credentials.source
+        : `${credentials.source}`;
   return `check the app id and secret (${where}) and the user id`;
 }

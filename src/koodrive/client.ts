@@ -6,10 +6,20 @@ import type { Credentials } from './auth.js';
 import { KooDriveError } from './koodrive-error.js';
 import { Transport, type CallSpec } from './transport.js';
 import {
-  MODULE_FOLDER_BACKUP, PATHS,
-  type BackupFileEntry, type BackupRecord, type CreateFileRequest, type CreateFileResponse, type CreateLockResponse,
-  type CreateRecordRequest, type Envelope, type ListFilesResponse, type ListRecordsResponse, type RecordResponse,
-  type UploadUrlResponse, type WirePartWithUrl,
+  MODULE_FOLDER_BACKUP,
+  PATHS,
+  type BackupFileEntry,
+  type BackupRecord,
+  type CreateFileRequest,
+  type CreateFileResponse,
+  type CreateLockResponse,
+  type CreateRecordRequest,
+  type Envelope,
+  type ListFilesResponse,
+  type ListRecordsResponse,
+  type RecordResponse,
+  type UploadUrlResponse,
+  type WirePartWithUrl,
 } from './wire-types.js';
 import { DOWNLOAD_BATCH, type DownloadEntry, type DownloadResponse } from './wire-types.js';
 
@@ -61,7 +71,9 @@ export class KooDriveClient {
   constructor(opts: KooDriveClientOptions) {
     const endpoint = new URL(String(opts.endpoint));
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
-      throw new Error(`endpoint ${endpoint.origin} must be an http(s) URL, e.g. https://intl.myhuaweicloud-koodrive.com`);
+      throw new Error(
+        `endpoint ${endpoint.origin} must be an http(s) URL, e.g. https://intl.myhuaweicloud-koodrive.com`,
+      );
     }
     if (!opts.userId) throw new Error('the KooDrive user id is empty; set it in the config (userId) or with --user-id');
     this.signal = opts.signal;
@@ -116,10 +128,18 @@ export class KooDriveClient {
   async renewLock(budget: { withinMs?: number } = {}): Promise<void> {
     const call = 'renew backup lock';
     const within = budget.withinMs !== undefined ? Math.max(0, Math.floor(budget.withinMs)) : undefined;
-    const retry = within !== undefined ? { ...RENEW_POLICY, maxTotalMs: Math.min(RENEW_POLICY.maxTotalMs, within) } : RENEW_POLICY;
+    const retry =
+      within !== undefined ? { ...RENEW_POLICY, maxTotalMs: Math.min(RENEW_POLICY.maxTotalMs, within) } : RENEW_POLICY;
     const deadline = within !== undefined ? AbortSignal.timeout(Math.max(1, within)) : undefined;
     const signal = deadline && this.signal ? AbortSignal.any([this.signal, deadline]) : (deadline ?? this.signal);
-    await this.transport.send({ call, method: 'PATCH', path: PATHS.lock, lockId: this.requireLock(call), retry, ...(signal ? { signal } : {}) });
+    await this.transport.send({
+      call,
+      method: 'PATCH',
+      path: PATHS.lock,
+      lockId: this.requireLock(call),
+      retry,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /**
@@ -130,13 +150,26 @@ export class KooDriveClient {
     const call = 'release backup lock';
     const lockId = this.requireLock(call);
     this.currentLock = undefined;
-    await this.transport.send({ call, method: 'DELETE', path: PATHS.lock, lockId, retry: RELEASE_POLICY, signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) });
+    await this.transport.send({
+      call,
+      method: 'DELETE',
+      path: PATHS.lock,
+      lockId,
+      retry: RELEASE_POLICY,
+      signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS),
+    });
   }
 
   /** Creates a backup record under the held lock. */
   async createRecord(req: CreateRecordRequest): Promise<BackupRecord> {
     const call = 'create backup record';
-    const res = await this.send<RecordResponse>({ call, method: 'POST', path: PATHS.record, body: req, lockId: this.requireLock(call) });
+    const res = await this.send<RecordResponse>({
+      call,
+      method: 'POST',
+      path: PATHS.record,
+      body: req,
+      lockId: this.requireLock(call),
+    });
     if (typeof res.data?.recordId !== 'string') throw malformed(call, 'data.recordId');
     return res.data;
   }
@@ -144,7 +177,12 @@ export class KooDriveClient {
   /** Reads one backup record. */
   async getRecord(recordId: string): Promise<BackupRecord> {
     const call = 'get backup record';
-    const res = await this.send<RecordResponse>({ call, method: 'GET', path: PATHS.recordById(recordId), lockId: this.currentLock });
+    const res = await this.send<RecordResponse>({
+      call,
+      method: 'GET',
+      path: PATHS.recordById(recordId),
+      lockId: this.currentLock,
+    });
     if (typeof res.data?.recordId !== 'string') throw malformed(call, 'data.recordId');
     return res.data;
   }
@@ -166,7 +204,14 @@ export class KooDriveClient {
   /** Creates a file in the record from its full plan; the answer says rapid/exist or gives part URLs. */
   async createBackupFile(recordId: string, req: CreateFileRequest): Promise<CreateFileResponse> {
     const call = 'create backup file';
-    const res = await this.send<CreateFileResponse>({ call, method: 'POST', path: PATHS.recordFile(recordId), body: req, lockId: this.requireLock(call), perFile: true });
+    const res = await this.send<CreateFileResponse>({
+      call,
+      method: 'POST',
+      path: PATHS.recordFile(recordId),
+      body: req,
+      lockId: this.requireLock(call),
+      perFile: true,
+    });
     // Under autoRename 3 a clash may be a success answer with existFileId and no fileId: the
     // caller turns that into a conflict; only an answer with neither id is malformed.
     const hasId = (id: unknown) => typeof id === 'string' && id !== '';
@@ -184,8 +229,15 @@ export class KooDriveClient {
     const call = 'get upload URLs';
     const out: WirePartWithUrl[] = [];
     for (let i = 0; i < parts.length; i += URL_BATCH) {
-      const multiParts = parts.slice(i, i + URL_BATCH).map(({ partNumber, partSize, partOffset, hashCtx }) => ({ partNumber, partSize, partOffset, hashCtx }));
-      const res = await this.send<UploadUrlResponse>({ call, method: 'POST', path: PATHS.uploadUrl, body: { fileId, multiParts } });
+      const multiParts = parts
+        .slice(i, i + URL_BATCH)
+        .map(({ partNumber, partSize, partOffset, hashCtx }) => ({ partNumber, partSize, partOffset, hashCtx }));
+      const res = await this.send<UploadUrlResponse>({
+        call,
+        method: 'POST',
+        path: PATHS.uploadUrl,
+        body: { fileId, multiParts },
+      });
       if (!Array.isArray(res.multiParts)) throw malformed(call, 'multiParts');
       out.push(...res.multiParts);
     }
@@ -194,7 +246,13 @@ export class KooDriveClient {
 
   /** Finishes a file: the server merges its parts and checks them against sha256. */
   async completeFile(fileId: string, sha256: string): Promise<void> {
-    await this.send({ call: 'complete file', method: 'POST', path: PATHS.completeFile, body: { fileId, sha256 }, perFile: true });
+    await this.send({
+      call: 'complete file',
+      method: 'POST',
+      path: PATHS.completeFile,
+      body: { fileId, sha256 },
+      perFile: true,
+    });
   }
 
   /** Deletes a backup record and its files under the held lock (reference §3.8). */
@@ -212,7 +270,12 @@ export class KooDriveClient {
     const out: DownloadEntry[] = [];
     for (let i = 0; i < fileIds.length; i += DOWNLOAD_BATCH) {
       const batch = fileIds.slice(i, i + DOWNLOAD_BATCH);
-      const res = await this.send<DownloadResponse>({ call, method: 'POST', path: PATHS.download, body: { containerId, fileIds: batch } });
+      const res = await this.send<DownloadResponse>({
+        call,
+        method: 'POST',
+        path: PATHS.download,
+        body: { containerId, fileIds: batch },
+      });
       if (!Array.isArray(res.downloads)) throw malformed(call, 'downloads[]');
       out.push(...res.downloads);
     }

@@ -44,4 +44,8 @@ export const TRANSIENT_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /** Codes that mean our credentials or clock are wrong: no retry helps. */
-export const AUTH_CODES: ReadonlySet<number> = new Set([CODES.AUTH_FAILED, CODES.USER_ID_MISMATCH, CODES.X_DATE_INVALID]);
+export const AUTH_CODES: ReadonlySet<number> = new Set([
+  CODES.AUTH_FAILED,
+  CODES.USER_ID_MISMATCH,
+  CODES.X_DATE_INVALID,
+]);

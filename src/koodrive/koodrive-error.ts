@@ -3,7 +3,16 @@ import { redact, type Secret } from '../util/secret.js';
 import { isTransientHttp } from '../retry/retry-policy.js';
 import { CODES, TRANSIENT_CODES } from './error-codes.js';
 
-export type KooDriveErrorKind = 'auth' | 'clock' | 'lock-busy' | 'lock-lost' | 'conflict' | 'validation' | 'not-found' | 'transient' | 'other';
+export type KooDriveErrorKind =
+  | 'auth'
+  | 'clock'
+  | 'lock-busy'
+  | 'lock-lost'
+  | 'conflict'
+  | 'validation'
+  | 'not-found'
+  | 'transient'
+  | 'other';
 
 export interface KooDriveErrorFields {
   /** The server's code (number or string) — undefined when there was no usable answer. */
@@ -88,7 +97,10 @@ export function partsNotUploaded(err: unknown): number[] | 'all' | undefined {
   if (!(err instanceof KooDriveError) || numericCode(err.code) !== CODES.FILE_COMPLETE_CHECK_FAILURE) return undefined;
   const listed = /part\(s\) ([\d, ]+?)( not uploaded|, …)/.exec(err.message);
   if (!listed || listed[2] !== ' not uploaded') return 'all';
-  return listed[1]!.split(',').map((n) => Number(n.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return listed[1]!
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 const KIND_BY_CODE = new Map<number, KooDriveErrorKind>([
@@ -116,29 +128,45 @@ const KIND_BY_CODE = new Map<number, KooDriveErrorKind>([
 
 // Advice for codes whose generic kind advice would mislead.
 const ADVICE_BY_CODE = new Map<number, string>([
-  [CODES.FILE_COMPLETE_CHECK_FAILURE, 'the uploaded parts do not add up to the planned SHA-256: the file changed during the upload or a part was damaged; back it up again'],
+  [
+    CODES.FILE_COMPLETE_CHECK_FAILURE,
+    'the uploaded parts do not add up to the planned SHA-256: the file changed during the upload or a part was damaged; back it up again',
+  ],
   [CODES.PROOF_CODE_INVALID, 'the proofCode was refused: check the proofSeed setting (X-User-Id or Authorization)'],
-  [CODES.HASH_CTX_MISMATCH, 'a part does not continue the SHA-256 state of the one before: the file changed during the upload; back it up again'],
+  [
+    CODES.HASH_CTX_MISMATCH,
+    'a part does not continue the SHA-256 state of the one before: the file changed during the upload; back it up again',
+  ],
   [CODES.INSUFFICIENT_SPACE, 'the KooDrive space is full: free space or enlarge the quota'],
-  [CODES.RECORD_FILES_INCOMPLETE, 'some files of the record are still uploading: run the same upload again to finish them, then complete the record'],
+  [
+    CODES.RECORD_FILES_INCOMPLETE,
+    'some files of the record are still uploading: run the same upload again to finish them, then complete the record',
+  ],
   [CODES.RECORD_COMPLETED, 'the backup record is already completed: start a new record (omit --record-id)'],
   [CODES.NOT_EXIST_UPLOAD_TASK, 'the upload task is gone (it may have expired): upload the file again'],
 ]);
 
 // Refusals a user can fix, recognised by the server's message (docs/decisions.md, "Spaces in names").
 const ADVICE_BY_MESSAGE: ReadonlyArray<readonly [RegExp, string]> = [
-  [/fileName "[^"]*" contains a space/, 'this KooDrive refuses spaces in file names (the rule of the English API page; the Chinese original allows them): rename the file without spaces, or leave such files out with --exclude \'* *\''],
+  [
+    /fileName "[^"]*" contains a space/,
+    "this KooDrive refuses spaces in file names (the rule of the English API page; the Chinese original allows them): rename the file without spaces, or leave such files out with --exclude '* *'",
+  ],
 ];
 
 const KIND_ADVICE: Record<KooDriveErrorKind, string> = {
   auth: '', // filled from the credentials in use
   clock: '', // filled from the measured offset
   // Command-neutral: upload adds its --wait-lock (describeUploadError); lock create has no such flag.
-  'lock-busy': 'another backup holds the lock of this account; wait for it to finish and run again (a lock expires 10 min after its last renewal)',
-  'lock-lost': 'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
-  conflict: 'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
+  'lock-busy':
+    'another backup holds the lock of this account; wait for it to finish and run again (a lock expires 10 min after its last renewal)',
+  'lock-lost':
+    'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
+  conflict:
+    'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
   validation: 'the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
-  'not-found': 'the record, file or upload task does not exist (any more); check the record id (koodrive-backup records list shows them), or run the backup again',
+  'not-found':
+    'the record, file or upload task does not exist (any more); check the record id (koodrive-backup records list shows them), or run the backup again',
   transient: 'KooDrive is busy or unreachable; it was retried — try again later',
   other: 'see the server message',
 };
@@ -230,7 +258,8 @@ function clockAdvice(offsetMs: number | undefined, skewMs = 0): string {
   }
   const machineOffset = offsetMs + skewMs;
   const head = `X-Date${skewNote} was ${minutesOff(offsetMs)} the server's clock`;
-  if (Math.abs(machineOffset) < 60_000) return `${head}; this machine's clock is right: leave out --clock-skew (or set --clock-skew=0s)`;
+  if (Math.abs(machineOffset) < 60_000)
+    return `${head}; this machine's clock is right: leave out --clock-skew (or set --clock-skew=0s)`;
   return `${head}; the clock of this machine is ${minutesOff(machineOffset)} the server's: fix the clock or set --clock-skew=${skewText(machineOffset)}`;
 }
 
@@ -242,12 +271,24 @@ export function errorFromResponse(input: ResponseErrorInput): KooDriveError {
   const advice =
     ADVICE_BY_MESSAGE.find(([pattern]) => pattern.test(input.msg))?.[1] ??
     (n !== undefined ? ADVICE_BY_CODE.get(n) : undefined) ??
-    (kind === 'auth' ? `KooDrive refused the credentials; ${input.credentialsHint}` : kind === 'clock' ? clockAdvice(input.serverOffsetMs, input.clockSkewMs) : KIND_ADVICE[kind]);
+    (kind === 'auth'
+      ? `KooDrive refused the credentials; ${input.credentialsHint}`
+      : kind === 'clock'
+        ? clockAdvice(input.serverOffsetMs, input.clockSkewMs)
+        : KIND_ADVICE[kind]);
   const msg = redact(oneLine(input.msg), input.secrets);
   const codeText = input.code === undefined ? '' : `code ${input.code}, `;
   const message = `${input.call} failed: ${msg || 'no message'} (${codeText}HTTP ${input.httpStatus}). ${advice}`;
   return new KooDriveError(
-    { code: input.code, msg, httpStatus: input.httpStatus, call: input.call, kind, transient: kind === 'transient', retryAfterMs: input.retryAfterMs },
+    {
+      code: input.code,
+      msg,
+      httpStatus: input.httpStatus,
+      call: input.call,
+      kind,
+      transient: kind === 'transient',
+      retryAfterMs: input.retryAfterMs,
+    },
     message,
   );
 }
@@ -265,27 +306,60 @@ function htmlAnswerError(input: ResponseErrorInput): KooDriveError {
     ? 'a proxy or gateway answered with an error page; it was retried — if this persists, check --endpoint (KOODRIVE_ENDPOINT) and any proxy in between'
     : 'this is not the KooDrive API; check --endpoint (KOODRIVE_ENDPOINT): it must be the API base URL, e.g. https://intl.myhuaweicloud-koodrive.com, or a local emulator';
   return new KooDriveError(
-    { code: undefined, msg: 'an HTML page', httpStatus: input.httpStatus, call: input.call, kind: transient ? 'transient' : 'other', transient, ...(input.retryAfterMs !== undefined ? { retryAfterMs: input.retryAfterMs } : {}) },
+    {
+      code: undefined,
+      msg: 'an HTML page',
+      httpStatus: input.httpStatus,
+      call: input.call,
+      kind: transient ? 'transient' : 'other',
+      transient,
+      ...(input.retryAfterMs !== undefined ? { retryAfterMs: input.retryAfterMs } : {}),
+    },
     `${input.call} failed: the endpoint answered with an HTML page, not KooDrive JSON (HTTP ${input.httpStatus}); ${advice}`,
   );
 }
 
 // Reasons that point at the endpoint itself rather than at a passing network problem.
 const NETWORK_ADVICE: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^via the proxy |^the proxy .* refused the tunnel/, 'check the proxy in HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts reached directly)'],
-  [/ECONNREFUSED/, 'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running'],
-  [/ENOTFOUND|EAI_AGAIN/, 'the host name does not resolve: check the endpoint URL (--endpoint or KOODRIVE_ENDPOINT) and DNS'],
-  [/CERT|SSL|TLS|self[- ]signed/i, 'the TLS connection failed: check that the endpoint URL is the KooDrive API and that its certificate is trusted (--ca-file or NODE_EXTRA_CA_CERTS for a private CA)'],
+  [
+    /^via the proxy |^the proxy .* refused the tunnel/,
+    'check the proxy in HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for hosts reached directly)',
+  ],
+  [
+    /ECONNREFUSED/,
+    'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running',
+  ],
+  [
+    /ENOTFOUND|EAI_AGAIN/,
+    'the host name does not resolve: check the endpoint URL (--endpoint or KOODRIVE_ENDPOINT) and DNS',
+  ],
+  [
+    /CERT|SSL|TLS|self[- ]signed/i,
+    'the TLS connection failed: check that the endpoint URL is the KooDrive API and that its certificate is trusted (--ca-file or NODE_EXTRA_CA_CERTS for a private CA)',
+  ],
 ];
 
 /** The error for a request that got no answer (refused, reset, timed out). */
-export function errorFromNetwork(call: string, host: string, reason: string, transient: boolean, secrets: ReadonlyArray<Secret>): KooDriveError {
+export function errorFromNetwork(
+  call: string,
+  host: string,
+  reason: string,
+  transient: boolean,
+  secrets: ReadonlyArray<Secret>,
+): KooDriveError {
   const safeReason = redact(oneLine(reason), secrets);
   const specific = NETWORK_ADVICE.find(([pattern]) => pattern.test(safeReason))?.[1];
   const general = transient ? 'check the network and the endpoint URL' : 'check the endpoint URL and the network';
   const advice = `${specific ?? general}${transient ? '; it was retried — run again later' : ''}`;
   return new KooDriveError(
-    { code: undefined, msg: safeReason, httpStatus: undefined, call, kind: transient ? 'transient' : 'other', transient },
+    {
+      code: undefined,
+      msg: safeReason,
+      httpStatus: undefined,
+      call,
+      kind: transient ? 'transient' : 'other',
+      transient,
+    },
     `${call} failed: no answer from ${host} (${safeReason}). ${advice}`,
   );
 }

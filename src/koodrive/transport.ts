@@ -50,7 +50,17 @@ export interface CallSpec {
 }
 
 /** The id fields of KooDrive answers: strings end to end, however the server sends them. */
-export const ID_FIELDS = ['recordId', 'fileId', 'lockId', 'existFileId', 'containerId', 'uploadId', 'partId', 'deviceId', 'userId'] as const;
+export const ID_FIELDS = [
+  'recordId',
+  'fileId',
+  'lockId',
+  'existFileId',
+  'containerId',
+  'uploadId',
+  'partId',
+  'deviceId',
+  'userId',
+] as const;
 
 const ID_NUMBER = new RegExp(`("(?:${ID_FIELDS.join('|')})"\\s*:\\s*)(-?\\d+)(?=\\s*[,}\\]])`, 'g');
 
@@ -71,7 +81,8 @@ function envelopeOf(parsed: unknown): Envelope | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   if ('code' in parsed) return parsed as Envelope;
   const gateway = parsed as { error_code?: unknown; error_msg?: unknown };
-  if (typeof gateway.error_code === 'string') return { code: gateway.error_code, msg: typeof gateway.error_msg === 'string' ? gateway.error_msg : '' };
+  if (typeof gateway.error_code === 'string')
+    return { code: gateway.error_code, msg: typeof gateway.error_msg === 'string' ? gateway.error_msg : '' };
   return undefined;
 }
 
@@ -126,7 +137,13 @@ export class Transport {
       'user-agent': opts.userAgent,
     };
     if (spec.lockId !== undefined) headers[LOCK_HEADER] = spec.lockId;
-    const signable: SignableRequest = { method: spec.method, path: spec.path, query: spec.query ?? [], headers, body: bodyText };
+    const signable: SignableRequest = {
+      method: spec.method,
+      path: spec.path,
+      query: spec.query ?? [],
+      headers,
+      body: bodyText,
+    };
     headers.authorization = authorizationFor(opts.credentials, signable);
     return headers;
   }
@@ -135,7 +152,8 @@ export class Transport {
   private async request(url: URL, spec: CallSpec, bodyText: string): Promise<ExchangeAnswer> {
     const headers = this.signedHeaders(spec, bodyText);
     const body = spec.body === undefined ? undefined : bodyText;
-    if (spec.perFile) return exchange({ url, method: spec.method, headers, body, signal: spec.signal, timeoutMs: this.opts.timeoutMs });
+    if (spec.perFile)
+      return exchange({ url, method: spec.method, headers, body, signal: spec.signal, timeoutMs: this.opts.timeoutMs });
     const res = await this.http(url, {
       method: spec.method,
       headers,

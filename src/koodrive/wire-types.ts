@@ -143,7 +143,10 @@ export const DOWNLOAD_BATCH = 100;
 
 /** X-Date in `yyyyMMdd'T'HHmmss'Z'`, UTC. */
 export function formatXDate(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses an X-Date value; undefined when it is not in the documented format. */

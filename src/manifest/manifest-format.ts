@@ -47,12 +47,18 @@ export class ManifestError extends Error {
 /** Parses the header line; throws ManifestError when it is not a manifest of this version. */
 export function parseHeader(line: string): ManifestHeader {
   const value = parseObject(line, 1);
-  if (value.koodriveManifest !== MANIFEST_VERSION) throw new ManifestError(`manifest version ${String(value.koodriveManifest)} is not ${MANIFEST_VERSION}; update koodrive-backup`);
+  if (value.koodriveManifest !== MANIFEST_VERSION)
+    throw new ManifestError(
+      `manifest version ${String(value.koodriveManifest)} is not ${MANIFEST_VERSION}; update koodrive-backup`,
+    );
   const roots = Array.isArray(value.roots) ? value.roots : undefined;
   if (!roots || !roots.every((r) => isRecord(r) && typeof r.path === 'string' && typeof r.prefix === 'string')) {
     throw new ManifestError('the manifest header has no valid roots list');
   }
-  return { koodriveManifest: MANIFEST_VERSION, roots: roots.map((r) => ({ path: String(r.path), prefix: String(r.prefix) })) };
+  return {
+    koodriveManifest: MANIFEST_VERSION,
+    roots: roots.map((r) => ({ path: String(r.path), prefix: String(r.prefix) })),
+  };
 }
 
 /** Parses one entry line (1-based `lineNo` for messages); unknown kinds are an error, not skipped. */
@@ -63,7 +69,13 @@ export function parseEntry(line: string, lineNo: number): ManifestEntry {
     if (!isCount(v.size)) throw bad('size must be a whole number of bytes');
     if (!isTime(v.mtimeMs)) throw bad('mtimeMs must be a time in milliseconds');
     if (v.mode !== undefined && !isMode(v.mode)) throw bad('mode must be permission bits (0 to 0o7777)');
-    return { kind: 'file', path: v.f, size: v.size, mtimeMs: v.mtimeMs, ...(v.mode !== undefined ? { mode: v.mode as number } : {}) };
+    return {
+      kind: 'file',
+      path: v.f,
+      size: v.size,
+      mtimeMs: v.mtimeMs,
+      ...(v.mode !== undefined ? { mode: v.mode as number } : {}),
+    };
   }
   if (typeof v.d === 'string') {
     if (!isMode(v.mode)) throw bad('mode must be permission bits (0 to 0o7777)');
@@ -71,7 +83,8 @@ export function parseEntry(line: string, lineNo: number): ManifestEntry {
     return { kind: 'folder', path: v.d, mode: v.mode, mtimeMs: v.mtimeMs };
   }
   if (typeof v.l === 'string') {
-    if (typeof v.target !== 'string' || v.target === '' || v.target.includes('\0')) throw bad('a link needs a non-empty target without NUL');
+    if (typeof v.target !== 'string' || v.target === '' || v.target.includes('\0'))
+      throw bad('a link needs a non-empty target without NUL');
     return { kind: 'link', path: v.l, target: v.target };
   }
   throw bad('not a file, folder or link entry');

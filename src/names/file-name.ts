@@ -8,7 +8,15 @@ export const MAX_DESCRIPTION_LENGTH = 512;
 
 // Forbidden characters and the fullwidth twins rclone uses for such backends (readable, reversible).
 const FULLWIDTH: Record<string, string> = {
-  '<': '＜', '>': '＞', '|': '｜', ':': '：', '"': '＂', '*': '＊', '?': '？', '/': '／', '\\': '＼',
+  '<': '＜',
+  '>': '＞',
+  '|': '｜',
+  ':': '：',
+  '"': '＂',
+  '*': '＊',
+  '?': '？',
+  '/': '／',
+  '\\': '＼',
 };
 const FORBIDDEN = /[<>|:"*?/\\]/g;
 const FORBIDDEN_TEST = /[<>|:"*?/\\]/;
@@ -51,7 +59,8 @@ export function localNameProblem(relPath: string): string | undefined {
   if ([...description].length > MAX_DESCRIPTION_LENGTH) {
     return `path "${description}" is longer than ${MAX_DESCRIPTION_LENGTH} characters, the limit of the description field`;
   }
-  if (description === MANIFEST_DESCRIPTION) return `path "${description}" is where koodrive-backup keeps each record's manifest`;
+  if (description === MANIFEST_DESCRIPTION)
+    return `path "${description}" is where koodrive-backup keeps each record's manifest`;
   const base = description.split('/').pop() ?? '';
   return fileNameProblem(toServerFileName(base));
 }

@@ -56,7 +56,10 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeAnswer> {
       settle(err, false);
       request.destroy();
     };
-    const timer = setTimeout(() => fail(Object.assign(new Error(`no complete answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })), req.timeoutMs);
+    const timer = setTimeout(
+      () => fail(Object.assign(new Error(`no complete answer within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      req.timeoutMs,
+    );
     const onAbort = (): void => fail(req.signal?.reason);
     req.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (err) => settle(err, false));
@@ -65,14 +68,24 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeAnswer> {
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > limit) return fail(Object.assign(new Error(`the answer is longer than ${limit} bytes`), { code: 'EANSWERTOOLONG' }));
+        if (size > limit)
+          return fail(Object.assign(new Error(`the answer is longer than ${limit} bytes`), { code: 'EANSWERTOOLONG' }));
         chunks.push(chunk);
       });
-      res.on('end', () => settle({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8') }, true));
+      res.on('end', () =>
+        settle(
+          { statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size).toString('utf8') },
+          true,
+        ),
+      );
       res.on('error', (err) => settle(err, false));
       // A connection cut mid-answer: no 'end', maybe no 'error' either.
       res.on('close', () => {
-        if (!res.complete) settle(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }), false);
+        if (!res.complete)
+          settle(
+            Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }),
+            false,
+          );
       });
     });
     request.end(req.body);

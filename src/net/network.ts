@@ -28,8 +28,11 @@ function proxyError(err: Error, proxy: URL): Error {
   const shown = redactUrlCredentials(proxy.href).replace(/\/$/, '');
   const status = /^Bad response: (\d+)/.exec(err.message)?.[1];
   if (status) {
-    const why = status === '407' ? ' (proxy authentication required: check the user and password in the proxy URL)' : '';
-    return Object.assign(new Error(`the proxy ${shown} refused the tunnel: HTTP ${status}${why}`), { code: Number(status) >= 500 ? 'EPROXY_UNAVAILABLE' : 'EPROXY_REFUSED' });
+    const why =
+      status === '407' ? ' (proxy authentication required: check the user and password in the proxy URL)' : '';
+    return Object.assign(new Error(`the proxy ${shown} refused the tunnel: HTTP ${status}${why}`), {
+      code: Number(status) >= 500 ? 'EPROXY_UNAVAILABLE' : 'EPROXY_REFUSED',
+    });
   }
   const wrapped = new Error(`via the proxy ${shown}: ${redactUrlCredentials(err.message)}`);
   // Keep the code (ECONNREFUSED, ETIMEDOUT…) so that retrying decides as it would without a proxy.
@@ -40,20 +43,30 @@ type ConnectCallback = (err: Error | null, socket: Duplex) => void;
 
 /** hpagent's agents, with connection errors that name the proxy (never its password). */
 class NamedHttpProxyAgent extends HttpProxyAgent {
-  constructor(private readonly proxyUrl: URL, options: http.AgentOptions) {
+  constructor(
+    private readonly proxyUrl: URL,
+    options: http.AgentOptions,
+  ) {
     super({ ...options, proxy: proxyUrl });
   }
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
-    return super.createConnection(options, (err, socket) => callback?.(err ? proxyError(err, this.proxyUrl) : null, socket));
+    return super.createConnection(options, (err, socket) =>
+      callback?.(err ? proxyError(err, this.proxyUrl) : null, socket),
+    );
   }
 }
 
 class NamedHttpsProxyAgent extends HttpsProxyAgent {
-  constructor(private readonly proxyUrl: URL, options: https.AgentOptions) {
+  constructor(
+    private readonly proxyUrl: URL,
+    options: https.AgentOptions,
+  ) {
     super({ ...options, proxy: proxyUrl });
   }
   override createConnection(options: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
-    return super.createConnection(options, (err, socket) => callback?.(err ? proxyError(err, this.proxyUrl) : null, socket));
+    return super.createConnection(options, (err, socket) =>
+      callback?.(err ? proxyError(err, this.proxyUrl) : null, socket),
+    );
   }
 }
 
@@ -75,13 +88,22 @@ export class Network {
     try {
       pem = await readFile(opts.caFile, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read the CA file ${opts.caFile} (--ca-file, KOODRIVE_CA_FILE or caFile): ${(err as Error).message}`);
+      throw new Error(
+        `cannot read the CA file ${opts.caFile} (--ca-file, KOODRIVE_CA_FILE or caFile): ${(err as Error).message}`,
+      );
     }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`the CA file ${opts.caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new Error(`the CA file ${opts.caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     // An explicit `ca` replaces Node's store: keep the system's roots and NODE_EXTRA_CA_CERTS too.
     const ca = [...rootCertificates, pem];
     const extra = (opts.env ?? process.env).NODE_EXTRA_CA_CERTS;
-    if (extra) ca.push(...(await readFile(extra, 'utf8').then((text) => [text], () => [])));
+    if (extra)
+      ca.push(
+        ...(await readFile(extra, 'utf8').then(
+          (text) => [text],
+          () => [],
+        )),
+      );
     return new Network(ca);
   }
 
@@ -97,7 +119,9 @@ export class Network {
     try {
       return new URL(proxy);
     } catch {
-      throw new Error(`the proxy setting ${redactUrlCredentials(proxy)} (HTTPS_PROXY/HTTP_PROXY) is not a URL such as http://proxy.example:3128`);
+      throw new Error(
+        `the proxy setting ${redactUrlCredentials(proxy)} (HTTPS_PROXY/HTTP_PROXY) is not a URL such as http://proxy.example:3128`,
+      );
     }
   }
 

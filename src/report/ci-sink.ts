@@ -72,8 +72,13 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
   const openGroup = () => {
     if (groupState !== 'none' || quiet) return;
     groupState = 'open';
-    const header = filesTotal === undefined ? 'Uploading files' : `Uploading ${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}`;
-    out.write(provider === 'github' ? `::group::${githubData(header)}\n` : gitlabSectionStart(Math.floor(now() / 1000), SECTION, header));
+    const header =
+      filesTotal === undefined ? 'Uploading files' : `Uploading ${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}`;
+    out.write(
+      provider === 'github'
+        ? `::group::${githubData(header)}\n`
+        : gitlabSectionStart(Math.floor(now() / 1000), SECTION, header),
+    );
   };
   const closeGroup = () => {
     if (groupState !== 'open') return;
@@ -86,7 +91,9 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
     if (event.type === 'file:done' && (event.file.outcome === 'failed' || event.file.outcome === 'conflict')) {
       const level = event.file.outcome === 'failed' ? 'error' : 'warning';
       const title = event.file.outcome === 'failed' ? 'Backup failed' : 'Backup conflict';
-      const message = event.file.error ?? (event.file.outcome === 'conflict' ? 'a different file of that name exists on the server' : 'failed');
+      const message =
+        event.file.error ??
+        (event.file.outcome === 'conflict' ? 'a different file of that name exists on the server' : 'failed');
       out.write(`::${level} file=${githubProperty(event.file.path)},title=${title}::${githubData(message)}\n`);
     } else if (event.type === 'warn') {
       out.write(`::warning::${githubData(event.message)}\n`);
@@ -97,13 +104,18 @@ export function createCiSink(options: CiSinkOptions): RunReporter {
     const path = env['GITHUB_STEP_SUMMARY'];
     if (provider !== 'github' || !path) return;
     const markdown = renderMarkdownSummary(event.totals, event.files, {
-      recordId: event.recordId, exitCode: event.exitCode, ...(event.reason ? { reason: event.reason } : {}), sizes,
+      recordId: event.recordId,
+      exitCode: event.exitCode,
+      ...(event.reason ? { reason: event.reason } : {}),
+      sizes,
     });
     // A leading blank line keeps our heading a heading whatever an earlier step left unterminated.
-    pending.push(appendSummary(path, `\n${markdown}`).catch((error: unknown) => {
-      const why = error instanceof Error ? error.message : String(error);
-      out.write(`::warning::${githubData(`could not write the step summary to ${path}: ${why}`)}\n`);
-    }));
+    pending.push(
+      appendSummary(path, `\n${markdown}`).catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        out.write(`::warning::${githubData(`could not write the step summary to ${path}: ${why}`)}\n`);
+      }),
+    );
   };
 
   const sink = (event: RunEvent): void => {

@@ -1,14 +1,20 @@
 /** What an upload tells the user while it waits for a busy lock (--wait-lock), and how often. */
 import { formatDuration } from './format.js';
 
-const LOCKS: Record<string, string> = { 'take the backup lock': 'the backup lock', 'take the state folder': 'the state folder' };
+const LOCKS: Record<string, string> = {
+  'take the backup lock': 'the backup lock',
+  'take the state folder': 'the state folder',
+};
 
 /**
  * The line for a wait on a busy lock: the first retry of each lock, then at most one a minute,
  * saying what holds it and how long the run will wait. Undefined for other retries (and for a
  * failed renewal, which is not a wait).
  */
-export function lockWaitNotes(waitLockMs: number, now: () => number): (what: string, reason: string) => string | undefined {
+export function lockWaitNotes(
+  waitLockMs: number,
+  now: () => number,
+): (what: string, reason: string) => string | undefined {
   const started = now();
   const last = new Map<string, number>();
   return (what, reason) => {

@@ -17,8 +17,13 @@ export interface MarkdownSummaryOptions {
 }
 
 const LABELS: Record<string, string> = {
-  uploaded: 'Uploaded', rapid: 'Rapid upload (server had the content)', exist: 'Already on the server',
-  unchanged: 'Unchanged since last run', skipped: 'Skipped', conflict: 'Conflict', failed: 'Failed',
+  uploaded: 'Uploaded',
+  rapid: 'Rapid upload (server had the content)',
+  exist: 'Already on the server',
+  unchanged: 'Unchanged since last run',
+  skipped: 'Skipped',
+  conflict: 'Conflict',
+  failed: 'Failed',
 };
 
 /** Escapes text for a Markdown table cell: no pipes, no line breaks, no markup or HTML. */
@@ -27,10 +32,15 @@ export function markdownCell(text: string): string {
 }
 
 /** The run as GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY): outcome table, bytes, time, failures. */
-export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOutcome[], options: MarkdownSummaryOptions = {}): string {
+export function renderMarkdownSummary(
+  totals: RunTotals,
+  files: readonly FileOutcome[],
+  options: MarkdownSummaryOptions = {},
+): string {
   const maxFailures = options.maxFailures ?? 100;
   const ok = totals.failed === 0 && (options.exitCode ?? 0) === 0;
-  const sizeOf = (kind: FileOutcome['outcome']) => options.sizes?.[kind] ?? files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
+  const sizeOf = (kind: FileOutcome['outcome']) =>
+    options.sizes?.[kind] ?? files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
   const out: string[] = [
     `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${plural(totals.files, 'file')}, ${totals.failed} failed`,
     '',
@@ -69,10 +79,24 @@ export function renderMarkdownSummary(totals: RunTotals, files: readonly FileOut
  * heading that says it failed and with which exit code, the reason, and what was done before it
  * stopped, if anything.
  */
-export function renderFatalMarkdown(totals: RunTotals, files: readonly FileOutcome[], options: MarkdownSummaryOptions & { exitCode: number; reason: string }): string {
-  const out = [`### KooDrive backup failed: exit code ${options.exitCode}`, '', `> ${markdownCell(options.reason)}`, ''];
+export function renderFatalMarkdown(
+  totals: RunTotals,
+  files: readonly FileOutcome[],
+  options: MarkdownSummaryOptions & { exitCode: number; reason: string },
+): string {
+  const out = [
+    `### KooDrive backup failed: exit code ${options.exitCode}`,
+    '',
+    `> ${markdownCell(options.reason)}`,
+    '',
+  ];
   if (files.length === 0) return `${out.join('\n')}\n`;
   // Files done before the error: the usual tables, under their own heading.
-  const details = renderMarkdownSummary(totals, files, { ...(options.recordId ? { recordId: options.recordId } : {}), exitCode: options.exitCode }).split('\n').slice(2);
+  const details = renderMarkdownSummary(totals, files, {
+    ...(options.recordId ? { recordId: options.recordId } : {}),
+    exitCode: options.exitCode,
+  })
+    .split('\n')
+    .slice(2);
   return `${[...out, ...details].join('\n')}`;
 }

@@ -20,8 +20,14 @@ export interface PlainSinkOptions {
 
 /** The word each outcome gets at the start of its line, padded so paths line up. */
 const OUTCOME_WORD: Record<FileOutcome['outcome'], string> = {
-  uploaded: 'uploaded ', rapid: 'rapid    ', exist: 'exist    ', unchanged: 'unchanged',
-  planned: 'would send', skipped: 'skipped  ', conflict: 'CONFLICT ', failed: 'FAILED   ',
+  uploaded: 'uploaded ',
+  rapid: 'rapid    ',
+  exist: 'exist    ',
+  unchanged: 'unchanged',
+  planned: 'would send',
+  skipped: 'skipped  ',
+  conflict: 'CONFLICT ',
+  failed: 'FAILED   ',
 };
 
 /** Outcomes listed one per line only with --verbose: nothing was sent for them (issue 12 item 4). */
@@ -48,11 +54,15 @@ export function fileOutcomeLine(file: FileOutcome): string {
 /** The periodic progress line: files done/total, bytes, percent, rate and ETA. */
 export function progressLine(progress: RunProgress, now: number): string {
   const rate = progress.rate(now);
-  const files = progress.filesTotal === undefined ? `${plural(progress.filesDone, 'file')} done (scan running)` : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
+  const files =
+    progress.filesTotal === undefined
+      ? `${plural(progress.filesDone, 'file')} done (scan running)`
+      : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
   const remaining = progress.bytesRemaining();
-  const bytes = progress.bytesTotal === undefined
-    ? `${formatBytes(progress.bytesProcessed)}`
-    : `${formatBytes(progress.bytesProcessed)}/${formatBytes(progress.bytesTotal)} (${percent(progress.bytesProcessed, progress.bytesTotal)}%)`;
+  const bytes =
+    progress.bytesTotal === undefined
+      ? `${formatBytes(progress.bytesProcessed)}`
+      : `${formatBytes(progress.bytesProcessed)}/${formatBytes(progress.bytesTotal)} (${percent(progress.bytesProcessed, progress.bytesTotal)}%)`;
   const eta = remaining === undefined ? '' : `, ETA ${formatEta(remaining, rate)}`;
   const active = progress.active.size > 0 ? `, ${progress.active.size} active` : '';
   return `progress: ${files}, ${bytes}, sent ${formatBytes(progress.bytesSent)} at ${formatRate(rate)}${eta}${active}`;
@@ -73,8 +83,12 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
   let finished = false;
 
   const line = (stream: OutputStream, text: string) => stream.write(`${isoTime(now())} ${text}\n`);
-  const info = (text: string) => { if (!quiet) line(out, text); };
-  const detail = (text: string) => { if (verbose && !quiet) line(out, text); };
+  const info = (text: string) => {
+    if (!quiet) line(out, text);
+  };
+  const detail = (text: string) => {
+    if (verbose && !quiet) line(out, text);
+  };
   const stopTicker = () => {
     if (ticker !== undefined) timer.clearInterval(ticker);
     ticker = undefined;
@@ -88,7 +102,9 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
     progress.apply(event, now());
     switch (event.type) {
       case 'run:start':
-        info(`start: record ${sanitizeText(event.recordId)}, ${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`);
+        info(
+          `start: record ${sanitizeText(event.recordId)}, ${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`,
+        );
         startTicker();
         break;
       case 'scan:done':
@@ -97,8 +113,12 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
         break;
       case 'notice':
         // Exclusions are what the user asked for; listing each one is only noise unless asked.
-        if (event.notice.kind === 'excluded') detail(`excluded ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
-        else info(`notice: ${event.notice.kind} ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
+        if (event.notice.kind === 'excluded')
+          detail(`excluded ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
+        else
+          info(
+            `notice: ${event.notice.kind} ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`,
+          );
         break;
       case 'file:planned':
         detail(`planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`);
@@ -121,7 +141,9 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
         break;
       }
       case 'retry':
-        detail(`retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`);
+        detail(
+          `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
+        );
         break;
       case 'warn':
         if (!quiet) line(err, `warning: ${sanitizeText(event.message)}`);
@@ -131,10 +153,14 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
         stopTicker();
         const planned = plannedCount(event.files, event.totals);
         if (quiet) {
-          line(event.exitCode === 0 ? out : err, renderSummaryLine(event.totals, event.exitCode, event.reason, planned, event.recordId));
+          line(
+            event.exitCode === 0 ? out : err,
+            renderSummaryLine(event.totals, event.exitCode, event.reason, planned, event.recordId),
+          );
           break;
         }
-        for (const text of renderSummary(event.totals, event.files, { color: false, recordId: event.recordId })) line(out, text);
+        for (const text of renderSummary(event.totals, event.files, { color: false, recordId: event.recordId }))
+          line(out, text);
         line(out, renderSummaryLine(event.totals, event.exitCode, event.reason, planned, event.recordId));
         break;
       }

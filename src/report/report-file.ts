@@ -26,7 +26,10 @@ export interface BackupReport {
 
 /** Why the report could not be written, and what to do about it. */
 export class ReportFileError extends Error {
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`could not write the report to ${path}: ${why}; check that its folder exists and is writable`, { cause });
     this.name = 'ReportFileError';
@@ -54,7 +57,11 @@ export async function writeReport(path: string, summary: SummaryEvent): Promise<
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx');
-    const head: Omit<BackupReport, 'files'> = { recordId: summary.recordId, exitCode: summary.exitCode, totals: summary.totals };
+    const head: Omit<BackupReport, 'files'> = {
+      recordId: summary.recordId,
+      exitCode: summary.exitCode,
+      totals: summary.totals,
+    };
     if (summary.reason !== undefined) head.reason = summary.reason;
     const headText = JSON.stringify(head, null, 2); // ends with "\n}"
     let chunk = `${headText.slice(0, -2)},\n  "files": [`;

@@ -22,12 +22,17 @@ export interface RestoreSinkOptions {
 export function restoreSummaryLine(recordId: string, dest: string, t: RestoreTotals): string {
   const parts = [`${t.restored} restored`, `${t.unchanged} already in place`];
   if (t.failed > 0) parts.push(`${t.failed} failed`);
-  const extras = [t.folders > 0 ? plural(t.folders, 'folder') : '', t.links > 0 ? plural(t.links, 'link') : ''].filter(Boolean).join(', ');
+  const extras = [t.folders > 0 ? plural(t.folders, 'folder') : '', t.links > 0 ? plural(t.links, 'link') : '']
+    .filter(Boolean)
+    .join(', ');
   const rate = t.durationMs > 0 ? `, ${formatRate((t.bytesDownloaded * 1000) / t.durationMs)}` : '';
   return `restore of record ${recordId} into ${sanitizeText(dest)}: ${plural(t.files, 'file')} (${formatBytes(t.bytesTotal)}): ${parts.join(', ')}${extras ? `; ${extras}` : ''}; downloaded ${formatBytes(t.bytesDownloaded)} in ${formatDuration(t.durationMs)}${rate}`;
 }
 
-export function createRestoreSink(opts: RestoreSinkOptions): { sink: (e: RestoreEvent) => void; close(): Promise<void> } {
+export function createRestoreSink(opts: RestoreSinkOptions): {
+  sink: (e: RestoreEvent) => void;
+  close(): Promise<void>;
+} {
   if (opts.json) {
     return { sink: (e) => void opts.stdout.write(`${JSON.stringify(e)}\n`), close: async () => undefined };
   }
@@ -47,7 +52,9 @@ export function createRestoreSink(opts: RestoreSinkOptions): { sink: (e: Restore
     const t = now();
     if (t - lastDraw < 200) return;
     lastDraw = t;
-    opts.stderr.write(`\r\x1b[2Krestoring: ${filesDone}/${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}, ${formatBytes(done)}/${formatBytes(total)}`);
+    opts.stderr.write(
+      `\r\x1b[2Krestoring: ${filesDone}/${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}, ${formatBytes(done)}/${formatBytes(total)}`,
+    );
     drawn = true;
   };
   const sink = (e: RestoreEvent): void => {
@@ -55,7 +62,10 @@ export function createRestoreSink(opts: RestoreSinkOptions): { sink: (e: Restore
       case 'restore:start':
         total = e.bytes;
         filesTotal = e.files;
-        if (!opts.quiet && !e.manifest) opts.stderr.write('koodrive-backup: note: the record has no manifest; modes, mtimes, empty folders and links are not restored\n');
+        if (!opts.quiet && !e.manifest)
+          opts.stderr.write(
+            'koodrive-backup: note: the record has no manifest; modes, mtimes, empty folders and links are not restored\n',
+          );
         break;
       case 'progress':
         done += e.bytes;
@@ -68,12 +78,15 @@ export function createRestoreSink(opts: RestoreSinkOptions): { sink: (e: Restore
           opts.stderr.write(`FAILED    ${sanitizeText(e.path)}: ${sanitizeText(e.error ?? 'failed')}\n`);
         } else if (opts.verbose) {
           clear();
-          opts.stdout.write(`${e.outcome === 'restored' ? 'restored ' : 'unchanged'} ${sanitizeText(e.path)} (${formatBytes(e.size)})\n`);
+          opts.stdout.write(
+            `${e.outcome === 'restored' ? 'restored ' : 'unchanged'} ${sanitizeText(e.path)} (${formatBytes(e.size)})\n`,
+          );
         }
         draw();
         break;
       case 'retry':
-        if (opts.verbose) opts.stderr.write(`retry: ${sanitizeText(e.what)} (attempt ${e.attempt}: ${sanitizeText(e.reason)})\n`);
+        if (opts.verbose)
+          opts.stderr.write(`retry: ${sanitizeText(e.what)} (attempt ${e.attempt}: ${sanitizeText(e.reason)})\n`);
         break;
       case 'warn':
         clear();

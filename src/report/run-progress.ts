@@ -52,7 +52,14 @@ export class RunProgress {
         break;
       case 'file:start':
         this.startedAt ??= now;
-        this.active.set(event.path, { path: event.path, size: event.size, parts: event.parts, startedAt: now, sent: 0, meter: new RateMeter(5000) });
+        this.active.set(event.path, {
+          path: event.path,
+          size: event.size,
+          parts: event.parts,
+          startedAt: now,
+          sent: 0,
+          meter: new RateMeter(5000),
+        });
         this.counters.set(event.path, { progressBytes: 0, partBytes: 0 });
         break;
       case 'progress':

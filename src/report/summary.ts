@@ -69,7 +69,13 @@ export function outcomeCounts(totals: RunTotals, color: boolean, planned = 0): s
 }
 
 /** One line with the whole result, for --quiet and the end of plain logs. */
-export function renderSummaryLine(totals: RunTotals, exitCode: number, reason?: string, planned = 0, recordId?: string): string {
+export function renderSummaryLine(
+  totals: RunTotals,
+  exitCode: number,
+  reason?: string,
+  planned = 0,
+  recordId?: string,
+): string {
   const rate = formatRate(throughput(totals.bytesSent, totals.durationMs));
   const record = shownRecordId(recordId);
   const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${plural(totals.files, 'file')} (${outcomeCounts(totals, false, planned)})${record ? `; record ${sanitizeText(record)}` : ''}`;
@@ -98,7 +104,8 @@ export function renderSummary(totals: RunTotals, files: readonly FileOutcome[], 
   if (failures.length > 0) {
     lines.push(paint('red', 'Not backed up:', color));
     for (const file of failures.slice(0, maxFailures)) {
-      const why = file.error ?? (file.outcome === 'conflict' ? 'a different file of that name exists on the server' : 'failed');
+      const why =
+        file.error ?? (file.outcome === 'conflict' ? 'a different file of that name exists on the server' : 'failed');
       lines.push(`  ${sanitizeText(file.path)}: ${sanitizeText(why)}`);
     }
     if (failures.length > maxFailures) lines.push(`  … and ${failures.length - maxFailures} more`);

@@ -18,12 +18,27 @@ export function sanitizeText(text: string): string {
 }
 
 const ZERO_WIDTH: ReadonlyArray<readonly [number, number]> = [
-  [0x0300, 0x036f], [0x200b, 0x200f], [0x20d0, 0x20ff], [0xfe00, 0xfe0f], [0xfe20, 0xfe2f],
+  [0x0300, 0x036f],
+  [0x200b, 0x200f],
+  [0x20d0, 0x20ff],
+  [0xfe00, 0xfe0f],
+  [0xfe20, 0xfe2f],
 ];
 const WIDE: ReadonlyArray<readonly [number, number]> = [
-  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff],
-  [0xa000, 0xa4cf], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60],
-  [0xffe0, 0xffe6], [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
+  [0x1100, 0x115f],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd],
 ];
 
 function inRanges(code: number, ranges: ReadonlyArray<readonly [number, number]>): boolean {
@@ -99,11 +114,11 @@ export function truncateStyled(text: string, maxWidth: number): string {
   let used = 0;
   let styled = false;
   for (let i = 0; i < text.length; ) {
-    const escape = SGR.exec(text.slice(i, i + 16));
-    if (escape) {
-      out += escape[0];
+    const sgr = SGR.exec(text.slice(i, i + 16));
+    if (sgr) {
+      out += sgr[0];
       styled = true;
-      i += escape[0].length;
+      i += sgr[0].length;
       continue;
     }
     const char = String.fromCodePoint(text.codePointAt(i)!);

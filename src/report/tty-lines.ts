@@ -16,7 +16,12 @@ export function renderBar(fraction: number, width: number, color: boolean): stri
  * an undefined fraction (total unknown) draws no bar.
  */
 export function composeLine(
-  label: string, fraction: number | undefined, info: readonly string[], width: number, color: boolean, minLabelWidth = 10,
+  label: string,
+  fraction: number | undefined,
+  info: readonly string[],
+  width: number,
+  color: boolean,
+  minLabelWidth = 10,
 ): string {
   const usable = Math.max(8, width - 1);
   for (let keep = info.length; keep >= 0; keep--) {
@@ -44,20 +49,44 @@ function infoPieces(done: number, total: number, rate: number): string[] {
 export function renderFileLine(file: ActiveFile, now: number, width: number, color: boolean): string {
   const done = Math.min(file.sent, file.size);
   const rate = file.meter.rate(now);
-  return composeLine(sanitizeText(file.path), file.size > 0 ? done / file.size : 1, infoPieces(done, file.size, rate), width, color);
+  return composeLine(
+    sanitizeText(file.path),
+    file.size > 0 ? done / file.size : 1,
+    infoPieces(done, file.size, rate),
+    width,
+    color,
+  );
 }
 
 /** The total line: files done/total, bar, bytes, rate, ETA of the whole run. */
 export function renderTotalLine(progress: RunProgress, now: number, width: number, color: boolean): string {
-  const files = progress.filesTotal === undefined ? plural(progress.filesDone, 'file') : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
+  const files =
+    progress.filesTotal === undefined
+      ? plural(progress.filesDone, 'file')
+      : `${progress.filesDone}/${plural(progress.filesTotal, 'file')}`;
   const failed = progress.filesFailed > 0 ? `${progress.filesFailed} failed` : '';
   const head = `Total ${files}`;
   const label = failed ? `${head}, ${failed}` : head;
   const rate = progress.rate(now);
   const total = progress.bytesTotal;
-  const line = total === undefined
-    ? composeLine(label, undefined, [formatBytes(progress.bytesProcessed).padStart(21), formatRate(rate).padStart(12)], width, color, displayWidth(label))
-    : composeLine(label, total > 0 ? Math.min(progress.bytesProcessed, total) / total : 1, infoPieces(Math.min(progress.bytesProcessed, total), total, rate), width, color, displayWidth(label));
+  const line =
+    total === undefined
+      ? composeLine(
+          label,
+          undefined,
+          [formatBytes(progress.bytesProcessed).padStart(21), formatRate(rate).padStart(12)],
+          width,
+          color,
+          displayWidth(label),
+        )
+      : composeLine(
+          label,
+          total > 0 ? Math.min(progress.bytesProcessed, total) / total : 1,
+          infoPieces(Math.min(progress.bytesProcessed, total), total, rate),
+          width,
+          color,
+          displayWidth(label),
+        );
   if (!color) return line;
   // Pieces are measured uncoloured and coloured afterwards, so escapes never count as columns.
   const coloured = line.replace(head, paint('bold', head, true));
@@ -79,11 +108,14 @@ const RESULT: Record<FileOutcome['outcome'], { symbol: string; style: StyleName 
 export function renderResultLine(file: FileOutcome, width: number, color: boolean): string {
   const { symbol, style } = RESULT[file.outcome];
   const word = (file.outcome === 'planned' ? 'would send' : file.outcome).padEnd(9);
-  const sentNothing = file.outcome === 'rapid' || file.outcome === 'exist' || file.outcome === 'unchanged' || file.outcome === 'planned';
+  const sentNothing =
+    file.outcome === 'rapid' || file.outcome === 'exist' || file.outcome === 'unchanged' || file.outcome === 'planned';
   const size = sentNothing ? `${formatBytes(file.size)}, nothing sent` : formatBytes(file.size);
   const why = file.error ? `: ${sanitizeText(file.error)}` : '';
   const plain = `${symbol} ${word} ${sanitizeText(file.path)} (${size})${why}`;
   const fitted = truncateEnd(plain, Math.max(8, width - 1));
   const cut = fitted.length < plain.length ? `${fitted.slice(0, -1)}…` : fitted;
-  return color ? paint(style, cut.slice(0, symbol.length + 1 + word.length), true) + cut.slice(symbol.length + 1 + word.length) : cut;
+  return color
+    ? paint(style, cut.slice(0, symbol.length + 1 + word.length), true) + cut.slice(symbol.length + 1 + word.length)
+    : cut;
 }

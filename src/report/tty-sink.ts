@@ -94,7 +94,8 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
     const room = Math.max(1, Math.min(maxFileLines, rows() - 3));
     const shown = files.slice(0, room);
     const lines = shown.map((file) => renderFileLine(file, at, cols, color));
-    if (files.length > shown.length) lines.push(paint('dim', `… and ${plural(files.length - shown.length, 'more file')} in flight`, color));
+    if (files.length > shown.length)
+      lines.push(paint('dim', `… and ${plural(files.length - shown.length, 'more file')} in flight`, color));
     lines.push(renderTotalLine(progress, at, cols, color));
     while (slots.length < lines.length) slots.push(bars.create(1, 0, { line: '' }));
     slots.forEach((slot, index) => slot.update({ line: lines[index] ?? '' }));
@@ -167,7 +168,10 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         break;
       case 'notice':
         if (event.notice.kind !== 'excluded' || verbose) {
-          printAbove(paint('yellow', `${event.notice.kind}:`, color) + ` ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
+          printAbove(
+            paint('yellow', `${event.notice.kind}:`, color) +
+              ` ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`,
+          );
         }
         break;
       case 'file:planned':
@@ -175,13 +179,27 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
           const total = progress.filesTotal === undefined ? '' : ` of ${progress.filesTotal}`;
           spinner.text = `Planning: ${progress.filesPlanned}${total} ${(progress.filesTotal ?? progress.filesPlanned) === 1 ? 'file' : 'files'} hashed…`;
         }
-        if (verbose) printAbove(paint('dim', `planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`, color));
+        if (verbose)
+          printAbove(
+            paint(
+              'dim',
+              `planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`,
+              color,
+            ),
+          );
         break;
       case 'file:start':
         startBars();
         break;
       case 'part:sent':
-        if (verbose) printAbove(paint('dim', `part ${event.partNumber} of ${sanitizeText(event.path)} sent (${formatBytes(event.bytes)})`, color));
+        if (verbose)
+          printAbove(
+            paint(
+              'dim',
+              `part ${event.partNumber} of ${sanitizeText(event.path)} sent (${formatBytes(event.bytes)})`,
+              color,
+            ),
+          );
         break;
       case 'progress':
         break; // folded into the state; the next redraw shows it
@@ -189,10 +207,18 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         startBars();
         // Unchanged, existing and rapid files are the bulk of an incremental run, and skipped ones
         // all share the reason the run stopped (said once under the summary): a line each would bury the news.
-        if ((!QUIET_OUTCOMES.has(event.file.outcome) && event.file.outcome !== 'skipped') || verbose) printAbove(renderResultLine(event.file, width(), color));
+        if ((!QUIET_OUTCOMES.has(event.file.outcome) && event.file.outcome !== 'skipped') || verbose)
+          printAbove(renderResultLine(event.file, width(), color));
         break;
       case 'retry':
-        if (verbose) printAbove(paint('dim', `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`, color));
+        if (verbose)
+          printAbove(
+            paint(
+              'dim',
+              `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
+              color,
+            ),
+          );
         break;
       case 'warn':
         printWarning(event.message);
@@ -206,8 +232,12 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
         const cols = out.columns;
         const fit = (line: string, indent: number): string[] =>
           !cols || line.includes('\x1b') || displayWidth(line) < cols ? [line] : wrapText(line, cols - 1, indent);
-        const lines = renderSummary(event.totals, event.files, { color: summaryColor, recordId: event.recordId }).flatMap((line) => fit(line, 2));
-        if (event.reason) lines.push(...fit(sanitizeText(event.reason), 2).map((line) => paint('yellow', line, summaryColor)));
+        const lines = renderSummary(event.totals, event.files, {
+          color: summaryColor,
+          recordId: event.recordId,
+        }).flatMap((line) => fit(line, 2));
+        if (event.reason)
+          lines.push(...fit(sanitizeText(event.reason), 2).map((line) => paint('yellow', line, summaryColor)));
         out.write(`${lines.join('\n')}\n`);
         break;
       }

@@ -56,19 +56,37 @@ export interface GetOptions {
  * One attempt: GETs `url` from `state.bytes` on, writing at that offset of `out` (or nowhere, when
  * only hashing). Resolves when the body ended; the caller checks size and SHA-256.
  */
-export function getInto(url: string, out: FileHandle | undefined, state: DownloadState, expectedSize: number, opts: GetOptions = {}): Promise<void> {
+export function getInto(
+  url: string,
+  out: FileHandle | undefined,
+  state: DownloadState,
+  expectedSize: number,
+  opts: GetOptions = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortReason(opts.signal));
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = state.bytes > 0 ? { range: `bytes=${state.bytes}-` } : {};
-    const req = client.request(target, { method: 'GET', headers, agent: currentNetwork().agentFor(target), ...(opts.signal ? { signal: opts.signal } : {}) });
-    req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(Object.assign(new Error('no data for too long'), { code: 'ETIMEDOUT' })));
+    const req = client.request(target, {
+      method: 'GET',
+      headers,
+      agent: currentNetwork().agentFor(target),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    req.setTimeout(opts.timeoutMs ?? 60_000, () =>
+      req.destroy(Object.assign(new Error('no data for too long'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (err) => {
       if (opts.signal?.aborted) return reject(abortReason(opts.signal));
       if (isCertificateError(err)) {
         const reason = certificateReason(err);
-        return reject(new DownloadError(`GET ${redactUrl(url)} failed: ${reason}; ${CERTIFICATE_FIX}`, { transient: false, reason }));
+        return reject(
+          new DownloadError(`GET ${redactUrl(url)} failed: ${reason}; ${CERTIFICATE_FIX}`, {
+            transient: false,
+            reason,
+          }),
+        );
       }
       reject(err);
     });
@@ -83,7 +101,13 @@ export function getInto(url: string, out: FileHandle | undefined, state: Downloa
       if (status === 206 && !String(res.headers['content-range'] ?? '').startsWith(`bytes ${state.bytes}-`)) {
         res.destroy();
         state.reset();
-        return reject(new DownloadError(`the server answered a range other than the one asked for (${redactUrl(url)})`, { status, transient: true, reason: 'wrong range' }));
+        return reject(
+          new DownloadError(`the server answered a range other than the one asked for (${redactUrl(url)})`, {
+            status,
+            transient: true,
+            reason: 'wrong range',
+          }),
+        );
       }
       void pump(res, out, state, expectedSize, opts).then(resolve, reject);
     });
@@ -91,25 +115,40 @@ export function getInto(url: string, out: FileHandle | undefined, state: Downloa
   });
 }
 
-async function pump(res: http.IncomingMessage, out: FileHandle | undefined, state: DownloadState, expectedSize: number, opts: GetOptions): Promise<void> {
+async function pump(
+  res: http.IncomingMessage,
+  out: FileHandle | undefined,
+  state: DownloadState,
+  expectedSize: number,
+  opts: GetOptions,
+): Promise<void> {
   for await (const chunk of res as AsyncIterable<Buffer>) {
     if (state.bytes + chunk.length > expectedSize) {
       res.destroy();
-      throw new DownloadError(`the server sent more than the ${expectedSize} bytes the record lists`, { transient: false, reason: 'too many bytes' });
+      throw new DownloadError(`the server sent more than the ${expectedSize} bytes the record lists`, {
+        transient: false,
+        reason: 'too many bytes',
+      });
     }
     if (out) {
-      for (let done = 0; done < chunk.length; ) done += (await out.write(chunk, done, chunk.length - done, state.bytes + done)).bytesWritten;
+      for (let done = 0; done < chunk.length; )
+        done += (await out.write(chunk, done, chunk.length - done, state.bytes + done)).bytesWritten;
     }
     state.hash.update(chunk);
     state.bytes += chunk.length;
     opts.onProgress?.(chunk.length);
   }
-  if (!res.complete) throw new DownloadError('the connection closed before the body ended', { transient: true, reason: 'body cut short' });
+  if (!res.complete)
+    throw new DownloadError('the connection closed before the body ended', {
+      transient: true,
+      reason: 'body cut short',
+    });
 }
 
 async function refuse(res: http.IncomingMessage, status: number, url: string): Promise<never> {
   let body = '';
-  for await (const chunk of res as AsyncIterable<Buffer>) if (body.length < MAX_ERROR_BODY) body += chunk.toString('utf8');
+  for await (const chunk of res as AsyncIterable<Buffer>)
+    if (body.length < MAX_ERROR_BODY) body += chunk.toString('utf8');
   const expired = isExpiredResponse(status, body);
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
   throw new DownloadError(`GET ${redactUrl(url)} answered HTTP ${status}${expired ? ' (URL expired)' : ''}`, {
@@ -123,7 +162,13 @@ async function refuse(res: http.IncomingMessage, status: number, url: string): P
 
 /** Checks the finished download against the listing; throws ContentMismatchError. */
 export function checkDownloaded(state: DownloadState, expected: { size: number; sha256: string; path: string }): void {
-  if (state.bytes !== expected.size) throw new ContentMismatchError(`${expected.path}: the server sent ${state.bytes} bytes, the record lists ${expected.size}`);
+  if (state.bytes !== expected.size)
+    throw new ContentMismatchError(
+      `${expected.path}: the server sent ${state.bytes} bytes, the record lists ${expected.size}`,
+    );
   const got = state.hash.digest('hex');
-  if (got !== expected.sha256) throw new ContentMismatchError(`${expected.path}: the downloaded bytes hash to ${got}, the record lists ${expected.sha256}; the stored copy is damaged`);
+  if (got !== expected.sha256)
+    throw new ContentMismatchError(
+      `${expected.path}: the downloaded bytes hash to ${got}, the record lists ${expected.sha256}; the stored copy is damaged`,
+    );
 }

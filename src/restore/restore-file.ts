@@ -39,7 +39,11 @@ export async function safeParent(ctx: Pick<RestoreFileContext, 'dest' | 'realDes
  * Makes a folder (absolute, inside dest) without ever creating anything through a symbolic link
  * that leads outside: the deepest folder that exists is checked first, the made one after.
  */
-export async function safeFolder(ctx: Pick<RestoreFileContext, 'realDest'>, folder: string, relPath: string): Promise<void> {
+export async function safeFolder(
+  ctx: Pick<RestoreFileContext, 'realDest'>,
+  folder: string,
+  relPath: string,
+): Promise<void> {
   const outside = () => new UnsafePathError(relPath, 'a symbolic link on its way leads outside the destination');
   let existing = folder;
   for (;;) {
@@ -60,7 +64,10 @@ export async function safeFolder(ctx: Pick<RestoreFileContext, 'realDest'>, fold
 }
 
 /** Restores the file; resolves 'unchanged' when an identical file is already in place. */
-export async function restoreFile(file: RestoreFile, ctx: RestoreFileContext): Promise<{ outcome: 'restored' | 'unchanged'; bytes: number }> {
+export async function restoreFile(
+  file: RestoreFile,
+  ctx: RestoreFileContext,
+): Promise<{ outcome: 'restored' | 'unchanged'; bytes: number }> {
   const target = await safeParent(ctx, file.path);
   const existing = await lstat(target).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -70,15 +77,23 @@ export async function restoreFile(file: RestoreFile, ctx: RestoreFileContext): P
     await applyMetadata(target, file, ctx.defaultMode, existing);
     return { outcome: 'unchanged', bytes: 0 };
   }
-  if (existing?.isDirectory()) throw new TargetExistsError(`${file.path} is a folder in the destination; move it away to restore the file`);
-  if (existing && !ctx.overwrite) throw new TargetExistsError(`${file.path} exists in the destination with other content; pass --overwrite to replace it`);
+  if (existing?.isDirectory())
+    throw new TargetExistsError(`${file.path} is a folder in the destination; move it away to restore the file`);
+  if (existing && !ctx.overwrite)
+    throw new TargetExistsError(
+      `${file.path} exists in the destination with other content; pass --overwrite to replace it`,
+    );
 
   // One fixed temporary name per file: a restore killed mid-file leaves one, which the next run reuses.
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.koodrive-restore`);
   await rm(tmp, { force: true }); // a link planted there must not be followed by open()
   const out = await open(tmp, 'wx', 0o600);
   try {
-    const { state, bytes } = await fetchFile(file, `download ${file.path}`, out, ctx, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, onProgress: ctx.onProgress });
+    const { state, bytes } = await fetchFile(file, `download ${file.path}`, out, ctx, {
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      onProgress: ctx.onProgress,
+    });
     checkDownloaded(state, file);
     await out.close();
     await applyMetadata(tmp, file, ctx.defaultMode);

@@ -33,12 +33,25 @@ export interface RestoreFilter {
 
 /** The fileName of a file stored without a description, with the fullwidth mapping undone (not ／: a name has no slash). */
 export function nameFromFileName(fileName: string): string {
-  const back: Record<string, string> = { '＜': '<', '＞': '>', '｜': '|', '：': ':', '＂': '"', '＊': '*', '？': '?', '＼': '\\' };
+  const back: Record<string, string> = {
+    '＜': '<',
+    '＞': '>',
+    '｜': '|',
+    '：': ':',
+    '＂': '"',
+    '＊': '*',
+    '？': '?',
+    '＼': '\\',
+  };
   return fileName.replace(/[＜＞｜：＂＊？＼]/g, (c) => back[c] ?? c);
 }
 
 /** Builds the plan; the last copy of a path in the listing wins (a path backed up twice into one record). */
-export function planRestore(listing: readonly BackupFileEntry[], manifest: readonly ManifestEntry[] | undefined, filter: RestoreFilter = {}): RestorePlan {
+export function planRestore(
+  listing: readonly BackupFileEntry[],
+  manifest: readonly ManifestEntry[] | undefined,
+  filter: RestoreFilter = {},
+): RestorePlan {
   const keep = compileFilter(filter);
   const plan: RestorePlan = { files: [], folders: [], links: [], refused: [], filteredOut: 0 };
   const meta = new Map<string, ManifestEntry & { kind: 'file' }>();
@@ -61,7 +74,11 @@ export function planRestore(listing: readonly BackupFileEntry[], manifest: reado
   }
   const byPath = new Map<string, RestoreFile>();
   for (const entry of listing) {
-    const path = accept(entry.description !== undefined && entry.description !== '' ? entry.description : nameFromFileName(entry.fileName));
+    const path = accept(
+      entry.description !== undefined && entry.description !== ''
+        ? entry.description
+        : nameFromFileName(entry.fileName),
+    );
     if (path === undefined) continue;
     if (!keep(path, false)) {
       plan.filteredOut += 1;

@@ -61,24 +61,49 @@ export interface RestoreResult {
 export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promise<RestoreResult> {
   const started = Date.now();
   const record = await deps.api.getRecord(opts.recordId);
-  if (record.status !== 1) deps.emit({ type: 'warn', message: `record ${opts.recordId} was never completed: it may hold only part of its run` });
+  if (record.status !== 1)
+    deps.emit({
+      type: 'warn',
+      message: `record ${opts.recordId} was never completed: it may hold only part of its run`,
+    });
   const listing: BackupFileEntry[] = [];
   for await (const entry of deps.api.listBackupFiles(opts.recordId)) listing.push(entry);
   const containerId = opts.containerId ?? recordContainerId(record);
   if (!containerId) {
-    throw new RestoreSetupError(`record ${opts.recordId} does not say which space holds its files; pass --container-id (or set containerId in .koodriverc)`);
+    throw new RestoreSetupError(
+      `record ${opts.recordId} does not say which space holds its files; pass --container-id (or set containerId in .koodriverc)`,
+    );
   }
   const isManifest = (e: BackupFileEntry) => e.description === MANIFEST_DESCRIPTION;
   const manifestEntry = listing.filter(isManifest).pop();
   const manifest = manifestEntry ? await loadManifest(manifestEntry, containerId, opts, deps) : undefined;
-  const plan = planRestore(listing.filter((e) => !isManifest(e)), manifest, opts.filter);
+  const plan = planRestore(
+    listing.filter((e) => !isManifest(e)),
+    manifest,
+    opts.filter,
+  );
 
   const totals: RestoreTotals = {
-    files: plan.files.length, restored: 0, unchanged: 0, failed: 0, refused: plan.refused.length,
-    folders: 0, links: 0, bytesTotal: plan.files.reduce((n, f) => n + f.size, 0), bytesDownloaded: 0, durationMs: 0,
+    files: plan.files.length,
+    restored: 0,
+    unchanged: 0,
+    failed: 0,
+    refused: plan.refused.length,
+    folders: 0,
+    links: 0,
+    bytesTotal: plan.files.reduce((n, f) => n + f.size, 0),
+    bytesDownloaded: 0,
+    durationMs: 0,
   };
   const dest = path.resolve(opts.dest);
-  deps.emit({ type: 'restore:start', recordId: opts.recordId, dest, files: plan.files.length, bytes: totals.bytesTotal, manifest: manifest !== undefined });
+  deps.emit({
+    type: 'restore:start',
+    recordId: opts.recordId,
+    dest,
+    files: plan.files.length,
+    bytes: totals.bytesTotal,
+    manifest: manifest !== undefined,
+  });
   for (const refused of plan.refused) {
     totals.failed += 1;
     deps.emit({ type: 'file:done', path: refused.serverPath, outcome: 'failed', size: 0, error: refused.reason });
@@ -99,9 +124,18 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
     }
   }
 
-  const urls = new DownloadUrls(deps.api, containerId, plan.files.map((f) => f.fileId));
+  const urls = new DownloadUrls(
+    deps.api,
+    containerId,
+    plan.files.map((f) => f.fileId),
+  );
   const ctx: RestoreFileContext = {
-    dest, realDest, overwrite: opts.overwrite, defaultMode: 0o666 & ~process.umask(), signal: deps.signal, timeoutMs: opts.timeoutMs,
+    dest,
+    realDest,
+    overwrite: opts.overwrite,
+    defaultMode: 0o666 & ~process.umask(),
+    signal: deps.signal,
+    timeoutMs: opts.timeoutMs,
     urlFor: (id, fresh) => urls.urlFor(id, fresh),
     retry: deps.retry,
     isExpired: deps.isExpired,
@@ -136,14 +170,21 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
 export function recordContainerId(record: BackupRecord): string | undefined {
   try {
     const value = JSON.parse(record.properties ?? '') as { containerId?: unknown };
-    return typeof value.containerId === 'string' && /^[\w.@:-]{1,256}$/.test(value.containerId) ? value.containerId : undefined;
+    return typeof value.containerId === 'string' && /^[\w.@:-]{1,256}$/.test(value.containerId)
+      ? value.containerId
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Downloads and parses the manifest (a temp file: it can be large); a bad one is a warning, not a failure. */
-async function loadManifest(entry: BackupFileEntry, containerId: string, opts: RestoreOptions, deps: RestoreDeps): Promise<ManifestEntry[] | undefined> {
+async function loadManifest(
+  entry: BackupFileEntry,
+  containerId: string,
+  opts: RestoreOptions,
+  deps: RestoreDeps,
+): Promise<ManifestEntry[] | undefined> {
   const dir = await mkdtemp(path.join(tmpdir(), 'koodrive-manifest-'));
   const file = path.join(dir, 'manifest.ndjson');
   try {
@@ -151,8 +192,15 @@ async function loadManifest(entry: BackupFileEntry, containerId: string, opts: R
     const out = await open(file, 'wx', 0o600);
     let state: DownloadState;
     try {
-      const fetchDeps = { urlFor: (id: string, fresh: boolean) => urls.urlFor(id, fresh), retry: deps.retry, isExpired: deps.isExpired };
-      ({ state } = await fetchFile(entry, 'download the manifest', out, fetchDeps, { signal: deps.signal, timeoutMs: opts.timeoutMs }));
+      const fetchDeps = {
+        urlFor: (id: string, fresh: boolean) => urls.urlFor(id, fresh),
+        retry: deps.retry,
+        isExpired: deps.isExpired,
+      };
+      ({ state } = await fetchFile(entry, 'download the manifest', out, fetchDeps, {
+        signal: deps.signal,
+        timeoutMs: opts.timeoutMs,
+      }));
     } finally {
       await out.close();
     }
@@ -169,7 +217,10 @@ async function loadManifest(entry: BackupFileEntry, containerId: string, opts: R
   } catch (err) {
     if (deps.signal.aborted) throw err;
     const why = err instanceof ManifestError ? err.message : deps.describeError(err);
-    deps.emit({ type: 'warn', message: `the record's manifest cannot be used (${why}); restoring the files without modes, mtimes, empty folders or links` });
+    deps.emit({
+      type: 'warn',
+      message: `the record's manifest cannot be used (${why}); restoring the files without modes, mtimes, empty folders or links`,
+    });
     return undefined;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -177,7 +228,14 @@ async function loadManifest(entry: BackupFileEntry, containerId: string, opts: R
 }
 
 /** Symbolic links, after the files (so that no file is ever written through one). */
-async function restoreLinks(plan: RestorePlan, dest: string, realDest: string, overwrite: boolean, totals: RestoreTotals, fail: (p: string, size: number, err: unknown) => void): Promise<void> {
+async function restoreLinks(
+  plan: RestorePlan,
+  dest: string,
+  realDest: string,
+  overwrite: boolean,
+  totals: RestoreTotals,
+  fail: (p: string, size: number, err: unknown) => void,
+): Promise<void> {
   for (const link of plan.links) {
     try {
       const target = await safeParent({ dest, realDest }, link.path);
@@ -186,7 +244,11 @@ async function restoreLinks(plan: RestorePlan, dest: string, realDest: string, o
         totals.links += 1;
         continue;
       }
-      if (existing && !overwrite) throw new UnsafePathError(link.path, 'something else is already there; pass --overwrite to replace it with the link');
+      if (existing && !overwrite)
+        throw new UnsafePathError(
+          link.path,
+          'something else is already there; pass --overwrite to replace it with the link',
+        );
       if (existing?.isDirectory()) throw new UnsafePathError(link.path, 'a folder is there');
       if (existing) await unlink(target);
       await symlink(link.target, target);
@@ -198,7 +260,11 @@ async function restoreLinks(plan: RestorePlan, dest: string, realDest: string, o
 }
 
 /** Folder modes and mtimes last, deepest first: writing into a folder changes its mtime. */
-async function applyFolderMetadata(plan: RestorePlan, dest: string, fail: (p: string, size: number, err: unknown) => void): Promise<void> {
+async function applyFolderMetadata(
+  plan: RestorePlan,
+  dest: string,
+  fail: (p: string, size: number, err: unknown) => void,
+): Promise<void> {
   const deepestFirst = [...plan.folders].sort((a, b) => b.path.split('/').length - a.path.split('/').length);
   for (const folder of deepestFirst) {
     try {

@@ -48,9 +48,14 @@ export class DownloadUrls {
   }
 
   private fetchBatch(batch: number, fileId: string): void {
-    const ids = batch < 0 ? [fileId] : this.fileIds.slice(batch * BATCH, (batch + 1) * BATCH).filter((id) => !this.urls.has(id));
+    const ids =
+      batch < 0 ? [fileId] : this.fileIds.slice(batch * BATCH, (batch + 1) * BATCH).filter((id) => !this.urls.has(id));
     const answer = this.request(ids);
-    for (const id of ids) this.remember(id, answer.then((m) => m.get(id)!));
+    for (const id of ids)
+      this.remember(
+        id,
+        answer.then((m) => m.get(id)!),
+      );
   }
 
   private remember(fileId: string, url: Promise<string>): void {
@@ -66,7 +71,13 @@ export class DownloadUrls {
     for (const id of fileIds) {
       const entry = byId.get(id);
       const ok = entry && Number(entry.code) === 0 && typeof entry.url === 'string' && /^https?:\/\//.test(entry.url);
-      const result = ok ? Promise.resolve(entry.url!) : Promise.reject(new NoDownloadUrlError(`the server gave no download URL for file ${id}${entry ? ` (code ${String(entry.code)}: ${entry.msg ?? ''})` : ''}`));
+      const result = ok
+        ? Promise.resolve(entry.url!)
+        : Promise.reject(
+            new NoDownloadUrlError(
+              `the server gave no download URL for file ${id}${entry ? ` (code ${String(entry.code)}: ${entry.msg ?? ''})` : ''}`,
+            ),
+          );
       result.catch(() => undefined); // handled by whoever asks for that file
       out.set(id, result);
     }

@@ -21,7 +21,8 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
 
 /** Why a policy cannot be used, or undefined when it can. */
 export function retryPolicyProblem(p: RetryPolicy): string | undefined {
-  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) return `maxAttempts ${p.maxAttempts} must be a whole number ≥ 1`;
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1)
+    return `maxAttempts ${p.maxAttempts} must be a whole number ≥ 1`;
   for (const key of ['baseDelayMs', 'maxDelayMs', 'maxTotalMs'] as const) {
     if (!Number.isFinite(p[key]) || p[key] < 0) return `${key} ${p[key]} must be a number of milliseconds ≥ 0`;
   }
@@ -33,7 +34,12 @@ export function retryPolicyProblem(p: RetryPolicy): string | undefined {
  * backoff with full jitter, `random() * min(maxDelayMs, baseDelayMs * 2^(attempt-1))`, so that
  * many parts failing at once do not come back in lockstep. A server's Retry-After is a floor.
  */
-export function nextDelay(attempt: number, random: () => number, retryAfterMs?: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): number {
+export function nextDelay(
+  attempt: number,
+  random: () => number,
+  retryAfterMs?: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): number {
   const exponent = Math.min(Math.max(attempt - 1, 0), 52);
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
   const jittered = Math.floor(Math.min(Math.max(random(), 0), 1) * cap);
@@ -41,7 +47,12 @@ export function nextDelay(attempt: number, random: () => number, retryAfterMs?: 
 }
 
 /** Whether to try again after `attempt` failed, given the time spent so far and the planned wait. */
-export function shouldRetry(attempt: number, elapsedMs: number, delayMs: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): boolean {
+export function shouldRetry(
+  attempt: number,
+  elapsedMs: number,
+  delayMs: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): boolean {
   return attempt < policy.maxAttempts && elapsedMs + delayMs <= policy.maxTotalMs;
 }
 
@@ -71,9 +82,22 @@ export interface NetworkErrorClass {
 
 // Errors where the server or the path may well be fine a moment later.
 const TRANSIENT_NETWORK_CODES = new Set([
-  'ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN',
-  'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENOTCONN', 'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_HTTP2_STREAM_ERROR',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENOTCONN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_HTTP2_STREAM_ERROR',
 ]);
 
 /**
@@ -87,16 +111,27 @@ export function isAbortError(err: unknown): boolean {
 
 /** Sorts an error thrown while talking to a server into transient / aborted / permanent. */
 export function classifyNetworkError(err: unknown): NetworkErrorClass {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : String(err);
   if (isAbortError(err)) return { transient: false, reason: 'aborted', aborted: true };
   // A certificate that did not verify fails the same way on every retry; the reason says how to fix it.
-  if (isCertificateError(err)) return { transient: false, reason: `${certificateReason(err)}; ${CERTIFICATE_FIX}`, aborted: false };
+  if (isCertificateError(err))
+    return { transient: false, reason: `${certificateReason(err)}; ${CERTIFICATE_FIX}`, aborted: false };
   // Through a proxy: the message names the proxy (credentials hidden), keep it as the reason.
-  if (code === 'EPROXY_REFUSED' || code === 'EPROXY_UNAVAILABLE') return { transient: code === 'EPROXY_UNAVAILABLE', reason: message, aborted: false };
-  if (message.startsWith('via the proxy ')) return { transient: !!code && (TRANSIENT_NETWORK_CODES.has(code) || code === 'ETIMEDOUT'), reason: message, aborted: false };
+  if (code === 'EPROXY_REFUSED' || code === 'EPROXY_UNAVAILABLE')
+    return { transient: code === 'EPROXY_UNAVAILABLE', reason: message, aborted: false };
+  if (message.startsWith('via the proxy '))
+    return {
+      transient: !!code && (TRANSIENT_NETWORK_CODES.has(code) || code === 'ETIMEDOUT'),
+      reason: message,
+      aborted: false,
+    };
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return { transient: true, reason: 'ETIMEDOUT', aborted: false };
   if (code && TRANSIENT_NETWORK_CODES.has(code)) return { transient: true, reason: code, aborted: false };
   if (/socket hang up/i.test(message)) return { transient: true, reason: 'socket hang up', aborted: false };

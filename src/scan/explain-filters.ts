@@ -21,7 +21,11 @@ export interface FilterExplanation {
  * it up and which rule decided: the folder rules of every folder above it first, then its own.
  * A path that does not exist is judged by its name as a file.
  */
-export async function explainFilters(roots: readonly string[], opts: ScanOptions, paths: readonly string[]): Promise<FilterExplanation[]> {
+export async function explainFilters(
+  roots: readonly string[],
+  opts: ScanOptions,
+  paths: readonly string[],
+): Promise<FilterExplanation[]> {
   const cwd = opts.cwd ?? process.cwd();
   const chain = await FilterChain.create(opts);
   const resolved: ScanRoot[] = [];
@@ -29,14 +33,23 @@ export async function explainFilters(roots: readonly string[], opts: ScanOptions
   const out: FilterExplanation[] = [];
   for (const asked of paths) {
     const abs = path.resolve(cwd, asked);
-    const root = resolved.find((r) => abs === r.absPath || (r.kind === 'folder' && abs.startsWith(r.absPath + path.sep)));
-    const verdict = root ? await explainOne(chain, opts, root, abs) : { kept: false, rule: 'outside every backup root' };
+    const root = resolved.find(
+      (r) => abs === r.absPath || (r.kind === 'folder' && abs.startsWith(r.absPath + path.sep)),
+    );
+    const verdict = root
+      ? await explainOne(chain, opts, root, abs)
+      : { kept: false, rule: 'outside every backup root' };
     out.push({ path: asked, ...verdict });
   }
   return out;
 }
 
-async function explainOne(chain: FilterChain, opts: ScanOptions, root: ScanRoot, abs: string): Promise<{ kept: boolean; rule: string }> {
+async function explainOne(
+  chain: FilterChain,
+  opts: ScanOptions,
+  root: ScanRoot,
+  abs: string,
+): Promise<{ kept: boolean; rule: string }> {
   if (root.kind === 'file') return judgeFile(chain, chain.rootState(), path.basename(abs), root.stat);
   const rel = path.relative(root.absPath, abs).split(path.sep).join('/');
   if (rel === '') return { kept: true, rule: 'backup root' };
@@ -46,7 +59,8 @@ async function explainOne(chain: FilterChain, opts: ScanOptions, root: ScanRoot,
     const dirRel = parts.slice(0, i).join('/');
     const dirAbs = path.join(root.absPath, ...parts.slice(0, i));
     const st = await statAsWalked(dirAbs, opts);
-    if (st === 'symlink') return { kept: false, rule: `folder ${dirRel} is a symbolic link, not followed (--follow-symlinks)` };
+    if (st === 'symlink')
+      return { kept: false, rule: `folder ${dirRel} is a symbolic link, not followed (--follow-symlinks)` };
     const verdict = await chain.checkFolder(state, dirAbs, dirRel, st, root.stat.dev);
     if (!verdict.kept) return { kept: false, rule: `${verdict.rule}, on folder ${dirRel}` };
     state = (await chain.enterFolder(state, dirAbs, dirRel)).state;
@@ -64,10 +78,16 @@ async function explainOne(chain: FilterChain, opts: ScanOptions, root: ScanRoot,
   return judgeFile(chain, state, rel, st);
 }
 
-function judgeFile(chain: FilterChain, state: FolderFilterState, rel: string, st: Stats): { kept: boolean; rule: string } {
+function judgeFile(
+  chain: FilterChain,
+  state: FolderFilterState,
+  rel: string,
+  st: Stats,
+): { kept: boolean; rule: string } {
   const verdict = chain.checkFile(state, rel, st.isFile() ? st.size : undefined);
   if (!verdict.kept) return verdict;
-  if (!st.isFile()) return { kept: false, rule: `${specialKindName(st)}; only regular files and folders are backed up` };
+  if (!st.isFile())
+    return { kept: false, rule: `${specialKindName(st)}; only regular files and folders are backed up` };
   if (st.size > MAX_FILE_SIZE) return { kept: false, rule: 'too-large: above the 200 GB KooDrive limit per file' };
   const nameProblem = localNameProblem(rel);
   if (nameProblem !== undefined) return { kept: false, rule: `bad-name: ${nameProblem}` };

@@ -54,7 +54,8 @@ export class FilterChain {
     names?: readonly string[],
   ): Promise<{ state: FolderFilterState; error?: string }> {
     const ignoreFileName = this.opts.ignoreFileName ?? IGNORE_FILE_NAME;
-    const loaded = names && !names.includes(ignoreFileName) ? {} : await loadIgnoreLayer(absDir, relDir, ignoreFileName);
+    const loaded =
+      names && !names.includes(ignoreFileName) ? {} : await loadIgnoreLayer(absDir, relDir, ignoreFileName);
     const layers = loaded.layer ? [...state.layers, loaded.layer] : state.layers;
     let includedBy = state.includedBy;
     if (includedBy === undefined && relDir !== '') {
@@ -74,7 +75,13 @@ export class FilterChain {
   }
 
   /** Decides whether to descend into a folder (st: its stats, if known; rootDev: st_dev of its root). */
-  async checkFolder(state: FolderFilterState, absDir: string, relDir: string, st: Stats | undefined, rootDev: number): Promise<Verdict> {
+  async checkFolder(
+    state: FolderFilterState,
+    absDir: string,
+    relDir: string,
+    st: Stats | undefined,
+    rootDev: number,
+  ): Promise<Verdict> {
     const byPath = this.excludedByPath(state, relDir, true);
     if (byPath) return byPath;
     if (this.opts.oneFileSystem && st !== undefined && st.dev !== rootDev) {

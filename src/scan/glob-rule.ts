@@ -25,14 +25,18 @@ export function compileGlob(pattern: string, origin: string): GlobRule {
   const anchored = body.startsWith('/');
   body = body.replace(/^\/+/, '');
   if (body === '') {
-    throw new ScanFilterError(`${origin} pattern "${pattern}" matches nothing; write a name or glob such as "*.tmp" or "/cache/"`);
+    throw new ScanFilterError(
+      `${origin} pattern "${pattern}" matches nothing; write a name or glob such as "*.tmp" or "/cache/"`,
+    );
   }
   let test: (path: string) => boolean;
   try {
     // dot: rclone and restic let "*" match names that start with a dot.
     test = picomatch(anchored ? body : `**/${body}`, { dot: true });
   } catch (err) {
-    throw new ScanFilterError(`${origin} pattern "${pattern}" is not a valid glob (${(err as Error).message}); fix or quote it`);
+    throw new ScanFilterError(
+      `${origin} pattern "${pattern}" is not a valid glob (${(err as Error).message}); fix or quote it`,
+    );
   }
   return {
     pattern,

@@ -21,7 +21,8 @@ export async function readPatternFile(file: string, cwd: string): Promise<GlobRu
   try {
     text = await readFile(path.resolve(cwd, file), 'utf8');
   } catch (err) {
-    const why = errnoCode(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errnoCode(err) ?? (err as Error).message})`;
+    const why =
+      errnoCode(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errnoCode(err) ?? (err as Error).message})`;
     throw new ScanFilterError(`exclude-from file ${file} ${why}; check the path given to --exclude-from`);
   }
   return parsePatternLines(text, file);

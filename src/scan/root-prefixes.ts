@@ -14,7 +14,10 @@ export function distinctRoots(absRoots: readonly string[]): string[] {
     const outer = out.find((other) => isInside(root, other) || isInside(other, root));
     if (outer) {
       const [inner, container] = isInside(root, outer) ? [root, outer] : [outer, root];
-      throw new ScanRootError(inner, `path ${inner} is inside ${container}, which is also backed up; name only ${container}`);
+      throw new ScanRootError(
+        inner,
+        `path ${inner} is inside ${container}, which is also backed up; name only ${container}`,
+      );
     }
     out.push(root);
   }

@@ -24,5 +24,7 @@ export const UNREADABLE_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR',
 
 /** The `code` of a Node system error, or undefined. */
 export function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
 }

@@ -25,7 +25,10 @@ export async function resolveRoot(given: string, cwd: string): Promise<ScanRoot>
     throw new ScanRootError(given, rootProblem(given, errnoCode(err), err));
   }
   if (!st.isFile() && !st.isDirectory()) {
-    throw new ScanRootError(given, `path ${given} is not a file or folder (it is ${specialKindName(st)}); name a file or folder to back up`);
+    throw new ScanRootError(
+      given,
+      `path ${given} is not a file or folder (it is ${specialKindName(st)}); name a file or folder to back up`,
+    );
   }
   try {
     await access(absPath, st.isDirectory() ? constants.R_OK | constants.X_OK : constants.R_OK);

@@ -69,7 +69,12 @@ export async function checkRoots(roots: readonly string[], opts: ScanOptions = {
 }
 
 /** Lists a folder, reads its ignore file, and visits its entries in order. */
-async function* walkFolder(run: RootWalk, parentState: FolderFilterState, absPath: string, relPath: string): AsyncGenerator<ScanItem> {
+async function* walkFolder(
+  run: RootWalk,
+  parentState: FolderFilterState,
+  absPath: string,
+  relPath: string,
+): AsyncGenerator<ScanItem> {
   let names: string[];
   try {
     names = await readSortedNames(absPath);
@@ -110,8 +115,14 @@ async function* visitEntry(run: RootWalk, folder: Folder, name: string): AsyncGe
       st = statSync(absPath);
     } catch (err) {
       const code = errnoCode(err);
-      const why = code === 'ELOOP' ? 'symbolic link loop' : code === 'ENOENT' ? 'symbolic link points to nothing' : `symbolic link target cannot be read (${errnoText(err)})`;
-      if (verdict.kept) yield notice(run, relPath, code === 'ELOOP' || code === 'ENOENT' ? 'symlink' : 'unreadable', `${why}; skipped`);
+      const why =
+        code === 'ELOOP'
+          ? 'symbolic link loop'
+          : code === 'ENOENT'
+            ? 'symbolic link points to nothing'
+            : `symbolic link target cannot be read (${errnoText(err)})`;
+      if (verdict.kept)
+        yield notice(run, relPath, code === 'ELOOP' || code === 'ENOENT' ? 'symlink' : 'unreadable', `${why}; skipped`);
       return;
     }
   }
@@ -120,11 +131,23 @@ async function* visitEntry(run: RootWalk, folder: Folder, name: string): AsyncGe
   else {
     const verdict = run.chain.checkFile(folder.state, relPath, undefined);
     if (!verdict.kept) yield* excluded(run, relPath, verdict);
-    else yield notice(run, relPath, 'special', `${specialKindName(st)}, skipped: only regular files and folders are backed up`);
+    else
+      yield notice(
+        run,
+        relPath,
+        'special',
+        `${specialKindName(st)}, skipped: only regular files and folders are backed up`,
+      );
   }
 }
 
-async function* visitFolder(run: RootWalk, parent: Folder, absPath: string, relPath: string, st: Stats): AsyncGenerator<ScanItem> {
+async function* visitFolder(
+  run: RootWalk,
+  parent: Folder,
+  absPath: string,
+  relPath: string,
+  st: Stats,
+): AsyncGenerator<ScanItem> {
   const verdict = await run.chain.checkFolder(parent.state, absPath, relPath, st, run.root.stat.dev);
   if (!verdict.kept) {
     yield* excluded(run, relPath, verdict);
@@ -144,14 +167,25 @@ async function* visitFolder(run: RootWalk, parent: Folder, absPath: string, relP
   }
 }
 
-async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: string, relPath: string, st: Stats): AsyncGenerator<ScanItem> {
+async function* visitFile(
+  run: RootWalk,
+  state: FolderFilterState,
+  absPath: string,
+  relPath: string,
+  st: Stats,
+): AsyncGenerator<ScanItem> {
   const verdict = run.chain.checkFile(state, relPath, st.size);
   if (!verdict.kept) {
     yield* excluded(run, relPath, verdict);
     return;
   }
   if (st.size > MAX_FILE_SIZE) {
-    yield notice(run, relPath, 'too-large', `file is ${formatBytes(st.size)}, above the 200 GB KooDrive limit per file; exclude it or split it`);
+    yield notice(
+      run,
+      relPath,
+      'too-large',
+      `file is ${formatBytes(st.size)}, above the 200 GB KooDrive limit per file; exclude it or split it`,
+    );
     return;
   }
   // A root that is a file stands under its own name, or under its prefix when there are several roots.
@@ -169,7 +203,16 @@ async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: stri
   }
   yield {
     kind: 'file',
-    file: { absPath, relPath: recordPath, root: run.root.given, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino },
+    file: {
+      absPath,
+      relPath: recordPath,
+      root: run.root.given,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      mode: st.mode & 0o7777,
+      dev: st.dev,
+      ino: st.ino,
+    },
     ...(run.opts.reportExcluded ? { keptBy: verdict.rule } : {}),
   };
 }
@@ -177,7 +220,12 @@ async function* visitFile(run: RootWalk, state: FolderFilterState, absPath: stri
 /** A symbolic link that is not followed: noted, and (for the manifest) described as a link. */
 async function* keptLink(run: RootWalk, absPath: string, relPath: string): AsyncGenerator<ScanItem> {
   if (!run.opts.reportTree) {
-    yield notice(run, relPath, 'symlink', 'symbolic link not followed; pass --follow-symlinks to back up what it points to');
+    yield notice(
+      run,
+      relPath,
+      'symlink',
+      'symbolic link not followed; pass --follow-symlinks to back up what it points to',
+    );
     return;
   }
   let target: string;
@@ -187,19 +235,36 @@ async function* keptLink(run: RootWalk, absPath: string, relPath: string): Async
     yield notice(run, relPath, 'unreadable', `symbolic link cannot be read (${errnoText(err)}); skipped`);
     return;
   }
-  yield notice(run, relPath, 'symlink', 'symbolic link not followed: kept as a link in the record\'s manifest (restore recreates it); pass --follow-symlinks to back up what it points to');
+  yield notice(
+    run,
+    relPath,
+    'symlink',
+    "symbolic link not followed: kept as a link in the record's manifest (restore recreates it); pass --follow-symlinks to back up what it points to",
+  );
   yield { kind: 'link', link: { relPath: prefixed(run.prefix, relPath), target } };
 }
 
 function folderItem(run: RootWalk, relPath: string, st: Stats): ScanItem {
-  return { kind: 'folder', folder: { relPath: prefixed(run.prefix, relPath), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs } };
+  return {
+    kind: 'folder',
+    folder: { relPath: prefixed(run.prefix, relPath), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs },
+  };
 }
 
 async function* excluded(run: RootWalk, relPath: string, verdict: Verdict): AsyncGenerator<ScanItem> {
-  if (run.opts.reportExcluded) yield { kind: 'notice', notice: { ...notice(run, relPath, 'excluded', `excluded by ${verdict.rule}`).notice, rule: verdict.rule } };
+  if (run.opts.reportExcluded)
+    yield {
+      kind: 'notice',
+      notice: { ...notice(run, relPath, 'excluded', `excluded by ${verdict.rule}`).notice, rule: verdict.rule },
+    };
 }
 
-function notice(run: RootWalk, relPath: string, kind: ScanNotice['kind'], message: string): ScanItem & { kind: 'notice' } {
+function notice(
+  run: RootWalk,
+  relPath: string,
+  kind: ScanNotice['kind'],
+  message: string,
+): ScanItem & { kind: 'notice' } {
   return { kind: 'notice', notice: { path: displayPath(run.root, relPath), relPath, kind, message } };
 }
 

@@ -32,7 +32,11 @@ export function expiresAt(uploadUrl: string): Date | undefined {
  * True when a part needs a fresh URL before it is sent: none was given, or it expires within
  * `marginMs` of `now`. A URL without expiry information is used as it is (a 403 will tell).
  */
-export function needsRefresh(uploadUrl: string | undefined, now: Date | number, marginMs: number = DEFAULT_REFRESH_MARGIN_MS): boolean {
+export function needsRefresh(
+  uploadUrl: string | undefined,
+  now: Date | number,
+  marginMs: number = DEFAULT_REFRESH_MARGIN_MS,
+): boolean {
   if (!uploadUrl) return true;
   const at = expiresAt(uploadUrl);
   if (!at) return false;
@@ -46,7 +50,9 @@ export function needsRefresh(uploadUrl: string | undefined, now: Date | number, 
  */
 export function isExpiredResponse(status: number, body: string): boolean {
   if (status !== 403) return false;
-  return /expired/i.test(body) || /<Code>\s*AccessDenied\s*<\/Code>/i.test(body) || /"code"\s*:\s*"AccessDenied"/i.test(body);
+  return (
+    /expired/i.test(body) || /<Code>\s*AccessDenied\s*<\/Code>/i.test(body) || /"code"\s*:\s*"AccessDenied"/i.test(body)
+  );
 }
 
 /** The URL with its query (signature, credential) cut off, safe to show in messages. */

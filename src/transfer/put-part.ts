@@ -44,12 +44,19 @@ function byteCounter(expected: number, absPath: string, partOffset: number, onBy
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       seen += chunk.length;
-      if (seen > expected) return done(new FileChangedError(absPath, `the part at offset ${partOffset} gave more than ${expected} bytes`));
+      if (seen > expected)
+        return done(new FileChangedError(absPath, `the part at offset ${partOffset} gave more than ${expected} bytes`));
       onBytes(chunk.length);
       done(null, chunk);
     },
     flush(done: TransformCallback) {
-      if (seen !== expected) return done(new FileChangedError(absPath, `the part at offset ${partOffset} has ${seen} of its ${expected} bytes (the file shrank)`));
+      if (seen !== expected)
+        return done(
+          new FileChangedError(
+            absPath,
+            `the part at offset ${partOffset} has ${seen} of its ${expected} bytes (the file shrank)`,
+          ),
+        );
       done();
     },
   });
@@ -78,7 +85,11 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
       }
     };
     const fail = (message: string, fields: Omit<PartUploadErrorFields, 'bytesSent'>): void =>
-      settle(() => reject(new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, { ...fields, bytesSent })));
+      settle(() =>
+        reject(
+          new PartUploadError(`PUT ${label} to ${redactUrl(opts.url)} failed: ${message}`, { ...fields, bytesSent }),
+        ),
+      );
 
     // Only content-length and host are signed; send nothing else that could break the signature.
     const req = lib.request(target, {
@@ -97,7 +108,8 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
         res.resume();
-        const accepted = (): void => settle(() => resolve({ etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined }));
+        const accepted = (): void =>
+          settle(() => resolve({ etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined }));
         res.on('end', accepted);
         // A 2xx means the storage kept the part, even if the connection drops afterwards.
         res.on('error', accepted);

@@ -30,9 +30,15 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(readonly bytesPerSecond: number, readonly burstBytes: number, nowMs: number) {
-    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) throw new Error(`bandwidth limit ${bytesPerSecond} B/s must be a positive number (e.g. --bwlimit 20MiB/s)`);
-    if (!Number.isFinite(burstBytes) || burstBytes <= 0) throw new Error(`burst ${burstBytes} must be a positive number of bytes`);
+  constructor(
+    readonly bytesPerSecond: number,
+    readonly burstBytes: number,
+    nowMs: number,
+  ) {
+    if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0)
+      throw new Error(`bandwidth limit ${bytesPerSecond} B/s must be a positive number (e.g. --bwlimit 20MiB/s)`);
+    if (!Number.isFinite(burstBytes) || burstBytes <= 0)
+      throw new Error(`burst ${burstBytes} must be a positive number of bytes`);
     this.tokens = burstBytes;
     this.last = nowMs;
   }

@@ -80,7 +80,11 @@ export function pathsToHash(local: readonly LocalEntry[], server: readonly Serve
  * that path). When the record holds one path more than once (backed up twice into one record), the
  * path is ok if any of its copies matches; otherwise it is compared with the latest copy.
  */
-export function compareTrees(local: readonly LocalEntry[], server: readonly ServerEntry[], localSha256: ReadonlyMap<string, string>): VerifyResult {
+export function compareTrees(
+  local: readonly LocalEntry[],
+  server: readonly ServerEntry[],
+  localSha256: ReadonlyMap<string, string>,
+): VerifyResult {
   const byPath = groupByPath(server);
   const items: VerifyItem[] = [];
   const seen = new Set<string>();
@@ -104,7 +108,12 @@ export function compareTrees(local: readonly LocalEntry[], server: readonly Serv
   return { items, counts, identical: items.every((item) => item.status === 'ok') };
 }
 
-function verdict(path: string, size: number, copies: readonly ServerEntry[], localSha256: ReadonlyMap<string, string>): VerifyItem {
+function verdict(
+  path: string,
+  size: number,
+  copies: readonly ServerEntry[],
+  localSha256: ReadonlyMap<string, string>,
+): VerifyItem {
   const sameSize = copies.filter((entry) => entry.size === size);
   const latest = copies[copies.length - 1]!;
   if (sameSize.length === 0) return { path, status: 'size-differs', local: { size }, server: serverView(latest) };
@@ -112,7 +121,12 @@ function verdict(path: string, size: number, copies: readonly ServerEntry[], loc
   if (sha256 === undefined) throw new Error(`no local SHA-256 for ${path}; hash every path pathsToHash names`);
   const match = sameSize.find((entry) => entry.sha256.toLowerCase() === sha256.toLowerCase());
   if (match) return { path, status: 'ok', local: { size, sha256 }, server: serverView(match) };
-  return { path, status: 'content-differs', local: { size, sha256 }, server: serverView(sameSize[sameSize.length - 1]!) };
+  return {
+    path,
+    status: 'content-differs',
+    local: { size, sha256 },
+    server: serverView(sameSize[sameSize.length - 1]!),
+  };
 }
 
 function serverView(entry: ServerEntry): NonNullable<VerifyItem['server']> {

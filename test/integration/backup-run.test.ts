@@ -21,7 +21,16 @@ import type { LocalFile } from '../../src/scan/local-file.js';
 import { checkRoots, walk } from '../../src/scan/walk.js';
 import { Secret } from '../../src/util/secret.js';
 import { patternBytes } from '../fixtures/pattern-bytes.js';
-import { cleanupAll, inProcessEmulator, makeTree, MiB, sha256Of, tempDir, TEST_USER, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  inProcessEmulator,
+  makeTree,
+  MiB,
+  sha256Of,
+  tempDir,
+  TEST_USER,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const FAST = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 10_000 };
 const LOCK = { renewEveryMs: 60_000, waitLockMs: 0, lockTtlMs: 600_000 };
@@ -29,7 +38,13 @@ const LOCK = { renewEveryMs: 60_000, waitLockMs: 0, lockTtlMs: 600_000 };
 afterEach(cleanupAll);
 
 function clientFor(emu: TestEmulator): KooDriveClient {
-  return new KooDriveClient({ endpoint: emu.url, userId: TEST_USER, credentials: { mode: 'token', token: new Secret(emu.token) }, retry: FAST, timeoutMs: 10_000 });
+  return new KooDriveClient({
+    endpoint: emu.url,
+    userId: TEST_USER,
+    credentials: { mode: 'token', token: new Secret(emu.token) },
+    retry: FAST,
+    timeoutMs: 10_000,
+  });
 }
 
 const plan = (file: { absPath: string; size: number }) => planFile(file, { proofSeed: TEST_USER, partSize: 5 * MiB });
@@ -65,7 +80,9 @@ async function backUp(emu: TestEmulator, root: string, state: string, extra: Par
       describeError: (err) => (err instanceof Error ? err.message : String(err)),
     },
   );
-  const outcomes = Object.fromEntries(events.flatMap((e) => (e.type === 'file:done' ? [[e.file.path, e.file.outcome]] : [])));
+  const outcomes = Object.fromEntries(
+    events.flatMap((e) => (e.type === 'file:done' ? [[e.file.path, e.file.outcome]] : [])),
+  );
   return { result, events, outcomes };
 }
 
@@ -83,7 +100,9 @@ describe('runBackup against the emulator', () => {
     expect(first.outcomes).toEqual({ 'a.txt': 'uploaded', 'sub/b.bin': 'uploaded', 'sub/c.txt': 'uploaded' });
     expect(first.events.filter((e) => e.type === 'part:sent' && e.path === 'sub/b.bin')).toHaveLength(2);
     expect(first.result.totals.bytesSent).toBe(5 + 6 * MiB + 7);
-    const stored = (await emu.files()).filter((f) => f.recordId === first.result.recordId && f.description !== undefined);
+    const stored = (await emu.files()).filter(
+      (f) => f.recordId === first.result.recordId && f.description !== undefined,
+    );
     for (const [rel, content] of Object.entries(tree)) {
       expect(stored.find((f) => f.description === rel)?.sha256).toBe(sha256Of(content));
     }
@@ -104,15 +123,33 @@ describe('runBackup against the emulator', () => {
     // server never heard of (as after a purge).
     const api = clientFor(emu);
     const keeper = await LockKeeper.acquire(api, LOCK);
-    const record = await api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: 'backup-run-test', properties: '{}' });
+    const record = await api.createRecord({
+      moduleCode: MODULE_FOLDER_BACKUP,
+      deviceId: 'backup-run-test',
+      properties: '{}',
+    });
     await keeper.release();
     const absPath = join(root, 'big.bin');
     const journal = Journal.open(journalPath, { fresh: true });
     const file = await localFileOf(root, 'big.bin');
     const filePlan = await plan(file);
     journal.append({ t: 'record', recordId: record.recordId, roots: [root] });
-    journal.append({ t: 'plan', absPath, size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, seedId: seedIdOf(TEST_USER), plan: filePlan });
-    journal.append({ t: 'created', absPath, recordId: record.recordId, fileId: 'no-such-file-id', serverName: 'big.bin' });
+    journal.append({
+      t: 'plan',
+      absPath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+      seedId: seedIdOf(TEST_USER),
+      plan: filePlan,
+    });
+    journal.append({
+      t: 'created',
+      absPath,
+      recordId: record.recordId,
+      fileId: 'no-such-file-id',
+      serverName: 'big.bin',
+    });
     journal.close({ compact: false });
 
     const run = await backUp(emu, root, state);
@@ -136,7 +173,11 @@ describe('backupFile against the emulator', () => {
     await makeTree(root, { 'same.txt': 'first' });
     const api = clientFor(emu);
     const keeper = await LockKeeper.acquire(api, LOCK);
-    const record = await api.createRecord({ moduleCode: MODULE_FOLDER_BACKUP, deviceId: 'backup-run-test', properties: '{}' });
+    const record = await api.createRecord({
+      moduleCode: MODULE_FOLDER_BACKUP,
+      deviceId: 'backup-run-test',
+      properties: '{}',
+    });
     const events: RunEvent[] = [];
     const ctx: FileJobContext = {
       recordId: record.recordId,
@@ -176,7 +217,9 @@ describe('LockKeeper against the emulator', () => {
     const other = clientFor(emu);
     other.setLock(holder.lockId);
     await other.releaseLock();
-    const lost = await new Promise<unknown>((resolve) => holder.lost.signal.addEventListener('abort', () => resolve(holder.lost.signal.reason)));
+    const lost = await new Promise<unknown>((resolve) =>
+      holder.lost.signal.addEventListener('abort', () => resolve(holder.lost.signal.reason)),
+    );
     expect(lost).toBeInstanceOf(LockLostError);
     expect(isLockLost((lost as LockLostError).cause)).toBe(true);
     await holder.release().catch(() => undefined);

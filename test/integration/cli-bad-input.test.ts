@@ -6,7 +6,23 @@ import { chmod, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handTo, requireUnprivileged, sharedTempDir } from '../fixtures/unprivileged.js';
-import { CLI_PATH, cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+import {
+  CLI_PATH,
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type CliResult,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const TOKEN = 'tok-sEcReT-5d81c9e0a7';
 const LONG_NAME = `${'n'.repeat(251)}.txt`;
@@ -37,12 +53,45 @@ describe('bad input', () => {
 
   it('refuses bad settings before anything is sent: one line, the documented code', async () => {
     const noToken = { ...env, KOODRIVE_TOKEN: undefined };
-    const cases: Array<{ name: string; args: string[]; env?: Record<string, string | undefined>; code: number; message: RegExp }> = [
-      { name: 'missing token', args: ['upload', tree], env: noToken, code: 2, message: /no access token configured; set KOODRIVE_TOKEN/ },
-      { name: 'bad endpoint URL', args: ['upload', tree], env: { ...env, KOODRIVE_ENDPOINT: 'htp:/nowhere' }, code: 2, message: /endpoint from KOODRIVE_ENDPOINT must be an http\(s\) URL/ },
-      { name: 'path that does not exist', args: ['upload', join(dir, 'no/such/folder')], code: 2, message: /no\/such\/folder does not exist/ },
-      { name: 'part size below 5 MiB', args: ['upload', tree, '--part-size', '4MiB'], code: 2, message: /part size 4194304 is below the 5 MiB minimum/ },
-      { name: 'part size not a multiple of 64', args: ['upload', tree, '--part-size', String(5 * MiB + 1)], code: 2, message: /not a multiple of 64 bytes/ },
+    const cases: Array<{
+      name: string;
+      args: string[];
+      env?: Record<string, string | undefined>;
+      code: number;
+      message: RegExp;
+    }> = [
+      {
+        name: 'missing token',
+        args: ['upload', tree],
+        env: noToken,
+        code: 2,
+        message: /no access token configured; set KOODRIVE_TOKEN/,
+      },
+      {
+        name: 'bad endpoint URL',
+        args: ['upload', tree],
+        env: { ...env, KOODRIVE_ENDPOINT: 'htp:/nowhere' },
+        code: 2,
+        message: /endpoint from KOODRIVE_ENDPOINT must be an http\(s\) URL/,
+      },
+      {
+        name: 'path that does not exist',
+        args: ['upload', join(dir, 'no/such/folder')],
+        code: 2,
+        message: /no\/such\/folder does not exist/,
+      },
+      {
+        name: 'part size below 5 MiB',
+        args: ['upload', tree, '--part-size', '4MiB'],
+        code: 2,
+        message: /part size 4194304 is below the 5 MiB minimum/,
+      },
+      {
+        name: 'part size not a multiple of 64',
+        args: ['upload', tree, '--part-size', String(5 * MiB + 1)],
+        code: 2,
+        message: /not a multiple of 64 bytes/,
+      },
     ];
     const results = await Promise.all(cases.map((c) => run(c.args, c.env ?? env)));
     results.forEach((r, i) => {
@@ -99,7 +148,10 @@ describe('bad input', () => {
     const state = join(base, 'state');
     await mkdir(state);
     await handTo(state, u);
-    const r = await runCli(['upload', root], { env: { ...env, KOODRIVE_STATE_DIR: state }, ...(u ? { prefix: u.prefix } : {}) });
+    const r = await runCli(['upload', root], {
+      env: { ...env, KOODRIVE_STATE_DIR: state },
+      ...(u ? { prefix: u.prefix } : {}),
+    });
     outputs.push(r);
     expect(r.code, r.stderr).toBe(4);
     const failures = stderrLines(r);
@@ -118,7 +170,12 @@ describe('bad input', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 2000 }] });
     const base = await emu.stats();
     const child = spawnCli(['upload', root, '--file-concurrency', '1'], { env });
-    await waitFor('the first file under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
+    await waitFor(
+      'the first file under way',
+      async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined),
+      20_000,
+      () => !child.running,
+    );
     await rm(join(root, 'b-gone.txt'));
     const r = await child.done;
     outputs.push(r);
@@ -134,6 +191,8 @@ describe('bad input', () => {
     expect(outputs.length).toBeGreaterThan(8);
     for (const r of outputs) expect(r.stdout + r.stderr).not.toContain(TOKEN);
     // --json too
-    expect(jsonEvents(outputs.map((o) => o.stdout).join('\n')).every((e) => !JSON.stringify(e).includes(TOKEN))).toBe(true);
+    expect(jsonEvents(outputs.map((o) => o.stdout).join('\n')).every((e) => !JSON.stringify(e).includes(TOKEN))).toBe(
+      true,
+    );
   });
 });

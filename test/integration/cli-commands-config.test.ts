@@ -40,13 +40,18 @@ describe('config show', () => {
     const dir = await folder();
     await writeFile(join(dir, '.koodriverc'), 'concurrency: 3\n');
     const env = cleanEnv(dir, { KOODRIVE_USER_ID: '1505084218764547200', KOODRIVE_STATE_DIR: join(dir, 'state') });
-    const r = await runCli(['config', 'show', '--token', SECRET, '--endpoint', 'http://127.0.0.1:8088'], { cwd: dir, env });
+    const r = await runCli(['config', 'show', '--token', SECRET, '--endpoint', 'http://127.0.0.1:8088'], {
+      cwd: dir,
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stdout).toMatch(/^token\s+\*\*\*\s+flag:--token$/m);
     expect(r.stdout).toMatch(/^endpoint\s+http:\/\/127\.0\.0\.1:8088\/?\s+flag:--endpoint$/m);
     expect(r.stdout).toMatch(/^userId\s+1505084218764547200\s+env:KOODRIVE_USER_ID$/m);
-    expect(r.stdout).toMatch(new RegExp(`^concurrency\\s+3\\s+file:${join(dir, '.koodriverc').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^concurrency\\s+3\\s+file:${join(dir, '.koodriverc').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+    );
     expect(r.stdout).toMatch(/^retries\s+6\s+default$/m);
     expect(r.stdout).toMatch(/warning: token was given with --token/);
   });
@@ -58,7 +63,11 @@ describe('config show', () => {
     const r = await runCli(['config', 'show', '--json'], { cwd: dir, env: cleanEnv(dir) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
-    const shown = JSON.parse(r.stdout) as { configFile: string; values: Record<string, { value: unknown; source: string }>; warnings: string[] };
+    const shown = JSON.parse(r.stdout) as {
+      configFile: string;
+      values: Record<string, { value: unknown; source: string }>;
+      warnings: string[];
+    };
     expect(shown.configFile).toBe(join(dir, '.koodriverc'));
     expect(shown.values.token).toEqual({ value: '***', source: `file:${join(dir, '.koodriverc')}` });
     expect(shown.values.userId).toEqual({ value: '42', source: `file:${join(dir, '.koodriverc')}` });
@@ -70,7 +79,9 @@ describe('config show', () => {
     const dir = await folder();
     const r = await runCli(['config', 'show'], { cwd: dir, env: cleanEnv(dir, { KOODRIVE_CONCURRENCY: 'abc' }) });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('koodrive-backup: concurrency from KOODRIVE_CONCURRENCY must be a whole number from 1 to 64, got "abc"');
+    expect(r.stderr.trim()).toBe(
+      'koodrive-backup: concurrency from KOODRIVE_CONCURRENCY must be a whole number from 1 to 64, got "abc"',
+    );
   });
 });
 
@@ -78,11 +89,16 @@ describe('config init (non-interactive)', () => {
   it('writes a file loadConfig reads back, mode 0600 with a secret, never echoing it; refuses to overwrite without --force', async () => {
     const dir = await folder();
     const env = cleanEnv(dir, { KOODRIVE_TOKEN: SECRET });
-    const r = await runCli(['config', 'init', '--endpoint', 'http://127.0.0.1:9', '--user-id', '1505084218764547200'], { cwd: dir, env });
+    const r = await runCli(['config', 'init', '--endpoint', 'http://127.0.0.1:9', '--user-id', '1505084218764547200'], {
+      cwd: dir,
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     const file = join(dir, '.koodriverc');
-    expect(r.stdout).toBe(`wrote ${file} (mode 0600: it holds a secret): endpoint (flag --endpoint), token (env KOODRIVE_TOKEN), userId (flag --user-id)\n`);
+    expect(r.stdout).toBe(
+      `wrote ${file} (mode 0600: it holds a secret): endpoint (flag --endpoint), token (env KOODRIVE_TOKEN), userId (flag --user-id)\n`,
+    );
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const text = await readFile(file, 'utf8');
     expect(text).toMatch(/^# koodrive-backup configuration/);
@@ -109,14 +125,20 @@ describe('config init (non-interactive)', () => {
 
   it('writes to a named file; a bad flag value exits 2 and writes nothing', async () => {
     const dir = await folder();
-    const bad = await runCli(['config', 'init', 'conf.yaml', '--endpoint', 'ftp://x'], { cwd: dir, env: cleanEnv(dir) });
+    const bad = await runCli(['config', 'init', 'conf.yaml', '--endpoint', 'ftp://x'], {
+      cwd: dir,
+      env: cleanEnv(dir),
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('endpoint from --endpoint must be an http(s) URL');
     await expect(stat(join(dir, 'conf.yaml'))).rejects.toThrow();
     const unreadable = await runCli(['config', 'init', 'conf.json'], { cwd: dir, env: cleanEnv(dir) });
     expect(unreadable.code).toBe(2);
     expect(unreadable.stderr).toContain('config init writes YAML');
-    const good = await runCli(['config', 'init', 'conf.yaml', '--auth', 'app', '--app-id', 'my-app', '-q'], { cwd: dir, env: cleanEnv(dir) });
+    const good = await runCli(['config', 'init', 'conf.yaml', '--auth', 'app', '--app-id', 'my-app', '-q'], {
+      cwd: dir,
+      env: cleanEnv(dir),
+    });
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toBe('');
     const back = await loadConfig({ cwd: dir, env: { HOME: dir }, configPath: 'conf.yaml' });
@@ -131,7 +153,11 @@ describe('config init on a terminal', () => {
     const dir = await folder();
     const file = join(dir, 'tty.yaml');
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} config init ${JSON.stringify(file)}`;
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: cleanEnv(dir, { TERM: 'dumb' }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: dir,
+      env: cleanEnv(dir, { TERM: 'dumb' }),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     let onScreen = () => {};
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -201,16 +227,34 @@ describe('createPrompter', () => {
 });
 
 describe('--help of every new command shows an example', () => {
-  const commands = [['verify'], ['records'], ['records', 'get'], ['records', 'complete'], ['records', 'list'], ['lock'], ['lock', 'create'], ['lock', 'renew'], ['lock', 'release'], ['config'], ['config', 'show'], ['config', 'init']];
+  const commands = [
+    ['verify'],
+    ['records'],
+    ['records', 'get'],
+    ['records', 'complete'],
+    ['records', 'list'],
+    ['lock'],
+    ['lock', 'create'],
+    ['lock', 'renew'],
+    ['lock', 'release'],
+    ['config'],
+    ['config', 'show'],
+    ['config', 'init'],
+  ];
   it.each(commands.map((c) => [c.join(' '), c] as const))('%s', async (_name, path) => {
     let out = '';
     const io = { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: work, exitCode: 0 } as unknown as CliIo;
-    const program = new Command('koodrive-backup').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+    const program = new Command('koodrive-backup')
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
     registerVerifyCommand(program, io);
     registerRecordsCommand(program, io);
     registerLockCommand(program, io);
     registerConfigCommand(program, io);
-    const err = await program.parseAsync(['node', 'koodrive-backup', ...path, '--help']).then(() => undefined, (e: unknown) => e);
+    const err = await program.parseAsync(['node', 'koodrive-backup', ...path, '--help']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CommanderError);
     expect((err as CommanderError).exitCode).toBe(0);
     expect(out).toMatch(/Examples:\n\s+\$ (\S+=\S+ )?(LOCK=\$\()?koodrive-backup /);

@@ -7,7 +7,8 @@ export type { CliResult };
 /** The environment without the caller's KOODRIVE_* settings, HOME pointed at `home`. */
 export function cleanEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KOODRIVE_') && k !== 'XDG_STATE_HOME') env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('KOODRIVE_') && k !== 'XDG_STATE_HOME') env[k] = v;
   env.HOME = home;
   env.NO_COLOR = '1';
   for (const [k, v] of Object.entries(extra)) {
@@ -18,8 +19,16 @@ export function cleanEnv(home: string, extra: Record<string, string | undefined>
 }
 
 /** Runs `koodrive-backup ...args` in cwd (cli-harness.ts); stdin gets `input`, or is closed at once. */
-export function runCli(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<CliResult> {
-  return harnessRunCli(args, { cwd: opts.cwd, env: opts.env, input: opts.input ?? '', timeoutMs: opts.timeoutMs ?? 30_000 });
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
+  return harnessRunCli(args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    input: opts.input ?? '',
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  });
 }
 
 /** Kills any CLI child still running (afterAll). */

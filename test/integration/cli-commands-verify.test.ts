@@ -35,7 +35,11 @@ beforeAll(async () => {
   await writeFile(join(work, 'tree', 'sub', 'deeper', 'c.bin'), bytesOf(300_000, 3));
   const upload = await runCli(['upload', 'tree', ...connection(), '--json'], { cwd: work, env });
   expect(upload.code, upload.stderr).toBe(0);
-  const summary = upload.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'summary');
+  const summary = upload.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((e) => e.type === 'summary');
   recordId = String(summary?.recordId);
   expect(recordId).toMatch(/^\d+$/);
 });
@@ -75,7 +79,9 @@ describe('verify', () => {
     expect(r.stdout).toMatch(/^extra on server\s+sub\/deeper\/c\.bin$/m);
     expect(r.stdout).toMatch(/^missing on server\s+new\.txt$/m);
     expect(r.stdout).not.toMatch(/^ok/m);
-    expect(r.stdout).toContain('4 paths: 1 ok, 1 size differs, 1 missing on server, 1 extra on server; differences found');
+    expect(r.stdout).toContain(
+      '4 paths: 1 ok, 1 size differs, 1 missing on server, 1 extra on server; differences found',
+    );
   });
 
   it('writes one JSON object per path and a summary with --json', async () => {
@@ -83,14 +89,23 @@ describe('verify', () => {
     await writeFile(join(tree, 'a.txt'), 'HELLO\n');
     const r = await verify(tree, '--json');
     expect(r.code).toBe(8);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
     expect(lines.filter((l) => l.type === 'file').map((l) => [l.path, l.status])).toEqual([
       ['a.txt', 'content-differs'],
       ['sub/b.txt', 'ok'],
       ['sub/deeper/c.bin', 'ok'],
     ]);
     const summary = lines.at(-1)!;
-    expect(summary).toMatchObject({ type: 'summary', recordId, identical: false, exitCode: 8, counts: { ok: 2, 'content-differs': 1 } });
+    expect(summary).toMatchObject({
+      type: 'summary',
+      recordId,
+      identical: false,
+      exitCode: 8,
+      counts: { ok: 2, 'content-differs': 1 },
+    });
     expect(lines[0]!.local.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(lines[0]!.local.sha256).not.toBe(lines[0]!.server.sha256);
   });
@@ -103,7 +118,10 @@ describe('verify', () => {
   });
 
   it('fails with one line and a non-zero code for an unknown record', async () => {
-    const r = await runCli(['verify', 'tree', '--record-id', '1234567890123456789', ...connection()], { cwd: work, env });
+    const r = await runCli(['verify', 'tree', '--record-id', '1234567890123456789', ...connection()], {
+      cwd: work,
+      env,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('get backup record failed');
@@ -111,7 +129,10 @@ describe('verify', () => {
   });
 
   it('refuses to run without an endpoint or --emulator (exit 2)', async () => {
-    const r = await runCli(['verify', 'tree', '--record-id', recordId], { cwd: work, env: cleanEnv(work, { KOODRIVE_STATE_DIR: join(work, 'state') }) });
+    const r = await runCli(['verify', 'tree', '--record-id', recordId], {
+      cwd: work,
+      env: cleanEnv(work, { KOODRIVE_STATE_DIR: join(work, 'state') }),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no KooDrive endpoint configured.*--emulator/);
   });

@@ -9,7 +9,25 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournal, type JournalLine } from '../../src/backup/journal.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { cleanupAll, cliEnv, EmulatorProbe, inProcessEmulator, TEST_USER, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, storedMismatches, tempDir, waitFor, type CliResult, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  EmulatorProbe,
+  inProcessEmulator,
+  TEST_USER,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  sha256Of,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type CliResult,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const FIXED_MTIME = 1_700_000_000;
 
@@ -21,7 +39,10 @@ interface Setup {
   upload: (...extra: string[]) => string[];
 }
 
-async function setup(tree: Record<string, Buffer>, emuOpts: Parameters<typeof inProcessEmulator>[0] = {}): Promise<Setup> {
+async function setup(
+  tree: Record<string, Buffer>,
+  emuOpts: Parameters<typeof inProcessEmulator>[0] = {},
+): Promise<Setup> {
   const dir = await tempDir('kdb-converge-');
   const root = join(dir, 'tree');
   await makeTree(root, tree);
@@ -74,22 +95,39 @@ describe('issue 10: every single fault converges', () => {
     const s = await setup(tree);
     await s.emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] });
     const first = spawnCli(s.upload('--concurrency', '1', '--file-concurrency', '1'), { env: s.env });
-    await waitFor('part 1 stored, part 2 hanging', async () => {
-      const st = await s.emu.stats();
-      return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
-    }, 30_000, () => !first.running);
+    await waitFor(
+      'part 1 stored, part 2 hanging',
+      async () => {
+        const st = await s.emu.stats();
+        return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
+      },
+      30_000,
+      () => !first.running,
+    );
     first.kill('SIGKILL');
     await first.done;
     await s.emu.setFaults({});
     // The journal runs ahead of the server: every part of a.bin claimed sent.
     const { path, lines } = await journalOf(s);
-    const created = lines.find((l): l is Extract<JournalLine, { t: 'created' }> => l.t === 'created' && l.absPath.endsWith('a.bin'))!;
-    const claimed = [1, 2, 3, 4].map((n) => JSON.stringify({ t: 'part', absPath: created.absPath, fileId: created.fileId, partNumber: n }));
+    const created = lines.find(
+      (l): l is Extract<JournalLine, { t: 'created' }> => l.t === 'created' && l.absPath.endsWith('a.bin'),
+    )!;
+    const claimed = [1, 2, 3, 4].map((n) =>
+      JSON.stringify({ t: 'part', absPath: created.absPath, fileId: created.fileId, partNumber: n }),
+    );
     await writeFile(path, `${(await readFile(path, 'utf8')).trimEnd()}\n${claimed.join('\n')}\n`);
 
     const results = await converge(s);
-    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
-    expect(jsonEvents(results[0]!.stdout).filter((e) => e.type === 'warn').map((e) => e.message).join('\n')).toMatch(/a\.bin: the server lacks part\(s\) 2, 3, 4 of its upload; sending them again/);
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join('\n'),
+    ).toEqual([0]);
+    expect(
+      jsonEvents(results[0]!.stdout)
+        .filter((e) => e.type === 'warn')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/a\.bin: the server lacks part\(s\) 2, 3, 4 of its upload; sending them again/);
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
     expect((await s.emu.stats()).recordsCompleted).toBe(1);
   }, 60_000);
@@ -100,7 +138,12 @@ describe('issue 10: every single fault converges', () => {
     // The run hangs completing the record (every file stored), and is killed there.
     await s.emu.setFaults({ rules: [{ kind: 'record.complete', nth: 1, stallMs: 60_000 }] });
     const first = spawnCli(s.upload(), { env: s.env });
-    await waitFor('the record being completed', async () => ((await s.emu.stats()).faults.stalls >= 1 ? true : undefined), 30_000, () => !first.running);
+    await waitFor(
+      'the record being completed',
+      async () => ((await s.emu.stats()).faults.stalls >= 1 ? true : undefined),
+      30_000,
+      () => !first.running,
+    );
     first.kill('SIGKILL');
     await first.done;
     await s.emu.setFaults({});
@@ -113,7 +156,10 @@ describe('issue 10: every single fault converges', () => {
 
     const results = await converge(s);
     // Today: uploadUrl answers 13000401 "already complete", wrapped, and a.bin fails on every rerun.
-    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join('\n'),
+    ).toEqual([0]);
     expect(summaryOf(results[0]!).totals.bytesSent).toBe(0);
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
     expect((await s.emu.stats()).recordsCompleted).toBe(1);
@@ -127,17 +173,28 @@ describe('issue 10: every single fault converges', () => {
     const dataDir = join(dir, 'emu');
     const token = 'test-token-purge';
     // The same port before and after the restart, so the journal (named after the endpoint) is found.
-    let emu = await startEmulator({ userId: TEST_USER, token, dataDir, port: 0, faults: { rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] } });
+    let emu = await startEmulator({
+      userId: TEST_USER,
+      token,
+      dataDir,
+      port: 0,
+      faults: { rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] },
+    });
     const port = emu.port;
     try {
       const probe = new EmulatorProbe(emu.url, token);
       const env = cliEnv(probe, join(dir, 'state'));
       const upload = ['upload', root, '--part-size', '5MiB', '--json', '--concurrency', '1', '--file-concurrency', '1'];
       const first = spawnCli(upload, { env });
-      await waitFor('part 1 stored, part 2 hanging', async () => {
-        const st = await probe.stats();
-        return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
-      }, 30_000, () => !first.running);
+      await waitFor(
+        'part 1 stored, part 2 hanging',
+        async () => {
+          const st = await probe.stats();
+          return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
+        },
+        30_000,
+        () => !first.running,
+      );
       first.kill('SIGKILL');
       await first.done;
       await emu.close();
@@ -146,13 +203,17 @@ describe('issue 10: every single fault converges', () => {
       const state = JSON.parse(await readFile(statePath, 'utf8'));
       const fileId = Object.keys(state.files).find((id) => state.files[id].description === 'a.bin')!;
       delete state.files[fileId];
-      for (const r of Object.values(state.records) as Array<{ fileIds: string[] }>) r.fileIds = r.fileIds.filter((id) => id !== fileId);
+      for (const r of Object.values(state.records) as Array<{ fileIds: string[] }>)
+        r.fileIds = r.fileIds.filter((id) => id !== fileId);
       await writeFile(statePath, JSON.stringify(state));
       emu = await startEmulator({ userId: TEST_USER, token, dataDir, port });
 
       const results: CliResult[] = [];
       for (let i = 0; i < 3 && results.at(-1)?.code !== 0; i++) results.push(await runCli(upload, { env }));
-      expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+      expect(
+        results.map((r) => r.code),
+        results.map((r) => r.stderr).join('\n'),
+      ).toEqual([0]);
       expect(await storedMismatches(probe, tree)).toEqual([]);
     } finally {
       await emu.close();
@@ -160,7 +221,11 @@ describe('issue 10: every single fault converges', () => {
   }, 60_000);
 
   it('item 3: a damaged plan in the journal (a flipped digit) is made again from the bytes, not failed for ever', async () => {
-    const tree = { 'a.bin': patternBytes(11 * MiB, 31), 'b.bin': patternBytes(7 * MiB, 32), 'c.txt': Buffer.from('small\n') };
+    const tree = {
+      'a.bin': patternBytes(11 * MiB, 31),
+      'b.bin': patternBytes(7 * MiB, 32),
+      'c.txt': Buffer.from('small\n'),
+    };
     const s = await setup(tree);
     const first = await runCli(s.upload(), { env: s.env });
     expect(first.code, first.stderr).toBe(0);
@@ -172,7 +237,9 @@ describe('issue 10: every single fault converges', () => {
       if (l.t !== 'plan') return l;
       if (l.absPath.endsWith('a.bin')) return { ...l, plan: { ...l.plan, sha256: flip(l.plan.sha256) } };
       if (l.absPath.endsWith('b.bin')) {
-        const parts = l.plan.parts.map((p) => (p.partNumber === 2 ? { ...p, hashCtx: p.hashCtx.map((w, i) => (i === 3 ? w ^ 1 : w)) } : p));
+        const parts = l.plan.parts.map((p) =>
+          p.partNumber === 2 ? { ...p, hashCtx: p.hashCtx.map((w, i) => (i === 3 ? w ^ 1 : w)) } : p,
+        );
         return { ...l, plan: { ...l.plan, parts } };
       }
       return l;
@@ -181,12 +248,20 @@ describe('issue 10: every single fault converges', () => {
 
     const results = await converge(s);
     // Today: "a.bin changed while it was being read" on every rerun (exit 4).
-    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
-    const warnings = jsonEvents(results[0]!.stdout).filter((e) => e.type === 'warn').map((e) => e.message).join('\n');
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join('\n'),
+    ).toEqual([0]);
+    const warnings = jsonEvents(results[0]!.stdout)
+      .filter((e) => e.type === 'warn')
+      .map((e) => e.message)
+      .join('\n');
     expect(warnings).toMatch(/a\.bin: the journal's plan does not match the file's bytes .*hashed it again/);
     // b.bin's damage is never met: the server has its bytes (a rapid upload), so no part is read.
     expect(warnings).not.toMatch(/--checksum/);
-    const files = jsonEvents(results[0]!.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>; // every file's outcome (the summary lists only failures)
+    const files = jsonEvents(results[0]!.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file) as Array<Record<string, any>>; // every file's outcome (the summary lists only failures)
     expect(files.find((f) => f.path === 'a.bin')!.sha256).toBe(sha256Of(tree['a.bin']!));
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
     expect((await s.emu.stats()).recordsCompleted).toBe(2);
@@ -208,7 +283,10 @@ describe('issue 10: every single fault converges', () => {
     const next = text.indexOf('\n', at);
     await writeFile(path, text.slice(0, at) + text.slice(next + 1));
     const results = await converge(s);
-    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0]);
+    expect(
+      results.map((r) => r.code),
+      results.map((r) => r.stderr).join('\n'),
+    ).toEqual([0]);
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
   }, 60_000);
 
@@ -217,10 +295,20 @@ describe('issue 10: every single fault converges', () => {
     const s = await setup(tree);
     const started = Date.now();
     const first = spawnCli(s.upload('--bwlimit', '1MiB/s', '--concurrency', '8'), { env: s.env });
-    await waitFor('the first PUT', async () => ((await s.emu.stats()).requests.put ?? 0) >= 1 || undefined, 15_000, () => !first.running);
+    await waitFor(
+      'the first PUT',
+      async () => ((await s.emu.stats()).requests.put ?? 0) >= 1 || undefined,
+      15_000,
+      () => !first.running,
+    );
     const sending = Date.now();
     // Three parts sharing 1 MiB/s would each need 15 s; one at a time, the first is stored in ~5 s.
-    const kept = await waitFor('a stored part', async () => ((await s.emu.stats()).putAccepted >= 1 ? true : undefined), 8_000, () => !first.running).catch(() => false);
+    const kept = await waitFor(
+      'a stored part',
+      async () => ((await s.emu.stats()).putAccepted >= 1 ? true : undefined),
+      8_000,
+      () => !first.running,
+    ).catch(() => false);
     first.kill('SIGKILL');
     await first.done;
     expect(kept, `no part stored within 8 s of the first PUT (${sending - started} ms to start)`).toBe(true);
@@ -234,15 +322,24 @@ describe('issue 10: every single fault converges', () => {
   }, 60_000);
 
   it('item 4: two reruns after a crash: exactly one takes the left lock over, the other exits 6 at once', async () => {
-    const tree = { 'a.bin': patternBytes(11 * MiB, 41), 'b.bin': patternBytes(7 * MiB, 42), 'c.txt': Buffer.from('small\n') };
+    const tree = {
+      'a.bin': patternBytes(11 * MiB, 41),
+      'b.bin': patternBytes(7 * MiB, 42),
+      'c.txt': Buffer.from('small\n'),
+    };
     const s = await setup(tree);
     // PUT 2 hangs: the run is killed mid-way, holding the backup lock.
     await s.emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] });
     const first = spawnCli(s.upload('--concurrency', '1', '--file-concurrency', '1'), { env: s.env });
-    await waitFor('a stored part and a hanging one', async () => {
-      const st = await s.emu.stats();
-      return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
-    }, 30_000, () => !first.running);
+    await waitFor(
+      'a stored part and a hanging one',
+      async () => {
+        const st = await s.emu.stats();
+        return st.putAccepted >= 1 && st.faults.stalls >= 1 ? true : undefined;
+      },
+      30_000,
+      () => !first.running,
+    );
     first.kill('SIGKILL');
     await first.done;
     await s.emu.setFaults({});
@@ -256,7 +353,11 @@ describe('issue 10: every single fault converges', () => {
     const recordId = summaryOf(winner).recordId as string;
     const inRecord = (await s.emu.files()).filter((f) => f.recordId === recordId);
     // Each file once in the record: no second run added its own copy.
-    for (const rel of Object.keys(tree)) expect(inRecord.filter((f) => f.description === rel), rel).toHaveLength(1);
+    for (const rel of Object.keys(tree))
+      expect(
+        inRecord.filter((f) => f.description === rel),
+        rel,
+      ).toHaveLength(1);
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
     expect((await s.emu.stats()).recordsCompleted).toBe(1);
     expect(await s.emu.lockIsFree()).toBe(true);
@@ -266,7 +367,12 @@ describe('issue 10: every single fault converges', () => {
     const tree = { 'a.bin': patternBytes(6 * MiB, 43) };
     const s = await setup(tree);
     const first = spawnCli(s.upload('--bwlimit', '4MiB/s'), { env: s.env });
-    await waitFor('the first run sending', async () => ((await s.emu.stats()).requests.put ?? 0) >= 1 || undefined, 30_000, () => !first.running);
+    await waitFor(
+      'the first run sending',
+      async () => ((await s.emu.stats()).requests.put ?? 0) >= 1 || undefined,
+      30_000,
+      () => !first.running,
+    );
     const second = await runCli(s.upload('--wait-lock', '1m'), { env: s.env });
     expect((await first.done).code).toBe(0);
     expect(second.code, second.stderr).toBe(0);

@@ -8,7 +8,22 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, storedMismatches, tempDir, waitFor, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  sha256Of,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type TestEmulator,
+} from './cli-harness.js';
 
 /** Overwrites `bytes` at `offset` in place (same size, same inode). */
 async function overwrite(path: string, offset: number, bytes: Buffer): Promise<void> {
@@ -37,8 +52,16 @@ describe('a file changed during its upload', () => {
   async function uploadHeldAt(root: string, state: string, nth: number) {
     await emu.setFaults({ rules: [{ kind: 'put', nth, stallMs: 2000 }] });
     const base = await emu.stats();
-    const run = spawnCli(['upload', root, '--part-size', '5MiB', '--concurrency', '1', '--file-concurrency', '1', '--json'], { env: cliEnv(emu, state) });
-    await waitFor(`PUT ${nth} held`, async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 30_000, () => !run.running);
+    const run = spawnCli(
+      ['upload', root, '--part-size', '5MiB', '--concurrency', '1', '--file-concurrency', '1', '--json'],
+      { env: cliEnv(emu, state) },
+    );
+    await waitFor(
+      `PUT ${nth} held`,
+      async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined),
+      30_000,
+      () => !run.running,
+    );
     return run;
   }
 
@@ -54,7 +77,9 @@ describe('a file changed during its upload', () => {
     const changed = Buffer.from(original);
     patch.copy(changed, 6 * MiB);
     expect(result.code).toBe(4); // PARTIAL: the other file made it
-    const failed = (jsonEvents(result.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>).find((f) => f.path === 'changing.bin')!;
+    const failed = (
+      jsonEvents(result.stdout).find((e) => e.type === 'summary')!.files as Array<Record<string, any>>
+    ).find((f) => f.path === 'changing.bin')!;
     expect(failed.outcome).toBe('failed');
     expect(failed.error).toMatch(/changing\.bin.* changed while it was being read/);
     // Nothing complete on the server for that path: no torn file under either hash.
@@ -64,8 +89,13 @@ describe('a file changed during its upload', () => {
 
     const rerun = await runCli(['upload', root, '--part-size', '5MiB', '--json'], { env: cliEnv(emu, state) });
     expect(rerun.code, rerun.stdout.slice(-1500)).toBe(0);
-    const files = jsonEvents(rerun.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
-    expect(files.find((f) => f.path === 'changing.bin')).toMatchObject({ outcome: 'uploaded', sha256: sha256Of(changed) });
+    const files = jsonEvents(rerun.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file) as Array<Record<string, any>>;
+    expect(files.find((f) => f.path === 'changing.bin')).toMatchObject({
+      outcome: 'uploaded',
+      sha256: sha256Of(changed),
+    });
     expect(await storedMismatches(emu, { 'changing.bin': changed, 'steady.txt': 'steady\n' })).toEqual([]);
     expect(await emu.lockIsFree()).toBe(true);
   }, 60_000);

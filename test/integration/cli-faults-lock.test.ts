@@ -5,7 +5,21 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type TestEmulator,
+} from './cli-harness.js';
 
 describe('lock lost during a run', () => {
   let emu: TestEmulator;
@@ -26,13 +40,20 @@ describe('lock lost during a run', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 3000 }] });
     const base = await emu.stats();
     const child = spawnCli(['upload', root, '--part-size', '5MiB', '--file-concurrency', '1', '--json'], { env });
-    await waitFor('a.bin under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
+    await waitFor(
+      'a.bin under way',
+      async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined),
+      20_000,
+      () => !child.running,
+    );
     await emu.expireLocks();
     const result = await child.done;
     expect(result.code).toBe(7);
     const summary = jsonEvents(result.stdout).find((e) => e.type === 'summary')!;
     expect(summary.reason).toMatch(/backup lock is missing or expired.*run the backup again/);
-    expect(jsonEvents(result.stdout).find((e) => e.type === 'file:done' && e.file.path === 'b.bin')!.file.outcome).toBe('skipped');
+    expect(jsonEvents(result.stdout).find((e) => e.type === 'file:done' && e.file.path === 'b.bin')!.file.outcome).toBe(
+      'skipped',
+    );
     expect(await emu.lockIsFree()).toBe(true);
 
     await emu.setFaults({});
@@ -50,7 +71,12 @@ describe('lock lost during a run', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 30_000 }] });
     const base = await emu.stats();
     const child = spawnCli(['upload', root, '--part-size', '5MiB', '--lock-renew-interval', '10s', '--json'], { env });
-    await waitFor('big.bin under way', async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined), 20_000, () => !child.running);
+    await waitFor(
+      'big.bin under way',
+      async () => ((await emu.stats()).faults.stalls > base.faults.stalls ? true : undefined),
+      20_000,
+      () => !child.running,
+    );
     await emu.expireLocks();
     const result = await child.done;
     expect(result.code).toBe(7);

@@ -8,7 +8,21 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, emulatorProcess, jsonEvents, makeTree, MiB, patternBytes, runCli, storedMismatches, tempDir, type CliResult, type EmulatorStatsView, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  emulatorProcess,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  storedMismatches,
+  tempDir,
+  type CliResult,
+  type EmulatorStatsView,
+  type TestEmulator,
+} from './cli-harness.js';
 
 describe('upload under a fault schedule that hits every kind of fault', () => {
   let emu: TestEmulator;
@@ -59,13 +73,43 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
       }),
     );
     // Flags on top of the file: random 503s and resets, a fixed seed, URLs that live 3 s.
-    emu = await emulatorProcess(['--faults', faultFile, '--fail-rate', '0.03', '--reset-rate', '0.03', '--seed', '12', '--url-ttl', '3', '--lock-ttl', '600']);
+    emu = await emulatorProcess([
+      '--faults',
+      faultFile,
+      '--fail-rate',
+      '0.03',
+      '--reset-rate',
+      '0.03',
+      '--seed',
+      '12',
+      '--url-ttl',
+      '3',
+      '--lock-ttl',
+      '600',
+    ]);
     const state = join(dir, 'state');
     const started = Date.now();
     // ~36 MiB (and the bytes of failed PUTs) at 3 MiB/s keep the run (≥ 12 s) past one 10 s lock renewal.
-    result = await runCli(['upload', join(dir, 'tree'), '--part-size', '5MiB', '--bwlimit', '3MiB/s', '--timeout', '5s', '--retries', '12', '--lock-renew-interval', '10s', '--json'], {
-      env: cliEnv(emu, state),
-    });
+    result = await runCli(
+      [
+        'upload',
+        join(dir, 'tree'),
+        '--part-size',
+        '5MiB',
+        '--bwlimit',
+        '3MiB/s',
+        '--timeout',
+        '5s',
+        '--retries',
+        '12',
+        '--lock-renew-interval',
+        '10s',
+        '--json',
+      ],
+      {
+        env: cliEnv(emu, state),
+      },
+    );
     elapsedMs = Date.now() - started;
     await emu.setFaults({}); // the probes below must not meet faults
     stats = await emu.stats();
@@ -83,9 +127,14 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
     expect(stats.recordsCompleted).toBe(1);
     expect(await emu.lockIsFree()).toBe(true);
     // The redone record is a full snapshot: every file of the run (and its manifest) is in it.
-    const inRecord = (await emu.files()).filter((f) => f.recordId === summary.recordId && f.status === 'complete').map((f) => f.description).sort();
+    const inRecord = (await emu.files())
+      .filter((f) => f.recordId === summary.recordId && f.status === 'complete')
+      .map((f) => f.description)
+      .sort();
     expect(inRecord).toEqual([...Object.keys(tree), '.koodrive-backup/manifest.ndjson'].sort());
-    console.log(`fault schedule run: ${elapsedMs} ms, putBytes ${stats.putBytes} for ${bigBytes} big-file bytes, faults ${JSON.stringify(stats.faults)}, requests ${JSON.stringify(stats.requests)}`);
+    console.log(
+      `fault schedule run: ${elapsedMs} ms, putBytes ${stats.putBytes} for ${bigBytes} big-file bytes, faults ${JSON.stringify(stats.faults)}, requests ${JSON.stringify(stats.requests)}`,
+    );
   });
 
   it('met every kind of fault, and retried each', () => {
@@ -100,7 +149,9 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
     // faults of --fail-rate/--reset-rate may land on these calls too and add retries.
     expect(stats.requests['record.complete']).toBeGreaterThanOrEqual(3);
     expect(stats.requests['record.create']).toBeGreaterThanOrEqual(1 + 1 + 1);
-    const warnings = jsonEvents(result.stdout).filter((e) => e.type === 'warn').map((e) => e.message as string);
+    const warnings = jsonEvents(result.stdout)
+      .filter((e) => e.type === 'warn')
+      .map((e) => e.message as string);
     expect(warnings.join('\n')).toMatch(/adding the files to a new record instead/);
     const retries = jsonEvents(result.stdout).filter((e) => e.type === 'retry');
     const reasons = retries.map((e) => `${e.what}: ${e.reason}`).join('\n');
@@ -131,7 +182,12 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
     expect(new Set(sent).size).toBe(parts); // each part acknowledged once, and never PUT after that
     // The server may store a part twice only when its answer never reached the client: the 500
     // that replaced a success (afterHandling), or a PUT the client gave up on (timeout, reset).
-    const unanswered = events.filter((e) => e.type === 'retry' && /^PUT part/.test(e.what) && /HTTP 500|ETIMEDOUT|ECONNRESET|socket hang up|EPIPE/.test(e.reason)).length;
+    const unanswered = events.filter(
+      (e) =>
+        e.type === 'retry' &&
+        /^PUT part/.test(e.what) &&
+        /HTTP 500|ETIMEDOUT|ECONNRESET|socket hang up|EPIPE/.test(e.reason),
+    ).length;
     // The manifest (one part, not shown as part:sent) is uploaded once, to the refused record; the
     // fresh record gets the same content as a rapid upload.
     const manifests = 1;

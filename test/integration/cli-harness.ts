@@ -12,7 +12,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { startEmulator, type EmulatorOptions, type FaultSpec, type RunningEmulator, type StoredFileView } from '../../src/emulator/index.js';
+import {
+  startEmulator,
+  type EmulatorOptions,
+  type FaultSpec,
+  type RunningEmulator,
+  type StoredFileView,
+} from '../../src/emulator/index.js';
 import { LOCK_HEADER, PATHS, formatXDate } from '../../src/koodrive/wire-types.js';
 
 export const CLI_PATH = join(import.meta.dirname, '../../bin/koodrive-backup.js');
@@ -89,12 +95,22 @@ export class ChildRun {
 
   /** Waits until stdout+stderr match `pattern` (or the process ends, or the timeout passes). */
   async waitForOutput(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-    return waitFor(`output ${pattern}`, () => (this.stdout + this.stderr).match(pattern) ?? undefined, timeoutMs, () => this.exited);
+    return waitFor(
+      `output ${pattern}`,
+      () => (this.stdout + this.stderr).match(pattern) ?? undefined,
+      timeoutMs,
+      () => this.exited,
+    );
   }
 }
 
 /** Polls `probe` every 25 ms until it yields a value; fails after timeoutMs or once `gaveUp()` is true. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, gaveUp: () => boolean = () => false): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  gaveUp: () => boolean = () => false,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -152,7 +168,11 @@ export function runCli(args: string[], opts: SpawnOptions = {}): Promise<CliResu
 
 /** Talks to an emulator's introspection routes and, with its token, to its API. */
 export class EmulatorProbe {
-  constructor(readonly url: string, readonly token: string, readonly userId: string = TEST_USER) {}
+  constructor(
+    readonly url: string,
+    readonly token: string,
+    readonly userId: string = TEST_USER,
+  ) {}
 
   async stats(): Promise<EmulatorStatsView> {
     return (await (await fetch(`${this.url}/_emulator/stats`)).json()) as EmulatorStatsView;
@@ -172,11 +192,24 @@ export class EmulatorProbe {
   }
 
   /** One authenticated API call; answers the envelope. */
-  async call(method: string, path: string, body?: unknown, lockId?: string): Promise<{ status: number; json: Record<string, any> }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, 'x-user-id': this.userId, 'x-date': formatXDate(new Date()) };
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    lockId?: string,
+  ): Promise<{ status: number; json: Record<string, any> }> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      'x-user-id': this.userId,
+      'x-date': formatXDate(new Date()),
+    };
     if (lockId) headers[LOCK_HEADER] = lockId;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(this.url + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(this.url + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, any>) : {} };
   }
@@ -213,7 +246,9 @@ export interface TestEmulator extends EmulatorProbe {
 }
 
 /** An emulator in this process (fast; the CLI still talks to it over HTTP). */
-export async function inProcessEmulator(opts: Partial<EmulatorOptions> & { token?: string } = {}): Promise<TestEmulator & { emulator: RunningEmulator }> {
+export async function inProcessEmulator(
+  opts: Partial<EmulatorOptions> & { token?: string } = {},
+): Promise<TestEmulator & { emulator: RunningEmulator }> {
   const dataDir = opts.dataDir ?? (await tempDir('kdb-emu-'));
   const token = opts.token ?? 'test-token-7b3e1f';
   const emulator = await startEmulator({ userId: TEST_USER, ...opts, token, dataDir, port: 0 });
@@ -230,10 +265,15 @@ export async function inProcessEmulator(opts: Partial<EmulatorOptions> & { token
 }
 
 /** `koodrive-backup emulator --port 0 …` as a separate process; resolves once it listens. */
-export async function emulatorProcess(args: string[] = [], opts: { token?: string; dataDir?: string } = {}): Promise<TestEmulator & { run: ChildRun }> {
+export async function emulatorProcess(
+  args: string[] = [],
+  opts: { token?: string; dataDir?: string } = {},
+): Promise<TestEmulator & { run: ChildRun }> {
   const dataDir = opts.dataDir ?? (await tempDir('kdb-emu-'));
   const token = opts.token ?? 'test-token-7b3e1f';
-  const run = spawnCli(['emulator', '--port', '0', '--data', dataDir, '--user-id', TEST_USER, ...args], { env: { KOODRIVE_EMULATOR_TOKEN: token } });
+  const run = spawnCli(['emulator', '--port', '0', '--data', dataDir, '--user-id', TEST_USER, ...args], {
+    env: { KOODRIVE_EMULATOR_TOKEN: token },
+  });
   const match = await run.waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 15_000);
   const stop = async () => {
     run.kill('SIGTERM');
@@ -244,8 +284,18 @@ export async function emulatorProcess(args: string[] = [], opts: { token?: strin
 }
 
 /** The environment that points the CLI at `emu` with a state dir of its own. */
-export function cliEnv(emu: EmulatorProbe, stateDir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: emu.token, KOODRIVE_USER_ID: emu.userId, KOODRIVE_STATE_DIR: stateDir, ...extra };
+export function cliEnv(
+  emu: EmulatorProbe,
+  stateDir: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    KOODRIVE_ENDPOINT: emu.url,
+    KOODRIVE_TOKEN: emu.token,
+    KOODRIVE_USER_ID: emu.userId,
+    KOODRIVE_STATE_DIR: stateDir,
+    ...extra,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,7 +316,10 @@ export async function makeTree(root: string, files: Record<string, Buffer | stri
 export function sha256OfFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(path).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+    createReadStream(path)
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
   });
 }
 
@@ -285,7 +338,9 @@ export async function storedMismatches(emu: EmulatorProbe, tree: Record<string, 
     const want = sha256Of(content);
     const copy = copies.find((f) => f.sha256 === want);
     if (!copy) {
-      problems.push(`${rel}: no complete copy with sha256 ${want} (stored: ${copies.map((c) => c.sha256.slice(0, 12)).join(', ') || 'none'})`);
+      problems.push(
+        `${rel}: no complete copy with sha256 ${want} (stored: ${copies.map((c) => c.sha256.slice(0, 12)).join(', ') || 'none'})`,
+      );
       continue;
     }
     const bytes = await readFile(copy.blobPath!);

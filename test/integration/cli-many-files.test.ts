@@ -5,7 +5,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, runCli, tempDir, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  runCli,
+  tempDir,
+  type TestEmulator,
+} from './cli-harness.js';
 
 /**
  * Prints the process's peak RSS and its peak live heap (sampled after a forced GC every 100 ms:
@@ -72,7 +80,9 @@ describe('many files', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = (await (await fetch(`${emu.url}/_emulator/files?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { files: Array<{ fileId: string }>; nextCursor?: string };
+      const page = (await (
+        await fetch(`${emu.url}/_emulator/files?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as { files: Array<{ fileId: string }>; nextCursor?: string };
       expect(page.files.length).toBeLessThanOrEqual(1000);
       seen.push(...page.files.map((f) => f.fileId));
       cursor = page.nextCursor;
@@ -83,7 +93,9 @@ describe('many files', () => {
 
   it('refused credentials fail before the scan, whatever the tree size', async () => {
     const root = join(dir, 'tree-3000');
-    const r = await runCli(['upload', root, '--json'], { env: cliEnv(emu, join(dir, 'state-bad'), { KOODRIVE_TOKEN: 'not-the-token' }) });
+    const r = await runCli(['upload', root, '--json'], {
+      env: cliEnv(emu, join(dir, 'state-bad'), { KOODRIVE_TOKEN: 'not-the-token' }),
+    });
     expect(r.code).toBe(3);
     const events = jsonEvents(r.stdout);
     // Nothing was scanned: the lock call (which checks the credentials) came first.

@@ -11,7 +11,19 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createProxy, type ProxyServer } from 'proxy';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupAll, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, tempDir, TEST_USER } from './cli-harness.js';
+import {
+  cleanupAll,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  sha256Of,
+  spawnCli,
+  tempDir,
+  TEST_USER,
+} from './cli-harness.js';
 
 afterEach(cleanupAll);
 afterAll(cleanupAll);
@@ -32,7 +44,13 @@ async function tlsEmulator(extra: Parameters<typeof inProcessEmulator>[0] = {}) 
 }
 
 function baseEnv(url: string, token: string, stateDir: string, extra: Record<string, string | undefined> = {}) {
-  return { KOODRIVE_ENDPOINT: url, KOODRIVE_TOKEN: token, KOODRIVE_USER_ID: TEST_USER, KOODRIVE_STATE_DIR: stateDir, ...extra };
+  return {
+    KOODRIVE_ENDPOINT: url,
+    KOODRIVE_TOKEN: token,
+    KOODRIVE_USER_ID: TEST_USER,
+    KOODRIVE_STATE_DIR: stateDir,
+    ...extra,
+  };
 }
 
 /** The record id of a --json run's summary. */
@@ -87,7 +105,9 @@ describe('HTTPS to the emulator (--tls)', () => {
     const tree = smallTree(120);
     await makeTree(src, tree);
     const stateDir = await tempDir();
-    const res = await runCli(['upload', src, '--json', '--ca-file', certFile], { env: baseEnv(emu.url, emu.token, stateDir) });
+    const res = await runCli(['upload', src, '--json', '--ca-file', certFile], {
+      env: baseEnv(emu.url, emu.token, stateDir),
+    });
     expect(res.stderr).toBe('');
     const recordId = recordIdOf(res.stdout);
     const stats = emu.emulator.stats();
@@ -102,10 +122,13 @@ describe('HTTPS to the emulator (--tls)', () => {
 
     const before = emu.emulator.stats().tlsHandshakes;
     const dest = await tempDir();
-    const restored = await runCli(['restore', recordId, dest], { env: baseEnv(emu.url, emu.token, stateDir, { KOODRIVE_CA_FILE: certFile }) });
+    const restored = await runCli(['restore', recordId, dest], {
+      env: baseEnv(emu.url, emu.token, stateDir, { KOODRIVE_CA_FILE: certFile }),
+    });
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
-    for (const [rel, content] of Object.entries(tree)) expect(sha256Of(await readFile(join(dest, rel)))).toBe(sha256Of(content));
+    for (const [rel, content] of Object.entries(tree))
+      expect(sha256Of(await readFile(join(dest, rel)))).toBe(sha256Of(content));
     const after = emu.emulator.stats();
     expect(after.requests.get ?? 0).toBeGreaterThanOrEqual(120);
     expect(after.tlsHandshakes - before).toBeLessThanOrEqual(16 + 6);
@@ -115,7 +138,9 @@ describe('HTTPS to the emulator (--tls)', () => {
     const { emu, certFile } = await tlsEmulator();
     const src = await tempDir();
     await makeTree(src, { 'a.txt': 'hello', 'b/c.txt': 'world' });
-    const res = await runCli(['upload', src, '-q'], { env: baseEnv(emu.url, emu.token, await tempDir(), { NODE_EXTRA_CA_CERTS: certFile }) });
+    const res = await runCli(['upload', src, '-q'], {
+      env: baseEnv(emu.url, emu.token, await tempDir(), { NODE_EXTRA_CA_CERTS: certFile }),
+    });
     expect(res.code).toBe(0);
     expect(emu.emulator.stats().filesCompleted).toBeGreaterThanOrEqual(2);
   });
@@ -141,7 +166,10 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
       tree['big.bin'] = patternBytes(6 * MiB, 7); // two parts
       await makeTree(src, tree);
       const stateDir = await tempDir();
-      const env = baseEnv(emu.url, emu.token, stateDir, { KOODRIVE_CA_FILE: certFile, HTTPS_PROXY: `http://backup:pr0xy-s3cret@127.0.0.1:${proxy.port}` });
+      const env = baseEnv(emu.url, emu.token, stateDir, {
+        KOODRIVE_CA_FILE: certFile,
+        HTTPS_PROXY: `http://backup:pr0xy-s3cret@127.0.0.1:${proxy.port}`,
+      });
       const res = await runCli(['upload', src, '--json'], { env });
       expect(res.stderr).toBe('');
       const recordId = recordIdOf(res.stdout);
@@ -170,13 +198,19 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
     try {
       const src = await tempDir();
       await makeTree(src, smallTree(10));
-      const proxied = await runCli(['upload', src, '-q'], { env: baseEnv(emu.url, emu.token, await tempDir(), { http_proxy: `http://127.0.0.1:${proxy.port}` }) });
+      const proxied = await runCli(['upload', src, '-q'], {
+        env: baseEnv(emu.url, emu.token, await tempDir(), { http_proxy: `http://127.0.0.1:${proxy.port}` }),
+      });
       expect(proxied.code).toBe(0);
       const seenThrough = proxy.seen.connects.length + proxy.seen.requests;
       expect(seenThrough).toBeGreaterThan(0);
 
       const bypass = await runCli(['upload', src, '-q', '--no-resume'], {
-        env: baseEnv(emu.url, emu.token, await tempDir(), { HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: '127.0.0.1' }),
+        env: baseEnv(emu.url, emu.token, await tempDir(), {
+          HTTP_PROXY: `http://127.0.0.1:${proxy.port}`,
+          HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`,
+          NO_PROXY: '127.0.0.1',
+        }),
       });
       expect(bypass.code).toBe(0);
       expect(proxy.seen.connects.length + proxy.seen.requests).toBe(seenThrough);
@@ -192,7 +226,10 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
       const src = await tempDir();
       await makeTree(src, { 'a.txt': 'hello' });
       const refused = await runCli(['upload', src, '--retries', '0'], {
-        env: baseEnv(emu.url, emu.token, await tempDir(), { KOODRIVE_CA_FILE: certFile, HTTPS_PROXY: `http://backup:Wr0ng-Secret@127.0.0.1:${proxy.port}` }),
+        env: baseEnv(emu.url, emu.token, await tempDir(), {
+          KOODRIVE_CA_FILE: certFile,
+          HTTPS_PROXY: `http://backup:Wr0ng-Secret@127.0.0.1:${proxy.port}`,
+        }),
       });
       expect(refused.code).not.toBe(0);
       expect(proxy.seen.refused).toBeGreaterThan(0);
@@ -201,7 +238,10 @@ describe('proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
 
       await proxy.close();
       const gone = await runCli(['upload', src, '--retries', '0', '--verbose'], {
-        env: baseEnv(emu.url, emu.token, await tempDir(), { KOODRIVE_CA_FILE: certFile, HTTPS_PROXY: `http://backup:Wr0ng-Secret@127.0.0.1:${proxy.port}` }),
+        env: baseEnv(emu.url, emu.token, await tempDir(), {
+          KOODRIVE_CA_FILE: certFile,
+          HTTPS_PROXY: `http://backup:Wr0ng-Secret@127.0.0.1:${proxy.port}`,
+        }),
       });
       expect(gone.code).not.toBe(0);
       expect(gone.stderr).toMatch(/proxy/);
@@ -241,7 +281,9 @@ describe('the emulator as a WAN link (--latency, --bandwidth)', () => {
     // A new connection costs a round trip (TCP), and with TLS its handshake one more.
     expect(first.ms).toBeGreaterThanOrEqual(390);
     const { emu, certFile } = await tlsEmulator({ latencyMs: 200 });
-    expect((await timedGet(`${emu.url}/_emulator/stats`, await readFile(certFile, 'utf8'))).ms).toBeGreaterThanOrEqual(590);
+    expect((await timedGet(`${emu.url}/_emulator/stats`, await readFile(certFile, 'utf8'))).ms).toBeGreaterThanOrEqual(
+      590,
+    );
   });
 
   it('caps the rate of an upload and of a download', async () => {
@@ -270,7 +312,23 @@ describe('the emulator as a WAN link (--latency, --bandwidth)', () => {
 describe('koodrive-backup emulator --tls --latency --bandwidth', () => {
   it('prints the https:// URL, the certificate to trust and the link, and serves through them', async () => {
     const data = await tempDir();
-    const run = spawnCli(['emulator', '--port', '0', '--data', data, '--user-id', TEST_USER, '--tls', '--latency', '150ms', '--bandwidth', '2MiB/s'], { env: { KOODRIVE_EMULATOR_TOKEN: 'tok' } });
+    const run = spawnCli(
+      [
+        'emulator',
+        '--port',
+        '0',
+        '--data',
+        data,
+        '--user-id',
+        TEST_USER,
+        '--tls',
+        '--latency',
+        '150ms',
+        '--bandwidth',
+        '2MiB/s',
+      ],
+      { env: { KOODRIVE_EMULATOR_TOKEN: 'tok' } },
+    );
     const url = (await run.waitForOutput(/listening on (https:\/\/127\.0\.0\.1:\d+)/))[1]!;
     await run.waitForOutput(/modelled link/);
     expect(run.stderr).toContain(`--ca-file ${join(data, 'tls', 'cert.pem')}`);

@@ -12,7 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { bytesOf, CLI, events, Sandbox, sleep, USER, writeTree, type EmulatorProcess } from './cli-unattended-harness.js';
+import {
+  bytesOf,
+  CLI,
+  events,
+  Sandbox,
+  sleep,
+  USER,
+  writeTree,
+  type EmulatorProcess,
+} from './cli-unattended-harness.js';
 
 const TOKEN = 'new-user-token-1618';
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -33,44 +42,75 @@ afterAll(() => box.cleanup());
 /** A fresh state folder, so every test has its own journal and device id. */
 const freshState = () => join(home, `state-${++n}`);
 const envFor = (state: string, extra: Record<string, string> = {}) =>
-  box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: state, ...extra });
+  box.env(home, {
+    KOODRIVE_ENDPOINT: emu.url,
+    KOODRIVE_TOKEN: TOKEN,
+    KOODRIVE_USER_ID: USER,
+    KOODRIVE_STATE_DIR: state,
+    ...extra,
+  });
 const run = (args: string[], env: NodeJS.ProcessEnv) => box.run(args, { cwd: home, env });
 
 /** Runs `script -qec <command>` so the CLI gets a terminal; `redirect` sends its stdout to a file. */
-function inTerminal(args: string[], env: NodeJS.ProcessEnv, redirect?: string): { code: number | null; screen: string } {
+function inTerminal(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  redirect?: string,
+): { code: number | null; screen: string } {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v ?? '')}`).join(' ');
+  const assignments = Object.entries(env)
+    .map(([k, v]) => `${k}=${quote(v ?? '')}`)
+    .join(' ');
   const command = `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ${[process.execPath, CLI, ...args].map(quote).join(' ')}${redirect ? ` > ${quote(redirect)}` : ''}`;
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { code: r.status, screen: `${r.stdout}${r.stderr}` };
 }
 
 describe('output (issue 12 items 1-8)', () => {
-  it.skipIf(!HAS_SCRIPT)('item 1: `upload … > result.txt` on a terminal shows the live display on stderr; the file gets only the summary', async () => {
-    await writeTree(join(home, 'tty1'), { 'big.bin': bytesOf(3 * 1024 * 1024, 7), 'small.txt': 'small\n' });
-    const result = join(home, 'result.txt');
-    const { code, screen } = inTerminal(['upload', 'tty1', '--bwlimit', '2MiB/s'], { ...envFor(freshState()), TERM: 'xterm-256color' }, result);
-    expect(code, screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-2000)).toBe(EXIT.OK);
-    expect(screen).toContain('\x1b[?25l'); // the bars hid the cursor…
-    expect(screen).toContain('\x1b[?25h'); // …and showed it again
-    expect(screen).toMatch(/Total \d\/2 files/); // the total bar line
-    expect(screen).toContain('✔ uploaded'); // a terminal result line, not a timestamped plain one
-    const saved = await readFile(result, 'utf8');
-    expect(saved).toMatch(/^Files: +2 total: 2 uploaded, 0 failed$/m);
-    expect(saved).toMatch(/^Record: \d+$/m);
-    expect(saved).not.toMatch(TIMESTAMP);
-    expect(saved).not.toContain('\x1b');
-  });
+  it.skipIf(!HAS_SCRIPT)(
+    'item 1: `upload … > result.txt` on a terminal shows the live display on stderr; the file gets only the summary',
+    async () => {
+      await writeTree(join(home, 'tty1'), { 'big.bin': bytesOf(3 * 1024 * 1024, 7), 'small.txt': 'small\n' });
+      const result = join(home, 'result.txt');
+      const { code, screen } = inTerminal(
+        ['upload', 'tty1', '--bwlimit', '2MiB/s'],
+        { ...envFor(freshState()), TERM: 'xterm-256color' },
+        result,
+      );
+      expect(code, screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-2000)).toBe(EXIT.OK);
+      expect(screen).toContain('\x1b[?25l'); // the bars hid the cursor…
+      expect(screen).toContain('\x1b[?25h'); // …and showed it again
+      expect(screen).toMatch(/Total \d\/2 files/); // the total bar line
+      expect(screen).toContain('✔ uploaded'); // a terminal result line, not a timestamped plain one
+      const saved = await readFile(result, 'utf8');
+      expect(saved).toMatch(/^Files: +2 total: 2 uploaded, 0 failed$/m);
+      expect(saved).toMatch(/^Record: \d+$/m);
+      expect(saved).not.toMatch(TIMESTAMP);
+      expect(saved).not.toContain('\x1b');
+    },
+  );
 
-  it.skipIf(!HAS_SCRIPT)('item 3: CI=true under a terminal gets plain lines: no spinner, no bars, no colour', async () => {
-    await writeTree(join(home, 'ci3'), { 'a.txt': 'a\n', 'b.txt': 'b\n' });
-    const { code, screen } = inTerminal(['upload', 'ci3'], { ...envFor(freshState()), TERM: 'xterm-256color', CI: 'true' });
-    expect(code, screen).toBe(EXIT.OK);
-    expect(screen).not.toContain('\x1b');
-    const lines = screen.split(/\r?\n/).filter((l) => l.trim() !== '');
-    for (const line of lines) expect(line).toMatch(TIMESTAMP);
-    expect(screen).toMatch(/uploaded +a\.txt/);
-  });
+  it.skipIf(!HAS_SCRIPT)(
+    'item 3: CI=true under a terminal gets plain lines: no spinner, no bars, no colour',
+    async () => {
+      await writeTree(join(home, 'ci3'), { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+      const { code, screen } = inTerminal(['upload', 'ci3'], {
+        ...envFor(freshState()),
+        TERM: 'xterm-256color',
+        CI: 'true',
+      });
+      expect(code, screen).toBe(EXIT.OK);
+      expect(screen).not.toContain('\x1b');
+      const lines = screen.split(/\r?\n/).filter((l) => l.trim() !== '');
+      for (const line of lines) expect(line).toMatch(TIMESTAMP);
+      expect(screen).toMatch(/uploaded +a\.txt/);
+    },
+  );
 
   it('items 2 and 4: the record id is in every summary; an incremental run lists no file that needed no bytes (--verbose does)', async () => {
     const state = freshState();
@@ -98,7 +138,11 @@ describe('output (issue 12 items 1-8)', () => {
 
   it('item 5: a dry run after a backup says which files it would send, counts them, and --json prints each request once', async () => {
     const state = freshState();
-    await writeTree(join(home, 'dry5'), { 'keep.txt': 'kept\n', 'edit.txt': 'before\n', 'deep/same.bin': bytesOf(7000, 5) });
+    await writeTree(join(home, 'dry5'), {
+      'keep.txt': 'kept\n',
+      'edit.txt': 'before\n',
+      'deep/same.bin': bytesOf(7000, 5),
+    });
     expect((await run(['upload', 'dry5', '--quiet'], envFor(state))).code).toBe(EXIT.OK);
     await sleep(20); // a new mtime
     await writeFile(join(home, 'dry5', 'edit.txt'), 'after, and longer\n');
@@ -123,7 +167,12 @@ describe('output (issue 12 items 1-8)', () => {
       expect(e.fileName).toBeUndefined(); // not repeated at the top level
       expect(json.stdout.split('\n').filter((l) => l.includes(`"${e.request.sha256}"`))).toHaveLength(1);
     }
-    expect(evs.filter((e) => e.type === 'file:done' && e.file.outcome === 'unchanged').map((e) => e.file.path).sort()).toEqual(['deep/same.bin', 'keep.txt']);
+    expect(
+      evs
+        .filter((e) => e.type === 'file:done' && e.file.outcome === 'unchanged')
+        .map((e) => e.file.path)
+        .sort(),
+    ).toEqual(['deep/same.bin', 'keep.txt']);
     expect((await emu.stats()).requests).toEqual(before); // dry runs call nothing
   });
 
@@ -141,7 +190,9 @@ describe('output (issue 12 items 1-8)', () => {
       const notes = waited.stderr.split('\n').filter((l) => l.includes('waiting for the backup lock'));
       expect(notes, waited.stderr).toHaveLength(1); // once, then once a minute
       expect(notes[0]).toMatch(/held by another run; waiting up to [\d.]+s more \(--wait-lock\)/);
-      expect(waited.stderr).toMatch(/^koodrive-backup: create backup lock failed: .*; waited 3\.0s \(--wait-lock\) for it$/m);
+      expect(waited.stderr).toMatch(
+        /^koodrive-backup: create backup lock failed: .*; waited 3\.0s \(--wait-lock\) for it$/m,
+      );
     } finally {
       await run(['lock', 'release', '--lock-id', lock.stdout.trim()], envFor(freshState()));
     }
@@ -193,9 +244,14 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
   });
 
   it('item 12: an unknown KOODRIVE_* variable is a warning naming the likely one', async () => {
-    const r = await run(['upload', 'rep', '--quiet'], envFor(freshState(), { KOODRIVE_CONCURENCY: '3', KOODRIVE_ZZZZZZZZZZ: '1' }));
+    const r = await run(
+      ['upload', 'rep', '--quiet'],
+      envFor(freshState(), { KOODRIVE_CONCURENCY: '3', KOODRIVE_ZZZZZZZZZZ: '1' }),
+    );
     expect(r.code, r.stderr).toBe(EXIT.OK);
-    expect(r.stderr).toContain('warning: KOODRIVE_CONCURENCY is not a koodrive-backup variable and is ignored; did you mean KOODRIVE_CONCURRENCY?');
+    expect(r.stderr).toContain(
+      'warning: KOODRIVE_CONCURENCY is not a koodrive-backup variable and is ignored; did you mean KOODRIVE_CONCURRENCY?',
+    );
     expect(r.stderr).toContain('warning: KOODRIVE_ZZZZZZZZZZ is not a koodrive-backup variable');
     const show = await run(['config', 'show'], envFor(freshState(), { KOODRIVE_TOKN: 'x' }));
     expect(show.stdout).toContain('did you mean KOODRIVE_TOKEN?');
@@ -208,8 +264,14 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
       [['upload'], /missing required argument 'path'; see koodrive-backup upload --help/],
       [['uplod'], /unknown command 'uplod'; did you mean upload\? See koodrive-backup --help/],
       [['records', 'get'], /missing required argument 'recordId'; see koodrive-backup records get --help/],
-      [['upload', 'rep', '--on-conflict', 'bogus'], /'bogus' is not one of the choices; use one of rename, fail, skip-identical/],
-      [['upload', 'rep', '--concurrency'], /option '--concurrency <n>' argument missing; see koodrive-backup upload --help/],
+      [
+        ['upload', 'rep', '--on-conflict', 'bogus'],
+        /'bogus' is not one of the choices; use one of rename, fail, skip-identical/,
+      ],
+      [
+        ['upload', 'rep', '--concurrency'],
+        /option '--concurrency <n>' argument missing; see koodrive-backup upload --help/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = await run(args, env);
@@ -222,7 +284,9 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
     const data = await run(['emulator', '--port', '0', '--data', aFile, '--token', 'T'], env);
     expect(data.code).toBe(EXIT.USAGE);
     expect(data.stderr).toMatch(ONE_LINE);
-    expect(data.stderr).toContain(`cannot use ${aFile} for the emulator's data: it is a file, not a folder; pass --data with a folder of your own`);
+    expect(data.stderr).toContain(
+      `cannot use ${aFile} for the emulator's data: it is a file, not a folder; pass --data with a folder of your own`,
+    );
     const noToken = await run(['emulator', '--port', '0', '--data', join(home, 'emu-x')], box.env(home));
     expect(noToken.stderr).toMatch(ONE_LINE);
   });
@@ -232,7 +296,10 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
     await writeTree(project, { 'data/f.txt': 'f\n' });
     await writeFile(join(project, '.koodriverc'), `token: "wrong-token"\nuserId: "${USER}"\nendpoint: "${emu.url}"\n`);
     await chmod(join(project, '.koodriverc'), 0o600);
-    const r = await box.run(['upload', 'data'], { cwd: project, env: box.env(home, { KOODRIVE_STATE_DIR: freshState() }) });
+    const r = await box.run(['upload', 'data'], {
+      cwd: project,
+      env: box.env(home, { KOODRIVE_STATE_DIR: freshState() }),
+    });
     expect(r.code, r.stderr).toBe(EXIT.AUTH);
     expect(r.stderr).toContain(`check the token in ${join(project, '.koodriverc')}`);
     expect(r.stderr).not.toContain('KOODRIVE_TOKEN');
@@ -286,11 +353,16 @@ describe('advice that fits (issue 12 items 18-21)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      for (const args of [['upload', 'rep'], ['records', 'list']]) {
+      for (const args of [
+        ['upload', 'rep'],
+        ['records', 'list'],
+      ]) {
         const r = await run(args, envFor(freshState(), { KOODRIVE_ENDPOINT: url }));
         expect(r.code, r.stderr).toBe(EXIT.FAILURE);
         expect(r.stderr).toMatch(ONE_LINE);
-        expect(r.stderr).toContain('the endpoint answered with an HTML page, not KooDrive JSON (HTTP 200); this is not the KooDrive API; check --endpoint');
+        expect(r.stderr).toContain(
+          'the endpoint answered with an HTML page, not KooDrive JSON (HTTP 200); this is not the KooDrive API; check --endpoint',
+        );
         expect(r.stderr).not.toContain('DOCTYPE');
       }
     } finally {
@@ -301,7 +373,10 @@ describe('advice that fits (issue 12 items 18-21)', () => {
   it('item 20: a file deleted during the run is said to have vanished', async () => {
     const root = join(home, 'gone20');
     await writeTree(root, { 'a-big.bin': bytesOf(4 * 1024 * 1024, 9), 'z.txt': 'soon gone\n' });
-    const started = box.start(['upload', 'gone20', '--file-concurrency', '1', '--hash-workers', '1', '--bwlimit', '2MiB/s', '--json'], { cwd: home, env: envFor(freshState()) });
+    const started = box.start(
+      ['upload', 'gone20', '--file-concurrency', '1', '--hash-workers', '1', '--bwlimit', '2MiB/s', '--json'],
+      { cwd: home, env: envFor(freshState()) },
+    );
     let seen = '';
     started.child.stdout!.on('data', (c: string) => (seen += c));
     for (let i = 0; i < 400 && !seen.includes('"file:start"'); i++) await sleep(10);

@@ -43,20 +43,56 @@ interface ErrorCase {
 }
 
 const CASES: ErrorCase[] = [
-  { name: 'a count that is not a number', args: ['--concurrency', 'abc'], exit: EXIT.USAGE, says: [/--concurrency/, /whole number from 1 to 64/, /"abc"/] },
-  { name: 'a part size below the minimum', args: ['--part-size', '3MiB'], exit: EXIT.USAGE, says: [/--part-size/, /"3MiB"/, /5 ?MiB/] },
-  { name: 'an unknown --on-conflict policy', args: ['--on-conflict', 'bogus'], exit: EXIT.USAGE, says: [/--on-conflict/, /'bogus'/, /rename, fail, skip-identical/] },
+  {
+    name: 'a count that is not a number',
+    args: ['--concurrency', 'abc'],
+    exit: EXIT.USAGE,
+    says: [/--concurrency/, /whole number from 1 to 64/, /"abc"/],
+  },
+  {
+    name: 'a part size below the minimum',
+    args: ['--part-size', '3MiB'],
+    exit: EXIT.USAGE,
+    says: [/--part-size/, /"3MiB"/, /5 ?MiB/],
+  },
+  {
+    name: 'an unknown --on-conflict policy',
+    args: ['--on-conflict', 'bogus'],
+    exit: EXIT.USAGE,
+    says: [/--on-conflict/, /'bogus'/, /rename, fail, skip-identical/],
+  },
   { name: 'an unknown flag', args: ['--frobnicate'], exit: EXIT.USAGE, says: [/unknown option '--frobnicate'/] },
-  { name: 'a path that does not exist', args: ['missing-folder'], exit: EXIT.USAGE, says: [/missing-folder/, /does not exist/] },
+  {
+    name: 'a path that does not exist',
+    args: ['missing-folder'],
+    exit: EXIT.USAGE,
+    says: [/missing-folder/, /does not exist/],
+  },
   {
     name: 'an endpoint where nothing listens',
     args: ['--retries', '1'],
     env: { KOODRIVE_ENDPOINT: 'http://127.0.0.1:PORT' },
     exit: EXIT.FAILURE,
-    says: [/create backup lock failed/, /no answer from 127\.0\.0\.1:\d+/, /ECONNREFUSED/, /--endpoint or KOODRIVE_ENDPOINT/],
+    says: [
+      /create backup lock failed/,
+      /no answer from 127\.0\.0\.1:\d+/,
+      /ECONNREFUSED/,
+      /--endpoint or KOODRIVE_ENDPOINT/,
+    ],
   },
-  { name: 'a wrong token', args: [], env: { KOODRIVE_TOKEN: 'wrong-token-5150' }, exit: EXIT.AUTH, says: [/create backup lock failed/, /refused the credentials/, /KOODRIVE_TOKEN/] },
-  { name: 'a clock skew that puts X-Date out of range', args: ['--clock-skew', '-30m'], exit: EXIT.AUTH, says: [/X-Date/, /30 min behind/, /clock/, /--clock-skew/] },
+  {
+    name: 'a wrong token',
+    args: [],
+    env: { KOODRIVE_TOKEN: 'wrong-token-5150' },
+    exit: EXIT.AUTH,
+    says: [/create backup lock failed/, /refused the credentials/, /KOODRIVE_TOKEN/],
+  },
+  {
+    name: 'a clock skew that puts X-Date out of range',
+    args: ['--clock-skew', '-30m'],
+    exit: EXIT.AUTH,
+    says: [/X-Date/, /30 min behind/, /clock/, /--clock-skew/],
+  },
   {
     name: 'a state dir that cannot be created',
     args: [],
@@ -69,22 +105,31 @@ const CASES: ErrorCase[] = [
 /** Runs `upload data …args` from `home` with the emulator's settings plus `env`. */
 function upload(args: string[], env: Record<string, string> = {}) {
   const fixed = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('PORT', String(closedPort))]));
-  return runCli(['upload', ...(args[0] === 'missing-folder' ? [] : ['data']), ...args], { env: cliEnv(emu, join(home, 'state'), fixed), cwd: home });
+  return runCli(['upload', ...(args[0] === 'missing-folder' ? [] : ['data']), ...args], {
+    env: cliEnv(emu, join(home, 'state'), fixed),
+    cwd: home,
+  });
 }
 
 describe('upload errors', () => {
   // Each case fails before it takes the backup lock, so they may run side by side.
-  it.concurrent.for(CASES)('$name: one line on stderr, the facts, exit $exit', async ({ name, args, env, exit, says }, { expect }) => {
-    const { code, stderr, stdout } = await upload(args, { KOODRIVE_STATE_DIR: join(home, `state-${name.replace(/\W+/g, '-')}`), ...env });
-    expect(stderr.endsWith('\n')).toBe(true);
-    const lines = stderr.slice(0, -1).split('\n');
-    expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);
-    for (const fact of says) expect(lines[0]).toMatch(fact);
-    expect(lines[0]).not.toMatch(/^\s+at /);
-    expect(code).toBe(exit);
-    expect(stdout + stderr).not.toContain('wrong-token-5150');
-    expect(stdout + stderr).not.toContain(emu.token);
-  });
+  it.concurrent.for(CASES)(
+    '$name: one line on stderr, the facts, exit $exit',
+    async ({ name, args, env, exit, says }, { expect }) => {
+      const { code, stderr, stdout } = await upload(args, {
+        KOODRIVE_STATE_DIR: join(home, `state-${name.replace(/\W+/g, '-')}`),
+        ...env,
+      });
+      expect(stderr.endsWith('\n')).toBe(true);
+      const lines = stderr.slice(0, -1).split('\n');
+      expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);
+      for (const fact of says) expect(lines[0]).toMatch(fact);
+      expect(lines[0]).not.toMatch(/^\s+at /);
+      expect(code).toBe(exit);
+      expect(stdout + stderr).not.toContain('wrong-token-5150');
+      expect(stdout + stderr).not.toContain(emu.token);
+    },
+  );
 
   it('a skew that is itself the mistake: the advice is to drop it, not to double it', async () => {
     const { code, stderr } = await upload(['--clock-skew', '-30m']);
@@ -100,7 +145,9 @@ describe('upload errors', () => {
     try {
       const { code, stderr } = await upload([]);
       expect(code).toBe(EXIT.LOCK_BUSY);
-      expect(stderr).toMatch(/^koodrive-backup: create backup lock failed: [^\n]*another backup holds the lock[^\n]*--wait-lock 10m[^\n]*\n$/);
+      expect(stderr).toMatch(
+        /^koodrive-backup: create backup lock failed: [^\n]*another backup holds the lock[^\n]*--wait-lock 10m[^\n]*\n$/,
+      );
     } finally {
       await emu.call('DELETE', PATHS.lock, undefined, held.json.data.lockId as string);
     }

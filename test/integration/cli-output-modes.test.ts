@@ -7,7 +7,18 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { MiB, cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, patternBytes, runCli, tempDir, type TestEmulator } from './cli-harness.js';
+import {
+  MiB,
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  patternBytes,
+  runCli,
+  tempDir,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const EVIL = 'evil\x1b[2Jname\tx.txt';
 const BIDI = 'rtl\u202etxt.exe';
@@ -41,7 +52,10 @@ async function upload(flags: string[], extraEnv: Record<string, string> = {}) {
   const run = ++runs;
   const data = join(home, `data${run}`);
   await makeTree(data, treeOf(run * 10));
-  const result = await runCli(['upload', data, '--part-size', '5MiB', ...flags], { env: cliEnv(emu, join(home, `state${run}`), extraEnv), cwd: home });
+  const result = await runCli(['upload', data, '--part-size', '5MiB', ...flags], {
+    env: cliEnv(emu, join(home, `state${run}`), extraEnv),
+    cwd: home,
+  });
   return { ...result, data };
 }
 
@@ -59,7 +73,9 @@ describe('output when not on a terminal', () => {
     expect(text).toContain('uploaded  evil\\x1b[2Jname\\tx.txt (10 B, sent 10 B)');
     expect(text).toContain('uploaded  rtl\\u202etxt.exe (10 B, sent 10 B)');
     expect(text).toContain('Files:  5 total: 5 uploaded, 0 failed');
-    expect(text[text.length - 1]).toMatch(/^done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in [\d.]+m?s \([\d.]+ \S+\/s\), exit 0$/);
+    expect(text[text.length - 1]).toMatch(
+      /^done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in [\d.]+m?s \([\d.]+ \S+\/s\), exit 0$/,
+    );
   });
 
   it('--json: every line parses; a file:done per file with the exact name; the summary last', async () => {
@@ -73,11 +89,20 @@ describe('output when not on a terminal', () => {
     for (const event of events) expect(Object.keys(event).slice(0, 2)).toEqual(['type', 'time']);
     const done = events.filter((e) => e.type === 'file:done');
     expect(done.map((e) => e.file.path).sort()).toEqual(['a.bin', BIDI, EVIL, 'sub/b.bin', 'sub/c.bin'].sort());
-    for (const e of done) expect(e.file).toMatchObject({ outcome: 'uploaded', bytesSent: e.file.size, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const e of done)
+      expect(e.file).toMatchObject({
+        outcome: 'uploaded',
+        bytesSent: e.file.size,
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
     expect(events.filter((e) => e.type === 'part:sent')).toHaveLength(3 + 2 + 2 + 1 + 1);
     for (const p of events.filter((e) => e.type === 'progress')) expect(p.bytesSent).toBeGreaterThan(0);
     const summary = events[events.length - 1]!;
-    expect(summary).toMatchObject({ type: 'summary', exitCode: 0, totals: { files: 5, uploaded: 5, failed: 0, bytesSent: 24 * MiB + 20 } });
+    expect(summary).toMatchObject({
+      type: 'summary',
+      exitCode: 0,
+      totals: { files: 5, uploaded: 5, failed: 0, bytesSent: 24 * MiB + 20 },
+    });
     expect(summary.files).toEqual([]); // only the files that need attention; every file had its file:done
     expect(events.filter((e) => e.type === 'summary')).toHaveLength(1);
   });
@@ -86,14 +111,18 @@ describe('output when not on a terminal', () => {
     const { code, stdout, stderr } = await upload(['--quiet']);
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.OK);
-    expect(stdout).toMatch(/^\S+Z done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in \S+ \(.+\/s\), exit 0\n$/);
+    expect(stdout).toMatch(
+      /^\S+Z done: 5 files \(5 uploaded, 0 failed\); record \d+; backed up 24\.0 MiB of 24\.0 MiB, sent 24\.0 MiB in \S+ \(.+\/s\), exit 0\n$/,
+    );
   });
 
   it('--quiet with an error: nothing on stdout, the one-line error on stderr', async () => {
     const { code, stdout, stderr } = await upload(['--quiet'], { KOODRIVE_TOKEN: 'not-the-token-93' });
     expect(code).toBe(EXIT.AUTH);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^koodrive-backup: create backup lock failed: .*KooDrive refused the credentials; check KOODRIVE_TOKEN[^\n]*\n$/);
+    expect(stderr).toMatch(
+      /^koodrive-backup: create backup lock failed: .*KooDrive refused the credentials; check KOODRIVE_TOKEN[^\n]*\n$/,
+    );
     expect(stderr).not.toContain('not-the-token-93');
   });
 });

@@ -8,7 +8,20 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/koodrive/wire-types.js';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, tempDir, waitFor, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  spawnCli,
+  tempDir,
+  waitFor,
+  type TestEmulator,
+} from './cli-harness.js';
 import { snapshotTree } from './tree-snapshot.js';
 
 afterAll(cleanupAll);
@@ -77,21 +90,29 @@ describe('prune and records delete', () => {
     // An unfinished record of this device: never pruned, a later run may resume it.
     const deviceId = (await readFile(join(work, 'state/device-id'), 'utf8')).trim();
     const lock = (await emu.call('POST', PATHS.lock, { moduleCode: '100' })).json.data.lockId as string;
-    const open = (await emu.call('POST', PATHS.record, { moduleCode: '100', deviceId }, lock)).json.data.recordId as string;
+    const open = (await emu.call('POST', PATHS.record, { moduleCode: '100', deviceId }, lock)).json.data
+      .recordId as string;
     await emu.call('DELETE', PATHS.lock, undefined, lock);
 
     const r = await runCli(['prune', '--keep-last', '1', '--json'], { cwd: work, env });
     expect(r.code, r.stderr).toBe(0);
     const decided = jsonEvents(r.stdout).filter((e) => e.type === 'record');
     expect(decided.find((e) => e.recordId === open)).toMatchObject({ action: 'keep', reasons: ['not completed'] });
-    expect(decided.filter((e) => e.action === 'removed').map((e) => e.recordId).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(
+      decided
+        .filter((e) => e.action === 'removed')
+        .map((e) => e.recordId)
+        .sort(),
+    ).toEqual([ids[0], ids[1]].sort());
     expect((await recordIds(work, env)).sort()).toEqual([ids[2]!, open].sort());
     expect(await emu.lockIsFree()).toBe(true);
 
     const dest = join(work, 'back');
     const restored = await runCli(['restore', ids[2]!, dest], { cwd: work, env });
     expect(restored.code, restored.stderr).toBe(0);
-    expect(await snapshotTree(dest, { folderTimes: false })).toEqual(await snapshotTree(join(work, 'tree'), { folderTimes: false }));
+    expect(await snapshotTree(dest, { folderTimes: false })).toEqual(
+      await snapshotTree(join(work, 'tree'), { folderTimes: false }),
+    );
   });
 
   it('records delete removes a record and its files; the server drops content no record refers to', async () => {
@@ -116,15 +137,24 @@ describe('restore resumes and stays small', () => {
     const recordId = await upload(work, env, 'tree');
     const dest = join(work, 'dest');
     // GET 1 is the manifest; the two files' GETs (2 and 3) hang until the kill.
-    await emu.setFaults({ rules: [{ kind: 'get', nth: 2, stallMs: 20_000 }, { kind: 'get', nth: 3, stallMs: 20_000 }] });
+    await emu.setFaults({
+      rules: [
+        { kind: 'get', nth: 2, stallMs: 20_000 },
+        { kind: 'get', nth: 3, stallMs: 20_000 },
+      ],
+    });
     const first = spawnCli(['restore', recordId, dest, '--concurrency', '2'], { cwd: work, env });
-    await waitFor('a temporary file in the destination', async () => (await readdir(dest).catch(() => [] as string[])).some((n) => n.endsWith('.koodrive-restore')));
+    await waitFor('a temporary file in the destination', async () =>
+      (await readdir(dest).catch(() => [] as string[])).some((n) => n.endsWith('.koodrive-restore')),
+    );
     first.kill('SIGKILL');
     await first.done;
     await emu.setFaults({});
     const again = await runCli(['restore', recordId, dest, '--json'], { cwd: work, env });
     expect(again.code, again.stderr).toBe(0);
-    expect(await snapshotTree(dest, { folderTimes: false })).toEqual(await snapshotTree(join(work, 'tree'), { folderTimes: false }));
+    expect(await snapshotTree(dest, { folderTimes: false })).toEqual(
+      await snapshotTree(join(work, 'tree'), { folderTimes: false }),
+    );
   });
 
   it('peak memory does not grow with the size of the file restored (8 MiB vs 160 MiB)', async () => {
@@ -136,7 +166,11 @@ describe('restore resumes and stays small', () => {
       await makeTree(join(work, `t${i}`), { 'f.bin': patternBytes(size, 7 + i) });
       const recordId = await upload(work, env, `t${i}`);
       const rssFile = join(work, `rss-${i}`);
-      const r = await runCli(['restore', recordId, join(work, `r${i}`), '--quiet'], { cwd: work, env: { ...env, KDB_RSS_FILE: rssFile }, nodeArgs: ['--import', RSS_PRELOAD] });
+      const r = await runCli(['restore', recordId, join(work, `r${i}`), '--quiet'], {
+        cwd: work,
+        env: { ...env, KDB_RSS_FILE: rssFile },
+        nodeArgs: ['--import', RSS_PRELOAD],
+      });
       expect(r.code, r.stderr).toBe(0);
       peak.push(Number(await readFile(rssFile, 'utf8')) / 1024);
     }
@@ -170,14 +204,18 @@ describe('damaged content on the server', () => {
     const dest = join(work, 'back');
     const r = await runCli(['restore', recordId, dest], { cwd: work, env });
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/hurt\.bin: the downloaded bytes hash to [0-9a-f]{64}, the record lists [0-9a-f]{64}; the stored copy is damaged/);
+    expect(r.stderr).toMatch(
+      /hurt\.bin: the downloaded bytes hash to [0-9a-f]{64}, the record lists [0-9a-f]{64}; the stored copy is damaged/,
+    );
     expect(await readdir(dest)).toEqual(['keep.txt']); // nothing half-written, no temporary file left
   });
 });
 
 describe('what rclone and restic users reach for', () => {
   it('`version` prints what --version prints; `upload -n` is a dry run that sends nothing', async () => {
-    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     const v = await runCli(['version']);
     expect(v).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     expect((await runCli(['--version'])).stdout).toBe(v.stdout);
@@ -186,7 +224,11 @@ describe('what rclone and restic users reach for', () => {
     await makeTree(join(work, 'tree'), { 'a.txt': 'a\n' });
     const r = await runCli(['upload', 'tree', '-n', '--json'], { cwd: work, env: cliEnv(emu, join(work, 'state')) });
     expect(r.code, r.stderr).toBe(0);
-    expect(jsonEvents(r.stdout).filter((e) => e.type === 'file:planned').map((e) => e.path)).toEqual(['a.txt']);
+    expect(
+      jsonEvents(r.stdout)
+        .filter((e) => e.type === 'file:planned')
+        .map((e) => e.path),
+    ).toEqual(['a.txt']);
     expect((await emu.stats()).requests).toEqual({});
   });
 });

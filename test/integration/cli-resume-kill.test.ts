@@ -8,7 +8,23 @@ import { open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJournal } from '../../src/backup/journal.js';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, sha256Of, spawnCli, storedMismatches, tempDir, waitFor, type EmulatorStatsView, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  sha256Of,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type EmulatorStatsView,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const PART = 5 * MiB;
 const FIXED_MTIME = 1_700_000_000; // seconds; set explicitly so that an in-place edit can restore it exactly
@@ -42,7 +58,9 @@ describe('resume after SIGKILL, and incremental runs', () => {
   /** Bytes of the manifest the run stored in its record, when it was sent (not a rapid upload). */
   async function sentManifestBytes(stdout: string): Promise<number> {
     const recordId = jsonEvents(stdout).find((e) => e.type === 'summary')!.recordId as string;
-    const manifest = (await emu.files()).find((f) => f.recordId === recordId && f.description === '.koodrive-backup/manifest.ndjson')!;
+    const manifest = (await emu.files()).find(
+      (f) => f.recordId === recordId && f.description === '.koodrive-backup/manifest.ndjson',
+    )!;
     return manifest.rapid ? 0 : manifest.size;
   }
 
@@ -51,18 +69,33 @@ describe('resume after SIGKILL, and incremental runs', () => {
 
   it('a SIGKILLed run resumes: no stored part is sent again, the result is byte-identical', async () => {
     // Two parts in flight at 5 MiB/s; PUTs 6 and 7 hang, so the run is surely mid-way when killed.
-    await emu.setFaults({ rules: [{ kind: 'put', nth: 6, stallMs: 30_000 }, { kind: 'put', nth: 7, stallMs: 30_000 }] });
+    await emu.setFaults({
+      rules: [
+        { kind: 'put', nth: 6, stallMs: 30_000 },
+        { kind: 'put', nth: 7, stallMs: 30_000 },
+      ],
+    });
     const first = spawnCli(upload('--concurrency', '2', '--bwlimit', '5MiB/s'), { env });
-    await waitFor('a stored part', async () => ((await emu.stats()).putAccepted >= 1 ? true : undefined), 30_000, () => !first.running);
+    await waitFor(
+      'a stored part',
+      async () => ((await emu.stats()).putAccepted >= 1 ? true : undefined),
+      30_000,
+      () => !first.running,
+    );
     // A second run of the same backup meanwhile: refused (lock busy), and it must leave the
     // first run's journal alone (the parts journalled from now on count below).
     const second = await runCli(upload(), { env });
     expect(second.code).toBe(6);
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
-    await waitFor('five stored parts and two hanging', async () => {
-      const s = await emu.stats();
-      return s.putAccepted >= 5 && (s.requests.put ?? 0) >= 7 ? true : undefined;
-    }, 30_000, () => !first.running);
+    await waitFor(
+      'five stored parts and two hanging',
+      async () => {
+        const s = await emu.stats();
+        return s.putAccepted >= 5 && (s.requests.put ?? 0) >= 7 ? true : undefined;
+      },
+      30_000,
+      () => !first.running,
+    );
     first.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
@@ -79,7 +112,12 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const rerun = await runCli(upload(), { env });
     expect(rerun.code, rerun.stderr).toBe(0);
     const events = jsonEvents(rerun.stdout);
-    expect(events.filter((e) => e.type === 'warn').map((e) => e.message).join('\n')).toMatch(/took over the backup lock left by an earlier run/);
+    expect(
+      events
+        .filter((e) => e.type === 'warn')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/took over the backup lock left by an earlier run/);
     expect(events.find((e) => e.type === 'run:start')!.recordId).toBe(killedRecord);
     expect(await storedMismatches(emu, tree)).toEqual([]);
 
@@ -92,7 +130,9 @@ describe('resume after SIGKILL, and incremental runs', () => {
     expect(after.putAccepted - atKill.putAccepted).toBeLessThanOrEqual(totalParts - atKill.putAccepted + 2);
     expect(after.recordsCompleted).toBe(1);
     expect(await emu.lockIsFree()).toBe(true);
-    console.log(`resume: killed after ${atKill.putAccepted} parts stored (${atKill.putBytes} bytes received); rerun sent ${summary.totals.bytesSent}; total putBytes ${after.putBytes} for ${fileBytes} file bytes`);
+    console.log(
+      `resume: killed after ${atKill.putAccepted} parts stored (${atKill.putBytes} bytes received); rerun sent ${summary.totals.bytesSent}; total putBytes ${after.putBytes} for ${fileBytes} file bytes`,
+    );
   }, 60_000);
 
   it('an unchanged tree is not re-hashed (an in-place edit with the same size and mtime goes unseen); --checksum sees it', async () => {
@@ -107,15 +147,22 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const before = await emu.stats();
     const plain = await runCli(upload(), { env });
     expect(plain.code, plain.stderr).toBe(0);
-    const plainFiles = jsonEvents(plain.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
+    const plainFiles = jsonEvents(plain.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file) as Array<Record<string, any>>;
     // The journal's plan was trusted: the old sha256, already stored, so nothing is sent.
     expect(plainFiles.find((f) => f.path === 'note.txt')!.sha256).toBe(sha256Of(tree['note.txt']!));
     expect((await emu.stats()).putBytes).toBe(before.putBytes);
 
     const checked = await runCli(upload('--checksum'), { env });
     expect(checked.code, checked.stderr).toBe(0);
-    const checkedFiles = jsonEvents(checked.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
-    expect(checkedFiles.find((f) => f.path === 'note.txt')).toMatchObject({ outcome: 'uploaded', sha256: sha256Of(edited) });
+    const checkedFiles = jsonEvents(checked.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file) as Array<Record<string, any>>;
+    expect(checkedFiles.find((f) => f.path === 'note.txt')).toMatchObject({
+      outcome: 'uploaded',
+      sha256: sha256Of(edited),
+    });
     expect((await emu.stats()).putBytes).toBe(before.putBytes + edited.length);
     tree['note.txt'] = edited;
     expect(await storedMismatches(emu, tree)).toEqual([]);
@@ -127,8 +174,14 @@ describe('resume after SIGKILL, and incremental runs', () => {
     const before = await emu.stats();
     const run = await runCli(upload(), { env });
     expect(run.code, run.stderr).toBe(0);
-    const files = jsonEvents(run.stdout).filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
-    expect(files.find((f) => f.path === 'one.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: grown.length, sha256: sha256Of(grown) });
+    const files = jsonEvents(run.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file) as Array<Record<string, any>>;
+    expect(files.find((f) => f.path === 'one.bin')).toMatchObject({
+      outcome: 'uploaded',
+      bytesSent: grown.length,
+      sha256: sha256Of(grown),
+    });
     for (const f of files.filter((x) => x.path !== 'one.bin')) expect(f.bytesSent).toBe(0);
     // The file's bytes, and the record's manifest (one.bin's size and mtime in it changed).
     expect((await emu.stats()).putBytes).toBe(before.putBytes + grown.length + (await sentManifestBytes(run.stdout)));
@@ -143,10 +196,15 @@ describe('resume after SIGKILL, and incremental runs', () => {
     await emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 30_000 }] });
     const base = await emu.stats();
     const first = spawnCli(upload('--concurrency', '1'), { env });
-    await waitFor('part 1 of fresh.bin stored, part 2 hanging', async () => {
-      const s = await emu.stats();
-      return s.putAccepted > base.putAccepted && s.faults.stalls > base.faults.stalls ? true : undefined;
-    }, 30_000, () => !first.running);
+    await waitFor(
+      'part 1 of fresh.bin stored, part 2 hanging',
+      async () => {
+        const s = await emu.stats();
+        return s.putAccepted > base.putAccepted && s.faults.stalls > base.faults.stalls ? true : undefined;
+      },
+      30_000,
+      () => !first.running,
+    );
     first.kill('SIGKILL');
     const killed = await first.done;
     const killedAt = jsonEvents(killed.stdout).find((e) => e.type === 'run:start')!.recordId as string;
@@ -160,7 +218,10 @@ describe('resume after SIGKILL, and incremental runs', () => {
     // The half-sent file starts over: all of its bytes go again.
     const files = events.filter((e) => e.type === 'file:done').map((e) => e.file) as Array<Record<string, any>>;
     expect(files.find((f) => f.path === 'fresh.bin')).toMatchObject({ outcome: 'uploaded', bytesSent: fresh.length });
-    expect(files.filter((f) => f.bytesSent > 0 && f.path !== 'fresh.bin'), JSON.stringify(files)).toEqual([]);
+    expect(
+      files.filter((f) => f.bytesSent > 0 && f.path !== 'fresh.bin'),
+      JSON.stringify(files),
+    ).toEqual([]);
     expect((await emu.stats()).putBytes - before.putBytes).toBe(fresh.length + (await sentManifestBytes(run.stdout)));
     tree['fresh.bin'] = fresh;
     expect(await storedMismatches(emu, tree)).toEqual([]);

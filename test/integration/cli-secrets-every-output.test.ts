@@ -35,14 +35,21 @@ function envFor(auth: 'token' | 'app', extra: Record<string, string> = {}): { en
   const creds: Record<string, string> =
     auth === 'token'
       ? { KOODRIVE_ENDPOINT: tokenEmu.url, KOODRIVE_TOKEN: TOKEN }
-      : { KOODRIVE_ENDPOINT: appEmu.url, KOODRIVE_AUTH: 'app', KOODRIVE_APP_ID: APP_ID, KOODRIVE_APP_SECRET: APP_SECRET };
+      : {
+          KOODRIVE_ENDPOINT: appEmu.url,
+          KOODRIVE_AUTH: 'app',
+          KOODRIVE_APP_ID: APP_ID,
+          KOODRIVE_APP_SECRET: APP_SECRET,
+        };
   return { env: box.env(home, { ...creds, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: state, ...extra }), state };
 }
 
 /** Every file under a folder, as text. */
 async function allText(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const texts = await Promise.all(entries.filter((e) => e.isFile()).map((e) => readFile(join(e.parentPath, e.name), 'utf8')));
+  const texts = await Promise.all(
+    entries.filter((e) => e.isFile()).map((e) => readFile(join(e.parentPath, e.name), 'utf8')),
+  );
   return texts.join('\n');
 }
 
@@ -54,7 +61,12 @@ function expectNoSecret(where: string, text: string): void {
 }
 
 /** A run must have succeeded and shown something, or "no secret" proves nothing. */
-async function checkRun(mode: string, r: { code: number | null; out: string }, report: string, state: string): Promise<void> {
+async function checkRun(
+  mode: string,
+  r: { code: number | null; out: string },
+  report: string,
+  state: string,
+): Promise<void> {
   expect(r.code, `${mode}: ${r.out.slice(-1500)}`).toBe(0);
   expect(r.out).toMatch(/a\.txt|big\.bin|Files:/);
   expectNoSecret(`${mode} output`, r.out);
@@ -75,7 +87,12 @@ describe.each(['token', 'app'] as const)('no secret in any output of a successfu
 
   it('--json', async () => {
     const r = await run('--json', ['--json']);
-    expect(r.stdout.trim().split('\n').every((l) => JSON.parse(l) !== undefined)).toBe(true);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .every((l) => JSON.parse(l) !== undefined),
+    ).toBe(true);
   });
 
   it('plain lines (piped)', async () => {
@@ -105,9 +122,15 @@ describe.each(['token', 'app'] as const)('no secret in any output of a successfu
     const { env, state } = envFor(auth, { TERM: 'xterm-256color' });
     const report = join(home, `report-tty-${n}.json`);
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v ?? '')}`).join(' ');
+    const assignments = Object.entries(env)
+      .map(([k, v]) => `${k}=${quote(v ?? '')}`)
+      .join(' ');
     const command = `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ${[process.execPath, CLI, 'upload', 'src', '--verbose', '--report', report].map(quote).join(' ')}`;
-    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const screen = `${r.stdout}${r.stderr}`;
     expect(screen).toContain('\x1b[?25l'); // really the terminal display (it hides the cursor)
     await checkRun('terminal', { code: r.status, out: screen }, report, state);

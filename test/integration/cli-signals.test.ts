@@ -10,7 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJournal } from '../../src/backup/journal.js';
 import type { FaultRule } from '../../src/emulator/index.js';
 import type { JournalLine } from '../../src/backup/journal.js';
-import { cleanupAll, cliEnv, inProcessEmulator, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir, waitFor, type ChildRun, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+  waitFor,
+  type ChildRun,
+  type TestEmulator,
+} from './cli-harness.js';
 
 describe('signals', () => {
   let emu: TestEmulator;
@@ -29,9 +43,17 @@ describe('signals', () => {
    */
   function journalledBytes(lines: JournalLine[]): number {
     const sizes = new Map<string, number[]>();
-    for (const l of lines) if (l.t === 'plan') sizes.set(l.absPath, l.plan.parts.map((p) => p.partSize));
+    for (const l of lines)
+      if (l.t === 'plan')
+        sizes.set(
+          l.absPath,
+          l.plan.parts.map((p) => p.partSize),
+        );
     const done = new Set(lines.filter((l) => l.t === 'done').map((l) => (l as { absPath: string }).absPath));
-    const parts = lines.reduce((n, l) => (l.t === 'part' && !done.has(l.absPath) ? n + sizes.get(l.absPath)![l.partNumber - 1]! : n), 0);
+    const parts = lines.reduce(
+      (n, l) => (l.t === 'part' && !done.has(l.absPath) ? n + sizes.get(l.absPath)![l.partNumber - 1]! : n),
+      0,
+    );
     return parts + [...done].reduce((n, p) => n + (sizes.get(p) ?? []).reduce((a, b) => a + b, 0), 0);
   }
 
@@ -45,17 +67,28 @@ describe('signals', () => {
    * An upload of a fresh copy of the tree, caught mid-way: two parts are stored, then PUTs 3 and 4
    * hang (so the run cannot end by itself), plus any `extraRules`.
    */
-  async function stuckUpload(name: string, tree: Record<string, Buffer>, extraRules: FaultRule[] = []): Promise<{ child: ChildRun; root: string; env: Record<string, string | undefined> }> {
+  async function stuckUpload(
+    name: string,
+    tree: Record<string, Buffer>,
+    extraRules: FaultRule[] = [],
+  ): Promise<{ child: ChildRun; root: string; env: Record<string, string | undefined> }> {
     const root = join(dir, name);
     await makeTree(root, tree);
     const env = cliEnv(emu, join(dir, `state-${name}`));
     const base = await emu.stats();
-    await emu.setFaults({ rules: [{ kind: 'put', nth: 3, stallMs: 30_000 }, { kind: 'put', nth: 4, stallMs: 30_000 }, ...extraRules] });
+    await emu.setFaults({
+      rules: [{ kind: 'put', nth: 3, stallMs: 30_000 }, { kind: 'put', nth: 4, stallMs: 30_000 }, ...extraRules],
+    });
     const child = spawnCli(['upload', root, '--part-size', '5MiB', '--concurrency', '2'], { env });
-    await waitFor('two stored parts, two hanging', async () => {
-      const s = await emu.stats();
-      return s.putAccepted >= base.putAccepted + 2 && s.faults.stalls >= base.faults.stalls + 2 ? true : undefined;
-    }, 30_000, () => !child.running);
+    await waitFor(
+      'two stored parts, two hanging',
+      async () => {
+        const s = await emu.stats();
+        return s.putAccepted >= base.putAccepted + 2 && s.faults.stalls >= base.faults.stalls + 2 ? true : undefined;
+      },
+      30_000,
+      () => !child.running,
+    );
     return { child, root, env };
   }
 
@@ -76,7 +109,9 @@ describe('signals', () => {
     const stopMs = Date.now() - sentAt;
     expect(result.code).toBe(130);
     expect(stopMs).toBeLessThan(15_000); // did not wait for the parts stalled 30 s (half of that is no race on a loaded machine)
-    expect(result.stderr).toMatch(/SIGINT received: stopping; parts in flight are aborted \(parts already sent are kept\), the journal is kept and the backup lock released; run the same command again to resume/);
+    expect(result.stderr).toMatch(
+      /SIGINT received: stopping; parts in flight are aborted \(parts already sent are kept\), the journal is kept and the backup lock released; run the same command again to resume/,
+    );
     expect(result.stdout + result.stderr).toMatch(/interrupted by SIGINT; run the same command again to resume/);
     expect(await emu.lockIsFree()).toBe(true); // released, not left to expire
     const { lines } = await journalLines(env.KOODRIVE_STATE_DIR!);
@@ -91,7 +126,9 @@ describe('signals', () => {
     expect(await storedMismatches(emu, tree)).toEqual([]);
     // The journalled parts were not sent again: the rerun sent exactly the rest, and the record's manifest.
     const after = await emu.stats();
-    const manifestBytes = (await emu.files()).filter((f) => f.description === '.koodrive-backup/manifest.ndjson').reduce((n, f) => n + f.size, 0);
+    const manifestBytes = (await emu.files())
+      .filter((f) => f.description === '.koodrive-backup/manifest.ndjson')
+      .reduce((n, f) => n + f.size, 0);
     expect(manifestBytes).toBeGreaterThan(0);
     expect(after.putBytes - before.putBytes).toBe(fileBytes - journalledBytes(lines) + manifestBytes);
     console.log(`SIGINT: stopped in ${stopMs} ms with ${parts} parts journalled`);
@@ -110,7 +147,9 @@ describe('signals', () => {
   it('second signal: exits at once, journal consistent; the next run takes the lock over and resumes', async () => {
     // The lock release hangs (then the connection is cut), so the graceful stop cannot finish.
     const tree = treeOf(61);
-    const { child, root, env } = await stuckUpload('twice', tree, [{ kind: 'lock.release', nth: 1, stallMs: 20_000, reset: true }]);
+    const { child, root, env } = await stuckUpload('twice', tree, [
+      { kind: 'lock.release', nth: 1, stallMs: 20_000, reset: true },
+    ]);
     child.kill('SIGINT');
     await child.waitForOutput(/SIGINT received/);
     await new Promise((r) => setTimeout(r, 300)); // now it waits for the release

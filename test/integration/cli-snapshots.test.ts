@@ -8,7 +8,18 @@ import { chmod, cp, mkdir, rm, symlink, unlink, utimes, writeFile } from 'node:f
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, tempDir, type TestEmulator } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  tempDir,
+  type TestEmulator,
+} from './cli-harness.js';
 import { snapshotTree, type TreeEntry } from './tree-snapshot.js';
 
 afterAll(cleanupAll);
@@ -48,7 +59,11 @@ async function setUpTree(root: string): Promise<void> {
 }
 
 /** The reference's fileName mapping, written out here: forbidden characters → fullwidth twins. */
-const serverName = (base: string) => base.replace(/[<>|:"*?\\]/g, (c) => ({ '<': '＜', '>': '＞', '|': '｜', ':': '：', '"': '＂', '*': '＊', '?': '？', '\\': '＼' })[c]!);
+const serverName = (base: string) =>
+  base.replace(
+    /[<>|:"*?\\]/g,
+    (c) => ({ '<': '＜', '>': '＞', '|': '｜', ':': '：', '"': '＂', '*': '＊', '?': '？', '\\': '＼' })[c]!,
+  );
 
 const fileCount = (tree: TreeEntry[]) => tree.filter((e) => e.kind === 'file').length;
 
@@ -93,23 +108,36 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
       const expected = [...run.tree.filter((e) => e.kind === 'file').map((e) => e.path), MANIFEST].sort();
       expect(described).toEqual(expected);
       expect(described).toContain('we\\ird:*?.txt'); // a backslash is part of the name, not a separator
-      expect(listed.find((f) => f.description === 'we\\ird:*?.txt')!.fileName).toMatch(/^we＼ird：＊？(_\d{8}_\d{6}(_\d+)?)?\.txt$/);
+      expect(listed.find((f) => f.description === 'we\\ird:*?.txt')!.fileName).toMatch(
+        /^we＼ird：＊？(_\d{8}_\d{6}(_\d+)?)?\.txt$/,
+      );
     }
   });
 
-  it(nameScope === 'record' ? 'no run adds a renamed copy of an unchanged file' : 'completeness costs at most one renamed copy per file per run', async () => {
-    const stored = await emu.files();
-    for (const run of runs) {
-      const mine = stored.filter((f) => f.recordId === run.recordId && f.status === 'complete');
-      expect(mine).toHaveLength(run.files + 1);
-      if (nameScope === 'record') {
-        // Only the second of two same-named files of one run may be renamed, never an unchanged file of an earlier run.
-        const baseNames = run.tree.filter((e) => e.kind === 'file').map((e) => e.path.split('/').pop()!);
-        const renamed = mine.filter((f) => f.description !== MANIFEST && f.fileName !== serverName(f.description!.split('/').pop()!));
-        for (const f of renamed) expect(baseNames.filter((b) => b === f.description!.split('/').pop()).length, f.description).toBeGreaterThan(1);
+  it(
+    nameScope === 'record'
+      ? 'no run adds a renamed copy of an unchanged file'
+      : 'completeness costs at most one renamed copy per file per run',
+    async () => {
+      const stored = await emu.files();
+      for (const run of runs) {
+        const mine = stored.filter((f) => f.recordId === run.recordId && f.status === 'complete');
+        expect(mine).toHaveLength(run.files + 1);
+        if (nameScope === 'record') {
+          // Only the second of two same-named files of one run may be renamed, never an unchanged file of an earlier run.
+          const baseNames = run.tree.filter((e) => e.kind === 'file').map((e) => e.path.split('/').pop()!);
+          const renamed = mine.filter(
+            (f) => f.description !== MANIFEST && f.fileName !== serverName(f.description!.split('/').pop()!),
+          );
+          for (const f of renamed)
+            expect(
+              baseNames.filter((b) => b === f.description!.split('/').pop()).length,
+              f.description,
+            ).toBeGreaterThan(1);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('verify of each record against the tree as it was says identical, also --deep', async () => {
     for (const run of runs) {
@@ -117,7 +145,10 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain(`${run.files} paths: ${run.files} ok; identical`);
     }
-    const deep = await runCli(['verify', runs[0]!.copy, '--record-id', runs[0]!.recordId, '--deep', '--json'], { cwd: work, env });
+    const deep = await runCli(['verify', runs[0]!.copy, '--record-id', runs[0]!.recordId, '--deep', '--json'], {
+      cwd: work,
+      env,
+    });
     expect(deep.code, deep.stderr).toBe(0);
     expect(jsonEvents(deep.stdout).find((e) => e.type === 'summary')).toMatchObject({ identical: true });
     // The later tree is not the first record: verify says so.
@@ -136,7 +167,11 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
 
       const again = await runCli(['restore', run.recordId, dest, '--json'], { cwd: work, env });
       expect(again.code, again.stderr).toBe(0);
-      expect(jsonEvents(again.stdout).find((e) => e.type === 'summary')!.totals).toMatchObject({ restored: 0, unchanged: run.files, bytesDownloaded: 0 });
+      expect(jsonEvents(again.stdout).find((e) => e.type === 'summary')!.totals).toMatchObject({
+        restored: 0,
+        unchanged: run.files,
+        bytesDownloaded: 0,
+      });
       expect(await snapshotTree(dest)).toEqual(run.tree);
     }
   });
@@ -152,13 +187,21 @@ describe('restore choices', () => {
     emu = await inProcessEmulator();
     work = await tempDir('kdb-restore-');
     env = cliEnv(emu, join(work, 'state'));
-    await makeTree(join(work, 'tree'), { 'docs/a.md': 'a\n', 'docs/b.md': 'b\n', 'img/x.png': 'png\n', 'img/raw/y.raw': 'raw\n' });
+    await makeTree(join(work, 'tree'), {
+      'docs/a.md': 'a\n',
+      'docs/b.md': 'b\n',
+      'img/x.png': 'png\n',
+      'img/raw/y.raw': 'raw\n',
+    });
     const up = await runCli(['upload', 'tree', '--json'], { cwd: work, env });
     expect(up.code, up.stderr).toBe(0);
     recordId = String(jsonEvents(up.stdout).find((e) => e.type === 'summary')!.recordId);
 
     const picked = join(work, 'picked');
-    const r = await runCli(['restore', recordId, picked, '--include', 'img/**', '--exclude', 'raw/'], { cwd: work, env });
+    const r = await runCli(['restore', recordId, picked, '--include', 'img/**', '--exclude', 'raw/'], {
+      cwd: work,
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect((await snapshotTree(picked)).filter((e) => e.kind === 'file').map((e) => e.path)).toEqual(['img/x.png']);
 
@@ -167,7 +210,9 @@ describe('restore choices', () => {
     const kept = await runCli(['restore', recordId, dest], { cwd: work, env });
     expect(kept.code).toBe(4);
     expect(kept.stderr).toMatch(/docs\/a\.md exists in the destination with other content; pass --overwrite/);
-    expect((await snapshotTree(dest)).find((e) => e.path === 'docs/a.md')!.sha256).toBe(createHash('sha256').update('local edit\n').digest('hex'));
+    expect((await snapshotTree(dest)).find((e) => e.path === 'docs/a.md')!.sha256).toBe(
+      createHash('sha256').update('local edit\n').digest('hex'),
+    );
     const replaced = await runCli(['restore', recordId, dest, '--overwrite'], { cwd: work, env });
     expect(replaced.code, replaced.stderr).toBe(0);
     const files = (await snapshotTree(dest)).filter((e) => e.kind === 'file');
@@ -195,7 +240,9 @@ describe('several roots', () => {
     expect(up.code, up.stderr).toBe(0);
     const recordId = String(jsonEvents(up.stdout).find((e) => e.type === 'summary')!.recordId);
     const listed = await runCli(['records', 'get', recordId, '--files', '--json'], { cwd: work, env });
-    const descriptions = (JSON.parse(listed.stdout) as { files: Array<{ description: string }> }).files.map((f) => f.description).sort();
+    const descriptions = (JSON.parse(listed.stdout) as { files: Array<{ description: string }> }).files
+      .map((f) => f.description)
+      .sort();
     expect(descriptions).toEqual([MANIFEST, 'x/data/same.txt', 'y/data/same.txt']);
     const verify = await runCli(['verify', 'x/data', 'y/data', '--record-id', recordId], { cwd: work, env });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

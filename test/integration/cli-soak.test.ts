@@ -10,7 +10,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/koodrive/wire-types.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
-import { cleanupAll, cliEnv, inProcessEmulator, jsonEvents, makeTree, MiB, patternBytes, runCli, spawnCli, storedMismatches, tempDir } from './cli-harness.js';
+import {
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  jsonEvents,
+  makeTree,
+  MiB,
+  patternBytes,
+  runCli,
+  spawnCli,
+  storedMismatches,
+  tempDir,
+} from './cli-harness.js';
 
 const CYCLES = 20;
 const SEED = 20261130;
@@ -37,9 +49,26 @@ describe('soak: kills at random moments under 10 % faults', () => {
     for (const rel of Object.keys(tree)) await utimes(join(root, rel), 1_700_000_000, 1_700_000_000);
     // A short lock life: a lock whose create answer a kill cut off (the one lock no rerun can take
     // over) expires within seconds instead of ten minutes; --wait-lock waits for it.
-    const emu = await inProcessEmulator({ lockTtlSeconds: 20, faults: { seed: SEED, failRate: 0.05, resetRate: 0.05 } });
+    const emu = await inProcessEmulator({
+      lockTtlSeconds: 20,
+      faults: { seed: SEED, failRate: 0.05, resetRate: 0.05 },
+    });
     const env = cliEnv(emu, join(dir, 'state'));
-    const command = ['upload', root, '--part-size', '5MiB', '--json', '--concurrency', '3', '--bwlimit', '24MiB/s', '--wait-lock', '2m', '--lock-renew-interval', '10s'];
+    const command = [
+      'upload',
+      root,
+      '--part-size',
+      '5MiB',
+      '--json',
+      '--concurrency',
+      '3',
+      '--bwlimit',
+      '24MiB/s',
+      '--wait-lock',
+      '2m',
+      '--lock-renew-interval',
+      '10s',
+    ];
     const random = seededRandom(SEED);
 
     const started = Date.now();
@@ -68,7 +97,9 @@ describe('soak: kills at random moments under 10 % faults', () => {
     const recordId = summary.recordId as string;
     const record = await emu.call('GET', PATHS.recordById(recordId));
     expect(record.json.data?.status, JSON.stringify(record.json)).toBe(1);
-    const inRecord = (await emu.files()).filter((f) => f.recordId === recordId && f.status === 'complete').map((f) => f.description);
+    const inRecord = (await emu.files())
+      .filter((f) => f.recordId === recordId && f.status === 'complete')
+      .map((f) => f.description);
     for (const rel of Object.keys(tree)) expect(inRecord, rel).toContain(rel);
     expect(await emu.lockIsFree()).toBe(true);
 

@@ -11,10 +11,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, MiB, cleanupAll, cliEnv, inProcessEmulator, makeTree, patternBytes, tempDir, waitFor, type TestEmulator } from './cli-harness.js';
+import {
+  CLI_PATH,
+  MiB,
+  cleanupAll,
+  cliEnv,
+  inProcessEmulator,
+  makeTree,
+  patternBytes,
+  tempDir,
+  waitFor,
+  type TestEmulator,
+} from './cli-harness.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
-if (!HAS_TMUX) console.warn('cli-terminal.test.ts: tmux is not installed, so the terminal test is SKIPPED (install it: apt-get install -y tmux)');
+if (!HAS_TMUX)
+  console.warn(
+    'cli-terminal.test.ts: tmux is not installed, so the terminal test is SKIPPED (install it: apt-get install -y tmux)',
+  );
 
 const BAR = /[█░]/;
 const SPINNER = /^[⠁-⣿] /;
@@ -29,11 +43,18 @@ const sh = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** One tmux session on a server of our own (its own socket), so the test never touches anyone's sessions. */
 class Session {
-  constructor(readonly socket: string, readonly name: string, readonly cols: number) {}
+  constructor(
+    readonly socket: string,
+    readonly name: string,
+    readonly cols: number,
+  ) {}
 
   run(...args: string[]): string {
     // tmux decides from the locale whether the pane speaks UTF-8 (the bars are U+2588 and U+2591).
-    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+    return execFileSync('tmux', ['-S', this.socket, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    });
   }
 
   /** The visible screen (or all of it, scrollback included), one string per row, trailing blanks removed. */
@@ -53,15 +74,22 @@ class Session {
   }
 
   /** Screens captured every 100 ms until `done(screen)` holds; returns them all, the last one first-class. */
-  async watch(done: (screen: string[]) => boolean, timeoutMs = 90_000): Promise<{ frames: string[][]; last: string[] }> {
+  async watch(
+    done: (screen: string[]) => boolean,
+    timeoutMs = 90_000,
+  ): Promise<{ frames: string[][]; last: string[] }> {
     const frames: string[][] = [];
-    const last = await waitFor(`tmux session ${this.name}`, async () => {
-      const screen = this.screen();
-      frames.push(screen);
-      if (done(screen)) return screen;
-      await new Promise((r) => setTimeout(r, 100));
-      return undefined;
-    }, timeoutMs);
+    const last = await waitFor(
+      `tmux session ${this.name}`,
+      async () => {
+        const screen = this.screen();
+        frames.push(screen);
+        if (done(screen)) return screen;
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      },
+      timeoutMs,
+    );
     return { frames, last };
   }
 }
@@ -90,12 +118,32 @@ async function startUpload(cols: number, rows: number, flags: string[], probe: s
   const run = ++runs;
   await makeTree(join(home, `data${run}`), treeOf(run * 10));
   // Only the environment given here: the CLI must see a terminal, colours allowed, no CI variables.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TERM: 'tmux-256color', LANG: 'C.UTF-8', ...cliEnv(emu, join(home, `state${run}`)) };
-  const assignments = Object.entries(env).map(([k, v]) => `${k}=${sh(v ?? '')}`).join(' ');
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TERM: 'tmux-256color',
+    LANG: 'C.UTF-8',
+    ...cliEnv(emu, join(home, `state${run}`)),
+  };
+  const assignments = Object.entries(env)
+    .map(([k, v]) => `${k}=${sh(v ?? '')}`)
+    .join(' ');
   const cli = [process.execPath, CLI_PATH, 'upload', `data${run}`, '--part-size', '5MiB', ...flags].map(sh).join(' ');
   const script = `cd ${sh(home)} && env -i ${assignments} ${cli}; echo "EXIT=$?"; echo ${sh(probe)}; exec sleep 600`;
   const session = new Session(socket, `kd${run}`, cols);
-  session.run('-f', '/dev/null', 'new-session', '-d', '-s', session.name, '-x', String(cols), '-y', String(rows), script);
+  session.run(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    session.name,
+    '-x',
+    String(cols),
+    '-y',
+    String(rows),
+    script,
+  );
   return session;
 }
 
@@ -115,25 +163,37 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     const session = await startUpload(120, 40, ['--bwlimit', '8MiB/s'], probe);
     const { frames, last } = await session.watch(exited);
     const history = session.screen(true);
-    console.log(`terminal while uploading:\n${(frames.find((f) => f.some((row) => row.startsWith('Total '))) ?? []).join('\n')}\n\nterminal at the end:\n${history.join('\n')}`);
+    console.log(
+      `terminal while uploading:\n${(frames.find((f) => f.some((row) => row.startsWith('Total '))) ?? []).join('\n')}\n\nterminal at the end:\n${history.join('\n')}`,
+    );
 
     // While running: a total line with bar, percent, bytes of 30 MiB and a rate; a bar per file in flight.
     const running = frames.filter((f) => f.some((row) => row.startsWith('Total ') && BAR.test(row)));
     expect(running.length).toBeGreaterThan(0);
-    const totalLine = running.map((f) => f.find((row) => row.startsWith('Total '))!).find((row) => /\d+% +[\d.]+ (B|KiB|MiB)\/30\.0 MiB +[\d.]+ (B|KiB|MiB)\/s/.test(row));
+    const totalLine = running
+      .map((f) => f.find((row) => row.startsWith('Total '))!)
+      .find((row) => /\d+% +[\d.]+ (B|KiB|MiB)\/30\.0 MiB +[\d.]+ (B|KiB|MiB)\/s/.test(row));
     expect(totalLine, 'a total line with percent, bytes and rate').toBeDefined();
     expect(totalLine).toMatch(/^Total \d\/3 files +[█░]+ +\d+%/);
-    expect(running.some((f) => f.some((row) => /^[abc]\.bin +[█░]+ +\d+% +[\d.]+ \S+\/\d+\.0 MiB/.test(row)))).toBe(true);
+    expect(running.some((f) => f.some((row) => /^[abc]\.bin +[█░]+ +\d+% +[\d.]+ \S+\/\d+\.0 MiB/.test(row)))).toBe(
+      true,
+    );
     for (const frame of frames) {
       // Redraws overwrite in place: never two total lines, never a file both in flight and done.
       expect(frame.filter((row) => row.startsWith('Total ')).length).toBeLessThanOrEqual(1);
-      for (const name of ['a.bin', 'b.bin', 'c.bin']) expect(frame.filter((row) => row.includes(name)).length).toBeLessThanOrEqual(1);
+      for (const name of ['a.bin', 'b.bin', 'c.bin'])
+        expect(frame.filter((row) => row.includes(name)).length).toBeLessThanOrEqual(1);
     }
 
     // At the end: one result line per file, the summary, the exit code, and nothing else.
     expect(last.find((row) => row.startsWith('EXIT='))).toBe('EXIT=0');
-    const shown = history.slice(0, history.findIndex((row) => row.startsWith('EXIT='))).filter((row) => row.trim() !== '');
-    expect(shown.filter((row) => /^✔ uploaded  [abc]\.bin \(\d+\.0 MiB\)$/.test(row)).length).toBe(3);
+    const shown = history
+      .slice(
+        0,
+        history.findIndex((row) => row.startsWith('EXIT=')),
+      )
+      .filter((row) => row.trim() !== '');
+    expect(shown.filter((row) => /^✔ uploaded {2}[abc]\.bin \(\d+\.0 MiB\)$/.test(row)).length).toBe(3);
     expect(shown).toContain('Files:  3 total: 3 uploaded, 0 failed');
     expect(shown).toContain('Data:   30.0 MiB sent, 30.0 MiB of 30.0 MiB backed up');
     expect(shown.some((row) => /^Time: +[\d.]+s, [\d.]+ (KiB|MiB)\/s$/.test(row))).toBe(true);
@@ -155,7 +215,12 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     const history = session.screen(true);
     console.log(`terminal after Ctrl-C (70 columns):\n${history.join('\n')}`);
 
-    const shown = history.slice(0, history.findIndex((row) => row.startsWith('EXIT='))).filter((row) => row.trim() !== '');
+    const shown = history
+      .slice(
+        0,
+        history.findIndex((row) => row.startsWith('EXIT=')),
+      )
+      .filter((row) => row.trim() !== '');
     expect(history.find((row) => row.startsWith('EXIT='))).toBe('EXIT=130');
     // The warning keeps its advice (the end of it), on indented continuation lines.
     const warning = shown.findIndex((row) => row.startsWith('warning: SIGINT received'));
@@ -163,11 +228,16 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     let end = warning + 1;
     while (shown[end]?.startsWith('  ')) end++;
     expect(end - warning, 'the warning takes more than one row at 70 columns').toBeGreaterThan(1);
-    expect(shown.slice(warning, end).join(' ').replace(/\s+/g, ' ')).toMatch(/, the journal is kept and the backup lock released; run the same command again to resume \(press Ctrl-C again to quit at once\)$/);
+    expect(shown.slice(warning, end).join(' ').replace(/\s+/g, ' ')).toMatch(
+      /, the journal is kept and the backup lock released; run the same command again to resume \(press Ctrl-C again to quit at once\)$/,
+    );
     expect(shown.some((row) => row.includes('skipped  '))).toBe(false);
     expect(shown.some((row) => /^Files: +3 total: .*skipped/.test(row))).toBe(true);
     // The reason comes last, word-wrapped: no row ends or starts inside a word of it.
-    const reason = shown.slice(shown.findIndex((row) => row.startsWith('interrupted by SIGINT'))).join(' ').replace(/\s+/g, ' ');
+    const reason = shown
+      .slice(shown.findIndex((row) => row.startsWith('interrupted by SIGINT')))
+      .join(' ')
+      .replace(/\s+/g, ' ');
     expect(reason).toBe('interrupted by SIGINT; run the same command again to resume where it stopped');
     for (const row of shown) expect(row.length).toBeLessThan(70);
     expect(history.some((row) => BAR.test(row) || SPINNER.test(row) || /\(node:\d+\)/.test(row))).toBe(false);

@@ -22,13 +22,17 @@ beforeAll(async () => {
 });
 afterAll(() => box.cleanup());
 
-const appEnv = (secret: string, stateDir: string) => box.env(home, { KOODRIVE_APP_ID: APP_ID, KOODRIVE_APP_SECRET: secret, KOODRIVE_STATE_DIR: stateDir });
+const appEnv = (secret: string, stateDir: string) =>
+  box.env(home, { KOODRIVE_APP_ID: APP_ID, KOODRIVE_APP_SECRET: secret, KOODRIVE_STATE_DIR: stateDir });
 
 describe('app-signature auth through the CLI', () => {
   it('uploads a folder in app mode; the emulator accepts every signature and the X-User-Id-seeded proofCode', async () => {
     const src = join(home, 'src');
     await writeTree(src, { 'big.bin': bytesOf(6 * MiB + 123, 1), 'notes/ä ö.txt': 'unicode name\n', 'empty.txt': '' });
-    const result = await box.run(['upload', 'src', '--json'], { cwd: home, env: appEnv(APP_SECRET, join(home, 'state-1')) });
+    const result = await box.run(['upload', 'src', '--json'], {
+      cwd: home,
+      env: appEnv(APP_SECRET, join(home, 'state-1')),
+    });
     expect(result.stderr).toBe('');
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const stats = await emu.stats();
@@ -36,7 +40,12 @@ describe('app-signature auth through the CLI', () => {
     expect(stats.filesCompleted).toBe(4); // files/complete checked the chain, the sha256 and the proofCode (3 files + the manifest)
     expect(stats.recordsCompleted).toBe(1);
     const stored = await emu.files();
-    expect(stored.map((f) => f.description).sort()).toEqual(['.koodrive-backup/manifest.ndjson', 'big.bin', 'empty.txt', 'notes/ä ö.txt']);
+    expect(stored.map((f) => f.description).sort()).toEqual([
+      '.koodrive-backup/manifest.ndjson',
+      'big.bin',
+      'empty.txt',
+      'notes/ä ö.txt',
+    ]);
     expect(stored.every((f) => f.status === 'complete')).toBe(true);
   });
 
@@ -52,7 +61,9 @@ describe('app-signature auth through the CLI', () => {
     const after = await emu.stats();
     expect(after.rapidUploads).toBe(before.rapidUploads + 1);
     // Only the new record's manifest is sent (its roots differ from the first run's): a few hundred bytes.
-    const manifests = (await emu.files()).filter((f) => f.description === '.koodrive-backup/manifest.ndjson' && f.status === 'complete' && !f.rapid);
+    const manifests = (await emu.files()).filter(
+      (f) => f.description === '.koodrive-backup/manifest.ndjson' && f.status === 'complete' && !f.rapid,
+    );
     expect(after.putBytes - before.putBytes).toBe(manifests[manifests.length - 1]!.size);
     expect(after.errors[String(CODES.PROOF_CODE_INVALID)]).toBeUndefined();
   });
@@ -60,7 +71,10 @@ describe('app-signature auth through the CLI', () => {
   it('fails with the AUTH exit code on a wrong secret, and prints the secret nowhere (also with --verbose)', async () => {
     await writeTree(join(home, 'other'), { 'a.txt': 'a\n' });
     for (const extra of [[], ['--verbose'], ['--json']]) {
-      const result = await box.run(['upload', 'other', ...extra], { cwd: home, env: appEnv(WRONG_SECRET, join(home, 'state-3')) });
+      const result = await box.run(['upload', 'other', ...extra], {
+        cwd: home,
+        env: appEnv(WRONG_SECRET, join(home, 'state-3')),
+      });
       expect(result.code, result.stderr).toBe(EXIT.AUTH);
       expect(result.stderr).toMatch(/app signature does not match/);
       expect(result.stderr).toMatch(/KOODRIVE_APP_SECRET/); // the hint names the variable, never the value
@@ -74,7 +88,10 @@ describe('app-signature auth through the CLI', () => {
 
   it('signs query strings as it sends them: records list --device-id with a space', async () => {
     // URLSearchParams would send "my+laptop", which an RFC 3986 server reads as a literal "+".
-    const result = await box.run(['records', 'list', '--device-id', 'my laptop (2)', '--json'], { cwd: home, env: appEnv(APP_SECRET, join(home, 'state-4')) });
+    const result = await box.run(['records', 'list', '--device-id', 'my laptop (2)', '--json'], {
+      cwd: home,
+      env: appEnv(APP_SECRET, join(home, 'state-4')),
+    });
     expect(result.stderr).not.toMatch(/signature/);
     expect(result.code, result.stderr).toBe(EXIT.OK);
   });

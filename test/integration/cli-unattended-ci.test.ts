@@ -26,7 +26,13 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 function envFor(state: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(home, `state-${state}`), ...extra });
+  return box.env(home, {
+    KOODRIVE_ENDPOINT: emu.url,
+    KOODRIVE_TOKEN: TOKEN,
+    KOODRIVE_USER_ID: USER,
+    KOODRIVE_STATE_DIR: join(home, `state-${state}`),
+    ...extra,
+  });
 }
 
 describe('CI-native output', () => {
@@ -36,7 +42,10 @@ describe('CI-native output', () => {
     await writeFile(summaryFile, '## an earlier step\n');
     // The first PUT of this run is refused for good: exactly one of one.bin / two.bin fails.
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
-    const result = await box.run(['upload', 'gh', '--file-concurrency', '1'], { cwd: home, env: envFor('gh', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }) });
+    const result = await box.run(['upload', 'gh', '--file-concurrency', '1'], {
+      cwd: home,
+      env: envFor('gh', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
+    });
     await emu.setFaults({});
     expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
     expect(result.stdout).not.toContain(TOKEN);
@@ -80,7 +89,9 @@ describe('CI-native output', () => {
     await writeTree(join(home, 'gl'), { 'g1.txt': 'gitlab one\n', 'g2.txt': 'gitlab two\n' });
     const result = await box.run(['upload', 'gl'], { cwd: home, env: envFor('gl', { GITLAB_CI: 'true' }) });
     expect(result.code, result.stderr).toBe(EXIT.OK);
-    const start = /\x1b\[0Ksection_start:(\d+):koodrive_upload\[collapsed=true\]\r\x1b\[0KUploading (2 )?files\n/.exec(result.stdout);
+    const start = /\x1b\[0Ksection_start:(\d+):koodrive_upload\[collapsed=true\]\r\x1b\[0KUploading (2 )?files\n/.exec(
+      result.stdout,
+    );
     const end = /\x1b\[0Ksection_end:(\d+):koodrive_upload\r\x1b\[0K\n/.exec(result.stdout);
     expect(start).not.toBeNull();
     expect(end).not.toBeNull();
@@ -96,7 +107,10 @@ describe('CI-native output', () => {
   it('GitHub Actions, dry run: the planned files are counted once, not also as skipped', async () => {
     await writeTree(join(home, 'dry'), { 'p1.txt': 'planned one\n', 'p2.txt': 'planned two\n' });
     const summaryFile = join(home, 'dry-summary.md');
-    const result = await box.run(['upload', 'dry', '--dry-run'], { cwd: home, env: envFor('dry', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }) });
+    const result = await box.run(['upload', 'dry', '--dry-run'], {
+      cwd: home,
+      env: envFor('dry', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
+    });
     expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stdout).toMatch(/done: 2 files \(2 would send \(dry run\), 0 failed\)/);
     const md = await readFile(summaryFile, 'utf8');

@@ -39,7 +39,9 @@ const TREE: Record<string, string> = {
 
 /** What the .koodriveignore alone leaves out; every run sees it. */
 const IGNORED = ['ign/a.log', 'ign/local/l.txt'];
-const ALL = Object.keys(TREE).filter((p) => !IGNORED.includes(p)).sort();
+const ALL = Object.keys(TREE)
+  .filter((p) => !IGNORED.includes(p))
+  .sort();
 
 const box = new Sandbox();
 let home: string;
@@ -55,7 +57,10 @@ afterAll(() => box.cleanup());
 const envFor = () => box.env(home, { KOODRIVE_STATE_DIR: join(home, `state-${Math.random().toString(36).slice(2)}`) });
 
 async function planned(...flags: string[]): Promise<string[]> {
-  const result = await box.run(['upload', 'r', '--emulator', '--dry-run', '--json', ...flags], { cwd: home, env: envFor() });
+  const result = await box.run(['upload', 'r', '--emulator', '--dry-run', '--json', ...flags], {
+    cwd: home,
+    env: envFor(),
+  });
   expect(result.stderr).toBe('');
   expect(result.code, result.stderr).toBe(EXIT.OK);
   const files = plannedPaths(result.stdout);
@@ -75,24 +80,39 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
 
   it('--exclude: a name at any depth, a leading / anchored to the root, ** across folders, a trailing / for folders', async () => {
     // "/docs/" leaves sub/docs alone; "/sub/**/*.md" reaches into sub/docs
-    expect(await planned('--exclude', '*.tmp', '--exclude', '/docs/', '--exclude', '/sub/**/*.md')).toEqual(without('a.tmp', 'docs/x.md', 'docs/y.txt', 'sub/docs/z.md'));
-    expect(await planned('--exclude', 'docs/')).toEqual(without('docs/x.md', 'docs/y.txt', 'sub/docs/z.md', 'sub/docs/w.txt'));
+    expect(await planned('--exclude', '*.tmp', '--exclude', '/docs/', '--exclude', '/sub/**/*.md')).toEqual(
+      without('a.tmp', 'docs/x.md', 'docs/y.txt', 'sub/docs/z.md'),
+    );
+    expect(await planned('--exclude', 'docs/')).toEqual(
+      without('docs/x.md', 'docs/y.txt', 'sub/docs/z.md', 'sub/docs/w.txt'),
+    );
   });
 
   it('--include: a leading / anchors, ** crosses folders, excludes win over includes', async () => {
-    expect(await planned('--include', '/*.ts', '--include', '**/docs/*.md')).toEqual(['docs/x.md', 'sub/docs/z.md', 'top.ts']);
+    expect(await planned('--include', '/*.ts', '--include', '**/docs/*.md')).toEqual([
+      'docs/x.md',
+      'sub/docs/z.md',
+      'top.ts',
+    ]);
     expect(await planned('--include', '/src/**/*.ts', '--exclude', '/src/main.ts')).toEqual(['src/lib/util.ts']);
   });
 
   it('--exclude-from FILE: one glob a line, # comments and blank lines skipped, trailing spaces trimmed', async () => {
-    expect(await planned('--exclude-from', 'excludes.txt')).toEqual(without('docs/x.md', 'sub/docs/z.md', 'src/main.ts', 'src/lib/util.ts'));
-    const missing = await box.run(['upload', 'r', '--emulator', '--dry-run', '--exclude-from', 'nope.txt'], { cwd: home, env: envFor() });
+    expect(await planned('--exclude-from', 'excludes.txt')).toEqual(
+      without('docs/x.md', 'sub/docs/z.md', 'src/main.ts', 'src/lib/util.ts'),
+    );
+    const missing = await box.run(['upload', 'r', '--emulator', '--dry-run', '--exclude-from', 'nope.txt'], {
+      cwd: home,
+      env: envFor(),
+    });
     expect(missing.code, missing.stderr).toBe(EXIT.USAGE);
     expect(missing.stderr).toMatch(/nope\.txt/);
   });
 
   it('--exclude-if-present NAME and --exclude-caches (only a valid CACHEDIR.TAG)', async () => {
-    expect(await planned('--exclude-if-present', '.nobackup', '--exclude-caches')).toEqual(without('nob/.nobackup', 'nob/n.txt', 'cache/CACHEDIR.TAG', 'cache/c.bin'));
+    expect(await planned('--exclude-if-present', '.nobackup', '--exclude-caches')).toEqual(
+      without('nob/.nobackup', 'nob/n.txt', 'cache/CACHEDIR.TAG', 'cache/c.bin'),
+    );
   });
 
   it('--max-size / --min-size keep files of exactly the bound', async () => {
@@ -114,7 +134,10 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
       await writeFile(join(other, 'there.txt'), 'there\n');
       await symlink(other, join(root, 'shm'));
       const run = async (...flags: string[]) => {
-        const r = await box.run(['upload', 'ofs', '--emulator', '--dry-run', '--json', '--follow-symlinks', ...flags], { cwd: home, env: envFor() });
+        const r = await box.run(['upload', 'ofs', '--emulator', '--dry-run', '--json', '--follow-symlinks', ...flags], {
+          cwd: home,
+          env: envFor(),
+        });
         expect(r.code, r.stderr).toBe(EXIT.OK);
         return plannedPaths(r.stdout);
       };
@@ -127,8 +150,33 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
 
   it('--explain-filters PATH…: one line per path with the rule that decided', async () => {
     const env = envFor();
-    const flags = ['--exclude', '*.tmp', '--exclude-caches', '--exclude-if-present', '.nobackup', '--max-size', '100B', '--include', '*.txt', '--include', '*.log', '--include', 'sizes/'];
-    const asked = ['r/a.tmp', 'r/a.txt', 'r/cache/c.bin', 'r/nob/n.txt', 'r/ign/a.log', 'r/ign/important.log', 'r/sizes/big', 'r/top.ts', 'r/missing.txt', 'elsewhere/x.txt'];
+    const flags = [
+      '--exclude',
+      '*.tmp',
+      '--exclude-caches',
+      '--exclude-if-present',
+      '.nobackup',
+      '--max-size',
+      '100B',
+      '--include',
+      '*.txt',
+      '--include',
+      '*.log',
+      '--include',
+      'sizes/',
+    ];
+    const asked = [
+      'r/a.tmp',
+      'r/a.txt',
+      'r/cache/c.bin',
+      'r/nob/n.txt',
+      'r/ign/a.log',
+      'r/ign/important.log',
+      'r/sizes/big',
+      'r/top.ts',
+      'r/missing.txt',
+      'elsewhere/x.txt',
+    ];
     const result = await box.run(['upload', 'r', ...flags, '--explain-filters', ...asked], { cwd: home, env });
     expect(result.stderr).toBe('');
     expect(result.code, result.stderr).toBe(EXIT.OK);
@@ -145,7 +193,10 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
       'drop  elsewhere/x.txt  (outside every backup root)',
     ]);
     // --json: one object per path
-    const json = await box.run(['upload', 'r', ...flags, '--json', '--explain-filters', 'r/a.tmp', 'r/a.txt'], { cwd: home, env });
+    const json = await box.run(['upload', 'r', ...flags, '--json', '--explain-filters', 'r/a.tmp', 'r/a.txt'], {
+      cwd: home,
+      env,
+    });
     expect(events(json.stdout)).toEqual([
       { path: 'r/a.tmp', kept: false, rule: 'exclude "*.tmp"' },
       { path: 'r/a.txt', kept: true, rule: 'include "*.txt"' },
@@ -158,7 +209,10 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
     const result = await box.run(['upload', 'r', ...flags, '--explain-filters', '--json'], { cwd: home, env });
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const lines = events(result.stdout) as Array<{ path: string; kept: boolean; rule: string }>;
-    const kept = lines.filter((l) => l.kept).map((l) => l.path.replace(/^r\//, '')).sort();
+    const kept = lines
+      .filter((l) => l.kept)
+      .map((l) => l.path.replace(/^r\//, ''))
+      .sort();
     expect(kept).toEqual(await planned(...flags));
     expect(lines).toContainEqual({ path: 'r/top.ts', kept: true, rule: 'include "*.ts"' });
     expect(lines).toContainEqual({ path: 'r/docs', kept: false, rule: 'exclude "/docs/"' });

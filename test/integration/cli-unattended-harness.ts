@@ -67,7 +67,10 @@ export class Sandbox {
   /** Starts `koodrive-backup emulator --port 0 --data <dir> …` and waits for its URL. */
   async emulator(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<EmulatorProcess> {
     const data = join(cwd, `emu-${Math.random().toString(36).slice(2)}`);
-    const { child, done } = this.start(['emulator', '--port', '0', '--data', data, '--user-id', USER, ...args], { cwd, env });
+    const { child, done } = this.start(['emulator', '--port', '0', '--data', data, '--user-id', USER, ...args], {
+      cwd,
+      env,
+    });
     let seen = '';
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`emulator did not start: ${seen}`)), 15_000);
@@ -124,7 +127,11 @@ export class EmulatorProcess {
   }
 
   async setFaults(spec: unknown): Promise<void> {
-    const res = await fetch(`${this.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify(spec), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${this.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify(spec),
+      headers: { 'content-type': 'application/json' },
+    });
     if (!res.ok) throw new Error(`faults refused: ${await res.text()}`);
   }
 
@@ -169,12 +176,18 @@ export { patternBytes as bytesOf } from '../fixtures/pattern-bytes.js';
 
 /** The NDJSON events a --json run printed. */
 export function events(stdout: string): Array<Record<string, any>> {
-  return stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, any>);
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, any>);
 }
 
 /** The relative paths a --dry-run --json run planned, sorted. */
 export function plannedPaths(stdout: string): string[] {
-  return events(stdout).filter((e) => e.type === 'file:planned').map((e) => e.path as string).sort();
+  return events(stdout)
+    .filter((e) => e.type === 'file:planned')
+    .map((e) => e.path as string)
+    .sort();
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 function envFor(state: string, token = TOKEN): NodeJS.ProcessEnv {
-  return box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: token, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(home, `state-${state}`) });
+  return box.env(home, {
+    KOODRIVE_ENDPOINT: emu.url,
+    KOODRIVE_TOKEN: token,
+    KOODRIVE_USER_ID: USER,
+    KOODRIVE_STATE_DIR: join(home, `state-${state}`),
+  });
 }
 
 const readJson = async (file: string) => JSON.parse(await readFile(join(home, file), 'utf8')) as Record<string, any>;
@@ -26,7 +31,10 @@ const readJson = async (file: string) => JSON.parse(await readFile(join(home, fi
 describe('run hooks', () => {
   it('--on-success gets the JSON summary on stdin; --on-failure is not run', async () => {
     await writeTree(join(home, 'ok'), { 'a.txt': 'hook a\n', 'b.bin': bytesOf(MiB, 21) });
-    const result = await box.run(['upload', 'ok', '--on-success', 'cat > success.json', '--on-failure', 'echo ran > failure-ran.txt'], { cwd: home, env: envFor('ok') });
+    const result = await box.run(
+      ['upload', 'ok', '--on-success', 'cat > success.json', '--on-failure', 'echo ran > failure-ran.txt'],
+      { cwd: home, env: envFor('ok') },
+    );
     expect(result.stderr).toBe('');
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const summary = await readJson('success.json');
@@ -41,7 +49,10 @@ describe('run hooks', () => {
   it('--on-failure gets the summary of a partial run (exit 4) with the failed file', async () => {
     await writeTree(join(home, 'partial'), { 'only.bin': bytesOf(MiB, 22) });
     await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
-    const result = await box.run(['upload', 'partial', '-q', '--on-failure', 'cat > failure.json', '--on-success', 'echo ran > success-ran.txt'], { cwd: home, env: envFor('partial') });
+    const result = await box.run(
+      ['upload', 'partial', '-q', '--on-failure', 'cat > failure.json', '--on-success', 'echo ran > success-ran.txt'],
+      { cwd: home, env: envFor('partial') },
+    );
     await emu.setFaults({});
     expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
     const summary = await readJson('failure.json');
@@ -55,7 +66,10 @@ describe('run hooks', () => {
   it('--on-failure gets {error, exitCode} when the run cannot start, and no secret', async () => {
     await writeTree(join(home, 'denied'), { 'c.txt': 'c\n' });
     const wrong = 'wrong-token-also-secret-4e1';
-    const result = await box.run(['upload', 'denied', '--on-failure', 'cat > denied.json; env > hook-env.txt'], { cwd: home, env: envFor('denied', wrong) });
+    const result = await box.run(['upload', 'denied', '--on-failure', 'cat > denied.json; env > hook-env.txt'], {
+      cwd: home,
+      env: envFor('denied', wrong),
+    });
     expect(result.code, result.stderr).toBe(EXIT.AUTH);
     const summary = await readJson('denied.json');
     expect(summary.exitCode).toBe(EXIT.AUTH);
@@ -70,17 +84,26 @@ describe('run hooks', () => {
 
   it('a failing hook only warns: the exit code stays that of the backup', async () => {
     await writeTree(join(home, 'warn'), { 'd.txt': 'd\n' });
-    const result = await box.run(['upload', 'warn', '-q', '--on-success', 'cat > /dev/null; exit 7'], { cwd: home, env: envFor('warn') });
+    const result = await box.run(['upload', 'warn', '-q', '--on-success', 'cat > /dev/null; exit 7'], {
+      cwd: home,
+      env: envFor('warn'),
+    });
     expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stderr).toMatch(/warning: the --on-success hook exited with 7/);
-    const missing = await box.run(['upload', 'warn', '-q', '--on-success', 'no-such-command-kd-42'], { cwd: home, env: envFor('warn') });
+    const missing = await box.run(['upload', 'warn', '-q', '--on-success', 'no-such-command-kd-42'], {
+      cwd: home,
+      env: envFor('warn'),
+    });
     expect(missing.code, missing.stderr).toBe(EXIT.OK);
     expect(missing.stderr).toMatch(/warning: the --on-success hook exited with 127/);
   });
 
   it('hook output goes to stderr, so --json keeps stdout pure NDJSON', async () => {
     await writeTree(join(home, 'json'), { 'e.txt': 'e\n' });
-    const result = await box.run(['upload', 'json', '--json', '--on-success', 'cat > /dev/null; echo said-by-hook'], { cwd: home, env: envFor('json') });
+    const result = await box.run(['upload', 'json', '--json', '--on-success', 'cat > /dev/null; echo said-by-hook'], {
+      cwd: home,
+      env: envFor('json'),
+    });
     expect(result.code, result.stderr).toBe(EXIT.OK);
     expect(result.stderr).toContain('said-by-hook');
     expect(result.stdout).not.toContain('said-by-hook');

@@ -22,7 +22,13 @@ beforeAll(async () => {
 afterAll(() => box.cleanup());
 
 // One machine, one state folder (as three cron jobs would share): a live run's lock is not an orphan to take over.
-const env = (stateDir = 'state') => box.env(home, { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(home, stateDir) });
+const env = (stateDir = 'state') =>
+  box.env(home, {
+    KOODRIVE_ENDPOINT: emu.url,
+    KOODRIVE_TOKEN: TOKEN,
+    KOODRIVE_USER_ID: USER,
+    KOODRIVE_STATE_DIR: join(home, stateDir),
+  });
 
 describe('backup lock contention', () => {
   it('a second run exits at once with LOCK_BUSY; with --wait-lock it completes after the first', async () => {
@@ -46,7 +52,9 @@ describe('backup lock contention', () => {
     expect(busy.stderr).toMatch(/another backup holds the lock/);
     expect(busy.stdout).toBe('');
     expect(busyHere.code, busyHere.stderr).toBe(EXIT.LOCK_BUSY);
-    expect(busyHere.stderr).toMatch(/another koodrive-backup upload \(process \d+, since .*\) is using the state folder .*--wait-lock/);
+    expect(busyHere.stderr).toMatch(
+      /another koodrive-backup upload \(process \d+, since .*\) is using the state folder .*--wait-lock/,
+    );
     expect(busyHere.stdout).toBe('');
 
     const firstResult = await first.done;
@@ -62,7 +70,12 @@ describe('backup lock contention', () => {
     expect(stats.recordsCompleted).toBe(2); // the first and the waiting run; the busy one never got a record
     const files = await emu.files();
     const manifest = '.koodrive-backup/manifest.ndjson';
-    expect(files.filter((f) => f.description !== manifest).map((f) => f.description).sort()).toEqual(['b.txt', 'slow.bin']);
+    expect(
+      files
+        .filter((f) => f.description !== manifest)
+        .map((f) => f.description)
+        .sort(),
+    ).toEqual(['b.txt', 'slow.bin']);
     expect(files.filter((f) => f.description === manifest)).toHaveLength(2); // each completed record has its manifest
   });
 });

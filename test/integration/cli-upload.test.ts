@@ -16,10 +16,15 @@ const TOKEN = 'cli-upload-token-9d2e7a';
 const MiB = 1024 * 1024;
 
 /** The CLI to the end, with exactly `env` (cli-harness.ts). */
-const runCli = (args: string[], env: Record<string, string>, nodeArgs: string[] = []) => harnessRunCli(args, { env, nodeArgs });
+const runCli = (args: string[], env: Record<string, string>, nodeArgs: string[] = []) =>
+  harnessRunCli(args, { env, nodeArgs });
 const bytes = patternBytes;
 
-const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 describe('koodrive-backup upload against the emulator', () => {
   let dir: string;
@@ -35,8 +40,10 @@ describe('koodrive-backup upload against the emulator', () => {
     'odd:name?.txt': bytes(100, 9),
   };
 
-  const stored = async (): Promise<StoredFileView[]> => (await (await fetch(`${emu.url}/_emulator/files`)).json()) as StoredFileView[];
-  const stats = async (): Promise<{ putBytes: number; requests: Record<string, number> }> => (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as never;
+  const stored = async (): Promise<StoredFileView[]> =>
+    (await (await fetch(`${emu.url}/_emulator/files`)).json()) as StoredFileView[];
+  const stats = async (): Promise<{ putBytes: number; requests: Record<string, number> }> =>
+    (await (await fetch(`${emu.url}/_emulator/stats`)).json()) as never;
   const totalRequests = async () => Object.values((await stats()).requests).reduce((a, b) => a + b, 0);
 
   beforeAll(async () => {
@@ -49,7 +56,13 @@ describe('koodrive-backup upload against the emulator', () => {
     // Names clash per folder across records here (nameScope 'folder'), so that a second run meets
     // the first run's names and --on-conflict has something to decide.
     emu = await startEmulator({ dataDir: join(dir, 'emu'), userId: USER, token: TOKEN, nameScope: 'folder' });
-    env = { KOODRIVE_ENDPOINT: emu.url, KOODRIVE_TOKEN: TOKEN, KOODRIVE_USER_ID: USER, KOODRIVE_STATE_DIR: join(dir, 'state'), HOME: dir };
+    env = {
+      KOODRIVE_ENDPOINT: emu.url,
+      KOODRIVE_TOKEN: TOKEN,
+      KOODRIVE_USER_ID: USER,
+      KOODRIVE_STATE_DIR: join(dir, 'state'),
+      HOME: dir,
+    };
   });
   afterAll(async () => {
     await emu?.close();
@@ -63,10 +76,19 @@ describe('koodrive-backup upload against the emulator', () => {
     const planned = jsonLines(r.stdout).filter((e) => e.type === 'file:planned');
     expect(planned).toHaveLength(Object.keys(files).length);
     const big = planned.find((e) => e.path === 'big/twelve.bin')!;
-    expect(big.request).toMatchObject({ fileName: 'twelve.bin', length: 12 * MiB + 123, uploadMode: 'multipart', description: 'big/twelve.bin' });
+    expect(big.request).toMatchObject({
+      fileName: 'twelve.bin',
+      length: 12 * MiB + 123,
+      uploadMode: 'multipart',
+      description: 'big/twelve.bin',
+    });
     expect(big.request.sha256).toBe(createHash('sha256').update(files['big/twelve.bin']!).digest('hex'));
     expect(big.request.proofCode).toBe(proofCodeOf(USER, files['big/twelve.bin']!));
-    expect(big.request.multiParts.map((p: { partSize: number }) => p.partSize)).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 123]);
+    expect(big.request.multiParts.map((p: { partSize: number }) => p.partSize)).toEqual([
+      5 * MiB,
+      5 * MiB,
+      2 * MiB + 123,
+    ]);
     expect(big.request.multiParts[0].hashCtx).toEqual([]);
     expect(big.request.multiParts[1].hashCtx).toHaveLength(8);
     // each request is printed once, under `request` (issue 12 item 5): not repeated at the top level
@@ -81,7 +103,10 @@ describe('koodrive-backup upload against the emulator', () => {
   });
 
   it('--dry-run plans the proofCode the real run would send, whatever seeds it', async () => {
-    const r = await runCli(['upload', join(tree, 'small.txt'), '--dry-run', '--json', '--proof-seed', 'authorization'], env);
+    const r = await runCli(
+      ['upload', join(tree, 'small.txt'), '--dry-run', '--json', '--proof-seed', 'authorization'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     const planned = jsonLines(r.stdout).find((e) => e.type === 'file:planned')!;
     expect(planned.request.proofCode).toBe(proofCodeOf(`Bearer ${TOKEN}`, files['small.txt']!));
@@ -107,7 +132,9 @@ describe('koodrive-backup upload against the emulator', () => {
 
     const second = await runCli(['upload', tree, '--json'], env);
     expect(second.code, second.stderr).toBe(0);
-    const outcomes = jsonLines(second.stdout).filter((e) => e.type === 'file:done').map((e) => e.file.outcome);
+    const outcomes = jsonLines(second.stdout)
+      .filter((e) => e.type === 'file:done')
+      .map((e) => e.file.outcome);
     expect(outcomes).toHaveLength(Object.keys(files).length);
     for (const o of outcomes) expect(['rapid', 'exist']).toContain(o);
     expect((await stats()).putBytes).toBe(putAfterFirst);
@@ -146,7 +173,10 @@ describe('koodrive-backup upload against the emulator', () => {
     const bigDir = await rootOf('huge', 1024 * MiB);
     const rss = async (root: string): Promise<number> => {
       const rssFile = join(dir, `rss-${Math.random()}`);
-      const r = await runCli(['upload', root, '--quiet', '--part-size', '64MiB'], { ...env, KDB_RSS_FILE: rssFile }, ['--import', RSS_PRELOAD]);
+      const r = await runCli(['upload', root, '--quiet', '--part-size', '64MiB'], { ...env, KDB_RSS_FILE: rssFile }, [
+        '--import',
+        RSS_PRELOAD,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       return Number(await readFile(rssFile, 'utf8')) / 1024; // MiB
     };
@@ -155,7 +185,9 @@ describe('koodrive-backup upload against the emulator', () => {
     // 768 MiB more bytes: holding the file, or even a quarter of it, would add ≥ 192 MiB; streaming
     // parts adds nothing but noise. Half a part's worth of slack keeps the bound far from both.
     expect(big - small, `peak RSS ${small.toFixed(1)} MiB at 256 MiB, ${big.toFixed(1)} MiB at 1 GiB`).toBeLessThan(96);
-    const onServer = (await stored()).find((f) => f.description === 'one.bin' && f.size === 1024 * MiB && f.status === 'complete');
+    const onServer = (await stored()).find(
+      (f) => f.description === 'one.bin' && f.size === 1024 * MiB && f.status === 'complete',
+    );
     expect(onServer?.size).toBe(1024 * MiB);
   }, 180_000);
 });

@@ -37,11 +37,21 @@ async function start(opts: Partial<EmulatorOptions> = {}): Promise<void> {
 
 const tokenCreds: Credentials = { mode: 'token', token: new Secret(TOKEN) };
 function client(extra: Partial<KooDriveClientOptions> = {}): KooDriveClient {
-  return new KooDriveClient({ endpoint: emu.url, userId: USER, credentials: tokenCreds, retry: FAST, timeoutMs: 10_000, ...extra });
+  return new KooDriveClient({
+    endpoint: emu.url,
+    userId: USER,
+    credentials: tokenCreds,
+    retry: FAST,
+    timeoutMs: 10_000,
+    ...extra,
+  });
 }
 
 /** A file on disk and the plan the CLI would send for it. */
-async function localFile(size: number, partSize = 5 * MiB): Promise<{ path: string; data: Buffer; sha256: string; proofCode?: string; parts: WirePart[] }> {
+async function localFile(
+  size: number,
+  partSize = 5 * MiB,
+): Promise<{ path: string; data: Buffer; sha256: string; proofCode?: string; parts: WirePart[] }> {
   const data = Buffer.alloc(size);
   for (let i = 0; i + 4 <= size; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
   const path = join(dir, `f-${size}.bin`);
@@ -59,14 +69,28 @@ async function localFile(size: number, partSize = 5 * MiB): Promise<{ path: stri
  * One part as the orchestrator sends it: a URL from PartUrls (fresh ones fetched on demand), putPart
  * inside the retry loop, an expired URL dropped so the next attempt gets a new one. Returns attempts.
  */
-async function sendPart(o: { urls: PartUrls; part: WirePart; absPath: string; onProgress?: (d: number) => void; rateLimiter?: RateLimiter; onRetry?: (i: RetryInfo) => void }): Promise<number> {
+async function sendPart(o: {
+  urls: PartUrls;
+  part: WirePart;
+  absPath: string;
+  onProgress?: (d: number) => void;
+  rateLimiter?: RateLimiter;
+  onRetry?: (i: RetryInfo) => void;
+}): Promise<number> {
   let attempts = 0;
   await withRetry(
     async () => {
       attempts++;
       const url = await o.urls.urlFor(o.part.partNumber, []);
       try {
-        await putPart({ url, absPath: o.absPath, partOffset: o.part.partOffset, partSize: o.part.partSize, onProgress: o.onProgress, rateLimiter: o.rateLimiter });
+        await putPart({
+          url,
+          absPath: o.absPath,
+          partOffset: o.part.partOffset,
+          partSize: o.part.partSize,
+          onProgress: o.onProgress,
+          rateLimiter: o.rateLimiter,
+        });
       } catch (err) {
         if (err instanceof PartUploadError) {
           if (err.bytesSent > 0) o.onProgress?.(-err.bytesSent); // the caller's count stays true
@@ -79,25 +103,55 @@ async function sendPart(o: { urls: PartUrls; part: WirePart; absPath: string; on
       what: `PUT part ${o.part.partNumber}`,
       policy: FAST,
       onRetry: o.onRetry,
-      classify: (err) => (err instanceof PartUploadError ? { transient: err.transient || err.expired, reason: err.reason } : { transient: false, reason: String(err) }),
+      classify: (err) =>
+        err instanceof PartUploadError
+          ? { transient: err.transient || err.expired, reason: err.reason }
+          : { transient: false, reason: String(err) },
     },
   );
   return attempts;
 }
 
 /** The upload flow of one file, as the orchestrator runs it. */
-async function backUp(c: KooDriveClient, file: Awaited<ReturnType<typeof localFile>>, name: string, extra: { onRetry?: (i: RetryInfo) => void; limiter?: RateLimiter } = {}) {
-  const recordId = (await c.createRecord({ moduleCode: '100', deviceId: 'dev-it', properties: '{"tool":"it"}' })).recordId;
+async function backUp(
+  c: KooDriveClient,
+  file: Awaited<ReturnType<typeof localFile>>,
+  name: string,
+  extra: { onRetry?: (i: RetryInfo) => void; limiter?: RateLimiter } = {},
+) {
+  const recordId = (await c.createRecord({ moduleCode: '100', deviceId: 'dev-it', properties: '{"tool":"it"}' }))
+    .recordId;
   const created = await c.createBackupFile(recordId, {
-    fileName: name, sha256: file.sha256, length: file.data.length, ...(file.proofCode ? { proofCode: file.proofCode } : {}),
-    uploadMode: 'multipart', uploadType: 1, autoRename: 2, multiParts: file.parts, description: `dir/${name}`,
+    fileName: name,
+    sha256: file.sha256,
+    length: file.data.length,
+    ...(file.proofCode ? { proofCode: file.proofCode } : {}),
+    uploadMode: 'multipart',
+    uploadType: 1,
+    autoRename: 2,
+    multiParts: file.parts,
+    description: `dir/${name}`,
   });
   let sent = 0;
   if (!created.rapidUpload && !created.exist) {
-    const urls = new PartUrls(file.parts, (parts) => c.getUploadUrls(created.fileId, parts), () => true, created.multiParts ?? []);
-    await Promise.all(file.parts.map((part) => sendPart({
-      urls, part, absPath: file.path, onProgress: (d) => (sent += d), rateLimiter: extra.limiter, onRetry: extra.onRetry,
-    })));
+    const urls = new PartUrls(
+      file.parts,
+      (parts) => c.getUploadUrls(created.fileId, parts),
+      () => true,
+      created.multiParts ?? [],
+    );
+    await Promise.all(
+      file.parts.map((part) =>
+        sendPart({
+          urls,
+          part,
+          absPath: file.path,
+          onProgress: (d) => (sent += d),
+          rateLimiter: extra.limiter,
+          onRetry: extra.onRetry,
+        }),
+      ),
+    );
     await c.completeFile(created.fileId, file.sha256);
   }
   await c.completeRecord(recordId);
@@ -115,7 +169,14 @@ describe('client against the emulator', () => {
     const file = await localFile(11 * MiB + 777);
     const first = await backUp(c, file, 'big file.bin');
     expect(first.sent).toBe(file.data.length);
-    expect(first.listed).toEqual([expect.objectContaining({ fileId: first.created.fileId, sha256: file.sha256, size: file.data.length, description: 'dir/big file.bin' })]);
+    expect(first.listed).toEqual([
+      expect.objectContaining({
+        fileId: first.created.fileId,
+        sha256: file.sha256,
+        size: file.data.length,
+        description: 'dir/big file.bin',
+      }),
+    ]);
     expect((await c.getRecord(first.recordId)).status).toBe(1);
     const second = await backUp(c, file, 'again.bin');
     expect(second.created.rapidUpload).toBe(true);
@@ -153,7 +214,12 @@ describe('client against the emulator', () => {
     const run = await backUp(c, file, 'flaky.bin', { onRetry: (i) => retries.push(i) });
     expect(run.sent).toBe(file.data.length); // failed attempts were rolled back
     expect(run.listed).toHaveLength(1);
-    expect(retries.filter((r) => !r.what.startsWith('PUT')).map((r) => `${r.what}: ${r.reason}`).sort()).toEqual([
+    expect(
+      retries
+        .filter((r) => !r.what.startsWith('PUT'))
+        .map((r) => `${r.what}: ${r.reason}`)
+        .sort(),
+    ).toEqual([
       'complete file: HTTP 429, code 13990040',
       'create backup file: ECONNRESET',
       'create backup record: HTTP 503, code 13990041',
@@ -171,11 +237,23 @@ describe('client against the emulator', () => {
     const file = await localFile(6 * MiB);
     const recordId = (await c.createRecord({ moduleCode: '100', deviceId: 'd' })).recordId;
     const created = await c.createBackupFile(recordId, {
-      fileName: 'late.bin', sha256: file.sha256, length: file.data.length, proofCode: file.proofCode!, uploadMode: 'multipart', uploadType: 1, autoRename: 2, multiParts: file.parts,
+      fileName: 'late.bin',
+      sha256: file.sha256,
+      length: file.data.length,
+      proofCode: file.proofCode!,
+      uploadMode: 'multipart',
+      uploadType: 1,
+      autoRename: 2,
+      multiParts: file.parts,
     });
     emuNow += 11 * 60_000; // the server's clock passes the URLs' expiry; ours (real) does not see it coming
     const retries: RetryInfo[] = [];
-    const urls = new PartUrls(file.parts, (parts) => c.getUploadUrls(created.fileId, parts), () => true, created.multiParts ?? []);
+    const urls = new PartUrls(
+      file.parts,
+      (parts) => c.getUploadUrls(created.fileId, parts),
+      () => true,
+      created.multiParts ?? [],
+    );
     for (const part of file.parts) {
       const attempts = await sendPart({ urls, part, absPath: file.path, onRetry: (i) => retries.push(i) });
       expect(attempts).toBe(2);
@@ -216,23 +294,31 @@ describe('client against the emulator', () => {
     await start();
     const a = client();
     await a.createLock();
-    const busy = await client().createLock().catch((e: unknown) => e);
+    const busy = await client()
+      .createLock()
+      .catch((e: unknown) => e);
     expect(busy).toMatchObject({ name: 'KooDriveError', kind: 'lock-busy', transient: false });
 
     emu.faults.expireLockNow();
     const lost = await a.renewLock().catch((e: unknown) => e);
     expect(lost).toMatchObject({ kind: 'lock-lost' });
 
-    const wrong = await client({ credentials: { mode: 'token', token: new Secret('wrong-token-xyz') } }).createLock().catch((e: unknown) => e);
+    const wrong = await client({ credentials: { mode: 'token', token: new Secret('wrong-token-xyz') } })
+      .createLock()
+      .catch((e: unknown) => e);
     expect(wrong).toMatchObject({ kind: 'auth' });
     expect((wrong as Error).message).toMatch(/check KOODRIVE_TOKEN/);
     expect((wrong as Error).message).not.toContain('wrong-token-xyz');
 
-    const skewed = await client({ clockSkewMs: -30 * 60_000 }).createLock().catch((e: unknown) => e);
+    const skewed = await client({ clockSkewMs: -30 * 60_000 })
+      .createLock()
+      .catch((e: unknown) => e);
     expect(skewed).toBeInstanceOf(KooDriveError);
     expect(skewed).toMatchObject({ kind: 'clock', transient: false });
     // the machine's clock is right; the skew we applied is the mistake, and the advice says so
-    expect((skewed as Error).message).toMatch(/with --clock-skew=-1800s applied\) was 30 min behind the server's clock; this machine's clock is right: leave out --clock-skew/);
+    expect((skewed as Error).message).toMatch(
+      /with --clock-skew=-1800s applied\) was 30 min behind the server's clock; this machine's clock is right: leave out --clock-skew/,
+    );
     expect(emu.stats().requests['lock.create']).toBe(4); // nothing retried
   });
 });

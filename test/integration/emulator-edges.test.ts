@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { SIGN_HEADERS, SIGN_SECRET, SIGNATURE_VECTORS, type SignatureVector } from '../fixtures/vectors/known-answers.js';
+import {
+  SIGN_HEADERS,
+  SIGN_SECRET,
+  SIGNATURE_VECTORS,
+  type SignatureVector,
+} from '../fixtures/vectors/known-answers.js';
 import { Harness, MiB } from './emulator-harness.js';
 
 // Literal codes from the reference §2.4 and docs/emulator.md: not read from either side's table.
@@ -34,7 +39,12 @@ describe('emulator: 10000 parts and 250 characters', () => {
     sha256: 'ab'.repeat(32),
     length: n * part,
     proofCode: 'cd'.repeat(32),
-    parts: Array.from({ length: n }, (_, i) => ({ partNumber: i + 1, partOffset: i * part, partSize: part, hashCtx: i === 0 ? [] : [1, 2, 3, 4, 5, 6, 7, 4294967295] })),
+    parts: Array.from({ length: n }, (_, i) => ({
+      partNumber: i + 1,
+      partOffset: i * part,
+      partSize: part,
+      hashCtx: i === 0 ? [] : [1, 2, 3, 4, 5, 6, 7, 4294967295],
+    })),
   });
 
   it('accepts a create with exactly 10000 parts (URLs for the first 100) and refuses 10001', async () => {
@@ -49,7 +59,12 @@ describe('emulator: 10000 parts and 250 characters', () => {
   });
 
   it('accepts a 250-character fileName and refuses 251 with 13000417', async () => {
-    const small = { sha256: 'ef'.repeat(32), length: 10, proofCode: '01'.repeat(32), parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }] };
+    const small = {
+      sha256: 'ef'.repeat(32),
+      length: 10,
+      proofCode: '01'.repeat(32),
+      parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }],
+    };
     const name250 = `${'n'.repeat(246)}.txt`;
     expect(name250).toHaveLength(250);
     const ok = await h.createFile(lock, recordId, name250, small);
@@ -97,7 +112,9 @@ describe('emulator: app signatures computed outside the project', () => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+          );
         },
       );
       req.on('error', reject);

@@ -12,7 +12,14 @@ const list = () => h.call('GET', `${PATHS.record}?moduleCode=100&pageSize=1`);
 
 describe('emulator fault injection', () => {
   it('fires a rule on exactly the nth request of its kind', async () => {
-    h = await Harness.start({ faults: { rules: [{ kind: 'record.list', nth: 2, status: 500 }, { kind: 'record.list', nth: 4, status: 429 }] } });
+    h = await Harness.start({
+      faults: {
+        rules: [
+          { kind: 'record.list', nth: 2, status: 500 },
+          { kind: 'record.list', nth: 4, status: 429 },
+        ],
+      },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await list()).status);
     expect(statuses).toEqual([200, 500, 200, 429, 200]);
@@ -24,7 +31,14 @@ describe('emulator fault injection', () => {
   });
 
   it('resets a PUT mid-body (bytes counted) and, with afterHandling, loses the answer of a call that took effect', async () => {
-    h = await Harness.start({ faults: { rules: [{ kind: 'put', nth: 1, reset: true }, { kind: 'lock.create', nth: 1, reset: true, afterHandling: true }] } });
+    h = await Harness.start({
+      faults: {
+        rules: [
+          { kind: 'put', nth: 1, reset: true },
+          { kind: 'lock.create', nth: 1, reset: true, afterHandling: true },
+        ],
+      },
+    });
     await expect(h.lock()).rejects.toThrow();
     expect((await h.call('POST', PATHS.lock, { body: { moduleCode: '100' } })).json.code).toBe(CODES.LOCK_BUSY);
     h.emu.faults.expireLockNow();
@@ -55,7 +69,12 @@ describe('emulator fault injection', () => {
     expect(first).toContain(200);
     h.emu.faults.set({ seed: 42, failRate: 0.3, status429Rate: 0.2 });
     expect(await run()).toEqual(first);
-    h.emu.faults.set({ seed: 42, failRate: 0.3, status429Rate: 0.2, rules: [{ kind: 'record.list', nth: 1, status: 500 }] });
+    h.emu.faults.set({
+      seed: 42,
+      failRate: 0.3,
+      status429Rate: 0.2,
+      rules: [{ kind: 'record.list', nth: 1, status: 500 }],
+    });
     const withRule = await run();
     expect(withRule[0]).toBe(500);
     expect(withRule.slice(1)).toEqual(first.slice(1)); // a rule does not shift the random sequence
@@ -67,7 +86,10 @@ describe('emulator fault injection', () => {
 
   it('stalls, overrides the URL life, and is driven over HTTP by /_emulator/faults', async () => {
     h = await Harness.start();
-    const set = await fetch(`${h.emu.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ stallMs: 20, stallRate: 1, urlTtlSeconds: 5 }) });
+    const set = await fetch(`${h.emu.url}/_emulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ stallMs: 20, stallRate: 1, urlTtlSeconds: 5 }),
+    });
     expect(set.status).toBe(200);
     const lock = await h.lock();
     const recordId = await h.record(lock);
@@ -79,14 +101,23 @@ describe('emulator fault injection', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/failRate/);
     expect((await fetch(`${h.emu.url}/_emulator/expire-locks`, { method: 'POST' })).status).toBe(200);
-    expect((await h.call('POST', PATHS.record, { lock, body: { moduleCode: '100', deviceId: 'd' } })).json.code).toBe(CODES.LOCK_EXPIRED);
+    expect((await h.call('POST', PATHS.record, { lock, body: { moduleCode: '100', deviceId: 'd' } })).json.code).toBe(
+      CODES.LOCK_EXPIRED,
+    );
   });
 
   it('loads a fault file and explains what is wrong with a bad one', async () => {
     h = await Harness.start();
     const good = join(h.dir, 'faults.json');
-    await writeFile(good, JSON.stringify({ seed: 7, resetRate: 0.1, rules: [{ kind: 'file.complete', nth: 1, status: 503 }] }));
-    expect(await loadFaultSpec(good)).toEqual({ seed: 7, resetRate: 0.1, rules: [{ kind: 'file.complete', nth: 1, status: 503 }] });
+    await writeFile(
+      good,
+      JSON.stringify({ seed: 7, resetRate: 0.1, rules: [{ kind: 'file.complete', nth: 1, status: 503 }] }),
+    );
+    expect(await loadFaultSpec(good)).toEqual({
+      seed: 7,
+      resetRate: 0.1,
+      rules: [{ kind: 'file.complete', nth: 1, status: 503 }],
+    });
     const bad = join(h.dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ rules: [{ kind: 'file.nope', nth: 1 }] }));
     await expect(loadFaultSpec(bad)).rejects.toThrow(/bad\.json: faults: rules\[0\]\.kind must be one of/);

@@ -20,16 +20,23 @@ describe('emulator: createBackupFile fields', () => {
   });
   afterAll(async () => h.dispose());
 
-  const refused = async (extra: Record<string, unknown>, code: number = CODES.PARAMETER_INVALID, plan: Plan = smallPlan) => {
+  const refused = async (
+    extra: Record<string, unknown>,
+    code: number = CODES.PARAMETER_INVALID,
+    plan: Plan = smallPlan,
+  ) => {
     const r = await h.createFile(lock, recordId, 'ok.txt', plan, extra);
     expect(r.status, JSON.stringify(r.json)).toBe(400);
     expect(r.json.code, JSON.stringify(r.json)).toBe(code);
     return r.json.msg as string;
   };
 
-  it.each(['a/b.txt', '..', '.', '', 'a:b', 'what?', 'with space.txt', 'back\\slash'])('refuses the fileName %j', async (fileName) => {
-    await refused({ fileName });
-  });
+  it.each(['a/b.txt', '..', '.', '', 'a:b', 'what?', 'with space.txt', 'back\\slash'])(
+    'refuses the fileName %j',
+    async (fileName) => {
+      await refused({ fileName });
+    },
+  );
 
   it('refuses a fileName over 250 characters with NAME_TOO_LONG, a long description, bad sha256 and length', async () => {
     await refused({ fileName: `${'x'.repeat(251)}` }, CODES.NAME_TOO_LONG);
@@ -47,7 +54,9 @@ describe('emulator: createBackupFile fields', () => {
 
   it('needs the lock and an open, existing record', async () => {
     expect((await h.createFile('', recordId, 'ok.txt', smallPlan)).json.code).toBe(CODES.LOCK_REQUIRED);
-    expect((await h.createFile(lock, '1111111111111111111', 'ok.txt', smallPlan)).json.code).toBe(CODES.RECORD_NOT_FOUND);
+    expect((await h.createFile(lock, '1111111111111111111', 'ok.txt', smallPlan)).json.code).toBe(
+      CODES.RECORD_NOT_FOUND,
+    );
   });
 
   it('refuses a missing or malformed proofCode for a non-empty file', async () => {
@@ -65,14 +74,21 @@ describe('emulator: createBackupFile fields', () => {
         return p;
       });
     };
-    const plan = (sizes: number[]): Plan => ({ ...smallPlan, length: sizes.reduce((a, b) => a + b, 0), parts: layout(sizes) });
+    const plan = (sizes: number[]): Plan => ({
+      ...smallPlan,
+      length: sizes.reduce((a, b) => a + b, 0),
+      parts: layout(sizes),
+    });
     expect(await refused({}, CODES.PARAMETER_INVALID, plan([5 * MiB + 1, 7 * MiB - 1]))).toMatch(/multiple of 64/);
     expect(await refused({}, CODES.PARAMETER_INVALID, plan([MiB, MiB, MiB]))).toMatch(/below 5 MiB/);
     expect(await refused({ length: length + 1 }, CODES.PARAMETER_INVALID, plan([5 * MiB, 7 * MiB]))).toMatch(/cover/);
     const missingCtx = plan([5 * MiB, MiB]);
     missingCtx.parts[1]!.hashCtx = [];
     expect(await refused({}, CODES.PARAMETER_INVALID, missingCtx)).toMatch(/hashCtx must hold 8 words/);
-    const many = { ...smallPlan, parts: Array.from({ length: 10_001 }, (_, i) => ({ partNumber: i + 1, partOffset: 0, partSize: 0, hashCtx: [] })) };
+    const many = {
+      ...smallPlan,
+      parts: Array.from({ length: 10_001 }, (_, i) => ({ partNumber: i + 1, partOffset: 0, partSize: 0, hashCtx: [] })),
+    };
     expect(await refused({}, CODES.PARAMETER_INVALID, many)).toMatch(/at most 10000/);
     await refused({ multiParts: undefined });
   });
@@ -98,11 +114,17 @@ describe('emulator: uploads, chain and integrity', () => {
     expect((await putPart(p2.uploadUrl, two, bad.parts[1]!)).status).toBe(400);
 
     const good = await h.createFile(lock, recordId, 'y.bin', twoPlan);
-    const refresh = await h.call('POST', PATHS.uploadUrl, { body: { fileId: good.json.fileId, multiParts: [bad.parts[1]] } });
+    const refresh = await h.call('POST', PATHS.uploadUrl, {
+      body: { fileId: good.json.fileId, multiParts: [bad.parts[1]] },
+    });
     expect(refresh.json.code).toBe(CODES.HASH_CTX_MISMATCH);
-    const wrongSize = await h.call('POST', PATHS.uploadUrl, { body: { fileId: good.json.fileId, multiParts: [{ ...twoPlan.parts[1], partSize: 5 }] } });
+    const wrongSize = await h.call('POST', PATHS.uploadUrl, {
+      body: { fileId: good.json.fileId, multiParts: [{ ...twoPlan.parts[1], partSize: 5 }] },
+    });
     expect(wrongSize.json.code).toBe(CODES.PARAMETER_INVALID);
-    expect((await h.call('POST', PATHS.uploadUrl, { body: { fileId: 'Fnope', multiParts: [twoPlan.parts[0]] } })).json.code).toBe(CODES.NOT_EXIST_UPLOAD_TASK);
+    expect(
+      (await h.call('POST', PATHS.uploadUrl, { body: { fileId: 'Fnope', multiParts: [twoPlan.parts[0]] } })).json.code,
+    ).toBe(CODES.NOT_EXIST_UPLOAD_TASK);
   });
 
   it('fails files/complete with 13000402 for a missing part or a wrong sha256, and RECORD_FILES_INCOMPLETE on the record', async () => {
@@ -167,7 +189,9 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(expired.text).toContain('<Code>AccessDenied</Code>');
     expect(expired.text).toContain('Request has expired');
 
-    const refresh = await h.call('POST', PATHS.uploadUrl, { body: { fileId: created.json.fileId, multiParts: smallPlan.parts } });
+    const refresh = await h.call('POST', PATHS.uploadUrl, {
+      body: { fileId: created.json.fileId, multiParts: smallPlan.parts },
+    });
     expect(refresh.json.code).toBe(0);
     const fresh = refresh.json.multiParts[0].uploadUrl as string;
     const altered = fresh.replace('partNumber=1', 'partNumber=1&x=1');
@@ -188,9 +212,13 @@ describe('emulator: uploads, chain and integrity', () => {
     const created = await h.createFile(lock, recordId, 'a.bin', seeded);
     expect(created.json.multiParts[0].uploadUrl).toBeDefined();
     expect(created.json.multiParts[1].uploadUrl).toBeUndefined();
-    const both = await h.call('POST', PATHS.uploadUrl, { body: { fileId: created.json.fileId, multiParts: seeded.parts } });
+    const both = await h.call('POST', PATHS.uploadUrl, {
+      body: { fileId: created.json.fileId, multiParts: seeded.parts },
+    });
     expect(both.json.code).toBe(CODES.PARAMETER_INVALID);
-    const second = await h.call('POST', PATHS.uploadUrl, { body: { fileId: created.json.fileId, multiParts: [seeded.parts[1]] } });
+    const second = await h.call('POST', PATHS.uploadUrl, {
+      body: { fileId: created.json.fileId, multiParts: [seeded.parts[1]] },
+    });
     expect(second.json.multiParts).toHaveLength(1);
     expect((await putPart(created.json.multiParts[0].uploadUrl, two, seeded.parts[0]!)).status).toBe(200);
     expect((await putPart(second.json.multiParts[0].uploadUrl, two, seeded.parts[1]!)).status).toBe(200);
@@ -226,7 +254,10 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(differs.json).toMatchObject({ code: 0, exist: false });
     expect(differs.json.fileName).toBe('report_20260101_000000_3.pdf');
 
-    const otherFolder = await h.createFile(lock, r2, 'report.pdf', smallPlan, { autoRename: 3, parentFolder: ['folder-2'] });
+    const otherFolder = await h.createFile(lock, r2, 'report.pdf', smallPlan, {
+      autoRename: 3,
+      parentFolder: ['folder-2'],
+    });
     expect(otherFolder.json).toMatchObject({ code: 0, fileName: 'report.pdf', rapidUpload: true });
   });
 });

@@ -23,12 +23,22 @@ describe('emulator happy path', () => {
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({ code: 0, fileName: 'big file.bin', rapidUpload: false, exist: false });
     expect(created.json.uploadId).toMatch(/^[0-9A-F]{32}$/);
-    const parts = created.json.multiParts as Array<{ partNumber: number; partOffset: number; partSize: number; uploadUrl: string }>;
+    const parts = created.json.multiParts as Array<{
+      partNumber: number;
+      partOffset: number;
+      partSize: number;
+      uploadUrl: string;
+    }>;
     expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
     expect(parts[0]!.uploadUrl).not.toContain('X-Amz-Iteration-Hash-Ctx');
     const ctxParam = new URL(parts[1]!.uploadUrl).searchParams.get('X-Amz-Iteration-Hash-Ctx')!;
     expect(JSON.parse(Buffer.from(ctxParam, 'base64').toString())).toEqual({
-      md_len: 32, num: 0, h: plan.parts[1]!.hashCtx, nh: 0, nl: 5 * MiB * 8, hash_type: 'sha256',
+      md_len: 32,
+      num: 0,
+      h: plan.parts[1]!.hashCtx,
+      nh: 0,
+      nl: 5 * MiB * 8,
+      hash_type: 'sha256',
     });
 
     for (const i of [2, 0, 1]) {
@@ -50,7 +60,13 @@ describe('emulator happy path', () => {
 
     const list = await h.call('GET', `${PATHS.recordFiles(recordId)}?pageSize=100`);
     expect(list.json.data).toEqual([
-      expect.objectContaining({ fileId: created.json.fileId, fileName: 'big file.bin', sha256: plan.sha256, size: data.length, description: 'dir/big file.bin' }),
+      expect.objectContaining({
+        fileId: created.json.fileId,
+        fileName: 'big file.bin',
+        sha256: plan.sha256,
+        size: data.length,
+        description: 'dir/big file.bin',
+      }),
     ]);
     expect(list.json.nextCursor).toBeUndefined();
 
@@ -62,7 +78,14 @@ describe('emulator happy path', () => {
     const s = await stats(h);
     expect(s.putBytes).toBe(data.length + parts[0]!.partSize);
     expect(s.putCount).toBe(4);
-    expect(s.requests).toMatchObject({ 'lock.create': 1, 'record.create': 1, 'file.create': 1, put: 4, 'file.complete': 2, 'record.complete': 1 });
+    expect(s.requests).toMatchObject({
+      'lock.create': 1,
+      'record.create': 1,
+      'file.create': 1,
+      put: 4,
+      'file.complete': 2,
+      'record.complete': 1,
+    });
     expect(s.filesCompleted).toBe(1);
     expect((await h.call('DELETE', PATHS.lock, { lock })).json.code).toBe(0);
   });

@@ -65,7 +65,13 @@ export class Harness {
 
   /** (Re)starts the emulator on the same data dir. */
   async restart(): Promise<void> {
-    this.emu = await startEmulator({ dataDir: this.dir, userId: USER, token: TOKEN, now: () => new Date(this.nowMs), ...this.opts });
+    this.emu = await startEmulator({
+      dataDir: this.dir,
+      userId: USER,
+      token: TOKEN,
+      now: () => new Date(this.nowMs),
+      ...this.opts,
+    });
   }
 
   async stop(): Promise<void> {
@@ -103,13 +109,22 @@ export class Harness {
   }
 
   async record(lock: string): Promise<string> {
-    const r = await this.call('POST', PATHS.record, { lock, body: { moduleCode: '100', deviceId: 'dev-1', properties: '{"tool":"test"}' } });
+    const r = await this.call('POST', PATHS.record, {
+      lock,
+      body: { moduleCode: '100', deviceId: 'dev-1', properties: '{"tool":"test"}' },
+    });
     if (r.json.code !== 0) throw new Error(`record: ${JSON.stringify(r.json)}`);
     return r.json.data.recordId as string;
   }
 
   /** createBackupFile with a plan; extra fields override. */
-  async createFile(lock: string, recordId: string, name: string, plan: Plan, extra: Record<string, unknown> = {}): Promise<Answer> {
+  async createFile(
+    lock: string,
+    recordId: string,
+    name: string,
+    plan: Plan,
+    extra: Record<string, unknown> = {},
+  ): Promise<Answer> {
     const body = {
       fileName: name,
       sha256: plan.sha256,
@@ -132,8 +147,16 @@ export class Harness {
 }
 
 /** PUTs one part's bytes to its URL. */
-export async function putPart(url: string, data: Uint8Array, part: { partOffset: number; partSize: number }): Promise<{ status: number; text: string; etag: string | null }> {
-  const res = await fetch(url, { method: 'PUT', body: data.subarray(part.partOffset, part.partOffset + part.partSize), headers: { 'content-length': String(part.partSize) } });
+export async function putPart(
+  url: string,
+  data: Uint8Array,
+  part: { partOffset: number; partSize: number },
+): Promise<{ status: number; text: string; etag: string | null }> {
+  const res = await fetch(url, {
+    method: 'PUT',
+    body: data.subarray(part.partOffset, part.partOffset + part.partSize),
+    headers: { 'content-length': String(part.partSize) },
+  });
   return { status: res.status, text: await res.text(), etag: res.headers.get('etag') };
 }
 

@@ -31,17 +31,29 @@ const two = bytesOf(5 * MiB + 1000, 9);
 const twoPlan = planOf(two, 5 * MiB);
 
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 let h: Harness;
 afterEach(async () => h?.dispose());
 
 /** Creates, uploads and completes a file; returns the create answer. */
-async function upload(lock: string, recordId: string, name: string, data: Uint8Array, plan = planOf(data, 5 * MiB), extra: Record<string, unknown> = {}): Promise<Answer> {
+async function upload(
+  lock: string,
+  recordId: string,
+  name: string,
+  data: Uint8Array,
+  plan = planOf(data, 5 * MiB),
+  extra: Record<string, unknown> = {},
+): Promise<Answer> {
   const created = await h.createFile(lock, recordId, name, plan, extra);
   expect(created.json.code, JSON.stringify(created.json)).toBe(0);
   if (!created.json.rapidUpload && !created.json.exist) {
-    for (const [i, part] of plan.parts.entries()) expect((await putPart(created.json.multiParts[i].uploadUrl, data, part)).status).toBe(200);
+    for (const [i, part] of plan.parts.entries())
+      expect((await putPart(created.json.multiParts[i].uploadUrl, data, part)).status).toBe(200);
     expect((await h.complete(created.json.fileId)).json.code).toBe(0);
   }
   return created;
@@ -66,13 +78,22 @@ describe('name scope', () => {
     for (const autoRename of [4, 3, 2]) {
       const r = await h.record(lock);
       const again = await h.createFile(lock, r, 'a.txt', smallPlan, { autoRename });
-      expect(again.json, `autoRename ${autoRename}`).toMatchObject({ code: 0, fileName: 'a.txt', rapidUpload: true, exist: false });
+      expect(again.json, `autoRename ${autoRename}`).toMatchObject({
+        code: 0,
+        fileName: 'a.txt',
+        rapidUpload: true,
+        exist: false,
+      });
       expect(again.json.fileId).not.toBe(first.json.fileId);
     }
     const inR2 = await h.createFile(lock, r2, 'a.txt', smallPlan, { autoRename: 4 });
     expect(inR2.json).toMatchObject({ code: 0, fileName: 'a.txt', rapidUpload: true });
-    expect((await listed(r2)).json.data).toEqual([expect.objectContaining({ fileId: inR2.json.fileId, fileName: 'a.txt', sha256: sha(small), size: 1000 })]);
-    expect((await listed(r1)).json.data).toEqual([expect.objectContaining({ fileId: first.json.fileId, fileName: 'a.txt' })]);
+    expect((await listed(r2)).json.data).toEqual([
+      expect.objectContaining({ fileId: inR2.json.fileId, fileName: 'a.txt', sha256: sha(small), size: 1000 }),
+    ]);
+    expect((await listed(r1)).json.data).toEqual([
+      expect.objectContaining({ fileId: first.json.fileId, fileName: 'a.txt' }),
+    ]);
 
     // Within one record the policies still apply.
     const exist = await h.createFile(lock, r2, 'a.txt', smallPlan, { autoRename: 4 });
@@ -118,7 +139,9 @@ describe('deleteBackupRecord', () => {
     // An unfinished two-part upload: part 1 sent, part 2 not.
     const u = await h.createFile(lock, a, 'u.bin', twoPlan);
     expect((await putPart(u.json.multiParts[0].uploadUrl, two, twoPlan.parts[0]!)).status).toBe(200);
-    const part2Url = (await h.call('POST', PATHS.uploadUrl, { body: { fileId: u.json.fileId, multiParts: [twoPlan.parts[1]] } })).json.multiParts[0].uploadUrl as string;
+    const part2Url = (
+      await h.call('POST', PATHS.uploadUrl, { body: { fileId: u.json.fileId, multiParts: [twoPlan.parts[1]] } })
+    ).json.multiParts[0].uploadUrl as string;
     const xInB = await upload(lock, b, 'x.bin', small, smallPlan);
     expect(xInB.json.rapidUpload).toBe(true);
 
@@ -128,7 +151,9 @@ describe('deleteBackupRecord', () => {
 
     // The lock is required, an unknown record is RECORD_NOT_FOUND.
     expect((await h.call('DELETE', PATHS.recordById(a))).json.code).toBe(LOCK_REQUIRED);
-    expect((await h.call('DELETE', PATHS.recordById('1800000000000000000'), { lock })).json.code).toBe(RECORD_NOT_FOUND);
+    expect((await h.call('DELETE', PATHS.recordById('1800000000000000000'), { lock })).json.code).toBe(
+      RECORD_NOT_FOUND,
+    );
     expect(await exists(join(blobs, sha(other)))).toBe(true);
 
     const deleted = await h.call('DELETE', PATHS.recordById(a), { lock });
@@ -151,7 +176,9 @@ describe('deleteBackupRecord', () => {
     const b2 = await h.record(lock);
     expect((await h.createFile(lock, b2, 'y.bin', otherPlan)).json.rapidUpload).toBe(false);
 
-    expect((await listed(b)).json.data).toEqual([expect.objectContaining({ fileId: xInB.json.fileId, sha256: sha(small) })]);
+    expect((await listed(b)).json.data).toEqual([
+      expect.objectContaining({ fileId: xInB.json.fileId, sha256: sha(small) }),
+    ]);
     expect((await h.call('DELETE', PATHS.recordById(b), { lock })).json.code).toBe(0);
     expect(await exists(join(blobs, sha(small)))).toBe(false);
     expect((await stats(h)).requests['record.delete']).toBe(4);
@@ -172,7 +199,14 @@ describe('files/download and presigned GETs', () => {
     const little = await upload(lock, recordId, 'little.txt', small, smallPlan);
     const unfinished = await h.createFile(lock, recordId, 'later.bin', otherPlan);
     const containerId = big.json.containerId as string;
-    return { lock, recordId, big: big.json.fileId as string, little: little.json.fileId as string, unfinished, containerId };
+    return {
+      lock,
+      recordId,
+      big: big.json.fileId as string,
+      little: little.json.fileId as string,
+      unfinished,
+      containerId,
+    };
   }
 
   const download = (body: unknown) => h.call('POST', PATHS.download, { body });
@@ -209,7 +243,12 @@ describe('files/download and presigned GETs', () => {
 
     const ranged = async (range: string) => {
       const res = await fetch(url, { headers: { range } });
-      return { status: res.status, contentRange: res.headers.get('content-range'), length: res.headers.get('content-length'), body: Buffer.from(await res.arrayBuffer()) };
+      return {
+        status: res.status,
+        contentRange: res.headers.get('content-range'),
+        length: res.headers.get('content-length'),
+        body: Buffer.from(await res.arrayBuffer()),
+      };
     };
     const size = two.length; // 5243880
     const mid = await ranged('bytes=5242870-5242889'); // across the part boundary
@@ -277,7 +316,9 @@ describe('files/download and presigned GETs', () => {
     const s = await setUp();
     expect((await download({ fileIds: [s.big] })).json.code).toBe(PARAMETER_INVALID);
     expect((await download({ containerId: s.containerId, fileIds: [] })).json.code).toBe(PARAMETER_INVALID);
-    expect((await download({ containerId: s.containerId, fileIds: Array(101).fill(s.big) })).json.code).toBe(PARAMETER_INVALID);
+    expect((await download({ containerId: s.containerId, fileIds: Array(101).fill(s.big) })).json.code).toBe(
+      PARAMETER_INVALID,
+    );
     expect((await download({ containerId: s.containerId, fileIds: [7] })).json.code).toBe(PARAMETER_INVALID);
     const foreign = await download({ containerId: 'IAAFfyRNd07vFgAAA0000000000000000000', fileIds: [s.big] });
     expect(foreign.status).toBe(400);
@@ -287,13 +328,20 @@ describe('files/download and presigned GETs', () => {
     expect(hundred.json.batchCode).toBe(1);
     expect(hundred.json.downloads).toHaveLength(100);
 
-    const mixed = await download({ containerId: s.containerId, fileIds: [s.big, 'Fnot-a-file', s.unfinished.json.fileId] });
+    const mixed = await download({
+      containerId: s.containerId,
+      fileIds: [s.big, 'Fnot-a-file', s.unfinished.json.fileId],
+    });
     expect(mixed.json).toMatchObject({ code: 0, batchCode: 0 });
     const [good, unknown, unfinished] = mixed.json.downloads;
     expect(good).toMatchObject({ fileId: s.big, code: 0 });
     expect(unknown).toMatchObject({ fileId: 'Fnot-a-file', code: RESOURCE_NOT_FOUND });
     expect(unknown.url).toBeUndefined();
-    expect(unfinished).toMatchObject({ fileId: s.unfinished.json.fileId, fileName: 'later.bin', code: DOWNLOAD_ADDRESS_MISSING });
+    expect(unfinished).toMatchObject({
+      fileId: s.unfinished.json.fileId,
+      fileName: 'later.bin',
+      code: DOWNLOAD_ADDRESS_MISSING,
+    });
     expect(unfinished.url).toBeUndefined();
     const none = await download({ containerId: s.containerId, fileIds: ['Fnope'] });
     expect(none.json).toMatchObject({ code: 0, batchCode: 2 });
@@ -307,16 +355,27 @@ describe('files/download and presigned GETs', () => {
     expect(failed.json.code).toBe(INJECTED_FAULT);
     const url = (await download({ containerId: s.containerId, fileIds: [s.big] })).json.downloads[0].url as string;
 
-    h.emu.faults.set({ rules: [{ kind: 'get', nth: 1, status: 503 }, { kind: 'get', nth: 2, reset: true }, { kind: 'get', nth: 3, stallMs: 50 }] });
+    h.emu.faults.set({
+      rules: [
+        { kind: 'get', nth: 1, status: 503 },
+        { kind: 'get', nth: 2, reset: true },
+        { kind: 'get', nth: 3, stallMs: 50 },
+      ],
+    });
     const busy = await fetch(url);
     expect(busy.status).toBe(503);
     expect(await busy.text()).toContain('<Code>ServiceUnavailable</Code>');
 
     const before = (await stats(h)).getBytes;
-    const cut = await fetch(url).then(async (res) => {
-      expect(res.status).toBe(200);
-      return res.arrayBuffer();
-    }).then((b) => ({ ok: true, bytes: b.byteLength }), (err: Error) => ({ ok: false, error: err }));
+    const cut = await fetch(url)
+      .then(async (res) => {
+        expect(res.status).toBe(200);
+        return res.arrayBuffer();
+      })
+      .then(
+        (b) => ({ ok: true, bytes: b.byteLength }),
+        (err: Error) => ({ ok: false, error: err }),
+      );
     expect(cut.ok).toBe(false);
     const sent = (await stats(h)).getBytes - before;
     expect(sent).toBeGreaterThan(0);
@@ -334,7 +393,9 @@ describe('documented codes in createBackupFile', () => {
     h = await Harness.start({ folders: ['F-photos'] });
     const lock = await h.lock();
     const recordId = await h.record(lock);
-    const foreign = await h.createFile(lock, recordId, 'a.txt', smallPlan, { containerId: 'IAAFfyRNd07vFgAAA0000000000000000000' });
+    const foreign = await h.createFile(lock, recordId, 'a.txt', smallPlan, {
+      containerId: 'IAAFfyRNd07vFgAAA0000000000000000000',
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.json.code).toBe(CONTAINER_NOT_EXIST);
     const unknownFolder = await h.createFile(lock, recordId, 'a.txt', smallPlan, { parentFolder: ['no-such-folder'] });
@@ -347,10 +408,15 @@ describe('documented codes in createBackupFile', () => {
     expect(rootId).toMatch(/^DE13Tu8WAAAAroot/);
     // The resolved root id and a configured folder are known folders.
     expect((await h.createFile(lock, recordId, 'b.txt', smallPlan, { parentFolder: [rootId] })).json.code).toBe(0);
-    const photos = await h.createFile(lock, recordId, 'a.txt', smallPlan, { parentFolder: ['F-photos'], autoRename: 3 });
+    const photos = await h.createFile(lock, recordId, 'a.txt', smallPlan, {
+      parentFolder: ['F-photos'],
+      autoRename: 3,
+    });
     expect(photos.json).toMatchObject({ code: 0, fileName: 'a.txt', parentFolder: ['F-photos'] });
 
-    expect((await h.createFile(lock, recordId, 'c.txt', smallPlan, { hidden: 'yes' })).json.code).toBe(PARAMETER_INVALID);
+    expect((await h.createFile(lock, recordId, 'c.txt', smallPlan, { hidden: 'yes' })).json.code).toBe(
+      PARAMETER_INVALID,
+    );
     expect((await h.createFile(lock, recordId, 'c.txt', smallPlan, { scene: 5 })).json.code).toBe(PARAMETER_INVALID);
   });
 });

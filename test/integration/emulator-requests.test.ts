@@ -10,7 +10,8 @@ describe('emulator: headers and auth', () => {
     h = await Harness.start();
   });
   afterAll(async () => h.dispose());
-  const lockList = (headers: Record<string, string | undefined>) => h.call('GET', `${PATHS.record}?moduleCode=100&pageSize=1`, { headers });
+  const lockList = (headers: Record<string, string | undefined>) =>
+    h.call('GET', `${PATHS.record}?moduleCode=100&pageSize=1`, { headers });
 
   it.each([
     ['stale', () => formatXDate(new Date(h.nowMs - 901_000)), /s old/],
@@ -38,9 +39,12 @@ describe('emulator: headers and auth', () => {
     }
   });
 
-  it.each([`Bearer ${TOKEN}`, `Bearer+${TOKEN}`, `bearer ${TOKEN}`, TOKEN])('accepts the token form %s', async (authorization) => {
-    expect((await lockList({ authorization })).json.code).toBe(0);
-  });
+  it.each([`Bearer ${TOKEN}`, `Bearer+${TOKEN}`, `bearer ${TOKEN}`, TOKEN])(
+    'accepts the token form %s',
+    async (authorization) => {
+      expect((await lockList({ authorization })).json.code).toBe(0);
+    },
+  );
 
   it('checks X-Traceid when one is sent', async () => {
     expect((await lockList({ 'x-traceid': 'a'.repeat(58) })).json.code).toBe(0);
@@ -66,7 +70,13 @@ describe('emulator: headers and auth', () => {
   });
 
   it('checks pageSize, cursor and moduleCode of the record list', async () => {
-    for (const q of ['moduleCode=100&pageSize=0', 'moduleCode=100&pageSize=101', 'moduleCode=100', 'pageSize=5', 'moduleCode=100&pageSize=5&cursor=zz']) {
+    for (const q of [
+      'moduleCode=100&pageSize=0',
+      'moduleCode=100&pageSize=101',
+      'moduleCode=100',
+      'pageSize=5',
+      'moduleCode=100&pageSize=5&cursor=zz',
+    ]) {
       const r = await h.call('GET', `${PATHS.record}?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.json.code, q).toBe(CODES.PARAMETER_INVALID);
@@ -86,14 +96,20 @@ describe('emulator: locks and records', () => {
     const albumLock = await h.lock('101');
     expect((await h.call('POST', PATHS.record, { body, lock: albumLock })).json.code).toBe(CODES.LOCK_NOT_FOUND);
     const lock = await h.lock('100');
-    expect((await h.call('POST', PATHS.record, { lock, body: { moduleCode: '100' } })).json.code).toBe(CODES.PARAMETER_INVALID);
-    expect((await h.call('POST', PATHS.record, { lock, body: { ...body, properties: '{oops' } })).json.code).toBe(CODES.PARAMETER_INVALID);
+    expect((await h.call('POST', PATHS.record, { lock, body: { moduleCode: '100' } })).json.code).toBe(
+      CODES.PARAMETER_INVALID,
+    );
+    expect((await h.call('POST', PATHS.record, { lock, body: { ...body, properties: '{oops' } })).json.code).toBe(
+      CODES.PARAMETER_INVALID,
+    );
     const recordId = await h.record(lock);
     expect((await h.call('PATCH', PATHS.recordById(recordId))).json.code).toBe(CODES.LOCK_REQUIRED);
     expect((await h.call('GET', PATHS.recordById('1234567890123456789'))).json.code).toBe(CODES.RECORD_NOT_FOUND);
     // GETs accept the lock header without needing it.
     expect((await h.call('GET', PATHS.recordById(recordId), { lock })).json.code).toBe(0);
-    expect((await h.call('PATCH', PATHS.recordById(recordId), { lock, body: { properties: '{"done":true}' } })).json.code).toBe(0);
+    expect(
+      (await h.call('PATCH', PATHS.recordById(recordId), { lock, body: { properties: '{"done":true}' } })).json.code,
+    ).toBe(0);
     expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(CODES.RECORD_COMPLETED);
     expect((await h.call('GET', PATHS.recordById(recordId))).json.data.properties).toBe('{"done":true}');
   });
@@ -154,9 +170,19 @@ describe('emulator: app signature mode', () => {
 
   async function signedCall(h: Harness, method: string, path: string, body: string, o: SignOptions = {}) {
     const url = new URL(h.emu.url + path);
-    const headers: Record<string, string> = { host: url.host, 'x-date': o.xDate ?? formatXDate(new Date(h.nowMs)), 'x-user-id': USER };
+    const headers: Record<string, string> = {
+      host: url.host,
+      'x-date': o.xDate ?? formatXDate(new Date(h.nowMs)),
+      'x-user-id': USER,
+    };
     const query = [...url.searchParams.entries()];
-    const authorization = appAuthorization(APP_ID, o.secret ?? SECRET, { method, path: url.pathname, query, headers, body });
+    const authorization = appAuthorization(APP_ID, o.secret ?? SECRET, {
+      method,
+      path: url.pathname,
+      query,
+      headers,
+      body,
+    });
     const sent = { ...headers, authorization, 'content-type': 'application/json' };
     o.tamper?.(sent);
     const sendBody = o.sendBody ?? body;
@@ -180,11 +206,19 @@ describe('emulator: app signature mode', () => {
       { tamper: (hd) => (hd['x-user-id'] = '999') },
       { tamper: (hd) => (hd['x-date'] = formatXDate(new Date(h.nowMs + 1000))) },
       { tamper: (hd) => (hd.authorization = hd.authorization!.replace('AppId=app-123', 'AppId=app-999')) },
-      { tamper: (hd) => (hd.authorization = hd.authorization!.replace('SignedHeaders=host;x-date;x-user-id', 'SignedHeaders=host;x-date')) },
+      {
+        tamper: (hd) =>
+          (hd.authorization = hd.authorization!.replace(
+            'SignedHeaders=host;x-date;x-user-id',
+            'SignedHeaders=host;x-date',
+          )),
+      },
       { sendPath: `${PATHS.record}?moduleCode=100&pageSize=6` },
     ];
     for (const o of refusals) expect((await signedCall(h, 'GET', list, '', o)).json.code).toBe(CODES.AUTH_FAILED);
-    const tamperedBody = await signedCall(h, 'POST', PATHS.lock, body, { sendBody: JSON.stringify({ moduleCode: '101' }) });
+    const tamperedBody = await signedCall(h, 'POST', PATHS.lock, body, {
+      sendBody: JSON.stringify({ moduleCode: '101' }),
+    });
     expect(tamperedBody.json.code).toBe(CODES.AUTH_FAILED);
 
     const stale = await signedCall(h, 'GET', list, '', { xDate: formatXDate(new Date(h.nowMs - 20 * 60_000)) });

@@ -16,8 +16,13 @@ const REGION = 'us-east-1';
 const sha256 = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const hmac = (k: string | Buffer, s: string) => createHmac('sha256', k).update(s).digest();
-const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const amzDateOf = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const enc = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const amzDateOf = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 interface S3Req {
   method: string;
@@ -53,16 +58,36 @@ function signingKey(secret: string, date: string): Buffer {
 
 /** The path as clients send it (each segment percent-encoded, '/' kept) and the canonical query. */
 const rawPathOf = (path: string) => path.split('/').map(enc).join('/');
-const queryOf = (q: Array<[string, string]> = []) => q.map(([k, v]) => `${enc(k)}=${enc(v)}`).sort().join('&');
+const queryOf = (q: Array<[string, string]> = []) =>
+  q
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .sort()
+    .join('&');
 
 /** SigV4 header signing of a request whose body is `bodyLength` bytes; returns headers with Authorization. */
 function sign(host: string, r: S3Req, payloadHash: string, bodyLength: number): Signed {
   const amzDate = amzDateOf(r.atMs ?? Date.now());
-  const headers: Record<string, string> = { host, 'x-amz-date': amzDate, 'x-amz-content-sha256': payloadHash, 'content-length': String(bodyLength), ...r.headers };
+  const headers: Record<string, string> = {
+    host,
+    'x-amz-date': amzDate,
+    'x-amz-content-sha256': payloadHash,
+    'content-length': String(bodyLength),
+    ...r.headers,
+  };
   const names = Object.keys(headers).sort();
-  const canonical = [r.method, rawPathOf(r.path), queryOf(r.query), names.map((n) => `${n}:${headers[n]!.trim()}\n`).join(''), names.join(';'), payloadHash].join('\n');
+  const canonical = [
+    r.method,
+    rawPathOf(r.path),
+    queryOf(r.query),
+    names.map((n) => `${n}:${headers[n]!.trim()}\n`).join(''),
+    names.join(';'),
+    payloadHash,
+  ].join('\n');
   const scope = `${amzDate.slice(0, 8)}/${REGION}/s3/aws4_request`;
-  const signature = hmac(signingKey(r.secret ?? SECRET, amzDate.slice(0, 8)), `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`).toString('hex');
+  const signature = hmac(
+    signingKey(r.secret ?? SECRET, amzDate.slice(0, 8)),
+    `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`,
+  ).toString('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${r.keyId ?? KEY_ID}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
   return { headers, signature, amzDate, scope };
 }
@@ -71,14 +96,17 @@ function send(baseUrl: string, r: S3Req, headers: Record<string, string>, body: 
   const url = new URL(baseUrl);
   const q = queryOf(r.query);
   return new Promise<S3Res>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: r.method, path: rawPathOf(r.path) + (q ? `?${q}` : ''), headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const all = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString('utf8') });
-      });
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, method: r.method, path: rawPathOf(r.path) + (q ? `?${q}` : ''), headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const all = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString('utf8') });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -91,7 +119,10 @@ function signedChunks(data: Buffer, size: number, seed: Signed, tamper = false):
   let previous = seed.signature;
   for (let at = 0; ; at += size) {
     const chunk = data.subarray(at, Math.min(at + size, data.length));
-    const sig = hmac(key, `AWS4-HMAC-SHA256-PAYLOAD\n${seed.amzDate}\n${seed.scope}\n${previous}\n${sha256('')}\n${sha256(chunk)}`).toString('hex');
+    const sig = hmac(
+      key,
+      `AWS4-HMAC-SHA256-PAYLOAD\n${seed.amzDate}\n${seed.scope}\n${previous}\n${sha256('')}\n${sha256(chunk)}`,
+    ).toString('hex');
     const sent = tamper && at === size ? `${sig.slice(0, -1)}${sig.endsWith('0') ? '1' : '0'}` : sig;
     out.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${sent}\r\n`), chunk, Buffer.from('\r\n'));
     previous = sig;
@@ -113,7 +144,12 @@ describe('emulator S3 face', () => {
   /** Signs (at the emulator's clock unless atMs) and sends one request. */
   function s3(r: S3Req): Promise<S3Res> {
     const body = r.body ?? Buffer.alloc(0);
-    const signed = sign(new URL(h.emu.url).host, { ...r, atMs: r.atMs ?? h.nowMs }, r.payloadHash ?? sha256(body), body.length);
+    const signed = sign(
+      new URL(h.emu.url).host,
+      { ...r, atMs: r.atMs ?? h.nowMs },
+      r.payloadHash ?? sha256(body),
+      body.length,
+    );
     return send(h.emu.url, r, signed.headers, body);
   }
 
@@ -122,7 +158,12 @@ describe('emulator S3 face', () => {
   it('creates a bucket, stores, describes, lists and returns an object, and keeps it across a restart', async () => {
     expect((await s3({ method: 'PUT', path: '/photos' })).status).toBe(200);
     const data = bytesOf(300_000, 5);
-    const put = await s3({ method: 'PUT', path: '/photos/2024/a b+c.jpg', body: data, headers: { 'content-type': 'image/jpeg', 'x-amz-meta-mtime': '1700000000' } });
+    const put = await s3({
+      method: 'PUT',
+      path: '/photos/2024/a b+c.jpg',
+      body: data,
+      headers: { 'content-type': 'image/jpeg', 'x-amz-meta-mtime': '1700000000' },
+    });
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe(`"${md5(data)}"`);
     expect((await h.emu.stats()).putBytes).toBe(data.length);
@@ -159,7 +200,12 @@ describe('emulator S3 face', () => {
     const lying = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), payloadHash: sha256('other') });
     expect([lying.status, code(lying.text)]).toEqual([400, 'XAmzContentSHA256Mismatch']);
     expect((await s3({ method: 'HEAD', path: '/bkt/k' })).status).toBe(404);
-    const unsigned = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), payloadHash: 'UNSIGNED-PAYLOAD' });
+    const unsigned = await s3({
+      method: 'PUT',
+      path: '/bkt/k',
+      body: Buffer.from('hello'),
+      payloadHash: 'UNSIGNED-PAYLOAD',
+    });
     expect(unsigned.status).toBe(200);
     expect(await readdir(join(h.dir, 's3', 'tmp'))).toEqual([]);
   });
@@ -169,9 +215,19 @@ describe('emulator S3 face', () => {
     const data = bytesOf(200_000, 9);
     const mode = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
     // The framing's length does not depend on signature values, so it can be signed before the chunks are.
-    const framedLength = signedChunks(data, 65536, { headers: {}, signature: '0'.repeat(64), amzDate: amzDateOf(h.nowMs), scope: 'x' }).length;
+    const framedLength = signedChunks(data, 65536, {
+      headers: {},
+      signature: '0'.repeat(64),
+      amzDate: amzDateOf(h.nowMs),
+      scope: 'x',
+    }).length;
     for (const tamper of [false, true]) {
-      const r: S3Req = { method: 'PUT', path: '/chunky/obj', headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length) }, atMs: h.nowMs };
+      const r: S3Req = {
+        method: 'PUT',
+        path: '/chunky/obj',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length) },
+        atMs: h.nowMs,
+      };
       const seed = sign(new URL(h.emu.url).host, r, mode, framedLength);
       const res = await send(h.emu.url, r, seed.headers, signedChunks(data, 65536, seed, tamper));
       if (tamper) expect([res.status, code(res.text)]).toEqual([403, 'SignatureDoesNotMatch']);
@@ -185,7 +241,11 @@ describe('emulator S3 face', () => {
       method: 'PUT',
       path: '/chunky/trailer',
       payloadHash: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-      headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32' },
+      headers: {
+        'content-encoding': 'aws-chunked',
+        'x-amz-decoded-content-length': '5',
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+      },
       body: trailer,
     });
     expect(res.status).toBe(200);
@@ -208,13 +268,52 @@ describe('emulator S3 face', () => {
     const init = await s3({ method: 'POST', path: '/mpu/big.bin', query: [['uploads', '']] });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.text)?.[1];
     expect(uploadId, init.text).toBeTruthy();
-    const e1 = (await s3({ method: 'PUT', path: '/mpu/big.bin', query: [['partNumber', '1'], ['uploadId', uploadId!]], body: p1 })).headers.etag!;
-    const e2 = (await s3({ method: 'PUT', path: '/mpu/big.bin', query: [['partNumber', '2'], ['uploadId', uploadId!]], body: p2, payloadHash: 'UNSIGNED-PAYLOAD' })).headers.etag!;
+    const e1 = (
+      await s3({
+        method: 'PUT',
+        path: '/mpu/big.bin',
+        query: [
+          ['partNumber', '1'],
+          ['uploadId', uploadId!],
+        ],
+        body: p1,
+      })
+    ).headers.etag!;
+    const e2 = (
+      await s3({
+        method: 'PUT',
+        path: '/mpu/big.bin',
+        query: [
+          ['partNumber', '2'],
+          ['uploadId', uploadId!],
+        ],
+        body: p2,
+        payloadHash: 'UNSIGNED-PAYLOAD',
+      })
+    ).headers.etag!;
     const list = (parts: Array<[number, string]>) =>
-      Buffer.from(`<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`);
-    const badOrder = await s3({ method: 'POST', path: '/mpu/big.bin', query: [['uploadId', uploadId!]], body: list([[2, e2], [1, e1]]) });
+      Buffer.from(
+        `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      );
+    const badOrder = await s3({
+      method: 'POST',
+      path: '/mpu/big.bin',
+      query: [['uploadId', uploadId!]],
+      body: list([
+        [2, e2],
+        [1, e1],
+      ]),
+    });
     expect(code(badOrder.text)).toBe('InvalidPartOrder');
-    const done = await s3({ method: 'POST', path: '/mpu/big.bin', query: [['uploadId', uploadId!]], body: list([[1, e1], [2, e2]]) });
+    const done = await s3({
+      method: 'POST',
+      path: '/mpu/big.bin',
+      query: [['uploadId', uploadId!]],
+      body: list([
+        [1, e1],
+        [2, e2],
+      ]),
+    });
     expect(done.status).toBe(200);
     const md5s = Buffer.concat([e1, e2].map((e) => Buffer.from(e.replace(/"/g, ''), 'hex')));
     const etag = `"${md5(md5s)}-2"`;
@@ -225,13 +324,51 @@ describe('emulator S3 face', () => {
     expect(files).toHaveLength(1);
     expect(sha256(await readFile(join(h.dir, 's3', 'objects', files[0]!)))).toBe(sha256(data));
 
-    const small = /<UploadId>([^<]+)<\/UploadId>/.exec((await s3({ method: 'POST', path: '/mpu/small', query: [['uploads', '']] })).text)![1]!;
-    const s1 = (await s3({ method: 'PUT', path: '/mpu/small', query: [['partNumber', '1'], ['uploadId', small]], body: Buffer.from('tiny') })).headers.etag!;
-    const s2 = (await s3({ method: 'PUT', path: '/mpu/small', query: [['partNumber', '2'], ['uploadId', small]], body: Buffer.from('end') })).headers.etag!;
-    const tooSmall = await s3({ method: 'POST', path: '/mpu/small', query: [['uploadId', small]], body: list([[1, s1], [2, s2]]) });
+    const small = /<UploadId>([^<]+)<\/UploadId>/.exec(
+      (await s3({ method: 'POST', path: '/mpu/small', query: [['uploads', '']] })).text,
+    )![1]!;
+    const s1 = (
+      await s3({
+        method: 'PUT',
+        path: '/mpu/small',
+        query: [
+          ['partNumber', '1'],
+          ['uploadId', small],
+        ],
+        body: Buffer.from('tiny'),
+      })
+    ).headers.etag!;
+    const s2 = (
+      await s3({
+        method: 'PUT',
+        path: '/mpu/small',
+        query: [
+          ['partNumber', '2'],
+          ['uploadId', small],
+        ],
+        body: Buffer.from('end'),
+      })
+    ).headers.etag!;
+    const tooSmall = await s3({
+      method: 'POST',
+      path: '/mpu/small',
+      query: [['uploadId', small]],
+      body: list([
+        [1, s1],
+        [2, s2],
+      ]),
+    });
     expect([tooSmall.status, code(tooSmall.text)]).toEqual([400, 'EntityTooSmall']);
     expect((await s3({ method: 'DELETE', path: '/mpu/small', query: [['uploadId', small]] })).status).toBe(204);
-    const gone = await s3({ method: 'PUT', path: '/mpu/small', query: [['partNumber', '3'], ['uploadId', small]], body: Buffer.from('x') });
+    const gone = await s3({
+      method: 'PUT',
+      path: '/mpu/small',
+      query: [
+        ['partNumber', '3'],
+        ['uploadId', small],
+      ],
+      body: Buffer.from('x'),
+    });
     expect([gone.status, code(gone.text)]).toEqual([404, 'NoSuchUpload']);
     expect(await readdir(join(h.dir, 's3', 'uploads'))).toEqual([]);
   });
@@ -243,14 +380,25 @@ describe('emulator S3 face', () => {
     const keysOf = (text: string) => [...text.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
     const prefixesOf = (text: string) => [...text.matchAll(/<Prefix>([^<]+)<\/Prefix>/g)].map((m) => m[1]);
 
-    const top = await s3({ method: 'GET', path: '/lst', query: [['list-type', '2'], ['delimiter', '/']] });
+    const top = await s3({
+      method: 'GET',
+      path: '/lst',
+      query: [
+        ['list-type', '2'],
+        ['delimiter', '/'],
+      ],
+    });
     expect(keysOf(top.text)).toEqual(['b c.txt', 'z+.txt']);
     expect(prefixesOf(top.text)).toEqual(['a/']);
 
     const seen: string[] = [];
     let token: string | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const q: Array<[string, string]> = [['list-type', '2'], ['max-keys', '2'], ['encoding-type', 'url']];
+      const q: Array<[string, string]> = [
+        ['list-type', '2'],
+        ['max-keys', '2'],
+        ['encoding-type', 'url'],
+      ];
       if (token) q.push(['continuation-token', token]);
       const page = await s3({ method: 'GET', path: '/lst', query: q });
       seen.push(...keysOf(page.text).map((k) => decodeURIComponent(k!)));
@@ -259,7 +407,14 @@ describe('emulator S3 face', () => {
     }
     expect(seen).toEqual(keys);
 
-    const v1 = await s3({ method: 'GET', path: '/lst', query: [['prefix', 'a/'], ['marker', 'a/1.txt']] });
+    const v1 = await s3({
+      method: 'GET',
+      path: '/lst',
+      query: [
+        ['prefix', 'a/'],
+        ['marker', 'a/1.txt'],
+      ],
+    });
     expect(keysOf(v1.text)).toEqual(['a/2.txt', 'a/sub/3.txt']);
     expect(v1.text).toContain('<IsTruncated>false</IsTruncated>');
   });
@@ -291,7 +446,11 @@ describe('emulator S3 face', () => {
       };
       // Async: the emulator runs in this process and must keep answering while aws waits.
       const run = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn('aws', ['s3', 'cp', '--only-show-errors', file, 's3://awsbucket/dir/', '--endpoint-url', h.emu.url], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 45_000 });
+        const child = spawn(
+          'aws',
+          ['s3', 'cp', '--only-show-errors', file, 's3://awsbucket/dir/', '--endpoint-url', h.emu.url],
+          { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 45_000 },
+        );
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.on('error', reject);

@@ -29,7 +29,9 @@ async function storedListing(h: Harness): Promise<string[]> {
   const seen: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = (await (await fetch(`${h.emu.url}/_emulator/files?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { files: Array<{ fileName: string; status: string }>; nextCursor?: string };
+    const page = (await (
+      await fetch(`${h.emu.url}/_emulator/files?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)
+    ).json()) as { files: Array<{ fileName: string; status: string }>; nextCursor?: string };
     expect(page.files.length).toBeLessThanOrEqual(1000);
     for (const f of page.files) {
       expect(f.status).toBe('complete');
@@ -58,7 +60,8 @@ describe('emulator: a record of 20,000 files', () => {
       while (next < COUNT) {
         const name = names[next++]!;
         const r = await h.createFile(lock, recordId, name, empty);
-        if (r.json.code !== 0 || r.json.rapidUpload !== true || r.json.fileName !== name) throw new Error(`create ${name}: ${JSON.stringify(r.json)}`);
+        if (r.json.code !== 0 || r.json.rapidUpload !== true || r.json.fileName !== name)
+          throw new Error(`create ${name}: ${JSON.stringify(r.json)}`);
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));

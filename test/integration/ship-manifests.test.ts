@@ -30,7 +30,9 @@ function codeBlocks(markdown: string, lang: string): string[] {
 
 /** Shell commands of the docs' sh blocks, with `\` continuations joined. */
 function shellCommands(markdown: string): string[] {
-  return codeBlocks(markdown, 'sh').flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n')).map((l) => l.trim());
+  return codeBlocks(markdown, 'sh')
+    .flatMap((b) => b.replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((l) => l.trim());
 }
 
 /** MiB in a Kubernetes quantity (Mi, Gi, M, G). */
@@ -47,26 +49,45 @@ describe('Dockerfile (docs/install.md "In a container")', () => {
   const runtimeStart = froms.at(-1)!.getRange().start.line;
   const runtime = dockerfile.getInstructions().filter((i) => i.getRange().start.line >= runtimeStart);
   const inRuntime = (keyword: string): Instruction[] => runtime.filter((i) => i.getKeyword() === keyword);
-  const json = (i: Instruction) => (i as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> }).getJSONStrings().map((s) => s.getJSONValue());
+  const json = (i: Instruction) =>
+    (i as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> })
+      .getJSONStrings()
+      .map((s) => s.getJSONValue());
 
   it('is multi-stage: a build stage packs the tarball, a slim runtime stage installs it from there', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     expect(froms[0]!.getBuildStage()).toBe('build');
     expect(froms.at(-1)!.getImageName()).toBe('node');
     expect(froms.at(-1)!.getImageTag()).toMatch(/slim$/);
-    const buildRuns = dockerfile.getInstructions().filter((i) => i.getKeyword() === 'RUN' && i.getRange().start.line < runtimeStart);
+    const buildRuns = dockerfile
+      .getInstructions()
+      .filter((i) => i.getKeyword() === 'RUN' && i.getRange().start.line < runtimeStart);
     expect(buildRuns.map((i) => i.getArgumentsContent()).join('\n')).toContain('npm pack');
     const copied = dockerfile.getCOPYs().filter((c) => c.getRange().start.line >= runtimeStart);
     expect(copied.map((c) => c.getFromFlag()?.getValue())).toContain('build');
-    expect(inRuntime('RUN').map((i) => i.getArgumentsContent()).join('\n')).toMatch(/npm install --global .*koodrive-backup\.tgz/);
+    expect(
+      inRuntime('RUN')
+        .map((i) => i.getArgumentsContent())
+        .join('\n'),
+    ).toMatch(/npm install --global .*koodrive-backup\.tgz/);
     // No compiler in the final image: it relies on the prebuilt addon.
-    expect(inRuntime('RUN').map((i) => i.getArgumentsContent()).join('\n')).not.toMatch(/apt-get|build-essential|g\+\+|python/);
+    expect(
+      inRuntime('RUN')
+        .map((i) => i.getArgumentsContent())
+        .join('\n'),
+    ).not.toMatch(/apt-get|build-essential|g\+\+|python/);
   });
 
   it('runs as a non-root numeric user, keeps the state folder in a volume, and has the CLI as entrypoint', () => {
     const user = inRuntime('USER').at(-1)!.getArgumentsContent()!;
     expect(Number(user.split(':')[0])).toBe(NON_ROOT_UID);
-    const env = Object.fromEntries(inRuntime('ENV').flatMap((i) => (i as unknown as { getProperties(): Array<{ getName(): string; getValue(): string }> }).getProperties().map((p) => [p.getName(), p.getValue()])));
+    const env = Object.fromEntries(
+      inRuntime('ENV').flatMap((i) =>
+        (i as unknown as { getProperties(): Array<{ getName(): string; getValue(): string }> })
+          .getProperties()
+          .map((p) => [p.getName(), p.getValue()]),
+      ),
+    );
     expect(env.KOODRIVE_STATE_DIR).toBe(STATE_DIR);
     expect(inRuntime('VOLUME').flatMap(json)).toEqual([STATE_DIR]);
     expect(inRuntime('WORKDIR').at(-1)!.getArgumentsContent()).toBe(DATA_DIR);
@@ -74,8 +95,20 @@ describe('Dockerfile (docs/install.md "In a container")', () => {
   });
 
   it('.dockerignore keeps local builds, dependencies, git and secrets out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
-    for (const entry of ['.git', 'node_modules', 'dist', 'native/build', 'native/prebuilds', '*.tgz', '.koodriverc', '*.env']) expect(ignored).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of [
+      '.git',
+      'node_modules',
+      'dist',
+      'native/build',
+      'native/prebuilds',
+      '*.tgz',
+      '.koodriverc',
+      '*.env',
+    ])
+      expect(ignored).toContain(entry);
   });
 
   it('the docs build the image with the package version, and every docker run mounts the volume and passes secrets from the environment', () => {
@@ -113,7 +146,11 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
   it('treats exit codes as docs/exit-codes.md means them: 2, 3, 5 fail the Job, the rest retry as new pods, evictions do not count', () => {
     expect(pod.restartPolicy).toBe('Never'); // podFailurePolicy needs it
     expect(job.backoffLimit).toBeGreaterThanOrEqual(1);
-    const rules = job.podFailurePolicy.rules as Array<{ action: string; onExitCodes?: { containerName: string; operator: string; values: number[] }; onPodConditions?: Array<{ type: string }> }>;
+    const rules = job.podFailurePolicy.rules as Array<{
+      action: string;
+      onExitCodes?: { containerName: string; operator: string; values: number[] };
+      onPodConditions?: Array<{ type: string }>;
+    }>;
     const failJob = rules.find((r) => r.action === 'FailJob')!;
     expect(failJob.onExitCodes!.operator).toBe('In');
     expect(failJob.onExitCodes!.containerName).toBe(container.name);
@@ -127,14 +164,16 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
 
   it('takes every credential from the Secret, and the docs create that Secret with those keys', () => {
     expect(container.envFrom).toEqual([{ secretRef: { name: SECRET_NAME } }]);
-    for (const e of container.env as Array<{ name: string; value?: string }>) expect(SECRET_VARS, `${e.name} has a literal value`).not.toContain(e.name);
+    for (const e of container.env as Array<{ name: string; value?: string }>)
+      expect(SECRET_VARS, `${e.name} has a literal value`).not.toContain(e.name);
     const create = shellCommands(docs).find((c) => c.startsWith('kubectl create secret generic'));
     expect(create).toBeDefined();
     expect(create).toContain(`generic ${SECRET_NAME} `);
-    for (const key of ['KOODRIVE_AUTH', 'KOODRIVE_USER_ID', 'KOODRIVE_APP_ID', 'KOODRIVE_APP_SECRET']) expect(create).toContain(`--from-literal=${key}=`);
+    for (const key of ['KOODRIVE_AUTH', 'KOODRIVE_USER_ID', 'KOODRIVE_APP_ID', 'KOODRIVE_APP_SECRET'])
+      expect(create).toContain(`--from-literal=${key}=`);
   });
 
-  it('keeps the state folder on the claim from pvc.yaml, at the image\'s volume, and reads the data read-only', () => {
+  it("keeps the state folder on the claim from pvc.yaml, at the image's volume, and reads the data read-only", () => {
     const stateMount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === STATE_DIR);
     const stateVolume = pod.volumes.find((v: { name: string }) => v.name === stateMount.name);
     expect(stateVolume.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
@@ -145,9 +184,13 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
     expect(container.args).toContain('--wait-lock');
   });
 
-  it('runs as the image\'s non-root user with a read-only root filesystem and a writable /tmp', () => {
+  it("runs as the image's non-root user with a read-only root filesystem and a writable /tmp", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: NON_ROOT_UID, fsGroup: NON_ROOT_UID });
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/tmp' }));
     expect(container.image).toMatch(new RegExp(`/koodrive-backup:${version.replace(/\./g, '\\.')}$`));
   });
@@ -166,7 +209,13 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
 
 describe('systemd units (deploy/systemd, docs/scale-out.md)', () => {
   /** `Key=value` lines of a unit file (systemd's INI dialect: no sections needed for these checks). */
-  const settings = (rel: string) => new Map(read(rel).split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+  const settings = (rel: string) =>
+    new Map(
+      read(rel)
+        .split('\n')
+        .filter((l) => /^[A-Za-z]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+    );
   const service = settings('deploy/systemd/koodrive-backup.service');
   const timer = settings('deploy/systemd/koodrive-backup.timer');
 
@@ -188,7 +237,15 @@ describe('systemd units (deploy/systemd, docs/scale-out.md)', () => {
 
 describe('GitHub composite action (action.yml, docs/scale-out.md)', () => {
   const action = parse(read('action.yml'));
-  const steps = action.runs.steps as Array<{ uses?: string; run?: string; shell?: string; env?: Record<string, string>; with?: Record<string, string>; if?: string; id?: string }>;
+  const steps = action.runs.steps as Array<{
+    uses?: string;
+    run?: string;
+    shell?: string;
+    env?: Record<string, string>;
+    with?: Record<string, string>;
+    if?: string;
+    id?: string;
+  }>;
 
   it('is a composite action whose scripts get inputs through the environment, never pasted in', () => {
     expect(action.runs.using).toBe('composite');
@@ -218,7 +275,14 @@ describe('GitHub composite action (action.yml, docs/scale-out.md)', () => {
   it('every workflow in the docs that uses the action passes only inputs it has, and secrets through env', () => {
     const uses = codeBlocks(read('docs/scale-out.md'), 'yaml')
       .flatMap((block) => parseAllDocuments(block).map((d) => d.toJS()))
-      .flatMap((wf) => Object.values((wf?.jobs ?? {}) as Record<string, { steps?: Array<{ uses?: string; with?: Record<string, string>; env?: Record<string, string> }> }>))
+      .flatMap((wf) =>
+        Object.values(
+          (wf?.jobs ?? {}) as Record<
+            string,
+            { steps?: Array<{ uses?: string; with?: Record<string, string>; env?: Record<string, string> }> }
+          >,
+        ),
+      )
       .flatMap((j) => j.steps ?? [])
       .filter((s) => s.uses?.includes('koodrive-backup'));
     expect(uses.length).toBeGreaterThan(0);
@@ -226,7 +290,8 @@ describe('GitHub composite action (action.yml, docs/scale-out.md)', () => {
       for (const key of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(key);
       expect(step.with?.paths).toBeDefined();
       expect(Object.keys(step.env ?? {}).some((k) => SECRET_VARS.includes(k))).toBe(true);
-      for (const [k, v] of Object.entries(step.env ?? {})) if (SECRET_VARS.includes(k)) expect(v).toMatch(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
+      for (const [k, v] of Object.entries(step.env ?? {}))
+        if (SECRET_VARS.includes(k)) expect(v).toMatch(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
     }
   });
 });

@@ -27,15 +27,26 @@ export function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs a command to its end, collecting output; never rejects (the caller asserts the code). */
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 240_000 });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs ?? 240_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (err) => resolve({ code: -1, stdout, stderr: `${stderr}${String(err)}`, ms: Date.now() - started }));
+    child.on('error', (err) =>
+      resolve({ code: -1, stdout, stderr: `${stderr}${String(err)}`, ms: Date.now() - started }),
+    );
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
   });
 }
@@ -46,7 +57,11 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJ
  * dist/ and the prebuilt addon from scratch.
  */
 export function copySource(dest: string): void {
-  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   for (const rel of list.split('\0').filter(Boolean)) {
     if (!existsSync(join(REPO, rel))) continue; // deleted in the work tree, not yet in git
     mkdirSync(dirname(join(dest, rel)), { recursive: true });
@@ -59,10 +74,14 @@ export function copySource(dest: string): void {
  * Packs `src` with the Dockerfile's own build step (its last RUN before the runtime stage: npm pack
  * into pkg/, renamed koodrive-backup.tgz), so the image's recipe is run too, not only described.
  */
-export async function packLikeDockerfile(src: string): Promise<{ tarball: string; result: RunResult; command: string }> {
+export async function packLikeDockerfile(
+  src: string,
+): Promise<{ tarball: string; result: RunResult; command: string }> {
   const dockerfile = DockerfileParser.parse(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
   const runtimeStart = dockerfile.getFROMs().at(-1)!.getRange().start.line;
-  const runs = dockerfile.getInstructions().filter((i) => i.getKeyword() === 'RUN' && i.getRange().start.line < runtimeStart);
+  const runs = dockerfile
+    .getInstructions()
+    .filter((i) => i.getKeyword() === 'RUN' && i.getRange().start.line < runtimeStart);
   const command = runs.at(-1)!.getArgumentsContent()!.replace(/\\\n/g, ' ');
   const result = await run('sh', ['-c', command], { cwd: src, env: baseEnv() });
   const tarball = join(src, 'pkg', 'koodrive-backup.tgz');
@@ -86,7 +105,10 @@ export function noCompilerBin(dir: string): string {
 
 /** The first `name` on this process's PATH. */
 export function which(name: string, path = process.env.PATH ?? ''): string {
-  const hit = path.split(delimiter).map((d) => join(d, name)).find((p) => existsSync(p));
+  const hit = path
+    .split(delimiter)
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p));
   if (!hit) throw new Error(`${name} is not on PATH (${path})`);
   return hit;
 }

@@ -7,7 +7,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, COMPILERS, copySource, foundOn, noCompilerBin, packLikeDockerfile, REPO, run, type RunResult } from './ship-pack.js';
+import {
+  baseEnv,
+  COMPILERS,
+  copySource,
+  foundOn,
+  noCompilerBin,
+  packLikeDockerfile,
+  REPO,
+  run,
+  type RunResult,
+} from './ship-pack.js';
 
 const here = `${platform()}-${arch()}`;
 const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,8 +31,10 @@ let prefix = '';
 let installed = '';
 
 /** PATH for the installed tool: its prefix's bin and node/npm/sh, nothing else. */
-const toolEnv = (extra: Record<string, string> = {}) => baseEnv({ PATH: `${join(prefix, 'bin')}:${bin}`, HOME: join(work, 'home'), ...extra });
-const tool = (args: string[], extra: Record<string, string> = {}) => run(join(prefix, 'bin', 'koodrive-backup'), args, { cwd: work, env: toolEnv(extra), timeoutMs: 60_000 });
+const toolEnv = (extra: Record<string, string> = {}) =>
+  baseEnv({ PATH: `${join(prefix, 'bin')}:${bin}`, HOME: join(work, 'home'), ...extra });
+const tool = (args: string[], extra: Record<string, string> = {}) =>
+  run(join(prefix, 'bin', 'koodrive-backup'), args, { cwd: work, env: toolEnv(extra), timeoutMs: 60_000 });
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'kdb-ship-'));
@@ -34,8 +46,13 @@ beforeAll(async () => {
   installed = join(prefix, 'lib', 'node_modules', 'koodrive-backup');
   if (tarball) {
     // npm's cache stays the user's (a registry mirror and its CA come from the environment as usual).
-    install = await run('npm', ['install', '--global', '--prefix', prefix, '--foreground-scripts', tarball], { cwd: work, env: baseEnv({ PATH: bin }) });
-    console.log(`ship-package: tarball ${(statSync(tarball).size / 1024).toFixed(0)} KiB, packed in ${(pack.ms / 1000).toFixed(1)} s, installed in ${(install.ms / 1000).toFixed(1)} s`);
+    install = await run('npm', ['install', '--global', '--prefix', prefix, '--foreground-scripts', tarball], {
+      cwd: work,
+      env: baseEnv({ PATH: bin }),
+    });
+    console.log(
+      `ship-package: tarball ${(statSync(tarball).size / 1024).toFixed(0)} KiB, packed in ${(pack.ms / 1000).toFixed(1)} s, installed in ${(install.ms / 1000).toFixed(1)} s`,
+    );
   }
 }, 420_000);
 
@@ -43,7 +60,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('npm pack (run as the Dockerfile\'s build stage runs it)', () => {
+describe("npm pack (run as the Dockerfile's build stage runs it)", () => {
   it('makes a tarball with the built CLI and the prebuilt addon for this platform, and no build leftovers', async () => {
     expect(pack.code, `${pack.stdout}\n${pack.stderr}`).toBe(0);
     expect(pack.stdout).toContain(`koodrive-backup-${version}.tgz`); // npm's own name, before the Dockerfile renames it
@@ -53,8 +70,18 @@ describe('npm pack (run as the Dockerfile\'s build stage runs it)', () => {
     expect(files).toContain('package/bin/koodrive-backup.js');
     expect(files).toContain('package/dist/cli/main.js');
     expect(files).toContain('package/scripts/build-native.mjs');
-    expect(files.filter((f) => f.startsWith(`package/native/prebuilds/${here}/`) && f.endsWith('.node'))).toHaveLength(1);
-    expect(files.filter((f) => f.startsWith('package/native/build/') || f.startsWith('package/src/') || f.startsWith('package/test/') || f.startsWith('package/node_modules/'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith(`package/native/prebuilds/${here}/`) && f.endsWith('.node'))).toHaveLength(
+      1,
+    );
+    expect(
+      files.filter(
+        (f) =>
+          f.startsWith('package/native/build/') ||
+          f.startsWith('package/src/') ||
+          f.startsWith('package/test/') ||
+          f.startsWith('package/node_modules/'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -66,7 +93,9 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
 
   it('installs without compiling: the prebuilt addon is taken', () => {
     expect(install.code, `${install.stdout}\n${install.stderr}`).toBe(0);
-    expect(install.stdout + install.stderr).toContain(`using the prebuilt native SHA-256 backend (native/prebuilds/${here}/`);
+    expect(install.stdout + install.stderr).toContain(
+      `using the prebuilt native SHA-256 backend (native/prebuilds/${here}/`,
+    );
     expect(existsSync(join(installed, 'native', 'build'))).toBe(false);
   });
 
@@ -81,7 +110,9 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`hash engine: native (prebuilt Node-API addon for ${here})`);
     const json = await tool(['config', 'show', '--json']);
-    expect((JSON.parse(json.stdout) as { hashEngine: string }).hashEngine).toBe(`native (prebuilt Node-API addon for ${here})`);
+    expect((JSON.parse(json.stdout) as { hashEngine: string }).hashEngine).toBe(
+      `native (prebuilt Node-API addon for ${here})`,
+    );
   });
 
   it('an --emulator upload with --hash-backend native succeeds (large file hashed in the worker pool too) and verifies', async () => {
@@ -90,7 +121,16 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
     writeFileSync(join(data, 'small.txt'), 'hello from a packed install\n');
     writeFileSync(join(data, 'large.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 0x5a)); // > 1 MiB: hashed in a worker
     const state = join(work, 'state');
-    const up = await tool(['upload', data, '--emulator', '--hash-backend', 'native', '--verbose', '--state-dir', state]);
+    const up = await tool([
+      'upload',
+      data,
+      '--emulator',
+      '--hash-backend',
+      'native',
+      '--verbose',
+      '--state-dir',
+      state,
+    ]);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain(`koodrive-backup: hash engine: native (prebuilt Node-API addon for ${here})`);
     expect(up.stdout + up.stderr).toMatch(/2 total: 2 uploaded, 0 failed/);
@@ -103,7 +143,11 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
   // Last: it removes the prebuilt binary, as on a platform the package has none for.
   it('without a prebuilt binary for the platform and no compiler: rebuild falls back, says so, and uploads with the portable engine', async () => {
     rmSync(join(installed, 'native', 'prebuilds'), { recursive: true, force: true });
-    const rebuild = await run('npm', ['rebuild', '--global', '--prefix', prefix, '--foreground-scripts', 'koodrive-backup'], { cwd: work, env: baseEnv({ PATH: bin }) });
+    const rebuild = await run(
+      'npm',
+      ['rebuild', '--global', '--prefix', prefix, '--foreground-scripts', 'koodrive-backup'],
+      { cwd: work, env: baseEnv({ PATH: bin }) },
+    );
     expect(rebuild.code, rebuild.stderr).toBe(0);
     expect(rebuild.stdout + rebuild.stderr).toMatch(/native SHA-256 backend not built \(.+\); using the portable one/);
 
@@ -112,11 +156,23 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
     writeFileSync(join(data, 'a.txt'), 'portable\n');
     const up = await tool(['upload', data, '--emulator', '--verbose', '--state-dir', join(work, 'state-noble')]);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toContain(`koodrive-backup: hash engine: noble (portable JavaScript, about 9× slower); no prebuilt native addon for ${here}`);
+    expect(up.stderr).toContain(
+      `koodrive-backup: hash engine: noble (portable JavaScript, about 9× slower); no prebuilt native addon for ${here}`,
+    );
 
-    const forced = await tool(['upload', data, '--emulator', '--hash-backend', 'native', '--state-dir', join(work, 'state-noble')]);
+    const forced = await tool([
+      'upload',
+      data,
+      '--emulator',
+      '--hash-backend',
+      'native',
+      '--state-dir',
+      join(work, 'state-noble'),
+    ]);
     expect(forced.code).not.toBe(0);
     expect(forced.stderr.trim().split('\n')).toHaveLength(1);
-    expect(forced.stderr).toMatch(/the native SHA-256 backend is not available: .*install a C compiler and run `npm rebuild koodrive-backup`/);
+    expect(forced.stderr).toMatch(
+      /the native SHA-256 backend is not available: .*install a C compiler and run `npm rebuild koodrive-backup`/,
+    );
   });
 });

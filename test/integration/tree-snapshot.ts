@@ -26,9 +26,16 @@ export async function snapshotTree(root: string, opts: { folderTimes?: boolean }
       if (st.isSymbolicLink()) out.push({ path, kind: 'link', target: await readlink(abs) });
       else if (st.isDirectory()) {
         await visit(abs, path);
-        out.push({ path, kind: 'folder', mode: st.mode & 0o7777, ...(opts.folderTimes !== false ? { mtimeMs: Math.trunc(st.mtimeMs) } : {}) });
+        out.push({
+          path,
+          kind: 'folder',
+          mode: st.mode & 0o7777,
+          ...(opts.folderTimes !== false ? { mtimeMs: Math.trunc(st.mtimeMs) } : {}),
+        });
       } else {
-        const sha256 = createHash('sha256').update(await readFile(abs)).digest('hex');
+        const sha256 = createHash('sha256')
+          .update(await readFile(abs))
+          .digest('hex');
         out.push({ path, kind: 'file', sha256, mode: st.mode & 0o7777, mtimeMs: Math.trunc(st.mtimeMs) });
       }
     }

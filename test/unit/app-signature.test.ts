@@ -47,7 +47,10 @@ function percentDecode(text: string): string {
 
 /** "RFC 3986 path, each segment URI-encoded, trailing "/" added". */
 function refCanonicalUri(path: string): string {
-  const encoded = path.split('/').map((segment) => percentEncode(percentDecode(segment))).join('/');
+  const encoded = path
+    .split('/')
+    .map((segment) => percentEncode(percentDecode(segment)))
+    .join('/');
   return encoded.endsWith('/') ? encoded : `${encoded}/`;
 }
 
@@ -80,8 +83,14 @@ function refStringToSign(canonical: string): string {
   return `HMAC-SHA256\n${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
 }
 
-function refSignature(secret: string, req: SignableRequest, signed: readonly string[] = ['host', 'x-date', 'x-user-id']): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(refStringToSign(refCanonicalRequest(req, signed)), 'utf8')).digest('hex');
+function refSignature(
+  secret: string,
+  req: SignableRequest,
+  signed: readonly string[] = ['host', 'x-date', 'x-user-id'],
+): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update(Buffer.from(refStringToSign(refCanonicalRequest(req, signed)), 'utf8'))
+    .digest('hex');
 }
 
 // ---- vectors -------------------------------------------------------------------------------------
@@ -107,32 +116,64 @@ const VECTORS: Vector[] = [
   },
   {
     name: 'GET with an empty body and a query given out of order',
-    req: { method: 'GET', path: '/koodrive/ose/v1/backup/record', query: [['pageSize', '100'], ['moduleCode', '100'], ['cursor', '']], headers: HEADERS, body: '' },
+    req: {
+      method: 'GET',
+      path: '/koodrive/ose/v1/backup/record',
+      query: [
+        ['pageSize', '100'],
+        ['moduleCode', '100'],
+        ['cursor', ''],
+      ],
+      headers: HEADERS,
+      body: '',
+    },
     uri: '/koodrive/ose/v1/backup/record/',
     query: 'cursor=&moduleCode=100&pageSize=100',
   },
   {
-    name: 'query values with reserved characters (space, +, /, =, &, %, *, !, \', ~)',
+    name: "query values with reserved characters (space, +, /, =, &, %, *, !, ', ~)",
     req: {
       method: 'GET',
       path: '/koodrive/ose/v1/backup/record/1805000000000000001/files',
-      query: [['cursor', 'a b+c/d=e&f%g'], ['deviceId', "my laptop (*!')~"], ['pageSize', '100']],
+      query: [
+        ['cursor', 'a b+c/d=e&f%g'],
+        ['deviceId', "my laptop (*!')~"],
+        ['pageSize', '100'],
+      ],
       headers: HEADERS,
       body: '',
     },
     uri: '/koodrive/ose/v1/backup/record/1805000000000000001/files/',
-    query: "cursor=a%20b%2Bc%2Fd%3De%26f%25g&deviceId=my%20laptop%20%28%2A%21%27%29~&pageSize=100",
+    query: 'cursor=a%20b%2Bc%2Fd%3De%26f%25g&deviceId=my%20laptop%20%28%2A%21%27%29~&pageSize=100',
   },
   {
     name: 'repeated names (ordered by value) and names with reserved characters',
-    req: { method: 'GET', path: '/koodrive/ose/v1/x', query: [['tag', 'b'], ['tag', 'a'], ['a:b', '1'], ['a1', '2'], ['Z', '3']], headers: HEADERS, body: '' },
+    req: {
+      method: 'GET',
+      path: '/koodrive/ose/v1/x',
+      query: [
+        ['tag', 'b'],
+        ['tag', 'a'],
+        ['a:b', '1'],
+        ['a1', '2'],
+        ['Z', '3'],
+      ],
+      headers: HEADERS,
+      body: '',
+    },
     uri: '/koodrive/ose/v1/x/',
     // encoded "a%3Ab" sorts before "a1" ('%' < '1'), "Z" before "a" (upper case first)
     query: 'Z=3&a%3Ab=1&a1=2&tag=a&tag=b',
   },
   {
     name: 'unicode path segments and query (UTF-8, upper-case hex)',
-    req: { method: 'PATCH', path: '/koodrive/ose/v1/备份/фото 1/ä', query: [['name', 'Zürich 東京']], headers: HEADERS, body: '{}' },
+    req: {
+      method: 'PATCH',
+      path: '/koodrive/ose/v1/备份/фото 1/ä',
+      query: [['name', 'Zürich 東京']],
+      headers: HEADERS,
+      body: '{}',
+    },
     uri: '/koodrive/ose/v1/%E5%A4%87%E4%BB%BD/%D1%84%D0%BE%D1%82%D0%BE%201/%C3%A4/',
     query: 'name=Z%C3%BCrich%20%E6%9D%B1%E4%BA%AC',
   },
@@ -151,31 +192,50 @@ const VECTORS: Vector[] = [
 ];
 
 describe('app signature (reference §8.2)', () => {
-  it.each(VECTORS)('canonical request, string to sign and HMAC agree with the reference text: $name', ({ req, uri, query }) => {
-    const signed = ['host', 'x-date', 'x-user-id'];
-    const canonical = canonicalRequest(req, signed);
-    expect(canonical).toBe(refCanonicalRequest(req, signed));
-    const lines = canonical.split('\n');
-    // METHOD, URI, query, three header lines, the blank line that ends them, signed headers, payload hash
-    expect(lines).toHaveLength(9);
-    expect(lines[0]).toBe(req.method.toUpperCase());
-    expect(lines[1]).toBe(uri);
-    expect(lines[2]).toBe(query);
-    expect(lines.slice(3, 6)).toEqual(['host:10.32.45.165', 'x-date:20240909T033325Z', 'x-user-id:1505084218764547200']);
-    expect(lines[6]).toBe('');
-    expect(lines[7]).toBe('host;x-date;x-user-id');
-    expect(lines[8]).toBe(createHash('sha256').update(req.body).digest('hex'));
-    expect(stringToSign(canonical)).toBe(refStringToSign(canonical));
-    expect(signature(SECRET, req)).toBe(refSignature(SECRET, req));
-    expect(signature(SECRET, req)).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.each(VECTORS)(
+    'canonical request, string to sign and HMAC agree with the reference text: $name',
+    ({ req, uri, query }) => {
+      const signed = ['host', 'x-date', 'x-user-id'];
+      const canonical = canonicalRequest(req, signed);
+      expect(canonical).toBe(refCanonicalRequest(req, signed));
+      const lines = canonical.split('\n');
+      // METHOD, URI, query, three header lines, the blank line that ends them, signed headers, payload hash
+      expect(lines).toHaveLength(9);
+      expect(lines[0]).toBe(req.method.toUpperCase());
+      expect(lines[1]).toBe(uri);
+      expect(lines[2]).toBe(query);
+      expect(lines.slice(3, 6)).toEqual([
+        'host:10.32.45.165',
+        'x-date:20240909T033325Z',
+        'x-user-id:1505084218764547200',
+      ]);
+      expect(lines[6]).toBe('');
+      expect(lines[7]).toBe('host;x-date;x-user-id');
+      expect(lines[8]).toBe(createHash('sha256').update(req.body).digest('hex'));
+      expect(stringToSign(canonical)).toBe(refStringToSign(canonical));
+      expect(signature(SECRET, req)).toBe(refSignature(SECRET, req));
+      expect(signature(SECRET, req)).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 
   it('writes the whole canonical request of a GET with an empty body as the text describes it', () => {
-    const req: SignableRequest = { method: 'GET', path: '/koodrive/ose/v1/backup/record', query: [['pageSize', '100'], ['moduleCode', '100']], headers: HEADERS, body: '' };
+    const req: SignableRequest = {
+      method: 'GET',
+      path: '/koodrive/ose/v1/backup/record',
+      query: [
+        ['pageSize', '100'],
+        ['moduleCode', '100'],
+      ],
+      headers: HEADERS,
+      body: '',
+    };
     expect(canonicalRequest(req, ['x-user-id', 'host', 'x-date'])).toBe(
-      'GET\n/koodrive/ose/v1/backup/record/\nmoduleCode=100&pageSize=100\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\nhost;x-date;x-user-id\n' + EMPTY_SHA256,
+      'GET\n/koodrive/ose/v1/backup/record/\nmoduleCode=100&pageSize=100\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\nhost;x-date;x-user-id\n' +
+        EMPTY_SHA256,
     );
-    const canonicalHash = createHash('sha256').update(canonicalRequest(req, ['host', 'x-date', 'x-user-id'])).digest('hex');
+    const canonicalHash = createHash('sha256')
+      .update(canonicalRequest(req, ['host', 'x-date', 'x-user-id']))
+      .digest('hex');
     expect(stringToSign(canonicalRequest(req, ['host', 'x-date', 'x-user-id']))).toBe(`HMAC-SHA256\n${canonicalHash}`);
   });
 
@@ -188,24 +248,42 @@ describe('app signature (reference §8.2)', () => {
     };
     const mixed = ['X-User-Id', 'Content-Type', 'host', 'X-Date'];
     expect(canonicalRequest(req, mixed)).toBe(refCanonicalRequest(req, mixed));
-    expect(canonicalRequest(req, mixed)).toContain('\ncontent-type:application/json\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\ncontent-type;host;x-date;x-user-id\n');
+    expect(canonicalRequest(req, mixed)).toContain(
+      '\ncontent-type:application/json\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\ncontent-type;host;x-date;x-user-id\n',
+    );
     expect(signature(SECRET, req, mixed)).toBe(refSignature(SECRET, req, mixed));
   });
 
   it('builds the Authorization value and parses it back', () => {
     const req = VECTORS[0]!.req;
     const value = appAuthorization('my-app-id', SECRET, req);
-    expect(value).toBe(`HMAC-SHA256 AppId=my-app-id,SignedHeaders=host;x-date;x-user-id,Signature=${refSignature(SECRET, req)}`);
+    expect(value).toBe(
+      `HMAC-SHA256 AppId=my-app-id,SignedHeaders=host;x-date;x-user-id,Signature=${refSignature(SECRET, req)}`,
+    );
     expect(value).not.toContain(SECRET);
-    expect(parseAppAuthorization(value)).toEqual({ appId: 'my-app-id', signedHeaders: ['host', 'x-date', 'x-user-id'], signature: refSignature(SECRET, req) });
+    expect(parseAppAuthorization(value)).toEqual({
+      appId: 'my-app-id',
+      signedHeaders: ['host', 'x-date', 'x-user-id'],
+      signature: refSignature(SECRET, req),
+    });
     // the documented example (X2) parses, although its secret is unknown
-    const documented = 'HMAC-SHA256 AppId=a378331eca141163119eb602adb67b7802cc79cd33ba44c7d2fe61d1586c96a1,SignedHeaders=host;x-date;x-user-id,Signature=bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416';
-    expect(parseAppAuthorization(documented)?.signature).toBe('bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416');
-    for (const bad of ['Bearer abc', 'HMAC-SHA256 AppId=a,SignedHeaders=host', 'HMAC-SHA256 ', '']) expect(parseAppAuthorization(bad)).toBeUndefined();
+    const documented =
+      'HMAC-SHA256 AppId=a378331eca141163119eb602adb67b7802cc79cd33ba44c7d2fe61d1586c96a1,SignedHeaders=host;x-date;x-user-id,Signature=bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416';
+    expect(parseAppAuthorization(documented)?.signature).toBe(
+      'bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416',
+    );
+    for (const bad of ['Bearer abc', 'HMAC-SHA256 AppId=a,SignedHeaders=host', 'HMAC-SHA256 ', ''])
+      expect(parseAppAuthorization(bad)).toBeUndefined();
   });
 
   it('changes the signature when anything signed changes', () => {
-    const base: SignableRequest = { method: 'GET', path: '/koodrive/ose/v1/backup/record', query: [['cursor', 'a b']], headers: HEADERS, body: '' };
+    const base: SignableRequest = {
+      method: 'GET',
+      path: '/koodrive/ose/v1/backup/record',
+      query: [['cursor', 'a b']],
+      headers: HEADERS,
+      body: '',
+    };
     const sig = signature(SECRET, base);
     const variants: SignableRequest[] = [
       { ...base, method: 'POST' },
@@ -224,20 +302,32 @@ describe('app signature (reference §8.2)', () => {
   });
 
   it('refuses to sign a header that is listed but missing', () => {
-    expect(() => canonicalRequest({ method: 'GET', path: '/', headers: { host: 'h' }, body: '' }, ['host', 'x-date'])).toThrow(/x-date/);
+    expect(() =>
+      canonicalRequest({ method: 'GET', path: '/', headers: { host: 'h' }, body: '' }, ['host', 'x-date']),
+    ).toThrow(/x-date/);
   });
 
   it('signs a path with a stray "%" (not an escape) instead of throwing', () => {
-    const req: SignableRequest = { method: 'GET', path: '/koodrive/ose/v1/backup/record/50%/files', headers: HEADERS, body: '' };
+    const req: SignableRequest = {
+      method: 'GET',
+      path: '/koodrive/ose/v1/backup/record/50%/files',
+      headers: HEADERS,
+      body: '',
+    };
     expect(canonicalRequest(req, ['host']).split('\n')[1]).toBe('/koodrive/ose/v1/backup/record/50%25/files/');
     expect(signature(SECRET, req)).toBe(refSignature(SECRET, req));
   });
 
   it('encodes the query it sends exactly as it signs it (a space is %20, never "+")', () => {
-    const query: Array<[string, string]> = [['deviceId', 'my laptop+1'], ['cursor', 'é/=&']];
+    const query: Array<[string, string]> = [
+      ['deviceId', 'my laptop+1'],
+      ['cursor', 'é/=&'],
+    ];
     expect(encodeQuery(query)).toBe('deviceId=my%20laptop%2B1&cursor=%C3%A9%2F%3D%26');
     // what a server decodes from the wire (RFC 3986) is what was signed
-    const decoded = encodeQuery(query).split('&').map((p) => p.split('=').map(decodeURIComponent) as [string, string]);
+    const decoded = encodeQuery(query)
+      .split('&')
+      .map((p) => p.split('=').map(decodeURIComponent) as [string, string]);
     expect(decoded).toEqual(query);
     expect(encodeQuery([])).toBe('');
   });

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { appAuthorization, canonicalRequest, parseAppAuthorization, signature } from '../../src/auth/app-signature.js';
 
 const HEADERS = { host: 'h', 'x-date': '20251218T013236Z', 'x-user-id': '1' };
-const uriOf = (path: string) => canonicalRequest({ method: 'GET', path, headers: HEADERS, body: '' }, ['host']).split('\n')[1];
-const queryOf = (query: Array<[string, string]>) => canonicalRequest({ method: 'GET', path: '/', query, headers: HEADERS, body: '' }, ['host']).split('\n')[2];
+const uriOf = (path: string) =>
+  canonicalRequest({ method: 'GET', path, headers: HEADERS, body: '' }, ['host']).split('\n')[1];
+const queryOf = (query: Array<[string, string]>) =>
+  canonicalRequest({ method: 'GET', path: '/', query, headers: HEADERS, body: '' }, ['host']).split('\n')[2];
 
 describe('canonical URI of an escaped path', () => {
   it('a stray "%" next to a real escape: the stray one is literal, the escape decoded', () => {
@@ -22,8 +24,20 @@ describe('canonical URI of an escaped path', () => {
 
 describe('canonical query', () => {
   it('equal names are ordered by value; equal pairs stay', () => {
-    expect(queryOf([['a', '2'], ['a', '1'], ['b', '0'], ['a', '1']])).toBe('a=1&a=1&a=2&b=0');
-    expect(queryOf([['a', 'x'], ['a', 'w']])).toBe('a=w&a=x');
+    expect(
+      queryOf([
+        ['a', '2'],
+        ['a', '1'],
+        ['b', '0'],
+        ['a', '1'],
+      ]),
+    ).toBe('a=1&a=1&a=2&b=0');
+    expect(
+      queryOf([
+        ['a', 'x'],
+        ['a', 'w'],
+      ]),
+    ).toBe('a=w&a=x');
   });
 });
 
@@ -31,13 +45,19 @@ describe('appAuthorization', () => {
   it('lists the signed header names lower-cased and sorted', () => {
     const req = { method: 'GET', path: '/x', headers: HEADERS, body: '' };
     const value = appAuthorization('id', 's', req, ['x-user-id', 'Host', 'x-date']);
-    expect(value).toBe(`HMAC-SHA256 AppId=id,SignedHeaders=host;x-date;x-user-id,Signature=${signature('s', req, ['host', 'x-date', 'x-user-id'])}`);
+    expect(value).toBe(
+      `HMAC-SHA256 AppId=id,SignedHeaders=host;x-date;x-user-id,Signature=${signature('s', req, ['host', 'x-date', 'x-user-id'])}`,
+    );
   });
 });
 
 describe('parseAppAuthorization', () => {
   it('trims the value and each field, lower-cases and trims the header names', () => {
-    expect(parseAppAuthorization('  HMAC-SHA256 AppId = a , SignedHeaders= Host; X-Date ,Signature =s  ')).toEqual({ appId: 'a', signedHeaders: ['host', 'x-date'], signature: 's' });
+    expect(parseAppAuthorization('  HMAC-SHA256 AppId = a , SignedHeaders= Host; X-Date ,Signature =s  ')).toEqual({
+      appId: 'a',
+      signedHeaders: ['host', 'x-date'],
+      signature: 's',
+    });
   });
 
   it('the scheme must start the value and the rest be one line', () => {
@@ -46,8 +66,16 @@ describe('parseAppAuthorization', () => {
   });
 
   it('a field without "=" is ignored and cannot stand in for another', () => {
-    expect(parseAppAuthorization('HMAC-SHA256 AppId=a,SignedHeaders=host,Signature=s,AppIdX')).toEqual({ appId: 'a', signedHeaders: ['host'], signature: 's' });
-    expect(parseAppAuthorization('HMAC-SHA256 AppId=a,SignedHeaders=host,Signature=s,=zz')).toEqual({ appId: 'a', signedHeaders: ['host'], signature: 's' });
+    expect(parseAppAuthorization('HMAC-SHA256 AppId=a,SignedHeaders=host,Signature=s,AppIdX')).toEqual({
+      appId: 'a',
+      signedHeaders: ['host'],
+      signature: 's',
+    });
+    expect(parseAppAuthorization('HMAC-SHA256 AppId=a,SignedHeaders=host,Signature=s,=zz')).toEqual({
+      appId: 'a',
+      signedHeaders: ['host'],
+      signature: 's',
+    });
   });
 
   it('every one of the three fields is needed', () => {

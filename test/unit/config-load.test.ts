@@ -27,11 +27,30 @@ describe('loadConfig: defaults', () => {
   it('gives every key its default, with provenance "default", frozen', async () => {
     const config = await loadConfig({ cwd, env: { HOME: home } });
     expect(config).toMatchObject({
-      endpoint: 'https://intl.myhuaweicloud-koodrive.com', auth: 'token', token: undefined, bareToken: false,
-      proofSeed: 'userId', parentFolder: 'root', stateDir: path.join(home, '.local/state/koodrive-backup'),
-      concurrency: 8, fileConcurrency: 4, partSize: 'auto', onConflict: 'skip-identical', include: [], exclude: [],
-      timeout: 60_000, retries: 6, clockSkew: 0, lockRenewInterval: 180_000, waitLock: 0, resume: true, checksum: false,
-      bwlimit: undefined, maxSize: undefined, configFile: undefined, warnings: [],
+      endpoint: 'https://intl.myhuaweicloud-koodrive.com',
+      auth: 'token',
+      token: undefined,
+      bareToken: false,
+      proofSeed: 'userId',
+      parentFolder: 'root',
+      stateDir: path.join(home, '.local/state/koodrive-backup'),
+      concurrency: 8,
+      fileConcurrency: 4,
+      partSize: 'auto',
+      onConflict: 'skip-identical',
+      include: [],
+      exclude: [],
+      timeout: 60_000,
+      retries: 6,
+      clockSkew: 0,
+      lockRenewInterval: 180_000,
+      waitLock: 0,
+      resume: true,
+      checksum: false,
+      bwlimit: undefined,
+      maxSize: undefined,
+      configFile: undefined,
+      warnings: [],
     });
     expect(config.hashWorkers).toBe(Math.min(2, os.availableParallelism()));
     expect(Object.keys(config.provenance).sort()).toEqual([...CONFIG_KEYS].sort());
@@ -53,15 +72,24 @@ describe('loadConfig: defaults', () => {
 describe('loadConfig: precedence file < env < flags, with provenance', () => {
   it('lets each later source win, key by key', async () => {
     const rc = path.join(project, '.koodriverc');
-    write(rc, 'concurrency: 3\nfileConcurrency: 2\nretries: 1\ninclude: ["*.jpg"]\nendpoint: "http://127.0.0.1:9000/"\n');
+    write(
+      rc,
+      'concurrency: 3\nfileConcurrency: 2\nretries: 1\ninclude: ["*.jpg"]\nendpoint: "http://127.0.0.1:9000/"\n',
+    );
     const config = await loadConfig({
       cwd,
       env: { HOME: home, KOODRIVE_FILE_CONCURRENCY: '5', KOODRIVE_RETRIES: '7', KOODRIVE_TIMEOUT: '' },
       flags: { retries: '9', json: true, dryRun: true, resume: false },
     });
     expect(config.configFile).toBe(rc);
-    expect([config.concurrency, config.fileConcurrency, config.retries, config.include, config.endpoint, config.resume])
-      .toEqual([3, 5, 9, ['*.jpg'], 'http://127.0.0.1:9000', false]);
+    expect([
+      config.concurrency,
+      config.fileConcurrency,
+      config.retries,
+      config.include,
+      config.endpoint,
+      config.resume,
+    ]).toEqual([3, 5, 9, ['*.jpg'], 'http://127.0.0.1:9000', false]);
     expect(config.provenance).toMatchObject({
       concurrency: `file:${rc}`,
       fileConcurrency: 'env:KOODRIVE_FILE_CONCURRENCY',
@@ -75,23 +103,47 @@ describe('loadConfig: precedence file < env < flags, with provenance', () => {
     const config = await loadConfig({
       cwd,
       env: {
-        HOME: home, KOODRIVE_AUTH: 'app', KOODRIVE_APP_ID: 'app-1', KOODRIVE_APP_SECRET: 'shh-secret', KOODRIVE_USER_ID: '1505084218764547200',
-        KOODRIVE_PART_SIZE: '64MiB', KOODRIVE_BWLIMIT: '20MiB/s', KOODRIVE_CLOCK_SKEW: '-2m', KOODRIVE_WAIT_LOCK: '10m',
-        KOODRIVE_EXCLUDE: '*.{tmp,bak},node_modules/', KOODRIVE_EXCLUDE_CACHES: 'yes', KOODRIVE_MAX_SIZE: '1GiB',
-        KOODRIVE_ON_CONFLICT: 'fail', KOODRIVE_STATE_DIR: 'state', KOODRIVE_CHECKSUM: 'on',
+        HOME: home,
+        KOODRIVE_AUTH: 'app',
+        KOODRIVE_APP_ID: 'app-1',
+        KOODRIVE_APP_SECRET: 'shh-secret',
+        KOODRIVE_USER_ID: '1505084218764547200',
+        KOODRIVE_PART_SIZE: '64MiB',
+        KOODRIVE_BWLIMIT: '20MiB/s',
+        KOODRIVE_CLOCK_SKEW: '-2m',
+        KOODRIVE_WAIT_LOCK: '10m',
+        KOODRIVE_EXCLUDE: '*.{tmp,bak},node_modules/',
+        KOODRIVE_EXCLUDE_CACHES: 'yes',
+        KOODRIVE_MAX_SIZE: '1GiB',
+        KOODRIVE_ON_CONFLICT: 'fail',
+        KOODRIVE_STATE_DIR: 'state',
+        KOODRIVE_CHECKSUM: 'on',
       },
     });
     expect(config).toMatchObject({
-      auth: 'app', appId: 'app-1', userId: '1505084218764547200', partSize: 64 * 1024 ** 2, bwlimit: 20 * 1024 ** 2,
-      clockSkew: -120_000, waitLock: 600_000, exclude: ['*.{tmp,bak}', 'node_modules/'], excludeCaches: true,
-      maxSize: 1024 ** 3, onConflict: 'fail', stateDir: path.join(cwd, 'state'), checksum: true,
+      auth: 'app',
+      appId: 'app-1',
+      userId: '1505084218764547200',
+      partSize: 64 * 1024 ** 2,
+      bwlimit: 20 * 1024 ** 2,
+      clockSkew: -120_000,
+      waitLock: 600_000,
+      exclude: ['*.{tmp,bak}', 'node_modules/'],
+      excludeCaches: true,
+      maxSize: 1024 ** 3,
+      onConflict: 'fail',
+      stateDir: path.join(cwd, 'state'),
+      checksum: true,
     });
     expect(config.appSecret?.reveal()).toBe('shh-secret');
     expect(AUTO_RENAME[config.onConflict]).toBe(3);
   });
 
   it('resolves relative paths from a file against the file, and ~ against HOME', async () => {
-    write(path.join(project, '.koodriverc.json'), JSON.stringify({ stateDir: 'st', excludeFrom: ['lists/ex.txt', '~/ex2.txt'] }));
+    write(
+      path.join(project, '.koodriverc.json'),
+      JSON.stringify({ stateDir: 'st', excludeFrom: ['lists/ex.txt', '~/ex2.txt'] }),
+    );
     const config = await loadConfig({ cwd, env: { HOME: home } });
     expect(config.stateDir).toBe(path.join(project, 'st'));
     expect(config.excludeFrom).toEqual([path.join(project, 'lists/ex.txt'), path.join(home, 'ex2.txt')]);
@@ -130,7 +182,11 @@ describe('loadConfig: finding the file', () => {
     write(path.join(project, '.koodriverc'), 'retries: 2\n');
     write(path.join(home, 'custom.yml'), 'retries: 11\n');
     write(path.join(home, 'other.json'), '{"retries": 12}');
-    const byFlag = await loadConfig({ cwd, env: { HOME: home, KOODRIVE_CONFIG: '../other.json' }, configPath: path.join(home, 'custom.yml') });
+    const byFlag = await loadConfig({
+      cwd,
+      env: { HOME: home, KOODRIVE_CONFIG: '../other.json' },
+      configPath: path.join(home, 'custom.yml'),
+    });
     expect([byFlag.retries, byFlag.configFile]).toEqual([11, path.join(home, 'custom.yml')]);
     const byEnv = await loadConfig({ cwd: home, env: { HOME: home, KOODRIVE_CONFIG: 'other.json' } });
     expect(byEnv.retries).toBe(12);
@@ -168,8 +224,16 @@ describe('scanOptionsOf', () => {
       flags: { excludeFrom: ['ex.txt'], followSymlinks: true },
     });
     expect(scanOptionsOf(config, { reportExcluded: true })).toEqual({
-      include: [], exclude: ['*.tmp'], excludeFrom: [path.join(cwd, 'ex.txt')], excludeIfPresent: [], excludeCaches: false,
-      maxSize: 1024, minSize: undefined, oneFileSystem: true, followSymlinks: true, reportExcluded: true,
+      include: [],
+      exclude: ['*.tmp'],
+      excludeFrom: [path.join(cwd, 'ex.txt')],
+      excludeIfPresent: [],
+      excludeCaches: false,
+      maxSize: 1024,
+      minSize: undefined,
+      oneFileSystem: true,
+      followSymlinks: true,
+      reportExcluded: true,
     });
   });
 });

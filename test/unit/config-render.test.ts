@@ -11,7 +11,8 @@ import { Secret } from '../../src/util/secret.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Set KOODRIVE_UPDATE_DOCS=1 to rewrite .koodriverc.example and the table in docs/configuration.md from the schema.
 const update = process.env.KOODRIVE_UPDATE_DOCS === '1';
-const TABLE_START = '<!-- config-table:start (generated from src/config/schema.ts; see test/unit/config-render.test.ts) -->';
+const TABLE_START =
+  '<!-- config-table:start (generated from src/config/schema.ts; see test/unit/config-render.test.ts) -->';
 const TABLE_END = '<!-- config-table:end -->';
 
 let home: string;
@@ -28,7 +29,12 @@ describe('renderConfigShow', () => {
       flags: { timeout: '90s', bwlimit: '20MiB/s', exclude: ['*.tmp'] },
     });
     const text = renderConfigShow(config);
-    const rows = new Map(text.split('\n').filter((l) => /^[a-zA-Z]+ {2,}/.test(l)).map((l) => [l.split(/ +/)[0], l.replace(/ +/g, ' ')]));
+    const rows = new Map(
+      text
+        .split('\n')
+        .filter((l) => /^[a-zA-Z]+ {2,}/.test(l))
+        .map((l) => [l.split(/ +/)[0], l.replace(/ +/g, ' ')]),
+    );
     expect([...rows.keys()]).toEqual(CONFIG_KEYS);
     expect(text).toContain('config file: (none found)');
     expect(rows.get('partSize')).toBe('partSize 67108864 (64.0 MiB) env:KOODRIVE_PART_SIZE');
@@ -53,8 +59,15 @@ describe('renderConfigTemplate', () => {
 
   it('writes given values that load back to the same values; secrets only when asked', async () => {
     const values = {
-      endpoint: 'http://127.0.0.1:8080', userId: '1505084218764547200', concurrency: 12, partSize: 16 * 1024 ** 2,
-      bwlimit: 1024 ** 2, timeout: 90_000, clockSkew: -120_000, exclude: ['*.tmp', 'a "quoted" name'], resume: false,
+      endpoint: 'http://127.0.0.1:8080',
+      userId: '1505084218764547200',
+      concurrency: 12,
+      partSize: 16 * 1024 ** 2,
+      bwlimit: 1024 ** 2,
+      timeout: 90_000,
+      clockSkew: -120_000,
+      exclude: ['*.tmp', 'a "quoted" name'],
+      resume: false,
       token: new Secret('tok-write-me-only-when-asked'),
     };
     const file = path.join(home, 'given.yml');
@@ -63,7 +76,9 @@ describe('renderConfigTemplate', () => {
     expect(config).toMatchObject({ ...values, token: undefined });
     expect(config.provenance.token).toBe('default');
     writeFileSync(file, renderConfigTemplate(values, { includeSecrets: true }));
-    expect((await loadConfig({ cwd: home, env: { HOME: home }, configPath: file })).token?.reveal()).toBe('tok-write-me-only-when-asked');
+    expect((await loadConfig({ cwd: home, env: { HOME: home }, configPath: file })).token?.reveal()).toBe(
+      'tok-write-me-only-when-asked',
+    );
   });
 });
 

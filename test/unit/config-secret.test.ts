@@ -14,7 +14,11 @@ let config: ResolvedConfig;
 
 beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'kd-config-secret-'));
-  config = await loadConfig({ cwd: home, env: { HOME: home, KOODRIVE_TOKEN: TOKEN }, flags: { appSecret: APP_SECRET } });
+  config = await loadConfig({
+    cwd: home,
+    env: { HOME: home, KOODRIVE_TOKEN: TOKEN },
+    flags: { appSecret: APP_SECRET },
+  });
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

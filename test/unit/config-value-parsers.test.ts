@@ -7,7 +7,12 @@ import { formatDuration, parseSignedDuration } from '../../src/config/duration-t
 import { homeOf, parseValue, type ParseContext, type ValueRule } from '../../src/config/value-parsers.js';
 import { Secret } from '../../src/util/secret.js';
 
-const file: ParseContext = { key: 'k', origin: { kind: 'file', path: '/etc/rc.yaml' }, baseDir: '/base', home: '/home/u' };
+const file: ParseContext = {
+  key: 'k',
+  origin: { kind: 'file', path: '/etc/rc.yaml' },
+  baseDir: '/base',
+  home: '/home/u',
+};
 const env: ParseContext = { key: 'k', origin: { kind: 'env', name: 'KOODRIVE_K' }, baseDir: '/cwd', home: '/home/u' };
 const read = (rule: ValueRule, raw: unknown, ctx: ParseContext = file) => parseValue(rule, raw, ctx);
 const refusal = (rule: ValueRule, raw: unknown, ctx: ParseContext = file): string => {
@@ -22,7 +27,9 @@ const refusal = (rule: ValueRule, raw: unknown, ctx: ParseContext = file): strin
 describe('strings and secrets', () => {
   it('string: trimmed; a bare number or blank refused', () => {
     expect(read({ kind: 'string' }, '  abc ')).toBe('abc');
-    expect(refusal({ kind: 'string' }, 12345)).toBe('k from /etc/rc.yaml must be a string in quotes (a bare number can lose digits), got 12345');
+    expect(refusal({ kind: 'string' }, 12345)).toBe(
+      'k from /etc/rc.yaml must be a string in quotes (a bare number can lose digits), got 12345',
+    );
     expect(refusal({ kind: 'string' }, '  ')).toBe('k from /etc/rc.yaml must be a non-empty string, got "  "');
     expect(refusal({ kind: 'string' }, true)).toBe('k from /etc/rc.yaml must be a non-empty string, got true');
   });
@@ -47,7 +54,9 @@ describe('strings and secrets', () => {
 
   it('enum: one of the values, exactly', () => {
     expect(read({ kind: 'enum', values: ['token', 'app'] }, 'app')).toBe('app');
-    expect(refusal({ kind: 'enum', values: ['token', 'app'] }, 'App')).toBe('k from /etc/rc.yaml must be one of token, app, got "App"');
+    expect(refusal({ kind: 'enum', values: ['token', 'app'] }, 'App')).toBe(
+      'k from /etc/rc.yaml must be one of token, app, got "App"',
+    );
   });
 });
 
@@ -69,7 +78,9 @@ describe('numbers', () => {
     expect(refusal(rule, '8x')).toMatch(/from 1 to 64/);
     expect(refusal(rule, 2.5)).toMatch(/from 1 to 64/);
     expect(read({ kind: 'int' }, 0)).toBe(0);
-    expect(refusal({ kind: 'int' }, -1)).toBe(`k from /etc/rc.yaml must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got -1`);
+    expect(refusal({ kind: 'int' }, -1)).toBe(
+      `k from /etc/rc.yaml must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got -1`,
+    );
   });
 
   it('size: units or bytes', () => {
@@ -85,9 +96,13 @@ describe('numbers', () => {
     expect(read({ kind: 'part-size' }, 'auto')).toBe('auto');
     expect(read({ kind: 'part-size' }, '5MiB')).toBe(5 * 1024 * 1024);
     expect(read({ kind: 'part-size' }, '5GiB')).toBe(5 * 1024 ** 3);
-    expect(refusal({ kind: 'part-size' }, '4MiB')).toBe('k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part size 4194304 is below the 5 MiB minimum)');
+    expect(refusal({ kind: 'part-size' }, '4MiB')).toBe(
+      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part size 4194304 is below the 5 MiB minimum)',
+    );
     expect(refusal({ kind: 'part-size' }, 5 * 1024 * 1024 + 1)).toMatch(/not a multiple of 64 bytes/);
-    expect(refusal({ kind: 'part-size' }, 'big')).toBe('k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "big"');
+    expect(refusal({ kind: 'part-size' }, 'big')).toBe(
+      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "big"',
+    );
   });
 
   it('rate: a bare number is KiB/s; 0, off and unlimited mean no limit', () => {
@@ -95,7 +110,9 @@ describe('numbers', () => {
     expect(read({ kind: 'rate' }, ' 2.5 ')).toBe(2560);
     expect(read({ kind: 'rate' }, '20MiB/s')).toBe(20 * 1024 * 1024);
     for (const none of [0, '0', ' off ', 'Unlimited']) expect(read({ kind: 'rate' }, none)).toBeUndefined();
-    expect(refusal({ kind: 'rate' }, 'fast')).toMatch(/must be a rate such as 20MiB\/s or 500KiB\/s \(a bare number is KiB\/s\), or 0 for no limit/);
+    expect(refusal({ kind: 'rate' }, 'fast')).toMatch(
+      /must be a rate such as 20MiB\/s or 500KiB\/s \(a bare number is KiB\/s\), or 0 for no limit/,
+    );
     expect(refusal({ kind: 'rate' }, Infinity)).toMatch(/must be a rate/);
     expect(refusal({ kind: 'rate' }, true)).toMatch(/must be a rate/);
   });
@@ -105,12 +122,16 @@ describe('durations', () => {
   it('duration: units; a bare number in a file is seconds; negative refused; bounds inclusive and named', () => {
     expect(read({ kind: 'duration' }, '3m')).toBe(180_000);
     expect(read({ kind: 'duration' }, 1.5)).toBe(1500);
-    expect(refusal({ kind: 'duration' }, '-2m')).toBe('k from /etc/rc.yaml must be a duration such as 30s, 5m or 1h, got "-2m"');
+    expect(refusal({ kind: 'duration' }, '-2m')).toBe(
+      'k from /etc/rc.yaml must be a duration such as 30s, 5m or 1h, got "-2m"',
+    );
     expect(refusal({ kind: 'duration' }, -2)).toMatch(/must be a duration/);
     const bounded: ValueRule = { kind: 'duration', min: 1000, max: 600_000 };
     expect(read(bounded, '1s')).toBe(1000);
     expect(read(bounded, '10m')).toBe(600_000);
-    expect(refusal(bounded, '11m')).toBe('k from /etc/rc.yaml must be a duration such as 30s, 5m or 1h from 1s to 10m, got "11m"');
+    expect(refusal(bounded, '11m')).toBe(
+      'k from /etc/rc.yaml must be a duration such as 30s, 5m or 1h from 1s to 10m, got "11m"',
+    );
     expect(refusal(bounded, '999ms')).toMatch(/from 1s to 10m/);
     expect(refusal({ kind: 'duration' }, Infinity)).toMatch(/must be a duration/);
     expect(refusal({ kind: 'duration' }, {})).toMatch(/must be a duration/);
@@ -159,9 +180,15 @@ describe('lists and paths', () => {
   });
 
   it('a long refused value is cut in the message; env and flag origins are named', () => {
-    expect(refusal({ kind: 'bool' }, 'x'.repeat(100))).toBe(`k from /etc/rc.yaml must be true or false (also yes/no, on/off, 1/0), got "${'x'.repeat(76)}...`);
-    expect(refusal({ kind: 'bool' }, 'x', env)).toBe('k from KOODRIVE_K must be true or false (also yes/no, on/off, 1/0), got "x"');
-    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'flag', name: '--k' } })).toMatch(/^k from --k must/);
+    expect(refusal({ kind: 'bool' }, 'x'.repeat(100))).toBe(
+      `k from /etc/rc.yaml must be true or false (also yes/no, on/off, 1/0), got "${'x'.repeat(76)}...`,
+    );
+    expect(refusal({ kind: 'bool' }, 'x', env)).toBe(
+      'k from KOODRIVE_K must be true or false (also yes/no, on/off, 1/0), got "x"',
+    );
+    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'flag', name: '--k' } })).toMatch(
+      /^k from --k must/,
+    );
     expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'default' } })).toMatch(/^k from the default must/);
   });
 

@@ -9,10 +9,26 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EMULATOR = join(ROOT, 'src', 'emulator');
-const CLIENT_FOLDERS = ['hash', 'names', 'auth', 'backup', 'koodrive', 'transfer', 'scan', 'cli', 'restore', 'verify', 'manifest', 'report', 'config'];
+const CLIENT_FOLDERS = [
+  'hash',
+  'names',
+  'auth',
+  'backup',
+  'koodrive',
+  'transfer',
+  'scan',
+  'cli',
+  'restore',
+  'verify',
+  'manifest',
+  'report',
+  'config',
+];
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Every module specifier of import/export-from statements and dynamic import(), type-only ones included. */
@@ -42,7 +58,14 @@ describe('emulator import boundary', () => {
       "import '../scan/index.js';",
       'import {\n  d,\n  e,\n} from "../backup/journal.js";',
     ].join('\n');
-    expect(specifiers(sample)).toEqual(['../hash/x.js', '../koodrive/wire-types.js', '../names/file-name.js', '../backup/journal.js', '../auth/app-signature.js', '../scan/index.js']);
+    expect(specifiers(sample)).toEqual([
+      '../hash/x.js',
+      '../koodrive/wire-types.js',
+      '../names/file-name.js',
+      '../backup/journal.js',
+      '../auth/app-signature.js',
+      '../scan/index.js',
+    ]);
     const s3File = join(EMULATOR, 's3', 'x.ts');
     expect(clientFolderOf(s3File, '../../hash/part-rules.js')).toBe('hash');
     expect(clientFolderOf(s3File, '../reply.js')).toBeUndefined();

@@ -20,7 +20,15 @@ afterEach(async () => {
 });
 
 function record(recordId: string): RecordState {
-  return { recordId, moduleCode: '100', deviceId: 'dev', status: 0, version: 1, createTime: '2026-01-01T00:00:00.000Z', fileIds: [] };
+  return {
+    recordId,
+    moduleCode: '100',
+    deviceId: 'dev',
+    status: 0,
+    version: 1,
+    createTime: '2026-01-01T00:00:00.000Z',
+    fileIds: [],
+  };
 }
 
 function file(fileId: string, recordId: string, status: FileState['status'] = 'complete'): FileState {
@@ -156,7 +164,9 @@ describe('emulator state store: restart and crashes', () => {
     const [log] = await logsIn(dir);
     const path = join(dir, log!);
     await writeFile(path, `not json\n${await readFile(path, 'utf8')}`);
-    await expect(StateStore.open(dir)).rejects.toThrow(/line 1 of .*state-\d+\.log is damaged; delete the emulator's data folder or restore state\.json/);
+    await expect(StateStore.open(dir)).rejects.toThrow(
+      /line 1 of .*state-\d+\.log is damaged; delete the emulator's data folder or restore state\.json/,
+    );
   });
 
   it('ignores a log older than the snapshot (a crash between writing the snapshot and removing the old log)', async () => {
@@ -197,7 +207,13 @@ describe('emulator state store: restart and crashes', () => {
 
   it('reads a state.json laid out differently (one line, as an editor or an older emulator writes it)', async () => {
     const dir = await tempDir();
-    const state = { version: 1, urlSecret: 's', locks: {}, records: { R1: { ...record('R1'), fileIds: ['F1'] } }, files: { F1: file('F1', 'R1') } };
+    const state = {
+      version: 1,
+      urlSecret: 's',
+      locks: {},
+      records: { R1: { ...record('R1'), fileIds: ['F1'] } },
+      files: { F1: file('F1', 'R1') },
+    };
     await writeFile(join(dir, 'state.json'), JSON.stringify(state));
     const store = await StateStore.open(dir);
     expect(store.state.files.F1).toEqual(file('F1', 'R1'));

@@ -9,14 +9,19 @@ import { nobleBackend, toHex, type HashBackend } from '../../src/hash/sha256-str
 
 const native = loadNativeBackend();
 if (!native) {
-  console.warn('hash-native: the native addon is not built (run `node scripts/build-native.mjs`); native cross-checks are skipped');
+  console.warn(
+    'hash-native: the native addon is not built (run `node scripts/build-native.mjs`); native cross-checks are skipped',
+  );
 }
 
 // Skipping is for a developer's machine without a compiler; CI installs and builds, so there a
 // missing addon is a broken install and must fail, not skip in silence.
 describe('native addon where CI runs', () => {
   it.runIf(process.env.CI)('is built and passes its self-test (CI)', () => {
-    expect(native, 'the native SHA-256 addon is missing or failed its self-test: npm ci should have built it (node scripts/build-native.mjs --verbose)').toBeDefined();
+    expect(
+      native,
+      'the native SHA-256 addon is missing or failed its self-test: npm ci should have built it (node scripts/build-native.mjs --verbose)',
+    ).toBeDefined();
   });
 });
 
@@ -33,7 +38,11 @@ function prng(seed: number): () => number {
 }
 
 /** Hashes data in random-sized updates, collecting the midstate at every 64-byte-aligned cut point. */
-function hashWithMidstates(backend: HashBackend, data: Uint8Array, cuts: number[]): { digest: string; states: number[][] } {
+function hashWithMidstates(
+  backend: HashBackend,
+  data: Uint8Array,
+  cuts: number[],
+): { digest: string; states: number[][] } {
   const h = backend.create();
   const states: number[][] = [];
   let at = 0;
@@ -69,7 +78,10 @@ describe.skipIf(!native)('native backend cross-checked against noble', () => {
     for (let round = 0; round < 40; round++) {
       const size = Math.floor(random() * 300_000);
       const data = randomBytes(size);
-      const cuts = Array.from({ length: 1 + Math.floor(random() * 8) }, () => Math.floor((random() * size) / 64) * 64).sort((a, b) => a - b);
+      const cuts = Array.from(
+        { length: 1 + Math.floor(random() * 8) },
+        () => Math.floor((random() * size) / 64) * 64,
+      ).sort((a, b) => a - b);
       const a = hashWithMidstates(backend, data, cuts);
       const b = hashWithMidstates(nobleBackend, data, cuts);
       expect(a.states).toEqual(b.states);
@@ -78,13 +90,17 @@ describe.skipIf(!native)('native backend cross-checked against noble', () => {
     }
   });
 
-  it('resumes from a midstate (its own or noble\'s) to the whole digest, in both directions', () => {
+  it("resumes from a midstate (its own or noble's) to the whole digest, in both directions", () => {
     for (let round = 0; round < 20; round++) {
       const size = 64 + Math.floor(random() * 200_000);
       const data = randomBytes(size);
       const offset = Math.floor((random() * size) / 64) * 64;
       const expected = createHash('sha256').update(data).digest('hex');
-      for (const [from, to] of [[backend, nobleBackend], [nobleBackend, backend], [backend, backend]] as const) {
+      for (const [from, to] of [
+        [backend, nobleBackend],
+        [nobleBackend, backend],
+        [backend, backend],
+      ] as const) {
         const head = from.create();
         head.update(data.subarray(0, offset));
         const tail = to.create({ words: head.midstate(), bytes: offset });
@@ -138,8 +154,11 @@ describe('backend loader fallback', () => {
     try {
       // Same shape as the real addon, but its state and digest are all zeros.
       const liar = join(dir, 'liar.cjs');
-      writeFileSync(liar, `module.exports = { ctxSize: 112, init() {}, update() {}, getState(c, out) { out.fill(0); return 0; },
-        setState() {}, final(c, out) { out.fill(0); } };`);
+      writeFileSync(
+        liar,
+        `module.exports = { ctxSize: 112, init() {}, update() {}, getState(c, out) { out.fill(0); return 0; },
+        setState() {}, final(c, out) { out.fill(0); } };`,
+      );
       expect(loadNativeBackend(liar)).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,12 @@ import { MiB } from '../../src/hash/part-rules.js';
 import { nobleBackend } from '../../src/hash/sha256-stream.js';
 
 /** Streams `chunks` through a verifier; returns what came out and the error, if any. */
-async function run(chunks: Uint8Array[], part: PartPlan, end: PartEnd, holdBack?: number): Promise<{ out: Buffer; error?: unknown }> {
+async function run(
+  chunks: Uint8Array[],
+  part: PartPlan,
+  end: PartEnd,
+  holdBack?: number,
+): Promise<{ out: Buffer; error?: unknown }> {
   const verifier = createPartVerifier(part, end, nobleBackend, { filePath: '/data/f.bin', holdBack });
   return drain(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(verifier));
 }
@@ -38,7 +43,12 @@ const part3: PartPlan = { partNumber: 3, partOffset: 256, partSize: 64, hashCtx:
 describe('part verifier on the §5.2 vector', () => {
   it('passes a good middle part byte-identical', async () => {
     const bytes = data.subarray(128, 256);
-    const { out, error } = await run([bytes.subarray(0, 50), bytes.subarray(50, 51), bytes.subarray(51)], part2, { words: at256 }, 32);
+    const { out, error } = await run(
+      [bytes.subarray(0, 50), bytes.subarray(50, 51), bytes.subarray(51)],
+      part2,
+      { words: at256 },
+      32,
+    );
     expect(error).toBeUndefined();
     expect(out.equals(Buffer.from(bytes))).toBe(true);
   });
@@ -95,7 +105,9 @@ describe('part verifier on a planned file', () => {
     expect(plan.parts.length).toBe(3);
     for (const part of plan.parts) {
       const source = createReadStream(absPath, { start: part.partOffset, end: part.partOffset + part.partSize - 1 });
-      const { out, error } = await drain(source.pipe(createPartVerifier(part, expectedPartEnd(plan, part.partNumber), nobleBackend)));
+      const { out, error } = await drain(
+        source.pipe(createPartVerifier(part, expectedPartEnd(plan, part.partNumber), nobleBackend)),
+      );
       expect(error).toBeUndefined();
       expect(out.equals(content.subarray(part.partOffset, part.partOffset + part.partSize))).toBe(true);
     }

@@ -12,7 +12,10 @@ import { nobleBackend } from '../../src/hash/sha256-stream.js';
 import { nativeBackendIfAvailable } from '../../src/hash/backends.js';
 
 const built = existsSync(defaultPlanWorkerUrl());
-if (!built) console.warn(`hash-pool: ${fileURLToPath(defaultPlanWorkerUrl())} is missing (run npm run build); pool tests are skipped`);
+if (!built)
+  console.warn(
+    `hash-pool: ${fileURLToPath(defaultPlanWorkerUrl())} is missing (run npm run build); pool tests are skipped`,
+  );
 
 describe('hash pool worker where CI runs', () => {
   it.runIf(process.env.CI)('the compiled worker exists (CI builds before testing)', () => {
@@ -60,9 +63,13 @@ describe.skipIf(!built)('hash pool', () => {
 
   it('rebuilds typed errors from the worker', async () => {
     const f = files[1]!;
-    await expect(pool.planFileInPool({ absPath: f.absPath, size: 999 }, { proofSeed: 'u' })).rejects.toBeInstanceOf(FileChangedError);
+    await expect(pool.planFileInPool({ absPath: f.absPath, size: 999 }, { proofSeed: 'u' })).rejects.toBeInstanceOf(
+      FileChangedError,
+    );
     await expect(pool.planFileInPool(f, { proofSeed: 'u', partSize: 100 })).rejects.toBeInstanceOf(PartSizeError);
-    await expect(pool.planFileInPool({ absPath: join(dir, 'missing'), size: 1 }, { proofSeed: 'u' })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      pool.planFileInPool({ absPath: join(dir, 'missing'), size: 1 }, { proofSeed: 'u' }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('an aborted job is rejected with the abort reason and the pool keeps working', async () => {

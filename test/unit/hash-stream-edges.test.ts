@@ -24,20 +24,44 @@ describe('multiPartsProblem, rule by rule', () => {
 
   it('names the first broken rule', () => {
     expect(multiPartsProblem([], 0)).toBe('multiParts is empty');
-    expect(multiPartsProblem([{ partNumber: 2, partOffset: 0, partSize: 7, hashCtx: [] }], 7)).toBe('part 1 has partNumber 2; parts must be numbered 1..n in order');
-    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: -1, hashCtx: [] }], 0)).toBe('part 1: partSize -1 is not valid');
-    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: 1.5, hashCtx: [] }], 1.5)).toBe('part 1: partSize 1.5 is not valid');
-    expect(multiPartsProblem(two(5 * MiB, 5 * 1024 * MiB + 1), 0)).toBe(`part 2: partSize ${5 * 1024 * MiB + 1} exceeds 5 GiB`);
-    expect(multiPartsProblem(two(5 * MiB - 64, 1), 5 * MiB - 63)).toBe(`part 1: partSize ${5 * MiB - 64} is below 5 MiB (only the last part may be smaller)`);
-    expect(multiPartsProblem(two(5 * MiB + 1, 1), 5 * MiB + 2)).toBe(`part 1: partSize ${5 * MiB + 1} is not a multiple of 64 bytes`);
-    expect(multiPartsProblem([{ partNumber: 1, partOffset: 3, partSize: 7, hashCtx: [] }], 7)).toBe('part 1: partOffset 3 should be 0');
-    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: 7, hashCtx: CTX }], 7)).toBe('part 1: hashCtx must be empty');
+    expect(multiPartsProblem([{ partNumber: 2, partOffset: 0, partSize: 7, hashCtx: [] }], 7)).toBe(
+      'part 1 has partNumber 2; parts must be numbered 1..n in order',
+    );
+    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: -1, hashCtx: [] }], 0)).toBe(
+      'part 1: partSize -1 is not valid',
+    );
+    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: 1.5, hashCtx: [] }], 1.5)).toBe(
+      'part 1: partSize 1.5 is not valid',
+    );
+    expect(multiPartsProblem(two(5 * MiB, 5 * 1024 * MiB + 1), 0)).toBe(
+      `part 2: partSize ${5 * 1024 * MiB + 1} exceeds 5 GiB`,
+    );
+    expect(multiPartsProblem(two(5 * MiB - 64, 1), 5 * MiB - 63)).toBe(
+      `part 1: partSize ${5 * MiB - 64} is below 5 MiB (only the last part may be smaller)`,
+    );
+    expect(multiPartsProblem(two(5 * MiB + 1, 1), 5 * MiB + 2)).toBe(
+      `part 1: partSize ${5 * MiB + 1} is not a multiple of 64 bytes`,
+    );
+    expect(multiPartsProblem([{ partNumber: 1, partOffset: 3, partSize: 7, hashCtx: [] }], 7)).toBe(
+      'part 1: partOffset 3 should be 0',
+    );
+    expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: 7, hashCtx: CTX }], 7)).toBe(
+      'part 1: hashCtx must be empty',
+    );
     expect(multiPartsProblem(two(5 * MiB, 1, [1, 2]), 5 * MiB + 1)).toBe('part 2: hashCtx must hold 8 words, got 2');
-    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, 2 ** 32]), 5 * MiB + 1)).toBe('part 2: hashCtx words must be unsigned 32-bit integers');
-    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, -1]), 5 * MiB + 1)).toBe('part 2: hashCtx words must be unsigned 32-bit integers');
-    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, 0.5]), 5 * MiB + 1)).toBe('part 2: hashCtx words must be unsigned 32-bit integers');
+    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, 2 ** 32]), 5 * MiB + 1)).toBe(
+      'part 2: hashCtx words must be unsigned 32-bit integers',
+    );
+    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, -1]), 5 * MiB + 1)).toBe(
+      'part 2: hashCtx words must be unsigned 32-bit integers',
+    );
+    expect(multiPartsProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, 0.5]), 5 * MiB + 1)).toBe(
+      'part 2: hashCtx words must be unsigned 32-bit integers',
+    );
     expect(multiPartsProblem(two(5 * MiB, 1, [0, 0, 0, 0, 0, 0, 0, 0]), 5 * MiB + 1)).toBeUndefined();
-    expect(multiPartsProblem(two(5 * MiB, 1), 5 * MiB + 2)).toBe(`parts cover ${5 * MiB + 1} bytes but length is ${5 * MiB + 2}`);
+    expect(multiPartsProblem(two(5 * MiB, 1), 5 * MiB + 2)).toBe(
+      `parts cover ${5 * MiB + 1} bytes but length is ${5 * MiB + 2}`,
+    );
     // a missing hashCtx reads as []
     expect(multiPartsProblem([{ partNumber: 1, partOffset: 0, partSize: 7 } as WirePart], 7)).toBeUndefined();
   });
@@ -59,10 +83,18 @@ describe('resuming SHA-256', () => {
     const words = [0, 1, 2, 3, 4, 5, 6, 0xffffffff];
     expect(() => assertResumable({ words, bytes: 128 })).not.toThrow();
     expect(() => assertResumable({ words: words.slice(1), bytes: 64 })).toThrow('a SHA-256 state has 8 words, got 7');
-    expect(() => assertResumable({ words, bytes: 65 })).toThrow('cannot resume SHA-256 at 65 bytes: not a multiple of 64');
-    expect(() => assertResumable({ words: [...words.slice(1), 2 ** 32], bytes: 64 })).toThrow('hashCtx word 4294967296 is not an unsigned 32-bit integer');
-    expect(() => assertResumable({ words: [...words.slice(1), -1], bytes: 64 })).toThrow('hashCtx word -1 is not an unsigned 32-bit integer');
-    expect(() => assertResumable({ words: [...words.slice(1), 1.5], bytes: 64 })).toThrow('hashCtx word 1.5 is not an unsigned 32-bit integer');
+    expect(() => assertResumable({ words, bytes: 65 })).toThrow(
+      'cannot resume SHA-256 at 65 bytes: not a multiple of 64',
+    );
+    expect(() => assertResumable({ words: [...words.slice(1), 2 ** 32], bytes: 64 })).toThrow(
+      'hashCtx word 4294967296 is not an unsigned 32-bit integer',
+    );
+    expect(() => assertResumable({ words: [...words.slice(1), -1], bytes: 64 })).toThrow(
+      'hashCtx word -1 is not an unsigned 32-bit integer',
+    );
+    expect(() => assertResumable({ words: [...words.slice(1), 1.5], bytes: 64 })).toThrow(
+      'hashCtx word 1.5 is not an unsigned 32-bit integer',
+    );
     expect(() => nobleBackend.create({ words: words.slice(1), bytes: 64 })).toThrow(/8 words/);
   });
 

@@ -19,7 +19,9 @@ describe('reference §5.2 hashCtx vector (noble)', () => {
     h.update(data.subarray(0, 128));
     const at128 = h.midstate();
     expect(hex(at128)).toBe('593253ad fb4cc018 be611395 485e47c1 5a5b271d fb8da14f e8f77fb4 d05eacbc');
-    expect(at128).toEqual([1496470445, 4216111128, 3194033045, 1214138305, 1515923229, 4220363087, 3908534196, 3495865532]);
+    expect(at128).toEqual([
+      1496470445, 4216111128, 3194033045, 1214138305, 1515923229, 4220363087, 3908534196, 3495865532,
+    ]);
     h.update(data.subarray(128, 256));
     expect(hex(h.midstate())).toBe('edba51c8 d14f2c6e 30929803 50ce3ed0 c0270451 7ebc882b 7a17accc 2ed273ad');
     h.update(data.subarray(256));

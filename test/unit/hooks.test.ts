@@ -7,7 +7,14 @@ function io(): CliIo & { err: () => string } {
   const stderr = new PassThrough();
   let text = '';
   stderr.on('data', (d: Buffer) => (text += d.toString()));
-  return { stdout: new PassThrough() as never, stderr: stderr as never, env: { PATH: process.env.PATH, KOODRIVE_TOKEN: 'tok-secret-123' }, cwd: process.cwd(), exitCode: 0, err: () => text };
+  return {
+    stdout: new PassThrough() as never,
+    stderr: stderr as never,
+    env: { PATH: process.env.PATH, KOODRIVE_TOKEN: 'tok-secret-123' },
+    cwd: process.cwd(),
+    exitCode: 0,
+    err: () => text,
+  };
 }
 
 describe('runHooks', () => {

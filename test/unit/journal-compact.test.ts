@@ -14,10 +14,32 @@ const tmp = () => {
   dirs.push(d);
   return d;
 };
-const hex = (i: number, n = 64) => (i.toString(16).padStart(8, '0').repeat(16)).slice(0, n);
-const onePart = (i: number, size = 100 + i): FilePlan => ({ sha256: hex(i), length: size, proofCode: hex(i + 7), partSize: 5 * 1024 * 1024, parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }] });
-const twoParts: FilePlan = { sha256: hex(99), length: 6 * 1024 * 1024, partSize: 5 * 1024 * 1024, parts: [{ partNumber: 1, partOffset: 0, partSize: 5 * 1024 * 1024, hashCtx: [] }, { partNumber: 2, partOffset: 5 * 1024 * 1024, partSize: 1024 * 1024, hashCtx: [1, 2, 3, 4, 5, 6, 7, 8] }] };
-const plan = (absPath: string, p: FilePlan, seedId = 'seed0001'): JournalLine => ({ t: 'plan', absPath, size: p.length, mtimeMs: 1764060000000.25, ino: 4242, seedId, plan: p });
+const hex = (i: number, n = 64) => i.toString(16).padStart(8, '0').repeat(16).slice(0, n);
+const onePart = (i: number, size = 100 + i): FilePlan => ({
+  sha256: hex(i),
+  length: size,
+  proofCode: hex(i + 7),
+  partSize: 5 * 1024 * 1024,
+  parts: [{ partNumber: 1, partOffset: 0, partSize: size, hashCtx: [] }],
+});
+const twoParts: FilePlan = {
+  sha256: hex(99),
+  length: 6 * 1024 * 1024,
+  partSize: 5 * 1024 * 1024,
+  parts: [
+    { partNumber: 1, partOffset: 0, partSize: 5 * 1024 * 1024, hashCtx: [] },
+    { partNumber: 2, partOffset: 5 * 1024 * 1024, partSize: 1024 * 1024, hashCtx: [1, 2, 3, 4, 5, 6, 7, 8] },
+  ],
+};
+const plan = (absPath: string, p: FilePlan, seedId = 'seed0001'): JournalLine => ({
+  t: 'plan',
+  absPath,
+  size: p.length,
+  mtimeMs: 1764060000000.25,
+  ino: 4242,
+  seedId,
+  plan: p,
+});
 
 /** A record with files in every state the journal knows. */
 function history(root: string, n: number): JournalLine[] {
@@ -25,16 +47,37 @@ function history(root: string, n: number): JournalLine[] {
   for (let i = 0; i < n; i++) {
     const abs = `${root}/d${i % 10}/f${i}.bin`;
     lines.push(plan(abs, onePart(i)));
-    if (i % 4 === 0) lines.push({ t: 'done', absPath: abs, recordId: 'R1', fileId: `F${i}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`, serverName: `f${i}.bin`, outcome: 'rapid' });
-    if (i % 4 === 1) lines.push({ t: 'created', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i} (1).bin` }, { t: 'part', absPath: abs, fileId: `F${i}`, partNumber: 1 });
-    if (i % 4 === 2) lines.push({ t: 'created', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i}.bin` }, { t: 'done', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i}.bin`, outcome: 'uploaded' });
+    if (i % 4 === 0)
+      lines.push({
+        t: 'done',
+        absPath: abs,
+        recordId: 'R1',
+        fileId: `F${i}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`,
+        serverName: `f${i}.bin`,
+        outcome: 'rapid',
+      });
+    if (i % 4 === 1)
+      lines.push(
+        { t: 'created', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i} (1).bin` },
+        { t: 'part', absPath: abs, fileId: `F${i}`, partNumber: 1 },
+      );
+    if (i % 4 === 2)
+      lines.push(
+        { t: 'created', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i}.bin` },
+        { t: 'done', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: `f${i}.bin`, outcome: 'uploaded' },
+      );
   }
-  lines.push(plan(`${root}/big.bin`, twoParts), { t: 'created', absPath: `${root}/big.bin`, recordId: 'R1', fileId: 'FB', serverName: 'big.bin' }, { t: 'part', absPath: `${root}/big.bin`, fileId: 'FB', partNumber: 2 });
+  lines.push(
+    plan(`${root}/big.bin`, twoParts),
+    { t: 'created', absPath: `${root}/big.bin`, recordId: 'R1', fileId: 'FB', serverName: 'big.bin' },
+    { t: 'part', absPath: `${root}/big.bin`, fileId: 'FB', partNumber: 2 },
+  );
   lines.push(plan('/elsewhere/x.txt', onePart(5000), 'otherseed'));
   return lines;
 }
 
-const plain = (state: ReturnType<typeof foldJournal>) => JSON.parse(JSON.stringify({ ...state, files: [...state.files.entries()].sort() })) as unknown;
+const plain = (state: ReturnType<typeof foldJournal>) =>
+  JSON.parse(JSON.stringify({ ...state, files: [...state.files.entries()].sort() })) as unknown;
 
 describe('compact journal', () => {
   it('a compacted journal folds to the same state, in far fewer bytes per file', () => {
@@ -57,10 +100,19 @@ describe('compact journal', () => {
     const path = join(dir, 'j.ndjson');
     const j = Journal.open(path);
     j.append({ t: 'record', recordId: 'R7', roots: ['/r'] });
-    j.appendAll([plan('/r/a.txt', onePart(1)), { t: 'done', absPath: '/r/a.txt', recordId: 'R7', fileId: 'FA', serverName: 'a.txt', outcome: 'exist' }]);
-    j.appendAll([plan('/r/b.txt', onePart(2)), { t: 'created', absPath: '/r/b.txt', recordId: 'R7', fileId: 'FB', serverName: 'b.txt' }]);
+    j.appendAll([
+      plan('/r/a.txt', onePart(1)),
+      { t: 'done', absPath: '/r/a.txt', recordId: 'R7', fileId: 'FA', serverName: 'a.txt', outcome: 'exist' },
+    ]);
+    j.appendAll([
+      plan('/r/b.txt', onePart(2)),
+      { t: 'created', absPath: '/r/b.txt', recordId: 'R7', fileId: 'FB', serverName: 'b.txt' },
+    ]);
     j.append({ t: 'part', absPath: '/r/b.txt', fileId: 'FB', partNumber: 1 });
-    j.appendAll([plan('/r/big.bin', twoParts), { t: 'created', absPath: '/r/big.bin', recordId: 'R7', fileId: 'FC', serverName: 'big.bin' }]);
+    j.appendAll([
+      plan('/r/big.bin', twoParts),
+      { t: 'created', absPath: '/r/big.bin', recordId: 'R7', fileId: 'FC', serverName: 'big.bin' },
+    ]);
     const expected = plain(j.state);
     j.close();
     const text = readFileSync(path, 'utf8').trim().split('\n');
@@ -75,7 +127,12 @@ describe('compact journal', () => {
   it('a torn or damaged compact line is skipped, never fatal', () => {
     const dir = tmp();
     const path = join(dir, 'j.ndjson');
-    writeFileSync(path, history('/d', 8).map((l) => JSON.stringify(l)).join('\n') + '\n');
+    writeFileSync(
+      path,
+      history('/d', 8)
+        .map((l) => JSON.stringify(l))
+        .join('\n') + '\n',
+    );
     Journal.open(path).close();
     const text = readFileSync(path, 'utf8');
     const at = text.indexOf('["n"');
@@ -89,15 +146,42 @@ describe('compact journal', () => {
   it('names each folder once: files under one folder are "n" lines after a "d" line, and odd names read back exactly', () => {
     const dir = tmp();
     const path = join(dir, 'j.ndjson');
-    const names = ['/data/top.txt', '/data/a/x.txt', '/data/a/back\\slash.txt', '/data/a/b/deep.txt', '/data/a/y.txt', '/data/ä ö/ü.txt', '/data/win\\style\\path.txt'];
+    const names = [
+      '/data/top.txt',
+      '/data/a/x.txt',
+      '/data/a/back\\slash.txt',
+      '/data/a/b/deep.txt',
+      '/data/a/y.txt',
+      '/data/ä ö/ü.txt',
+      '/data/win\\style\\path.txt',
+    ];
     const lines: JournalLine[] = [{ t: 'record', recordId: 'R1', roots: ['/data'] }];
-    for (const [i, abs] of names.entries()) lines.push(plan(abs, onePart(i)), { t: 'done', absPath: abs, recordId: 'R1', fileId: `F${i}`, serverName: abs.slice(abs.lastIndexOf('/') + 1), outcome: 'uploaded' });
+    for (const [i, abs] of names.entries())
+      lines.push(plan(abs, onePart(i)), {
+        t: 'done',
+        absPath: abs,
+        recordId: 'R1',
+        fileId: `F${i}`,
+        serverName: abs.slice(abs.lastIndexOf('/') + 1),
+        outcome: 'uploaded',
+      });
     writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const expected = plain(foldJournal(lines));
     Journal.open(path).close();
-    const text = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
+    const text = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown[]);
     expect(text.filter((l) => l[0] === 'd').map((l) => l[1])).toEqual(['', 'a', 'a/b', 'a', 'ä ö', '']);
-    expect(text.filter((l) => l[0] === 'n').map((l) => l[1])).toEqual(['top.txt', 'x.txt', 'back\\slash.txt', 'deep.txt', 'y.txt', 'ü.txt', 'win\\style\\path.txt']);
+    expect(text.filter((l) => l[0] === 'n').map((l) => l[1])).toEqual([
+      'top.txt',
+      'x.txt',
+      'back\\slash.txt',
+      'deep.txt',
+      'y.txt',
+      'ü.txt',
+      'win\\style\\path.txt',
+    ]);
     // Done files carry no part flag (it matters only while the upload is open).
     expect(text.filter((l) => l[0] === 'n').every((l) => l.length === 12)).toBe(true);
     expect(plain(foldJournal(readJournalFile(path)))).toEqual(expected);

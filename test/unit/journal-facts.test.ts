@@ -4,12 +4,26 @@
  * was dropped passed, because the test's last line reset the state anyway).
  */
 import { describe, expect, it } from 'vitest';
-import { abandonedUploads, applyJournalLine, foldJournal, isWellFormedPlan, type JournalLine } from '../../src/backup/journal.js';
+import {
+  abandonedUploads,
+  applyJournalLine,
+  foldJournal,
+  isWellFormedPlan,
+  type JournalLine,
+} from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
 
 const MiB = 1024 * 1024;
-const plan = (sha = 'a'.repeat(64), length = 10): FilePlan => ({ sha256: sha, length, partSize: 5 * MiB, parts: [{ partNumber: 1, partOffset: 0, partSize: length, hashCtx: [] }] });
-const planLine = (absPath: string, o: { sha?: string; mtimeMs?: number; ino?: number; size?: number } = {}): JournalLine => ({
+const plan = (sha = 'a'.repeat(64), length = 10): FilePlan => ({
+  sha256: sha,
+  length,
+  partSize: 5 * MiB,
+  parts: [{ partNumber: 1, partOffset: 0, partSize: length, hashCtx: [] }],
+});
+const planLine = (
+  absPath: string,
+  o: { sha?: string; mtimeMs?: number; ino?: number; size?: number } = {},
+): JournalLine => ({
   t: 'plan',
   absPath,
   size: o.size ?? 10,
@@ -18,8 +32,19 @@ const planLine = (absPath: string, o: { sha?: string; mtimeMs?: number; ino?: nu
   seedId: 's',
   plan: plan(o.sha, o.size ?? 10),
 });
-const created = (absPath: string, fileId: string, recordId = 'r1'): JournalLine => ({ t: 'created', absPath, recordId, fileId, serverName: absPath.slice(1) });
-const part = (absPath: string, fileId: string, partNumber: number): JournalLine => ({ t: 'part', absPath, fileId, partNumber });
+const created = (absPath: string, fileId: string, recordId = 'r1'): JournalLine => ({
+  t: 'created',
+  absPath,
+  recordId,
+  fileId,
+  serverName: absPath.slice(1),
+});
+const part = (absPath: string, fileId: string, partNumber: number): JournalLine => ({
+  t: 'part',
+  absPath,
+  fileId,
+  partNumber,
+});
 
 function started(): ReturnType<typeof foldJournal> {
   return foldJournal([{ t: 'record', recordId: 'r1', roots: ['/'] }, planLine('/a'), created('/a', 'f1')]);
@@ -50,7 +75,14 @@ describe('journal facts, one at a time', () => {
   it('created: a new upload starts with no parts and no outcome', () => {
     const state = started();
     applyJournalLine(state, part('/a', 'f1', 1));
-    applyJournalLine(state, { t: 'done', absPath: '/a', recordId: 'r1', fileId: 'f1', serverName: 'a', outcome: 'uploaded' });
+    applyJournalLine(state, {
+      t: 'done',
+      absPath: '/a',
+      recordId: 'r1',
+      fileId: 'f1',
+      serverName: 'a',
+      outcome: 'uploaded',
+    });
     applyJournalLine(state, created('/a', 'f2'));
     const f = state.files.get('/a')!;
     expect(f).toMatchObject({ fileId: 'f2', recordId: 'r1', serverName: 'a', partsDone: [] });
@@ -67,8 +99,20 @@ describe('journal facts, one at a time', () => {
   it('done records the outcome and keeps the parts', () => {
     const state = started();
     applyJournalLine(state, part('/a', 'f1', 1));
-    applyJournalLine(state, { t: 'done', absPath: '/a', recordId: 'r1', fileId: 'f1', serverName: 'a_1', outcome: 'uploaded' });
-    expect(state.files.get('/a')).toMatchObject({ outcome: 'uploaded', serverName: 'a_1', fileId: 'f1', partsDone: [1] });
+    applyJournalLine(state, {
+      t: 'done',
+      absPath: '/a',
+      recordId: 'r1',
+      fileId: 'f1',
+      serverName: 'a_1',
+      outcome: 'uploaded',
+    });
+    expect(state.files.get('/a')).toMatchObject({
+      outcome: 'uploaded',
+      serverName: 'a_1',
+      fileId: 'f1',
+      partsDone: [1],
+    });
   });
 
   it('the same plan again (same size, mtime, inode, sha256) keeps the upload; any change drops it', () => {
@@ -83,7 +127,9 @@ describe('journal facts, one at a time', () => {
       applyJournalLine(state, part('/a', 'f1', 1));
       applyJournalLine(state, planLine('/a', change));
       const f = state.files.get('/a')!;
-      expect({ change, fileId: f.fileId, parts: f.partsDone }).toEqual(keeps ? { change, fileId: 'f1', parts: [1] } : { change, fileId: undefined, parts: [] });
+      expect({ change, fileId: f.fileId, parts: f.partsDone }).toEqual(
+        keeps ? { change, fileId: 'f1', parts: [1] } : { change, fileId: undefined, parts: [] },
+      );
     }
   });
 

@@ -2,11 +2,32 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldJournal, isWellFormedPlan, Journal, journalPath, parseJournal, seedIdOf, type JournalLine } from '../../src/backup/journal.js';
+import {
+  foldJournal,
+  isWellFormedPlan,
+  Journal,
+  journalPath,
+  parseJournal,
+  seedIdOf,
+  type JournalLine,
+} from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
 
-const plan = (sha: string): FilePlan => ({ sha256: sha, length: 10, partSize: 5 * 1024 * 1024, parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }] });
-const planLine = (absPath: string, sha = 'a'.repeat(64), mtimeMs = 1): JournalLine => ({ t: 'plan', absPath, size: 10, mtimeMs, ino: 7, seedId: 's', plan: plan(sha) });
+const plan = (sha: string): FilePlan => ({
+  sha256: sha,
+  length: 10,
+  partSize: 5 * 1024 * 1024,
+  parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }],
+});
+const planLine = (absPath: string, sha = 'a'.repeat(64), mtimeMs = 1): JournalLine => ({
+  t: 'plan',
+  absPath,
+  size: 10,
+  mtimeMs,
+  ino: 7,
+  seedId: 's',
+  plan: plan(sha),
+});
 
 describe('journal folding', () => {
   it('tracks a file through created, parts and done', () => {
@@ -75,7 +96,12 @@ describe('Journal on disk', () => {
     expect(again.state.files.get('/r/a')?.partsDone).toEqual([1]);
     again.close();
     // compaction rewrote the file without the torn line
-    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l))).toBe(true);
+    expect(
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l)),
+    ).toBe(true);
     const fresh = Journal.open(path, { fresh: true });
     expect(fresh.state.files.size).toBe(0);
     fresh.close();
@@ -95,7 +121,10 @@ describe('damaged plan lines', () => {
   it('a plan that cannot be right is ignored, so the file is hashed again', () => {
     const good = planLine('/a');
     const badSha = { ...planLine('/b'), plan: { ...plan('a'.repeat(63) + 'g') } } as JournalLine;
-    const badParts = { ...planLine('/c'), plan: { ...plan('c'.repeat(64)), parts: [{ partNumber: 1, partOffset: 3, partSize: 10, hashCtx: [] }] } } as JournalLine;
+    const badParts = {
+      ...planLine('/c'),
+      plan: { ...plan('c'.repeat(64)), parts: [{ partNumber: 1, partOffset: 3, partSize: 10, hashCtx: [] }] },
+    } as JournalLine;
     const badLength = { ...planLine('/d'), size: 11 } as JournalLine;
     const state = foldJournal([good, badSha, badParts, badLength]);
     expect([...state.files.keys()]).toEqual(['/a']);
@@ -103,4 +132,3 @@ describe('damaged plan lines', () => {
     expect(isWellFormedPlan({ ...plan('e'.repeat(64)), parts: 'x' }, 10)).toBe(false);
   });
 });
-

@@ -7,11 +7,20 @@ import { signature } from '../../src/auth/app-signature.js';
 import { MAX_PARTS, MiB, multiPartsProblem, planParts, type WirePart } from '../../src/hash/part-rules.js';
 import { proofCodeOf, proofSlice } from '../../src/hash/proof-code.js';
 import { fileNameProblem, localNameProblem, renamedFileName, renameSuffix } from '../../src/names/file-name.js';
-import { PROOF_VECTORS, proofData, RENAME_VECTORS, SIGN_HEADERS, SIGN_SECRET, SIGNATURE_VECTORS } from '../fixtures/vectors/known-answers.js';
+import {
+  PROOF_VECTORS,
+  proofData,
+  RENAME_VECTORS,
+  SIGN_HEADERS,
+  SIGN_SECRET,
+  SIGNATURE_VECTORS,
+} from '../fixtures/vectors/known-answers.js';
 
 describe('client app signature: known answers', () => {
   it.each(SIGNATURE_VECTORS)('$name', (v) => {
-    expect(signature(SIGN_SECRET, { method: v.method, path: v.path, query: v.query, headers: SIGN_HEADERS, body: v.body })).toBe(v.signature);
+    expect(
+      signature(SIGN_SECRET, { method: v.method, path: v.path, query: v.query, headers: SIGN_HEADERS, body: v.body }),
+    ).toBe(v.signature);
   });
 });
 
@@ -49,7 +58,12 @@ describe('client part plan at the 10000-part edge', () => {
   });
 
   const wire = (n: number, size = part): WirePart[] =>
-    Array.from({ length: n }, (_, i) => ({ partNumber: i + 1, partOffset: i * size, partSize: size, hashCtx: i === 0 ? [] : [1, 2, 3, 4, 5, 6, 7, 0xffffffff] }));
+    Array.from({ length: n }, (_, i) => ({
+      partNumber: i + 1,
+      partOffset: i * size,
+      partSize: size,
+      hashCtx: i === 0 ? [] : [1, 2, 3, 4, 5, 6, 7, 0xffffffff],
+    }));
 
   it('accepts a multiParts list of exactly 10000 parts and refuses 10001', () => {
     expect(MAX_PARTS).toBe(10_000);

@@ -3,7 +3,13 @@
  * client must meet; a bug on one side can no longer hide behind the same bug on the other.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, canonicalUri, expectedSignature, readAppAuthorization, rfc3986 } from '../../src/emulator/rules/app-signature.js';
+import {
+  canonicalQuery,
+  canonicalUri,
+  expectedSignature,
+  readAppAuthorization,
+  rfc3986,
+} from '../../src/emulator/rules/app-signature.js';
 import { charCount, nameRuleBroken, nameTooLong } from '../../src/emulator/rules/file-name.js';
 import { nobleEngine, passesReferenceVector, defaultEngine } from '../../src/emulator/rules/midstate-sha256.js';
 import { PART_COUNT_LIMIT, partListProblem } from '../../src/emulator/rules/part-rules.js';
@@ -11,7 +17,14 @@ import { proofCodeOfBytes, proofRange } from '../../src/emulator/rules/proof-cod
 import { chinaTimeSuffix, renamedName } from '../../src/emulator/rules/rename.js';
 import { parseXDate } from '../../src/emulator/wire.js';
 import type { WirePart } from '../../src/emulator/wire.js';
-import { PROOF_VECTORS, proofData, RENAME_VECTORS, SIGN_HEADERS, SIGN_SECRET, SIGNATURE_VECTORS } from '../fixtures/vectors/known-answers.js';
+import {
+  PROOF_VECTORS,
+  proofData,
+  RENAME_VECTORS,
+  SIGN_HEADERS,
+  SIGN_SECRET,
+  SIGNATURE_VECTORS,
+} from '../fixtures/vectors/known-answers.js';
 
 const SIGNED = ['host', 'x-date', 'x-user-id'];
 
@@ -38,7 +51,14 @@ describe('emulator app signature: known answers', () => {
   });
 
   it('sorts by name, then by value, and keeps "name=" for an empty value', () => {
-    expect(canonicalQuery([['b', '2'], ['a', 'y'], ['a', 'x'], ['c', '']])).toBe('a=x&a=y&b=2&c=');
+    expect(
+      canonicalQuery([
+        ['b', '2'],
+        ['a', 'y'],
+        ['a', 'x'],
+        ['c', ''],
+      ]),
+    ).toBe('a=x&a=y&b=2&c=');
   });
 
   it('a signed header that is not there makes the request unsignable', () => {
@@ -96,9 +116,12 @@ describe('emulator name and part rules at the edges', () => {
     expect(charCount('😀é')).toBe(2);
   });
 
-  it.each(['', '.', '..', 'a<b', 'a>b', 'a|b', 'a:b', 'a"b', 'a*b', 'a?b', 'a/b', 'a\\b'])('refuses the name %j', (name) => {
-    expect(nameRuleBroken(name, false)).toBeDefined();
-  });
+  it.each(['', '.', '..', 'a<b', 'a>b', 'a|b', 'a:b', 'a"b', 'a*b', 'a?b', 'a/b', 'a\\b'])(
+    'refuses the name %j',
+    (name) => {
+      expect(nameRuleBroken(name, false)).toBeDefined();
+    },
+  );
 
   it('allows ".x", "...", spaces by default; spaces refused when asked', () => {
     expect(nameRuleBroken('.x', false)).toBeUndefined();
@@ -109,7 +132,12 @@ describe('emulator name and part rules at the edges', () => {
 
   const MiB = 1024 * 1024;
   const parts = (n: number, size = 5 * MiB): WirePart[] =>
-    Array.from({ length: n }, (_, i) => ({ partNumber: i + 1, partOffset: i * size, partSize: size, hashCtx: i === 0 ? [] : [0, 1, 2, 3, 4, 5, 6, 0xffffffff] }));
+    Array.from({ length: n }, (_, i) => ({
+      partNumber: i + 1,
+      partOffset: i * size,
+      partSize: size,
+      hashCtx: i === 0 ? [] : [0, 1, 2, 3, 4, 5, 6, 0xffffffff],
+    }));
 
   it('exactly 10000 parts pass, 10001 do not', () => {
     expect(PART_COUNT_LIMIT).toBe(10000);
@@ -131,9 +159,13 @@ describe('emulator name and part rules at the edges', () => {
     expect(partListProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, 2 ** 32]), 5 * MiB + 1)).toMatch(/unsigned 32-bit/);
     expect(partListProblem(two(5 * MiB, 1, [1, 2, 3, 4, 5, 6, 7, -1]), 5 * MiB + 1)).toMatch(/unsigned 32-bit/);
     expect(partListProblem(two(5 * MiB, 1), 5 * MiB + 2)).toMatch(/cover/);
-    expect(partListProblem([{ partNumber: 1, partOffset: 0, partSize: 3, hashCtx: [1, 2, 3, 4, 5, 6, 7, 8] }], 3)).toMatch(/part 1: hashCtx must be empty/);
+    expect(
+      partListProblem([{ partNumber: 1, partOffset: 0, partSize: 3, hashCtx: [1, 2, 3, 4, 5, 6, 7, 8] }], 3),
+    ).toMatch(/part 1: hashCtx must be empty/);
     expect(partListProblem([{ partNumber: 2, partOffset: 0, partSize: 3, hashCtx: [] }], 3)).toMatch(/numbered/);
-    expect(partListProblem([{ partNumber: 1, partOffset: 1, partSize: 3, hashCtx: [] }], 3)).toMatch(/partOffset 1 should be 0/);
+    expect(partListProblem([{ partNumber: 1, partOffset: 1, partSize: 3, hashCtx: [] }], 3)).toMatch(
+      /partOffset 1 should be 0/,
+    );
     expect(partListProblem([], 0)).toMatch(/empty/);
   });
 });

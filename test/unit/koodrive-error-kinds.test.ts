@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/util/secret.js';
-import { errorFromNetwork, errorFromResponse, gatewayKindOf, isSuccessCode, kindOf, numericCode } from '../../src/koodrive/koodrive-error.js';
+import {
+  errorFromNetwork,
+  errorFromResponse,
+  gatewayKindOf,
+  isSuccessCode,
+  kindOf,
+  numericCode,
+} from '../../src/koodrive/koodrive-error.js';
 
 describe('kindOf: by HTTP status when the code says nothing', () => {
   it.each([
@@ -131,47 +138,99 @@ describe('errorFromResponse: one line, the call, the code, the status, the advic
     const e = errorFromResponse({ ...base, httpStatus: 403, code: undefined, msg: 'Forbidden' });
     expect(e.kind).toBe('auth');
     expect(e.transient).toBe(false);
-    expect(e.message).toBe('create backup file failed: Forbidden (HTTP 403). KooDrive refused the credentials; check KOODRIVE_TOKEN');
+    expect(e.message).toBe(
+      'create backup file failed: Forbidden (HTTP 403). KooDrive refused the credentials; check KOODRIVE_TOKEN',
+    );
   });
 
   it('validation by code: the code is shown, the bug advice given', () => {
     const e = errorFromResponse({ ...base, httpStatus: 400, code: 13000102, msg: '  bad\n  field ' });
-    expect(e).toMatchObject({ kind: 'validation', transient: false, code: 13000102, msg: 'bad field', httpStatus: 400, call: 'create backup file' });
-    expect(e.message).toBe('create backup file failed: bad field (code 13000102, HTTP 400). the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it');
+    expect(e).toMatchObject({
+      kind: 'validation',
+      transient: false,
+      code: 13000102,
+      msg: 'bad field',
+      httpStatus: 400,
+      call: 'create backup file',
+    });
+    expect(e.message).toBe(
+      'create backup file failed: bad field (code 13000102, HTTP 400). the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
+    );
   });
 
   it('transient: flagged for retry, Retry-After kept', () => {
     const e = errorFromResponse({ ...base, httpStatus: 503, code: undefined, msg: '', retryAfterMs: 1000 });
     expect(e).toMatchObject({ kind: 'transient', transient: true, retryAfterMs: 1000 });
-    expect(e.message).toBe('create backup file failed: no message (HTTP 503). KooDrive is busy or unreachable; it was retried — try again later');
+    expect(e.message).toBe(
+      'create backup file failed: no message (HTTP 503). KooDrive is busy or unreachable; it was retried — try again later',
+    );
   });
 
   it('advice by code beats advice by kind; advice by message beats both', () => {
-    expect(errorFromResponse({ ...base, httpStatus: 400, code: 13000402, msg: 'x' }).message).toMatch(/do not add up to the planned SHA-256/);
-    expect(errorFromResponse({ ...base, httpStatus: 400, code: 13000102, msg: 'fileName "a b" contains a space' }).message).toMatch(/refuses spaces in file names/);
+    expect(errorFromResponse({ ...base, httpStatus: 400, code: 13000402, msg: 'x' }).message).toMatch(
+      /do not add up to the planned SHA-256/,
+    );
+    expect(
+      errorFromResponse({ ...base, httpStatus: 400, code: 13000102, msg: 'fileName "a b" contains a space' }).message,
+    ).toMatch(/refuses spaces in file names/);
   });
 
   it('clock: advice from the measured offset', () => {
-    const off = errorFromResponse({ ...base, httpStatus: 401, code: 13990003, msg: 'old', serverOffsetMs: 17 * 60_000 });
+    const off = errorFromResponse({
+      ...base,
+      httpStatus: 401,
+      code: 13990003,
+      msg: 'old',
+      serverOffsetMs: 17 * 60_000,
+    });
     expect(off.kind).toBe('clock');
-    expect(off.message).toMatch(/the clock of this machine is 17 min behind the server's; fix the clock or set --clock-skew=1020s$/);
+    expect(off.message).toMatch(
+      /the clock of this machine is 17 min behind the server's; fix the clock or set --clock-skew=1020s$/,
+    );
     const small = errorFromResponse({ ...base, httpStatus: 401, code: 13990003, msg: 'old', serverOffsetMs: 30_000 });
     expect(small.message).toMatch(/must be within 15 min of UTC/);
-    const skewed = errorFromResponse({ ...base, httpStatus: 401, code: 13990003, msg: 'old', serverOffsetMs: -20 * 60_000, clockSkewMs: 20 * 60_000 });
-    expect(skewed.message).toMatch(/X-Date \(with --clock-skew=1200s applied\) was 20 min ahead of the server's clock; this machine's clock is right: leave out --clock-skew/);
+    const skewed = errorFromResponse({
+      ...base,
+      httpStatus: 401,
+      code: 13990003,
+      msg: 'old',
+      serverOffsetMs: -20 * 60_000,
+      clockSkewMs: 20 * 60_000,
+    });
+    expect(skewed.message).toMatch(
+      /X-Date \(with --clock-skew=1200s applied\) was 20 min ahead of the server's clock; this machine's clock is right: leave out --clock-skew/,
+    );
   });
 
   it('an HTML page: transient behind a gateway error, final otherwise', () => {
-    const gw = errorFromResponse({ ...base, httpStatus: 502, code: undefined, msg: 'unexpected answer: <html><body>Bad gateway' });
+    const gw = errorFromResponse({
+      ...base,
+      httpStatus: 502,
+      code: undefined,
+      msg: 'unexpected answer: <html><body>Bad gateway',
+    });
     expect(gw).toMatchObject({ kind: 'transient', transient: true, msg: 'an HTML page' });
-    const site = errorFromResponse({ ...base, httpStatus: 200, code: undefined, msg: 'unexpected answer: <!DOCTYPE html><html>' });
+    const site = errorFromResponse({
+      ...base,
+      httpStatus: 200,
+      code: undefined,
+      msg: 'unexpected answer: <!DOCTYPE html><html>',
+    });
     expect(site).toMatchObject({ kind: 'other', transient: false });
     expect(site.message).toMatch(/this is not the KooDrive API; check --endpoint/);
   });
 
   it('a secret in the server message is redacted', () => {
-    const e = errorFromResponse({ ...base, secrets: [new Secret('tok-XYZ-123456')], httpStatus: 401, code: 13990001, msg: 'bad token tok-XYZ-123456' });
-    expect(e.message).toBe('create backup file failed: bad token *** (code 13990001, HTTP 401). KooDrive refused the credentials; check KOODRIVE_TOKEN');
+    const e = errorFromResponse({
+      ...base,
+      secrets: [new Secret('tok-XYZ-123456')],
+      httpStatus: 401,
+      code: 13990001,
+      msg: 'bad token tok-XYZ-123456',
+    });
+    expect(e.message).toBe(
+      'create backup file failed: bad token *** (code 13990001, HTTP 401). KooDrive refused the credentials; check KOODRIVE_TOKEN',
+    );
     expect(e.msg).toBe('bad token ***');
   });
 });
@@ -180,7 +239,9 @@ describe('errorFromNetwork', () => {
   it('names the host and gives the specific advice', () => {
     const e = errorFromNetwork('create lock', 'example.test:443', 'connect ECONNREFUSED 127.0.0.1:443', true, []);
     expect(e).toMatchObject({ kind: 'transient', transient: true, httpStatus: undefined, code: undefined });
-    expect(e.message).toBe('create lock failed: no answer from example.test:443 (connect ECONNREFUSED 127.0.0.1:443). nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running; it was retried — run again later');
+    expect(e.message).toBe(
+      'create lock failed: no answer from example.test:443 (connect ECONNREFUSED 127.0.0.1:443). nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running; it was retried — run again later',
+    );
     const final = errorFromNetwork('create lock', 'h', 'weird', false, []);
     expect(final).toMatchObject({ kind: 'other', transient: false });
     expect(final.message).toBe('create lock failed: no answer from h (weird). check the endpoint URL and the network');

@@ -12,7 +12,10 @@ import { KooDriveError } from '../../src/koodrive/koodrive-error.js';
 /** The server's answer to a lock another run holds. */
 class Busy extends KooDriveError {
   constructor() {
-    super({ code: CODES.LOCK_BUSY, msg: 'busy', httpStatus: 200, call: 'create lock', kind: 'lock-busy', transient: false }, 'busy');
+    super(
+      { code: CODES.LOCK_BUSY, msg: 'busy', httpStatus: 200, call: 'create lock', kind: 'lock-busy', transient: false },
+      'busy',
+    );
   }
 }
 
@@ -70,14 +73,21 @@ describe('held-lock note', () => {
     expect(first.lockId).toBe('lock-1'); // the first run is "killed": no release
 
     let takenOver = 0;
-    const second = await LockKeeper.acquire(server, { ...base, memo: heldLockFile(path, { pid: 2, host: 'h', isGone: () => true }), onTakeover: () => takenOver++ });
+    const second = await LockKeeper.acquire(server, {
+      ...base,
+      memo: heldLockFile(path, { pid: 2, host: 'h', isGone: () => true }),
+      onTakeover: () => takenOver++,
+    });
     expect(second.lockId).toBe('lock-1');
     expect(takenOver).toBe(1);
     await second.release();
     expect(server.held).toBeUndefined();
 
     const third = await LockKeeper.acquire(server, { ...base, memo: heldLockFile(path, { pid: 3, host: 'h' }) });
-    const blocked = LockKeeper.acquire(server, { ...base, memo: heldLockFile(path, { pid: 4, host: 'h', isGone: () => false }) });
+    const blocked = LockKeeper.acquire(server, {
+      ...base,
+      memo: heldLockFile(path, { pid: 4, host: 'h', isGone: () => false }),
+    });
     await expect(blocked).rejects.toBeInstanceOf(Busy);
     await third.release();
   });
@@ -85,11 +95,30 @@ describe('held-lock note', () => {
 
 describe('abandonedUploads', () => {
   it('lists half-sent files of the record that changed or vanished, and nothing else', () => {
-    const plan = { sha256: 'a'.repeat(64), length: 10, partSize: 5 << 20, parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }] };
+    const plan = {
+      sha256: 'a'.repeat(64),
+      length: 10,
+      partSize: 5 << 20,
+      parts: [{ partNumber: 1, partOffset: 0, partSize: 10, hashCtx: [] }],
+    };
     const state = foldJournal([
       { t: 'record', recordId: 'r', roots: [] },
-      ...['/same', '/changed', '/gone', '/done'].map((absPath) => ({ t: 'plan' as const, absPath, size: 10, mtimeMs: 1, ino: 1, seedId: 's', plan })),
-      ...['/same', '/changed', '/gone', '/done'].map((absPath) => ({ t: 'created' as const, absPath, recordId: 'r', fileId: `f${absPath}`, serverName: 'x' })),
+      ...['/same', '/changed', '/gone', '/done'].map((absPath) => ({
+        t: 'plan' as const,
+        absPath,
+        size: 10,
+        mtimeMs: 1,
+        ino: 1,
+        seedId: 's',
+        plan,
+      })),
+      ...['/same', '/changed', '/gone', '/done'].map((absPath) => ({
+        t: 'created' as const,
+        absPath,
+        recordId: 'r',
+        fileId: `f${absPath}`,
+        serverName: 'x',
+      })),
       { t: 'done', absPath: '/done', recordId: 'r', fileId: 'f/done', serverName: 'x', outcome: 'uploaded' },
     ]);
     const scanned = [

@@ -45,7 +45,7 @@ function patientClient(): KooDriveClient {
 }
 
 describe('lock renewal budget', () => {
-  it('a renewal the server keeps failing gives up within the lock\'s remaining life, after a few tries', async () => {
+  it("a renewal the server keeps failing gives up within the lock's remaining life, after a few tries", async () => {
     mode = '503';
     requests = 0;
     const started = Date.now();
@@ -77,10 +77,15 @@ describe('lock renewal budget', () => {
       setLock: () => undefined,
     };
     const keeper = await LockKeeper.acquire(api, {
-      renewEveryMs: 5, waitLockMs: 0, lockTtlMs: 600_000, now: () => clock,
+      renewEveryMs: 5,
+      waitLockMs: 0,
+      lockTtlMs: 600_000,
+      now: () => clock,
     });
     clock += 597_000; // the first renewal comes with 3 s of life left
-    const lost = await new Promise<unknown>((resolve) => keeper.lost.signal.addEventListener('abort', () => resolve(keeper.lost.signal.reason)));
+    const lost = await new Promise<unknown>((resolve) =>
+      keeper.lost.signal.addEventListener('abort', () => resolve(keeper.lost.signal.reason)),
+    );
     expect(budgets[0]).toBe(3000);
     expect(budgets.every((b) => b !== undefined && b <= 3000)).toBe(true);
     expect(lost).toBeInstanceOf(LockLostError);

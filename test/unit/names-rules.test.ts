@@ -3,7 +3,15 @@
  * fullwidth twins, the description path, and why a local file cannot be named on the server.
  */
 import { describe, expect, it } from 'vitest';
-import { fileNameProblem, localNameProblem, MANIFEST_DESCRIPTION, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, toDescription, toServerFileName } from '../../src/names/file-name.js';
+import {
+  fileNameProblem,
+  localNameProblem,
+  MANIFEST_DESCRIPTION,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_NAME_LENGTH,
+  toDescription,
+  toServerFileName,
+} from '../../src/names/file-name.js';
 
 describe('toServerFileName', () => {
   it('maps each forbidden character to its fullwidth twin, every occurrence, and keeps the rest', () => {
@@ -42,12 +50,16 @@ describe('localNameProblem', () => {
     const ok = `${'d/'.repeat(200)}${'f'.repeat(112)}`;
     expect(ok).toHaveLength(512);
     expect(localNameProblem(ok)).toBeUndefined();
-    expect(localNameProblem(`${ok}g`)).toBe(`path "${ok}g" is longer than 512 characters, the limit of the description field`);
+    expect(localNameProblem(`${ok}g`)).toBe(
+      `path "${ok}g" is longer than 512 characters, the limit of the description field`,
+    );
   });
 
   it('the manifest path is reserved', () => {
     expect(MANIFEST_DESCRIPTION).toBe('.koodrive-backup/manifest.ndjson');
-    expect(localNameProblem('.koodrive-backup/manifest.ndjson')).toBe('path ".koodrive-backup/manifest.ndjson" is where koodrive-backup keeps each record\'s manifest');
+    expect(localNameProblem('.koodrive-backup/manifest.ndjson')).toBe(
+      'path ".koodrive-backup/manifest.ndjson" is where koodrive-backup keeps each record\'s manifest',
+    );
     expect(localNameProblem('x/.koodrive-backup/manifest.ndjson')).toBeUndefined();
   });
 

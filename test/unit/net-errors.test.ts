@@ -10,12 +10,18 @@ describe('certificate errors', () => {
   it('are recognised, also as the cause of a wrapping error', () => {
     expect(isCertificateError(selfSigned)).toBe(true);
     expect(isCertificateError(Object.assign(new Error('request failed'), { cause: selfSigned }))).toBe(true);
-    expect(isCertificateError(Object.assign(new Error('Hostname/IP does not match'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))).toBe(true);
+    expect(
+      isCertificateError(
+        Object.assign(new Error('Hostname/IP does not match'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }),
+      ),
+    ).toBe(true);
     expect(isCertificateError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(false);
   });
 
   it('say they are a certificate problem, are never retried, and name the fix', () => {
-    expect(certificateReason(selfSigned)).toBe('certificate problem: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)');
+    expect(certificateReason(selfSigned)).toBe(
+      'certificate problem: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)',
+    );
     const c = classifyNetworkError(selfSigned);
     expect(c.transient).toBe(false);
     expect(c.reason).toMatch(/certificate problem.*--ca-file.*NODE_EXTRA_CA_CERTS/);
@@ -24,7 +30,9 @@ describe('certificate errors', () => {
 
 describe('proxy credentials', () => {
   it('are hidden in every URL of a message', () => {
-    expect(redactUrlCredentials('via http://user:p%40ss@proxy:3128 and https://tok@h/x')).toBe('via http://***@proxy:3128 and https://***@h/x');
+    expect(redactUrlCredentials('via http://user:p%40ss@proxy:3128 and https://tok@h/x')).toBe(
+      'via http://***@proxy:3128 and https://***@h/x',
+    );
     expect(redactUrlCredentials('http://proxy:3128/ has none')).toBe('http://proxy:3128/ has none');
   });
 });
@@ -47,7 +55,9 @@ describe('Network.proxyFor', () => {
   });
 
   it('refuses a CA file that is missing or holds no certificate, naming it', async () => {
-    await expect(Network.open({ caFile: '/no/such/ca.pem' })).rejects.toThrow(/cannot read the CA file \/no\/such\/ca\.pem/);
+    await expect(Network.open({ caFile: '/no/such/ca.pem' })).rejects.toThrow(
+      /cannot read the CA file \/no\/such\/ca\.pem/,
+    );
     await expect(Network.open({ caFile: import.meta.filename })).rejects.toThrow(/holds no PEM certificate/);
   });
 });

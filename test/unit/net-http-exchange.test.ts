@@ -37,7 +37,13 @@ afterAll(async () => {
 describe('exchange: one small request, its whole answer', () => {
   it('sends the method, headers and body with its exact length, and returns status, headers and text', async () => {
     const body = '{"name":"ä ✓"}';
-    const answer = await exchange({ url: new URL('/echo', base), method: 'POST', headers: { 'x-date': '20261201T000000Z' }, body, timeoutMs: 5000 });
+    const answer = await exchange({
+      url: new URL('/echo', base),
+      method: 'POST',
+      headers: { 'x-date': '20261201T000000Z' },
+      body,
+      timeoutMs: 5000,
+    });
     expect(answer.statusCode).toBe(201);
     expect(answer.headers['x-answer']).toBe('yes');
     expect(JSON.parse(answer.body)).toEqual({ got: body });
@@ -53,26 +59,52 @@ describe('exchange: one small request, its whole answer', () => {
   });
 
   it('times out with ETIMEDOUT, and stops at once with the abort reason', async () => {
-    await expect(exchange({ url: new URL('/slow', base), method: 'GET', headers: {}, timeoutMs: 100 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(
+      exchange({ url: new URL('/slow', base), method: 'GET', headers: {}, timeoutMs: 100 }),
+    ).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     const controller = new AbortController();
-    const pending = exchange({ url: new URL('/slow', base), method: 'GET', headers: {}, timeoutMs: 5000, signal: controller.signal });
+    const pending = exchange({
+      url: new URL('/slow', base),
+      method: 'GET',
+      headers: {},
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(new Error('run stopped')), 50);
     await expect(pending).rejects.toThrow('run stopped');
     const aborted = AbortSignal.abort(new Error('already'));
-    await expect(exchange({ url: new URL('/echo', base), method: 'GET', headers: {}, timeoutMs: 5000, signal: aborted })).rejects.toThrow('already');
+    await expect(
+      exchange({ url: new URL('/echo', base), method: 'GET', headers: {}, timeoutMs: 5000, signal: aborted }),
+    ).rejects.toThrow('already');
   });
 
   it('refuses an answer longer than the limit, and a connection cut mid-answer is ECONNRESET', async () => {
-    await expect(exchange({ url: new URL('/long', base), method: 'GET', headers: {}, timeoutMs: 5000, maxAnswerBytes: 1000 })).rejects.toMatchObject({ code: 'EANSWERTOOLONG' });
-    expect((await exchange({ url: new URL('/long', base), method: 'GET', headers: {}, timeoutMs: 5000, maxAnswerBytes: 10_000 })).body).toHaveLength(10_000);
-    await expect(exchange({ url: new URL('/cut', base), method: 'GET', headers: {}, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(
+      exchange({ url: new URL('/long', base), method: 'GET', headers: {}, timeoutMs: 5000, maxAnswerBytes: 1000 }),
+    ).rejects.toMatchObject({ code: 'EANSWERTOOLONG' });
+    expect(
+      (
+        await exchange({
+          url: new URL('/long', base),
+          method: 'GET',
+          headers: {},
+          timeoutMs: 5000,
+          maxAnswerBytes: 10_000,
+        })
+      ).body,
+    ).toHaveLength(10_000);
+    await expect(
+      exchange({ url: new URL('/cut', base), method: 'GET', headers: {}, timeoutMs: 5000 }),
+    ).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
-  it('a refused connection keeps node\'s code (so retries classify it)', async () => {
+  it("a refused connection keeps node's code (so retries classify it)", async () => {
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(exchange({ url: new URL(`http://127.0.0.1:${port}/`), method: 'GET', headers: {}, timeoutMs: 5000 })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(
+      exchange({ url: new URL(`http://127.0.0.1:${port}/`), method: 'GET', headers: {}, timeoutMs: 5000 }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

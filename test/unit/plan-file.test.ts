@@ -40,7 +40,7 @@ describe('planFile on real files', () => {
     { size: 11 * MiB + 4097, chunkSize: undefined },
     // Chunks that do not divide the part size, so boundaries fall inside chunks.
     { size: 11 * MiB + 4097, chunkSize: 3 * 100_003 },
-  ])('size $size, chunk $chunkSize: digest, proofCode and every part\'s hashCtx', async ({ size, chunkSize }) => {
+  ])("size $size, chunk $chunkSize: digest, proofCode and every part's hashCtx", async ({ size, chunkSize }) => {
     const file = await tempFile(size);
     const plan = await planFile(file, { proofSeed: seed, backend: nobleBackend, chunkSize });
     const expectedSha = createHash('sha256').update(file.data).digest('hex');
@@ -75,34 +75,45 @@ describe('planFile on real files', () => {
   });
 
   it('refuses an unusable part size before reading anything', async () => {
-    await expect(planFile({ absPath: join(dir, 'does-not-exist'), size: 10 }, { proofSeed: seed, partSize: 1000 }))
-      .rejects.toBeInstanceOf(PartSizeError);
+    await expect(
+      planFile({ absPath: join(dir, 'does-not-exist'), size: 10 }, { proofSeed: seed, partSize: 1000 }),
+    ).rejects.toBeInstanceOf(PartSizeError);
   });
 
   it('throws FileChangedError when the file is shorter than expected', async () => {
     const file = await tempFile(1000);
-    const err = await planFile({ absPath: file.absPath, size: 1001 }, { proofSeed: seed, backend: nobleBackend }).catch((e: unknown) => e);
+    const err = await planFile({ absPath: file.absPath, size: 1001 }, { proofSeed: seed, backend: nobleBackend }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FileChangedError);
     expect((err as FileChangedError).message).toMatch(/expected 1001 bytes, read only 1000/);
   });
 
   it('throws FileChangedError when the file is longer than expected', async () => {
     const file = await tempFile(MiB + 3);
-    await expect(planFile({ absPath: file.absPath, size: MiB }, { proofSeed: seed, backend: nobleBackend }))
-      .rejects.toThrow(FileChangedError);
+    await expect(
+      planFile({ absPath: file.absPath, size: MiB }, { proofSeed: seed, backend: nobleBackend }),
+    ).rejects.toThrow(FileChangedError);
   });
 
   it('stops when aborted', async () => {
     const file = await tempFile(MiB + 3);
     const controller = new AbortController();
     controller.abort(new Error('stop now'));
-    await expect(planFile(file, { proofSeed: seed, backend: nobleBackend, signal: controller.signal })).rejects.toThrow('stop now');
+    await expect(planFile(file, { proofSeed: seed, backend: nobleBackend, signal: controller.signal })).rejects.toThrow(
+      'stop now',
+    );
   });
 
   it('stops part-way when aborted during the read', async () => {
     const file = await tempFile(11 * MiB);
     const controller = new AbortController();
-    const planning = planFile(file, { proofSeed: seed, backend: nobleBackend, chunkSize: 64 * 1024, signal: controller.signal });
+    const planning = planFile(file, {
+      proofSeed: seed,
+      backend: nobleBackend,
+      chunkSize: 64 * 1024,
+      signal: controller.signal,
+    });
     setImmediate(() => controller.abort(new Error('stopped mid-file')));
     await expect(planning).rejects.toThrow('stopped mid-file');
   });
@@ -123,16 +134,26 @@ describe('planFile on real files', () => {
     expect(Object.keys(plan).sort()).toEqual(['length', 'partSize', 'parts', 'proofCode', 'sha256']);
     // Without the option nothing is kept, and a file larger than one read is never kept whole.
     expect(planBytes(await planFile(file, { proofSeed: seed, backend: nobleBackend }))).toBeUndefined();
-    expect(planBytes(await planFile(await tempFile(5 * MiB + 1), { proofSeed: seed, backend: nobleBackend, keepBytes: true }))).toBeUndefined();
+    expect(
+      planBytes(
+        await planFile(await tempFile(5 * MiB + 1), { proofSeed: seed, backend: nobleBackend, keepBytes: true }),
+      ),
+    ).toBeUndefined();
   });
 
   it('a small file that grew or shrank since its size was taken fails on the blocking read too', async () => {
     const file = await tempFile(300);
-    await expect(planFile({ absPath: file.absPath, size: 299 }, { proofSeed: seed, backend: nobleBackend })).rejects.toThrow(/grown past/);
-    await expect(planFile({ absPath: file.absPath, size: 301 }, { proofSeed: seed, backend: nobleBackend })).rejects.toThrow(/read only 300/);
+    await expect(
+      planFile({ absPath: file.absPath, size: 299 }, { proofSeed: seed, backend: nobleBackend }),
+    ).rejects.toThrow(/grown past/);
+    await expect(
+      planFile({ absPath: file.absPath, size: 301 }, { proofSeed: seed, backend: nobleBackend }),
+    ).rejects.toThrow(/read only 300/);
   });
 
   it('reports a missing file as the fs error', async () => {
-    await expect(planFile({ absPath: join(dir, 'missing'), size: 5 }, { proofSeed: seed })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(planFile({ absPath: join(dir, 'missing'), size: 5 }, { proofSeed: seed })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });

@@ -21,7 +21,11 @@ describe('part planning boundaries', () => {
 
   it('offsets are contiguous and every part but the first is numbered in order', () => {
     const parts = planParts(12 * MiB, 5 * MiB);
-    expect(parts.map((p) => [p.partNumber, p.partOffset])).toEqual([[1, 0], [2, 5 * MiB], [3, 10 * MiB]]);
+    expect(parts.map((p) => [p.partNumber, p.partOffset])).toEqual([
+      [1, 0],
+      [2, 5 * MiB],
+      [3, 10 * MiB],
+    ]);
   });
 
   it('keeps 5 MiB up to 10000 parts, then grows in whole MiB', () => {
@@ -34,7 +38,12 @@ describe('part planning boundaries', () => {
     const parts = planParts(size, partSize);
     expect(parts.length).toBeLessThanOrEqual(MAX_PARTS);
     expect(() => planParts(size, partSize - MiB)).toThrow(/10000/);
-    expect(multiPartsProblem(parts.map((p, i) => ({ ...p, hashCtx: i === 0 ? [] : [0, 0, 0, 0, 0, 0, 0, 0] })), size)).toBeUndefined();
+    expect(
+      multiPartsProblem(
+        parts.map((p, i) => ({ ...p, hashCtx: i === 0 ? [] : [0, 0, 0, 0, 0, 0, 0, 0] })),
+        size,
+      ),
+    ).toBeUndefined();
   });
 
   it('the largest file (200 GB) still fits in 10000 parts', () => {

@@ -32,7 +32,13 @@ describe('createSink', () => {
   it('json mode writes NDJSON to stdout only', async () => {
     const { stdout, stderr } = await feed({ mode: 'json' });
     expect(stderr).toBe('');
-    expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type).at(-1)).toBe('summary');
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { type: string }).type)
+        .at(-1),
+    ).toBe('summary');
   });
 
   it('plain mode splits the story (stdout) from problems (stderr), free of escapes', async () => {

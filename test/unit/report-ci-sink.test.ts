@@ -20,7 +20,10 @@ function run(provider: 'github' | 'gitlab', env: Record<string, string>, quiet =
 
 describe('CI detection and escaping', () => {
   it.each([
-    [{ GITHUB_ACTIONS: 'true' }, 'github'], [{ GITLAB_CI: 'true' }, 'gitlab'], [{ CI: 'true' }, undefined], [{}, undefined],
+    [{ GITHUB_ACTIONS: 'true' }, 'github'],
+    [{ GITLAB_CI: 'true' }, 'gitlab'],
+    [{ CI: 'true' }, undefined],
+    [{}, undefined],
   ])('detectCi(%j) = %s', (env, provider) => expect(detectCi(env)).toBe(provider));
 
   it('escapes workflow command data and properties', () => {
@@ -52,7 +55,9 @@ describe('GitHub Actions sink', () => {
     expect(lines.findIndex((l) => l.includes('uploaded  docs/a.bin'))).toBeGreaterThan(group);
     expect(lines.findIndex((l) => l.includes('uploaded  docs/a.bin'))).toBeLessThan(end);
     expect(lines.findIndex((l) => l.includes('Files:  4 total'))).toBeGreaterThan(end);
-    expect(lines).toContain('::error file=bad/c\\x1b[2J|x\\n.txt,title=Backup failed::HTTP 500 from the upload URL after 5 tries');
+    expect(lines).toContain(
+      '::error file=bad/c\\x1b[2J|x\\n.txt,title=Backup failed::HTTP 500 from the upload URL after 5 tries',
+    );
     expect(lines).toContain('::warning::renewing the backup lock took 4.0s');
     expect(lines.filter((l) => l.startsWith('::group::'))).toHaveLength(1);
 
@@ -67,7 +72,11 @@ describe('GitHub Actions sink', () => {
   });
 
   it('in --quiet has no group but still annotates; a bad summary path becomes a warning', async () => {
-    const { out, reporter } = run('github', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'file') }, true);
+    const { out, reporter } = run(
+      'github',
+      { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'file') },
+      true,
+    );
     await reporter.close();
     const text = out.text();
     expect(text).not.toContain('::group::');
@@ -81,7 +90,9 @@ describe('GitLab CI sink', () => {
     const { out, reporter } = run('gitlab', { GITLAB_CI: 'true' });
     await reporter.close();
     const text = out.text();
-    const start = /\x1b\[0Ksection_start:(\d+):koodrive_upload\[collapsed=true\]\r\x1b\[0KUploading 4 files\n/.exec(text);
+    const start = /\x1b\[0Ksection_start:(\d+):koodrive_upload\[collapsed=true\]\r\x1b\[0KUploading 4 files\n/.exec(
+      text,
+    );
     const end = /\x1b\[0Ksection_end:(\d+):koodrive_upload\r\x1b\[0K\n/.exec(text);
     expect(start).not.toBeNull();
     expect(end).not.toBeNull();

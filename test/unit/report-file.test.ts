@@ -24,7 +24,12 @@ describe('writeReport', () => {
     expect(report.totals).toEqual(TOTALS);
     expect(report.files).toHaveLength(4);
     expect(report.files[0]).toEqual({
-      path: 'docs/a.bin', serverName: 'a.bin', fileId: 'F1', sha256: UPLOADED.sha256, size: UPLOADED.size, outcome: 'uploaded',
+      path: 'docs/a.bin',
+      serverName: 'a.bin',
+      fileId: 'F1',
+      sha256: UPLOADED.sha256,
+      size: UPLOADED.size,
+      outcome: 'uploaded',
     });
     expect(report.files[2]).toEqual({ path: FAILED.path, size: 2000, outcome: 'failed', error: FAILED.error });
     expect(await readdir(dir)).toEqual(['report.json']); // no temp file left behind

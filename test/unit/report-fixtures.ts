@@ -8,34 +8,70 @@ export const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 export const RECORD_ID = '1842862763295184641';
 
 export const UPLOADED: FileOutcome = {
-  path: 'docs/a.bin', absPath: '/data/docs/a.bin', size: 12 * MiB, outcome: 'uploaded', serverName: 'a.bin',
-  fileId: 'F1', sha256: 'aa'.repeat(32), bytesSent: 12 * MiB,
+  path: 'docs/a.bin',
+  absPath: '/data/docs/a.bin',
+  size: 12 * MiB,
+  outcome: 'uploaded',
+  serverName: 'a.bin',
+  fileId: 'F1',
+  sha256: 'aa'.repeat(32),
+  bytesSent: 12 * MiB,
 };
 export const RAPID: FileOutcome = {
-  path: 'media/b.iso', absPath: '/data/media/b.iso', size: 100 * MiB, outcome: 'rapid', serverName: 'b.iso',
-  fileId: 'F2', sha256: 'bb'.repeat(32), bytesSent: 0,
+  path: 'media/b.iso',
+  absPath: '/data/media/b.iso',
+  size: 100 * MiB,
+  outcome: 'rapid',
+  serverName: 'b.iso',
+  fileId: 'F2',
+  sha256: 'bb'.repeat(32),
+  bytesSent: 0,
 };
 // A hostile name: an escape sequence that would clear the screen, and a newline.
 export const FAILED_PATH = 'bad/c\x1b[2J|x\n.txt';
 export const FAILED: FileOutcome = {
-  path: FAILED_PATH, absPath: `/data/${FAILED_PATH}`, size: 2000, outcome: 'failed', bytesSent: 0,
+  path: FAILED_PATH,
+  absPath: `/data/${FAILED_PATH}`,
+  size: 2000,
+  outcome: 'failed',
+  bytesSent: 0,
   error: 'HTTP 500 from the upload URL after 5 tries',
 };
 export const UNCHANGED: FileOutcome = {
-  path: 'old/d.txt', absPath: '/data/old/d.txt', size: 500, outcome: 'unchanged', serverName: 'd.txt', fileId: 'F4',
-  sha256: 'dd'.repeat(32), bytesSent: 0,
+  path: 'old/d.txt',
+  absPath: '/data/old/d.txt',
+  size: 500,
+  outcome: 'unchanged',
+  serverName: 'd.txt',
+  fileId: 'F4',
+  sha256: 'dd'.repeat(32),
+  bytesSent: 0,
 };
 
 export const FILES = [UPLOADED, RAPID, FAILED, UNCHANGED];
 export const BYTES_TOTAL = FILES.reduce((sum, f) => sum + f.size, 0);
 
 export const TOTALS: RunTotals = {
-  files: 4, uploaded: 1, rapid: 1, exist: 0, unchanged: 1, skipped: 0, conflict: 0, failed: 1,
-  bytesTotal: BYTES_TOTAL, bytesBackedUp: BYTES_TOTAL - 2000, bytesSent: 12 * MiB, durationMs: 62_000,
+  files: 4,
+  uploaded: 1,
+  rapid: 1,
+  exist: 0,
+  unchanged: 1,
+  skipped: 0,
+  conflict: 0,
+  failed: 1,
+  bytesTotal: BYTES_TOTAL,
+  bytesBackedUp: BYTES_TOTAL - 2000,
+  bytesSent: 12 * MiB,
+  durationMs: 62_000,
 };
 
 export const SUMMARY: Extract<RunEvent, { type: 'summary' }> = {
-  type: 'summary', recordId: RECORD_ID, totals: TOTALS, files: FILES, exitCode: 3,
+  type: 'summary',
+  recordId: RECORD_ID,
+  totals: TOTALS,
+  files: FILES,
+  exitCode: 3,
 };
 
 /** The whole run, in order. */
@@ -67,7 +103,12 @@ export function scriptedRun(): RunEvent[] {
 /** A clock the test moves by hand. */
 export function manualClock(start = T0): { now: () => number; advance: (ms: number) => void } {
   let time = start;
-  return { now: () => time, advance: (ms) => { time += ms; } };
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
 }
 
 /** A stream that keeps everything written to it (synchronously), optionally posing as a terminal. */

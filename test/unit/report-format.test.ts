@@ -2,25 +2,52 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, formatEta, formatRate, isoTime, percent, throughput } from '../../src/report/format.js';
 import { RateMeter } from '../../src/report/rate-meter.js';
 import { RunProgress } from '../../src/report/run-progress.js';
-import { displayWidth, padToWidth, sanitizeText, truncateMiddle, truncateStyled } from '../../src/report/terminal-text.js';
+import {
+  displayWidth,
+  padToWidth,
+  sanitizeText,
+  truncateMiddle,
+  truncateStyled,
+} from '../../src/report/terminal-text.js';
 import { MiB, T0, UPLOADED } from './report-fixtures.js';
 
 describe('format', () => {
   it.each([
-    [0, '0ms'], [850, '850ms'], [1000, '1.0s'], [12_345, '12.3s'], [59_999, '59.9s'], [60_000, '1m 00s'],
-    [62_000, '1m 02s'], [3_599_000, '59m 59s'], [3_600_000, '1h 00m'], [3_720_000, '1h 02m'], [-1, '?'],
+    [0, '0ms'],
+    [850, '850ms'],
+    [1000, '1.0s'],
+    [12_345, '12.3s'],
+    [59_999, '59.9s'],
+    [60_000, '1m 00s'],
+    [62_000, '1m 02s'],
+    [3_599_000, '59m 59s'],
+    [3_600_000, '1h 00m'],
+    [3_720_000, '1h 02m'],
+    [-1, '?'],
   ])('formatDuration(%d) = %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 
   it.each([
-    [0, '0 B/s'], [-5, '0 B/s'], [Number.NaN, '0 B/s'], [512, '512 B/s'], [20 * MiB, '20.0 MiB/s'], [1536, '1.5 KiB/s'],
+    [0, '0 B/s'],
+    [-5, '0 B/s'],
+    [Number.NaN, '0 B/s'],
+    [512, '512 B/s'],
+    [20 * MiB, '20.0 MiB/s'],
+    [1536, '1.5 KiB/s'],
   ])('formatRate(%d) = %s', (rate, text) => expect(formatRate(rate)).toBe(text));
 
   it.each([
-    [0, 100, '0s'], [100, 0, '?'], [MiB, MiB, '1.0s'], [10, 1000, '<1s'], [60 * MiB, MiB, '1m 00s'], [1e15, 1, '>7d'],
+    [0, 100, '0s'],
+    [100, 0, '?'],
+    [MiB, MiB, '1.0s'],
+    [10, 1000, '<1s'],
+    [60 * MiB, MiB, '1m 00s'],
+    [1e15, 1, '>7d'],
   ])('formatEta(%d bytes at %d B/s) = %s', (bytes, rate, text) => expect(formatEta(bytes, rate)).toBe(text));
 
   it('percent clamps and treats an empty total as done', () => {
-    expect([percent(0, 10), percent(5, 10), percent(10, 10), percent(11, 10), percent(0, 0)]).toEqual([0, 50, 100, 100, 100]);
+    expect([percent(0, 10), percent(5, 10), percent(10, 10), percent(11, 10), percent(0, 0)]).toEqual([
+      0, 50, 100, 100, 100,
+    ]);
   });
 
   it('throughput and isoTime', () => {
@@ -42,7 +69,11 @@ describe('terminal text', () => {
   ])('sanitizeText(%j) = %j', (input, output) => expect(sanitizeText(input)).toBe(output));
 
   it.each([
-    ['abc', 3], ['备份', 4], ['＜x＞', 5], ['e\u0301', 1], ['', 0],
+    ['abc', 3],
+    ['备份', 4],
+    ['＜x＞', 5],
+    ['e\u0301', 1],
+    ['', 0],
   ])('displayWidth(%j) = %d', (text, width) => expect(displayWidth(text)).toBe(width));
 
   it('truncateMiddle keeps the start and more of the end, within the width', () => {

@@ -59,7 +59,9 @@ describe('plain sink', () => {
     for (const hidden of ['tmp/x.swp', 'old/d.txt', 'part 1', 'retry', 'planned']) expect(out).not.toContain(hidden);
     expect(out).toContain('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
     expect(out).toContain('Record: 1842862763295184641');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/finished with errors: 4 files .*; record 1842862763295184641; .* exit 3$/);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(
+      /finished with errors: 4 files .*; record 1842862763295184641; .* exit 3$/,
+    );
   });
 
   it('--verbose adds planned, start, part, retry, exclusion and unchanged lines', () => {
@@ -80,7 +82,9 @@ describe('plain sink', () => {
     const lines = err.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('FAILED    bad/c');
-    expect(lines[1]).toMatch(/finished with errors: 4 files \(1 uploaded, 1 rapid, 1 unchanged, 1 failed\); record 1842862763295184641;/);
+    expect(lines[1]).toMatch(
+      /finished with errors: 4 files \(1 uploaded, 1 rapid, 1 unchanged, 1 failed\); record 1842862763295184641;/,
+    );
   });
 
   it('prints a progress line on each timer tick and stops the timer at the summary', () => {
@@ -88,7 +92,9 @@ describe('plain sink', () => {
     const progress = out.split('\n').filter((l) => l.includes(' progress: '));
     expect(progress).toHaveLength(3);
     // 5 MiB sent since the first byte 2 s before the tick; 107 MiB to go at 2.5 MiB/s.
-    expect(progress[0]).toBe('2026-11-25T10:00:08.000Z progress: 0/4 files, 5.0 MiB/112.0 MiB (4%), sent 5.0 MiB at 2.5 MiB/s, ETA 42.8s, 1 active');
+    expect(progress[0]).toBe(
+      '2026-11-25T10:00:08.000Z progress: 0/4 files, 5.0 MiB/112.0 MiB (4%), sent 5.0 MiB at 2.5 MiB/s, ETA 42.8s, 1 active',
+    );
     expect(progress[2]).toContain('0/4 files, 12.0 MiB/112.0 MiB (10%), sent 12.0 MiB');
     expect(timer.active()).toBe(0);
   });

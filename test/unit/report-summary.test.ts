@@ -22,7 +22,12 @@ describe('renderSummary', () => {
   });
 
   it('always shows failed, hides other zero counts, and caps the failure list', () => {
-    const many: FileOutcome[] = Array.from({ length: 25 }, (_, i) => ({ ...UPLOADED, path: `f${i}`, outcome: 'failed', error: 'boom' }));
+    const many: FileOutcome[] = Array.from({ length: 25 }, (_, i) => ({
+      ...UPLOADED,
+      path: `f${i}`,
+      outcome: 'failed',
+      error: 'boom',
+    }));
     const lines = renderSummary({ ...TOTALS, failed: 25 }, many, { color: false, maxFailures: 3 });
     expect(lines.filter((l) => l.startsWith('  f'))).toHaveLength(3);
     expect(lines.at(-1)).toBe('  … and 22 more');
@@ -33,8 +38,11 @@ describe('renderSummary', () => {
 
   it('counts dry-run plans from the files', () => {
     const planned: FileOutcome[] = [{ ...UPLOADED, outcome: 'planned', bytesSent: 0 }];
-    expect(renderSummary({ ...TOTALS, uploaded: 0, rapid: 0, unchanged: 0, failed: 0, files: 1 }, planned, { color: false })[0])
-      .toBe('Files:  1 total: 1 would send (dry run), 0 failed');
+    expect(
+      renderSummary({ ...TOTALS, uploaded: 0, rapid: 0, unchanged: 0, failed: 0, files: 1 }, planned, {
+        color: false,
+      })[0],
+    ).toBe('Files:  1 total: 1 would send (dry run), 0 failed');
   });
 
   it('renderSummaryLine says done or errors, with the exit code and reason', () => {
@@ -57,19 +65,43 @@ describe('renderSummary', () => {
     const line = renderSummaryLine(totals, 130, 'interrupted by SIGINT');
     expect(line).toContain('backed up 4.0 MiB of 20.0 MiB, sent 10.0 MiB in 1.0s');
     expect(line).not.toMatch(/of 0 B/);
-    expect(renderSummary(totals, stopped, { color: false })[1]).toBe('Data:   10.0 MiB sent, 4.0 MiB of 20.0 MiB backed up');
-    expect(renderMarkdownSummary(totals, stopped, { exitCode: 130 })).toContain('| Bytes backed up (stored) | 4.0 MiB of 20.0 MiB |');
+    expect(renderSummary(totals, stopped, { color: false })[1]).toBe(
+      'Data:   10.0 MiB sent, 4.0 MiB of 20.0 MiB backed up',
+    );
+    expect(renderMarkdownSummary(totals, stopped, { exitCode: 130 })).toContain(
+      '| Bytes backed up (stored) | 4.0 MiB of 20.0 MiB |',
+    );
   });
 
   it('rapidSavings counts rapid uploads only; files already on the server are counted apart (issue 12 item 6)', () => {
     expect(rapidSavings(FILES)).toBe(100 * MiB);
     expect(rapidSavings([{ ...UPLOADED, outcome: 'exist' }])).toBe(0);
-    const mixed: FileOutcome[] = [{ ...UPLOADED, outcome: 'rapid', bytesSent: 0 }, { ...UPLOADED, path: 'e', size: 3 * MiB, outcome: 'exist', bytesSent: 0 }];
-    const data = renderSummary({ ...TOTALS, uploaded: 0, rapid: 1, exist: 1, unchanged: 0, failed: 0, files: 2, bytesSent: 0, bytesTotal: 15 * MiB, bytesBackedUp: 15 * MiB }, mixed, { color: false })[1];
-    expect(data).toBe('Data:   0 B sent, 15.0 MiB of 15.0 MiB backed up, 12.0 MiB saved by rapid upload, 3.0 MiB already on the server');
+    const mixed: FileOutcome[] = [
+      { ...UPLOADED, outcome: 'rapid', bytesSent: 0 },
+      { ...UPLOADED, path: 'e', size: 3 * MiB, outcome: 'exist', bytesSent: 0 },
+    ];
+    const data = renderSummary(
+      {
+        ...TOTALS,
+        uploaded: 0,
+        rapid: 1,
+        exist: 1,
+        unchanged: 0,
+        failed: 0,
+        files: 2,
+        bytesSent: 0,
+        bytesTotal: 15 * MiB,
+        bytesBackedUp: 15 * MiB,
+      },
+      mixed,
+      { color: false },
+    )[1];
+    expect(data).toBe(
+      'Data:   0 B sent, 15.0 MiB of 15.0 MiB backed up, 12.0 MiB saved by rapid upload, 3.0 MiB already on the server',
+    );
   });
 
-  it('names the record in the summary and the one-line summary, but not a dry run\'s placeholder (issue 12 item 2)', () => {
+  it("names the record in the summary and the one-line summary, but not a dry run's placeholder (issue 12 item 2)", () => {
     expect(renderSummary(TOTALS, FILES, { color: false, recordId: RECORD_ID })[3]).toBe(`Record: ${RECORD_ID}`);
     expect(renderSummaryLine(TOTALS, 3, undefined, 0, RECORD_ID)).toContain(`; record ${RECORD_ID}; backed up`);
     expect(renderSummary(TOTALS, FILES, { color: false, recordId: '(dry-run)' }).join('\n')).not.toContain('Record');
@@ -102,14 +134,23 @@ describe('renderMarkdownSummary', () => {
   });
 
   it('succeeds without a failure section when nothing failed', () => {
-    const ok = renderMarkdownSummary({ ...TOTALS, failed: 0 }, FILES.filter((f) => f.outcome !== 'failed'), { exitCode: 0 });
+    const ok = renderMarkdownSummary(
+      { ...TOTALS, failed: 0 },
+      FILES.filter((f) => f.outcome !== 'failed'),
+      { exitCode: 0 },
+    );
     expect(ok).toMatch(/^### KooDrive backup succeeded/);
     expect(ok).not.toContain('Not backed up');
   });
 
   it('a fatal error is a failed step summary with its exit code and reason, never "succeeded"', () => {
-    const md = renderFatalMarkdown(totalsOf([], 0), [], { exitCode: 2, reason: 'no KooDrive endpoint or credentials configured; set …' });
-    expect(md).toMatch(/^### KooDrive backup failed: exit code 2\n\n> no KooDrive endpoint or credentials configured; set …\n/);
+    const md = renderFatalMarkdown(totalsOf([], 0), [], {
+      exitCode: 2,
+      reason: 'no KooDrive endpoint or credentials configured; set …',
+    });
+    expect(md).toMatch(
+      /^### KooDrive backup failed: exit code 2\n\n> no KooDrive endpoint or credentials configured; set …\n/,
+    );
     expect(md).not.toContain('succeeded');
     const after = renderFatalMarkdown(TOTALS, FILES, { exitCode: 3, reason: 'token refused' });
     expect(after).toContain('| Uploaded | 1 | 12.0 MiB |');

@@ -28,8 +28,10 @@ describe('tty lines', () => {
 
   it('shows name, bar, bytes, rate and ETA when there is room', () => {
     const line = renderFileLine(progress.active.get(longName)!, T0 + 2000, 120, false);
-    expect(line).toMatch(/^photos\/备份.*…x+\.jpeg +█+░+  50% +6\.0 MiB\/12\.0 MiB +6\.0 MiB\/s  ETA 1\.0s/);
-    expect(renderTotalLine(progress, T0 + 2000, 120, false)).toMatch(/^Total 0\/4 files +█*░+ +5% +6\.0 MiB\/112\.0 MiB +6\.0 MiB\/s  ETA 17\.6s/);
+    expect(line).toMatch(/^photos\/备份.*…x+\.jpeg +█+░+ {2}50% +6\.0 MiB\/12\.0 MiB +6\.0 MiB\/s {2}ETA 1\.0s/);
+    expect(renderTotalLine(progress, T0 + 2000, 120, false)).toMatch(
+      /^Total 0\/4 files +█*░+ +5% +6\.0 MiB\/112\.0 MiB +6\.0 MiB\/s {2}ETA 17\.6s/,
+    );
   });
 
   it('drops ETA, rate and the bar as the terminal narrows', () => {
@@ -109,7 +111,9 @@ describe('tty sink', () => {
 
     reporter.sink(events.at(-1)!);
     expect(out.text()).toContain('Files:  4 total: 1 uploaded, 1 rapid, 1 unchanged, 1 failed');
-    expect(out.text()).toContain('Data:   12.0 MiB sent, 112.0 MiB of 112.0 MiB backed up, 100.0 MiB saved by rapid upload');
+    expect(out.text()).toContain(
+      'Data:   12.0 MiB sent, 112.0 MiB of 112.0 MiB backed up, 100.0 MiB saved by rapid upload',
+    );
     expect(out.text()).toContain('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
     expect(out.text()).toContain('Record: 1842862763295184641'); // verify --record-id and restore need it
     expect(stream.text().lastIndexOf('\x1b[?25h')).toBeGreaterThan(stream.text().lastIndexOf('\x1b[?25l')); // cursor shown again

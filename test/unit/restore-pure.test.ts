@@ -39,7 +39,13 @@ describe('path guard', () => {
 });
 
 describe('restore plan', () => {
-  const entry = (description: string | undefined, fileId: string, size = 1) => ({ fileId, fileName: 'n', sha256: SHA, size, ...(description !== undefined ? { description } : {}) });
+  const entry = (description: string | undefined, fileId: string, size = 1) => ({
+    fileId,
+    fileName: 'n',
+    sha256: SHA,
+    size,
+    ...(description !== undefined ? { description } : {}),
+  });
 
   it('takes paths from descriptions, the last copy of a path, modes and mtimes from the manifest', () => {
     const plan = planRestore(
@@ -61,7 +67,13 @@ describe('restore plan', () => {
   });
 
   it('refuses hostile paths from the listing and from the manifest alike', () => {
-    const plan = planRestore([entry('../x', 'f1'), entry('/abs', 'f2')], [{ kind: 'folder', path: 'a/../..', mode: 0o755, mtimeMs: 0 }, { kind: 'link', path: '../l', target: 't' }]);
+    const plan = planRestore(
+      [entry('../x', 'f1'), entry('/abs', 'f2')],
+      [
+        { kind: 'folder', path: 'a/../..', mode: 0o755, mtimeMs: 0 },
+        { kind: 'link', path: '../l', target: 't' },
+      ],
+    );
     expect(plan.files).toEqual([]);
     expect(plan.folders).toEqual([]);
     expect(plan.links).toEqual([]);
@@ -75,8 +87,13 @@ describe('restore plan', () => {
 
   it('filters with the upload glob rules, on the path and the folders above it', () => {
     const listing = [entry('img/a.png', '1'), entry('img/raw/b.raw', '2'), entry('doc/c.md', '3')];
-    expect(planRestore(listing, undefined, { include: ['img/**'], exclude: ['raw/'] }).files.map((f) => f.path)).toEqual(['img/a.png']);
-    expect(planRestore(listing, undefined, { include: ['/img'] }).files.map((f) => f.path)).toEqual(['img/a.png', 'img/raw/b.raw']);
+    expect(
+      planRestore(listing, undefined, { include: ['img/**'], exclude: ['raw/'] }).files.map((f) => f.path),
+    ).toEqual(['img/a.png']);
+    expect(planRestore(listing, undefined, { include: ['/img'] }).files.map((f) => f.path)).toEqual([
+      'img/a.png',
+      'img/raw/b.raw',
+    ]);
     expect(planRestore(listing, undefined, { exclude: ['*.md'] }).filteredOut).toBe(1);
   });
 });
@@ -89,8 +106,12 @@ describe('manifest lines', () => {
       { kind: 'link', path: 'l', target: '/abs/target' },
     ] as const;
     entries.forEach((e, i) => expect(parseEntry(entryLine(e).trimEnd(), i + 2)).toEqual(e));
-    expect(headerLine({ roots: [{ path: '/x', prefix: '' }] })).toBe('{"koodriveManifest":1,"roots":[{"path":"/x","prefix":""}]}\n');
-    expect(parseHeader('{"koodriveManifest":1,"roots":[{"path":"/x","prefix":"x"}]}').roots).toEqual([{ path: '/x', prefix: 'x' }]);
+    expect(headerLine({ roots: [{ path: '/x', prefix: '' }] })).toBe(
+      '{"koodriveManifest":1,"roots":[{"path":"/x","prefix":""}]}\n',
+    );
+    expect(parseHeader('{"koodriveManifest":1,"roots":[{"path":"/x","prefix":"x"}]}').roots).toEqual([
+      { path: '/x', prefix: 'x' },
+    ]);
   });
 
   it.each([
@@ -131,7 +152,9 @@ describe('names and roots', () => {
 
   it('drops a repeated root and refuses a root inside another', () => {
     expect(distinctRoots(['/t', '/t/'])).toEqual(['/t']);
-    expect(() => distinctRoots(['/t', '/t/a'])).toThrow('path /t/a is inside /t, which is also backed up; name only /t');
+    expect(() => distinctRoots(['/t', '/t/a'])).toThrow(
+      'path /t/a is inside /t, which is also backed up; name only /t',
+    );
     expect(() => distinctRoots(['/t/a', '/t'])).toThrow('path /t/a is inside /t');
     expect(distinctRoots(['/t', '/tt'])).toEqual(['/t', '/tt']);
   });
@@ -140,11 +163,21 @@ describe('names and roots', () => {
 describe('prune policy (restic semantics)', () => {
   const day = 86_400_000;
   const t0 = Date.UTC(2026, 10, 30, 12);
-  const rec = (id: string, daysAgo: number, status = 1, group = 'g') => ({ recordId: id, status, createdMs: t0 - daysAgo * day, group });
+  const rec = (id: string, daysAgo: number, status = 1, group = 'g') => ({
+    recordId: id,
+    status,
+    createdMs: t0 - daysAgo * day,
+    group,
+  });
 
   it('--keep-last N keeps the N newest completed records of each group', () => {
     const d = decidePrune([rec('a', 3), rec('b', 1), rec('c', 2), rec('x', 9, 1, 'other')], { keepLast: 2 });
-    expect(d.map((x) => [x.recordId, x.keep])).toEqual([['a', false], ['b', true], ['c', true], ['x', true]]);
+    expect(d.map((x) => [x.recordId, x.keep])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', true],
+      ['x', true],
+    ]);
     expect(d[1]!.reasons).toEqual(['last 2']);
   });
 
@@ -156,10 +189,15 @@ describe('prune policy (restic semantics)', () => {
   });
 
   it('never removes records that are not completed or have no readable time; rules combine with "or"', () => {
-    const d = decidePrune([rec('open', 100, 0), { recordId: 'notime', status: 1, group: 'g' }, rec('a', 1), rec('b', 50)], { keepLast: 1, keepWithin: parseKeepWithin('60d') });
+    const d = decidePrune(
+      [rec('open', 100, 0), { recordId: 'notime', status: 1, group: 'g' }, rec('a', 1), rec('b', 50)],
+      { keepLast: 1, keepWithin: parseKeepWithin('60d') },
+    );
     expect(d.map((x) => x.keep)).toEqual([true, true, true, true]);
     expect(d[0]!.reasons).toEqual(['not completed']);
   });
 
-  it.each(['', '5', '1w', '1d2y', '-1d'])('refuses the span %j', (text) => expect(() => parseKeepWithin(text)).toThrow(/not a span/));
+  it.each(['', '5', '1w', '1d2y', '-1d'])('refuses the span %j', (text) =>
+    expect(() => parseKeepWithin(text)).toThrow(/not a span/),
+  );
 });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { abortableSleep, withRetry, type FailureVerdict, type RetryInfo } from '../../src/retry/retry.js';
 
 class Flaky extends Error {
-  constructor(readonly transient: boolean, readonly retryAfterMs?: number) {
+  constructor(
+    readonly transient: boolean,
+    readonly retryAfterMs?: number,
+  ) {
     super(transient ? 'flaky' : 'broken');
   }
 }
@@ -25,7 +28,9 @@ function harness() {
       },
       onRetry: (info: RetryInfo) => retries.push(info),
       classify: (err: unknown): FailureVerdict =>
-        err instanceof Flaky ? { transient: err.transient, reason: err.message, retryAfterMs: err.retryAfterMs } : { transient: false, reason: String(err) },
+        err instanceof Flaky
+          ? { transient: err.transient, reason: err.message, retryAfterMs: err.retryAfterMs }
+          : { transient: false, reason: String(err) },
     },
   };
 }
@@ -57,20 +62,24 @@ describe('withRetry', () => {
   it('throws a permanent failure without retrying', async () => {
     const h = harness();
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new Flaky(false);
-    }, h.opts)).rejects.toThrow('broken');
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new Flaky(false);
+      }, h.opts),
+    ).rejects.toThrow('broken');
     expect(calls).toBe(1);
   });
 
   it('gives up after maxAttempts with the last error', async () => {
     const h = harness();
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new Flaky(true);
-    }, h.opts)).rejects.toBeInstanceOf(Flaky);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new Flaky(true);
+      }, h.opts),
+    ).rejects.toBeInstanceOf(Flaky);
     expect(calls).toBe(4);
     expect(h.retries).toHaveLength(3);
   });
@@ -78,10 +87,12 @@ describe('withRetry', () => {
   it('gives up when the next wait would pass maxTotalMs', async () => {
     const h = harness();
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new Flaky(true, 6000); // Retry-After 6 s: the second wait would end at 12 s > 10 s
-    }, h.opts)).rejects.toBeInstanceOf(Flaky);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw new Flaky(true, 6000); // Retry-After 6 s: the second wait would end at 12 s > 10 s
+      }, h.opts),
+    ).rejects.toBeInstanceOf(Flaky);
     expect(calls).toBe(2);
     expect(h.sleeps).toEqual([6000]);
   });
@@ -90,10 +101,15 @@ describe('withRetry', () => {
     const h = harness();
     const ctl = new AbortController();
     const reason = new Error('user pressed Ctrl-C');
-    await expect(withRetry(async () => {
-      ctl.abort(reason);
-      throw new Flaky(true);
-    }, { ...h.opts, signal: ctl.signal })).rejects.toBe(reason);
+    await expect(
+      withRetry(
+        async () => {
+          ctl.abort(reason);
+          throw new Flaky(true);
+        },
+        { ...h.opts, signal: ctl.signal },
+      ),
+    ).rejects.toBe(reason);
     expect(h.retries).toEqual([]);
   });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  classifyNetworkError, DEFAULT_RETRY_POLICY, isTransientHttp, nextDelay, parseRetryAfter, retryPolicyProblem, shouldRetry, type RetryPolicy,
+  classifyNetworkError,
+  DEFAULT_RETRY_POLICY,
+  isTransientHttp,
+  nextDelay,
+  parseRetryAfter,
+  retryPolicyProblem,
+  shouldRetry,
+  type RetryPolicy,
 } from '../../src/retry/retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 300_000 };
@@ -68,9 +75,21 @@ describe('retryPolicyProblem', () => {
 
 describe('isTransientHttp', () => {
   it.each([
-    [200, false], [400, false], [401, false], [403, false], [404, false], [409, false],
-    [408, true], [429, true], [500, true], [502, true], [503, true], [504, true], [599, true],
-    [501, false], [505, false],
+    [200, false],
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [409, false],
+    [408, true],
+    [429, true],
+    [500, true],
+    [502, true],
+    [503, true],
+    [504, true],
+    [599, true],
+    [501, false],
+    [505, false],
   ])('%i → %s', (status, expected) => {
     expect(isTransientHttp(status)).toBe(expected);
   });

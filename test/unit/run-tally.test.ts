@@ -5,19 +5,57 @@ import { RunTally } from '../../src/backup/run-tally.js';
 import { windowUnits, windowWeight } from '../../src/backup/small-files.js';
 
 const sha = (c: string) => c.repeat(64);
-const file = (path: string, outcome: FileOutcome['outcome'], size = 10, extra: Partial<FileOutcome> = {}): FileOutcome => ({ path, absPath: `/r/${path}`, size, outcome, bytesSent: outcome === 'uploaded' ? size : 0, sha256: sha('a'), ...extra });
+const file = (
+  path: string,
+  outcome: FileOutcome['outcome'],
+  size = 10,
+  extra: Partial<FileOutcome> = {},
+): FileOutcome => ({
+  path,
+  absPath: `/r/${path}`,
+  size,
+  outcome,
+  bytesSent: outcome === 'uploaded' ? size : 0,
+  sha256: sha('a'),
+  ...extra,
+});
 
 describe('RunTally: totals and the files that need attention, not every file', () => {
   it('adds up like the old totals and keeps only failed and conflicting files', () => {
     const tally = new RunTally(true);
-    for (const f of [file('a', 'uploaded', 5), file('b', 'rapid', 7), file('c', 'exist', 11), file('d', 'unchanged', 13), file('e', 'failed', 17, { sha256: undefined }), file('f', 'conflict', 19), file('g', 'skipped', 23), file('h', 'planned', 29)]) tally.add(f);
+    for (const f of [
+      file('a', 'uploaded', 5),
+      file('b', 'rapid', 7),
+      file('c', 'exist', 11),
+      file('d', 'unchanged', 13),
+      file('e', 'failed', 17, { sha256: undefined }),
+      file('f', 'conflict', 19),
+      file('g', 'skipped', 23),
+      file('h', 'planned', 29),
+    ])
+      tally.add(f);
     expect(tally.totals(1000)).toEqual({
-      files: 8, uploaded: 1, rapid: 1, exist: 1, unchanged: 1, skipped: 2, conflict: 1, failed: 1,
-      bytesTotal: 124, bytesBackedUp: 36, bytesSent: 5, durationMs: 1000, plannedFiles: 1, bytesRapid: 7, bytesExist: 11,
+      files: 8,
+      uploaded: 1,
+      rapid: 1,
+      exist: 1,
+      unchanged: 1,
+      skipped: 2,
+      conflict: 1,
+      failed: 1,
+      bytesTotal: 124,
+      bytesBackedUp: 36,
+      bytesSent: 5,
+      durationMs: 1000,
+      plannedFiles: 1,
+      bytesRapid: 7,
+      bytesExist: 11,
     });
     expect(tally.attention.map((f) => f.path)).toEqual(['e', 'f']);
     expect(tally.allStored).toBe(false);
-    expect([...tally.storedFiles()]).toEqual(['a', 'b', 'c', 'd'].map((p) => ({ relPath: p, absPath: `/r/${p}`, sha256: sha('a') })));
+    expect([...tally.storedFiles()]).toEqual(
+      ['a', 'b', 'c', 'd'].map((p) => ({ relPath: p, absPath: `/r/${p}`, sha256: sha('a') })),
+    );
   });
 
   it('keeps no stored list unless asked (dry runs), and paths with odd characters survive', () => {
@@ -101,4 +139,3 @@ describe('JobWindow with weights: small files share a slot', () => {
     expect(ran).toBe(true);
   });
 });
-

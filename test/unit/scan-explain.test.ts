@@ -40,8 +40,18 @@ const opts: ScanOptions = {
 describe('explainFilters', () => {
   it('names the rule that kept or dropped each path', async () => {
     const answers = await explainFilters(['r', 'single.jpg'], { ...opts, cwd: tmp }, [
-      'r/a.jpg', 'r/a.tmp', 'r/notes.txt', 'r/big.jpg', 'r/photos/b.jpg', 'r/secret/key.jpg',
-      'r/node_modules/m/i.jpg', 'r/pics.jpg', 'r/not-there.tmp', 'single.jpg', 'elsewhere/x.jpg', 'r',
+      'r/a.jpg',
+      'r/a.tmp',
+      'r/notes.txt',
+      'r/big.jpg',
+      'r/photos/b.jpg',
+      'r/secret/key.jpg',
+      'r/node_modules/m/i.jpg',
+      'r/pics.jpg',
+      'r/not-there.tmp',
+      'single.jpg',
+      'elsewhere/x.jpg',
+      'r',
       path.join(tmp, 'r/a.jpg'),
     ]);
     expect(answers).toEqual([
@@ -63,8 +73,18 @@ describe('explainFilters', () => {
 
   it('agrees with the walk on every file of the tree', async () => {
     const walked: string[] = [];
-    for await (const item of walk(['r'], { ...opts, cwd: tmp })) if (item.kind === 'file') walked.push(`r/${item.file.relPath}`);
-    const candidates = ['r/.koodriveignore', 'r/a.jpg', 'r/a.tmp', 'r/big.jpg', 'r/notes.txt', 'r/photos/b.jpg', 'r/secret/key.jpg', 'r/node_modules/m/i.jpg'];
+    for await (const item of walk(['r'], { ...opts, cwd: tmp }))
+      if (item.kind === 'file') walked.push(`r/${item.file.relPath}`);
+    const candidates = [
+      'r/.koodriveignore',
+      'r/a.jpg',
+      'r/a.tmp',
+      'r/big.jpg',
+      'r/notes.txt',
+      'r/photos/b.jpg',
+      'r/secret/key.jpg',
+      'r/node_modules/m/i.jpg',
+    ];
     const answers = await explainFilters(['r'], { ...opts, cwd: tmp }, candidates);
     expect(answers.filter((a) => a.kept).map((a) => a.path)).toEqual(walked);
   });

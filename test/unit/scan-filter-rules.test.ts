@@ -39,7 +39,9 @@ describe('compileGlob', () => {
   });
 
   it('refuses an empty pattern and names it; describes a rule by origin and pattern', () => {
-    expect(() => compileGlob('/', 'exclude')).toThrow('exclude pattern "/" matches nothing; write a name or glob such as "*.tmp" or "/cache/"');
+    expect(() => compileGlob('/', 'exclude')).toThrow(
+      'exclude pattern "/" matches nothing; write a name or glob such as "*.tmp" or "/cache/"',
+    );
     expect(() => compileGlob('', 'include')).toThrow(/include pattern "" matches nothing/);
     expect(describeRule(compileGlob('*.o', 'exclude'))).toBe('exclude "*.o"');
   });
@@ -58,7 +60,9 @@ describe('exclude-from files', () => {
   it('reads a file relative to cwd; a missing one is named', async () => {
     writeFileSync(join(tmp, 'ex.txt'), '*.log\n');
     expect((await readPatternFile('ex.txt', tmp)).map((r) => r.pattern)).toEqual(['*.log']);
-    await expect(readPatternFile('nope.txt', tmp)).rejects.toThrow('exclude-from file nope.txt does not exist; check the path given to --exclude-from');
+    await expect(readPatternFile('nope.txt', tmp)).rejects.toThrow(
+      'exclude-from file nope.txt does not exist; check the path given to --exclude-from',
+    );
     await expect(readPatternFile('.', tmp)).rejects.toThrow(/exclude-from file \. cannot be read \(EISDIR\)/);
   });
 });
@@ -73,7 +77,9 @@ describe('ignore files', () => {
     expect(top.fileRel).toBe('.kdignore');
     expect(sub.fileRel).toBe('sub/.kdignore');
     expect(await loadIgnoreLayer(join(tmp, 'nothing-here'), '', '.kdignore')).toEqual({});
-    expect((await loadIgnoreLayer(tmp, '', 'ig')).error).toMatch(/^ig cannot be read \(EISDIR\); its rules are not applied$/);
+    expect((await loadIgnoreLayer(tmp, '', 'ig')).error).toMatch(
+      /^ig cannot be read \(EISDIR\); its rules are not applied$/,
+    );
 
     expect(ignoredBy([top], 'a.log', false)).toBe('.kdignore "*.log"');
     expect(ignoredBy([top], 'keep.log', false)).toBeUndefined();
@@ -143,16 +149,40 @@ describe('FilterChain', () => {
     writeFileSync(join(tmp, 'f/marked/.nobackup'), '');
     mkdirSync(join(tmp, 'f/cache'), { recursive: true });
     writeFileSync(join(tmp, 'f/cache/CACHEDIR.TAG'), CACHEDIR_SIGNATURE);
-    const chain = await FilterChain.create({ cwd: tmp, exclude: ['skip/'], oneFileSystem: true, excludeIfPresent: ['.nobackup'], excludeCaches: true });
+    const chain = await FilterChain.create({
+      cwd: tmp,
+      exclude: ['skip/'],
+      oneFileSystem: true,
+      excludeIfPresent: ['.nobackup'],
+      excludeCaches: true,
+    });
     const root = chain.rootState();
     const st = (dev: number) => ({ dev }) as never;
-    expect(await chain.checkFolder(root, join(tmp, 'skip'), 'skip', st(1), 1)).toEqual({ kept: false, rule: 'exclude "skip/"' });
-    expect(await chain.checkFolder(root, join(tmp, 'f'), 'f', st(2), 1)).toEqual({ kept: false, rule: 'one-file-system (another filesystem is mounted here)' });
-    expect(await chain.checkFolder(root, join(tmp, 'f'), 'f', undefined, 1)).toEqual({ kept: true, rule: 'no filter matched' });
-    expect(await chain.checkFolder(root, join(tmp, 'f/marked'), 'f/marked', st(1), 1)).toEqual({ kept: false, rule: 'exclude-if-present ".nobackup"' });
-    expect(await chain.checkFolder(root, join(tmp, 'f/cache'), 'f/cache', st(1), 1)).toEqual({ kept: false, rule: 'exclude-caches (valid CACHEDIR.TAG)' });
+    expect(await chain.checkFolder(root, join(tmp, 'skip'), 'skip', st(1), 1)).toEqual({
+      kept: false,
+      rule: 'exclude "skip/"',
+    });
+    expect(await chain.checkFolder(root, join(tmp, 'f'), 'f', st(2), 1)).toEqual({
+      kept: false,
+      rule: 'one-file-system (another filesystem is mounted here)',
+    });
+    expect(await chain.checkFolder(root, join(tmp, 'f'), 'f', undefined, 1)).toEqual({
+      kept: true,
+      rule: 'no filter matched',
+    });
+    expect(await chain.checkFolder(root, join(tmp, 'f/marked'), 'f/marked', st(1), 1)).toEqual({
+      kept: false,
+      rule: 'exclude-if-present ".nobackup"',
+    });
+    expect(await chain.checkFolder(root, join(tmp, 'f/cache'), 'f/cache', st(1), 1)).toEqual({
+      kept: false,
+      rule: 'exclude-caches (valid CACHEDIR.TAG)',
+    });
     const plain = await FilterChain.create({ cwd: tmp });
-    expect(await plain.checkFolder(plain.rootState(), join(tmp, 'f/cache'), 'f/cache', st(2), 1)).toEqual({ kept: true, rule: 'no filter matched' });
+    expect(await plain.checkFolder(plain.rootState(), join(tmp, 'f/cache'), 'f/cache', st(2), 1)).toEqual({
+      kept: true,
+      rule: 'no filter matched',
+    });
   });
 
   it('an ignore file is read only when the listing has it (or no listing is given)', async () => {
@@ -171,6 +201,9 @@ describe('FilterChain', () => {
   it('reads --exclude-from files into excludes', async () => {
     writeFileSync(join(tmp, 'more.txt'), '*.bak\n');
     const chain = await FilterChain.create({ cwd: tmp, excludeFrom: ['more.txt'] });
-    expect(chain.checkFile(chain.rootState(), 'x.bak', 1)).toEqual({ kept: false, rule: 'exclude-from more.txt:1 "*.bak"' });
+    expect(chain.checkFile(chain.rootState(), 'x.bak', 1)).toEqual({
+      kept: false,
+      rule: 'exclude-from more.txt:1 "*.bak"',
+    });
   });
 });

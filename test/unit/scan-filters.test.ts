@@ -54,7 +54,8 @@ async function kept(opts: ScanOptions): Promise<string[]> {
   for await (const item of walk([root], { cwd: tmp, ...opts })) if (item.kind === 'file') files.push(item.file.relPath);
   return files;
 }
-const without = (...drop: string[]) => ALL.filter((f) => !drop.some((d) => (d.endsWith('/') ? f.startsWith(d) : f === d)));
+const without = (...drop: string[]) =>
+  ALL.filter((f) => !drop.some((d) => (d.endsWith('/') ? f.startsWith(d) : f === d)));
 
 describe('filters: each kind gives the expected kept set', () => {
   const table: [string, ScanOptions, string[]][] = [
@@ -64,14 +65,30 @@ describe('filters: each kind gives the expected kept set', () => {
     ['exclude anchored path', { exclude: ['/src/main.ts'] }, without('src/main.ts')],
     ['exclude folder-only pattern keeps a file of that name', { exclude: ['build/'] }, without('build/')],
     ['exclude a name drops a folder and all below', { exclude: ['node_modules'] }, without('node_modules/')],
-    ['exclude trailing path elements', { exclude: ['lib/main.ts', 'img/logo.png'] }, without('src/lib/main.ts', 'docs/img/logo.png')],
-    ['exclude ** across folders', { exclude: ['/src/**/*.ts'] }, without('src/main.ts', 'src/lib/main.ts', 'src/lib/util.ts')],
+    [
+      'exclude trailing path elements',
+      { exclude: ['lib/main.ts', 'img/logo.png'] },
+      without('src/lib/main.ts', 'docs/img/logo.png'),
+    ],
+    [
+      'exclude ** across folders',
+      { exclude: ['/src/**/*.ts'] },
+      without('src/main.ts', 'src/lib/main.ts', 'src/lib/util.ts'),
+    ],
     ['exclude a dotfile with *', { exclude: ['.*'] }, without('.hidden', 'photos/skip/.nobackup')],
-    ['include by base name (case-sensitive)', { include: ['*.jpg'] }, ['photos/2024/a.jpg', 'photos/my album/d é.jpg', 'photos/skip/c.jpg']],
+    [
+      'include by base name (case-sensitive)',
+      { include: ['*.jpg'] },
+      ['photos/2024/a.jpg', 'photos/my album/d é.jpg', 'photos/skip/c.jpg'],
+    ],
     ['include a folder takes all below it', { include: ['photos/'] }, ALL.filter((f) => f.startsWith('photos/'))],
     ['include anchored', { include: ['/README.md', '/docs/*.md'] }, ['README.md', 'docs/guide.md']],
     ['include and exclude together', { include: ['*.md'], exclude: ['docs/'] }, ['README.md']],
-    ['exclude-from file with comments', { excludeFrom: ['excludes.txt'] }, without('build/', 'a.tmp', 'docs/draft.tmp')],
+    [
+      'exclude-from file with comments',
+      { excludeFrom: ['excludes.txt'] },
+      without('build/', 'a.tmp', 'docs/draft.tmp'),
+    ],
     ['exclude-if-present', { excludeIfPresent: ['.nobackup', 'absent-marker'] }, without('photos/skip/')],
     ['exclude-caches needs the real signature', { excludeCaches: true }, without('src/lib/cache/')],
     ['max-size', { maxSize: 1000 }, without('big.bin')],
@@ -84,7 +101,12 @@ describe('filters: each kind gives the expected kept set', () => {
 
   it('reports excluded entries only when asked, with the rule', async () => {
     const notices: string[] = [];
-    for await (const item of walk([root], { cwd: tmp, exclude: ['node_modules', '*.tmp'], excludeCaches: true, reportExcluded: true })) {
+    for await (const item of walk([root], {
+      cwd: tmp,
+      exclude: ['node_modules', '*.tmp'],
+      excludeCaches: true,
+      reportExcluded: true,
+    })) {
       if (item.kind === 'notice') notices.push(`${item.notice.kind} ${item.notice.relPath} | ${item.notice.rule}`);
     }
     expect(notices).toEqual([
@@ -94,13 +116,16 @@ describe('filters: each kind gives the expected kept set', () => {
       'excluded src/lib/cache | exclude-caches (valid CACHEDIR.TAG)',
     ]);
     const silent: string[] = [];
-    for await (const item of walk([root], { cwd: tmp, exclude: ['node_modules'] })) if (item.kind === 'notice') silent.push(item.notice.kind);
+    for await (const item of walk([root], { cwd: tmp, exclude: ['node_modules'] }))
+      if (item.kind === 'notice') silent.push(item.notice.kind);
     expect(silent).toEqual([]);
   });
 
   it('throws ScanFilterError for a missing exclude-from file and a bad pattern', async () => {
     await expect(kept({ excludeFrom: ['nope.txt'] })).rejects.toThrow(ScanFilterError);
-    await expect(kept({ excludeFrom: ['nope.txt'] })).rejects.toThrow('exclude-from file nope.txt does not exist; check the path given to --exclude-from');
+    await expect(kept({ excludeFrom: ['nope.txt'] })).rejects.toThrow(
+      'exclude-from file nope.txt does not exist; check the path given to --exclude-from',
+    );
     await expect(kept({ include: ['/'] })).rejects.toThrow('include pattern "/" matches nothing');
   });
 });
@@ -137,7 +162,13 @@ describe('filters: .koodriveignore files', () => {
       else if (item.kind === 'notice') rules.push(`${item.notice.relPath} | ${item.notice.rule}`);
     }
     expect(files).toEqual([
-      '.koodriveignore', 'Logs/y.log', 'docs/.koodriveignore', 'docs/deeper/local.txt', 'docs/draft.tmp', 'img/q.png', 'keep.txt',
+      '.koodriveignore',
+      'Logs/y.log',
+      'docs/.koodriveignore',
+      'docs/deeper/local.txt',
+      'docs/draft.tmp',
+      'img/q.png',
+      'keep.txt',
     ]);
     expect(rules).toEqual([
       'a.tmp | .koodriveignore "*.tmp"',
@@ -167,7 +198,8 @@ describe('filters: one-file-system', () => {
       symlinkSync(shm, path.join(fs1, 'mnt'));
       const files = async (opts: ScanOptions) => {
         const out: string[] = [];
-        for await (const item of walk([fs1], { followSymlinks: true, ...opts })) if (item.kind === 'file') out.push(item.file.relPath);
+        for await (const item of walk([fs1], { followSymlinks: true, ...opts }))
+          if (item.kind === 'file') out.push(item.file.relPath);
         return out;
       };
       expect(await files({})).toEqual(['here.txt', 'mnt/there.txt']);

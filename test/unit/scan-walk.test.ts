@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,7 +52,10 @@ function walkAs(prefix: string[], cwd: string, root: string): { files: string[];
       if (i.kind === 'notice') notices.push([i.notice.kind, i.notice.relPath]);
     }
     console.log(JSON.stringify({ files, notices }));`;
-  const out = execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, '--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  const out = execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, '--input-type=module', '-e', script], {
+    cwd,
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as { files: string[]; notices: string[][] };
 }
 
@@ -56,13 +70,31 @@ async function collect(roots: string[], opts: ScanOptions = {}) {
 describe('walk: order, paths and fields', () => {
   it('walks depth-first in UTF-8 byte order of names, with POSIX relative paths', async () => {
     tree(path.join(tmp, 'r'), {
-      'b.txt': 'b', 'a/z.txt': 'z', 'a/b/c.txt': 'c', 'A.txt': 'A', 'é.txt': 'e', 'e z.txt': 'space',
-      'empty': '', '！.txt': 'fullwidth', '😀.txt': 'emoji', 'nested/deeper/still/leaf.md': 'leaf', 'void': null,
+      'b.txt': 'b',
+      'a/z.txt': 'z',
+      'a/b/c.txt': 'c',
+      'A.txt': 'A',
+      'é.txt': 'e',
+      'e z.txt': 'space',
+      empty: '',
+      '！.txt': 'fullwidth',
+      '😀.txt': 'emoji',
+      'nested/deeper/still/leaf.md': 'leaf',
+      void: null,
     });
     const { files, notices } = await collect(['r']);
     // UTF-8 puts U+FF01 (EF BC 81) before U+1F600 (F0 9F 98 80); UTF-16 code units would not.
     expect(files).toEqual([
-      'A.txt', 'a/b/c.txt', 'a/z.txt', 'b.txt', 'e z.txt', 'empty', 'nested/deeper/still/leaf.md', 'é.txt', '！.txt', '😀.txt',
+      'A.txt',
+      'a/b/c.txt',
+      'a/z.txt',
+      'b.txt',
+      'e z.txt',
+      'empty',
+      'nested/deeper/still/leaf.md',
+      'é.txt',
+      '！.txt',
+      '😀.txt',
     ]);
     expect(notices).toEqual([]);
   });
@@ -73,8 +105,23 @@ describe('walk: order, paths and fields', () => {
     const st = statSync(path.join(tmp, 'r/sub/x.bin'));
     expect(items).toEqual([
       // Two roots: each file stands under its root's path below their common folder (root-prefixes.ts).
-      { kind: 'file', file: { absPath: path.join(tmp, 'r/sub/x.bin'), relPath: 'r/sub/x.bin', root: './r/', size: 5, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, dev: st.dev, ino: st.ino } },
-      expect.objectContaining({ kind: 'file', file: expect.objectContaining({ relPath: 'single.dat', root: 'single.dat', size: 3 }) }),
+      {
+        kind: 'file',
+        file: {
+          absPath: path.join(tmp, 'r/sub/x.bin'),
+          relPath: 'r/sub/x.bin',
+          root: './r/',
+          size: 5,
+          mtimeMs: st.mtimeMs,
+          mode: st.mode & 0o7777,
+          dev: st.dev,
+          ino: st.ino,
+        },
+      },
+      expect.objectContaining({
+        kind: 'file',
+        file: expect.objectContaining({ relPath: 'single.dat', root: 'single.dat', size: 3 }),
+      }),
     ]);
   });
 
@@ -93,7 +140,9 @@ describe('walk: order, paths and fields', () => {
   it('refuses a root that is a FIFO', async (ctx) => {
     if (!hasMkfifo()) ctx.skip('mkfifo is not available');
     execFileSync('mkfifo', [path.join(tmp, 'pipe')]);
-    await expect(collect(['pipe'])).rejects.toThrow('path pipe is not a file or folder (it is a FIFO (named pipe)); name a file or folder to back up');
+    await expect(collect(['pipe'])).rejects.toThrow(
+      'path pipe is not a file or folder (it is a FIFO (named pipe)); name a file or folder to back up',
+    );
   });
 });
 
@@ -108,7 +157,11 @@ describe('walk: symlinks, special and unreadable entries', () => {
   it('does not follow symlinks by default and says so', async () => {
     const { files, notices } = await collect(['r']);
     expect(files).toEqual(['dir/inner.txt', 'target.txt']);
-    expect(notices).toEqual([['symlink', 'broken'], ['symlink', 'link-dir'], ['symlink', 'link-file']]);
+    expect(notices).toEqual([
+      ['symlink', 'broken'],
+      ['symlink', 'link-dir'],
+      ['symlink', 'link-file'],
+    ]);
   });
 
   it('follows symlinks when asked, under the link path', async () => {
@@ -124,7 +177,11 @@ describe('walk: symlinks, special and unreadable entries', () => {
     symlinkSync('self', path.join(tmp, 'r/self'));
     const { files, notices, items } = await collect(['r'], { followSymlinks: true });
     expect(files).toEqual(['dir/inner.txt', 'link-dir/o.txt', 'link-file', 'target.txt']);
-    expect(notices).toEqual([['symlink', 'broken'], ['symlink', 'dir/up'], ['symlink', 'self']]);
+    expect(notices).toEqual([
+      ['symlink', 'broken'],
+      ['symlink', 'dir/up'],
+      ['symlink', 'self'],
+    ]);
     const loop = items.find((i) => i.kind === 'notice' && i.notice.relPath === 'dir/up');
     expect(loop?.kind === 'notice' && loop.notice.message).toMatch(/loop/);
   });
@@ -136,7 +193,12 @@ describe('walk: symlinks, special and unreadable entries', () => {
     expect(files).toEqual(['dir/inner.txt', 'target.txt']);
     expect(items).toContainEqual({
       kind: 'notice',
-      notice: { path: 'r/dir/pipe', relPath: 'dir/pipe', kind: 'special', message: 'a FIFO (named pipe), skipped: only regular files and folders are backed up' },
+      notice: {
+        path: 'r/dir/pipe',
+        relPath: 'dir/pipe',
+        kind: 'special',
+        message: 'a FIFO (named pipe), skipped: only regular files and folders are backed up',
+      },
     });
   });
 
@@ -170,7 +232,10 @@ describe('walk: symlinks, special and unreadable entries', () => {
       if (!isRoot) {
         const { files, notices } = await collect(['perm']);
         expect(files).toEqual(['open.txt']);
-        expect(notices).toEqual([['unreadable', 'locked'], ['unreadable', 'shut.txt']]);
+        expect(notices).toEqual([
+          ['unreadable', 'locked'],
+          ['unreadable', 'shut.txt'],
+        ]);
         return;
       }
       // Root reads anything: walk in a child that cannot (nobody, or root without DAC override),
@@ -182,7 +247,13 @@ describe('walk: symlinks, special and unreadable entries', () => {
       const u = requireUnprivileged(BUILT_WALK, (why) => ctx.skip(why));
       if (!u) return;
       chmodSync(tmp, 0o755);
-      expect(walkAs(u.prefix, tmp, 'perm')).toEqual({ files: ['open.txt'], notices: [['unreadable', 'locked'], ['unreadable', 'shut.txt']] });
+      expect(walkAs(u.prefix, tmp, 'perm')).toEqual({
+        files: ['open.txt'],
+        notices: [
+          ['unreadable', 'locked'],
+          ['unreadable', 'shut.txt'],
+        ],
+      });
     } finally {
       chmodSync(path.join(tmp, 'perm/locked'), 0o755);
     }

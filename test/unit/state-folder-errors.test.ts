@@ -12,16 +12,35 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 
 /** A Node.js system error as fs throws it. */
 function fsError(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: failed, ${syscall}${path ? ` '${path}'` : ''}`), { code, syscall, ...(path ? { path } : {}) });
+  return Object.assign(new Error(`${code}: failed, ${syscall}${path ? ` '${path}'` : ''}`), {
+    code,
+    syscall,
+    ...(path ? { path } : {}),
+  });
 }
 
 afterEach(() => setStateFolder(undefined));
 
 describe('errors in the state folder', () => {
   it.each([
-    ['ENOSPC', 'write', '/srv/state/journals/0123456789abcdef01234567.ndjson', /^cannot write \/srv\/state\/journals\/0123456789abcdef01234567\.ndjson in the state folder \/srv\/state \(journal, device id, lock notes\): the disk is full; free space there, or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder on a disk with room, then run the same command again to resume \(ENOSPC\)$/],
-    ['EROFS', 'open', '/srv/state/device-id', /^cannot open \/srv\/state\/device-id in the state folder \/srv\/state .*: the filesystem is read-only; set --state-dir \(KOODRIVE_STATE_DIR\) to a writable folder/],
-    ['EACCES', 'mkdir', '/srv/state/locks', /^cannot create folder \/srv\/state\/locks in the state folder .*: permission denied; make the state folder writable by this user \(chown\/chmod\), or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder of your own \(EACCES\)$/],
+    [
+      'ENOSPC',
+      'write',
+      '/srv/state/journals/0123456789abcdef01234567.ndjson',
+      /^cannot write \/srv\/state\/journals\/0123456789abcdef01234567\.ndjson in the state folder \/srv\/state \(journal, device id, lock notes\): the disk is full; free space there, or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder on a disk with room, then run the same command again to resume \(ENOSPC\)$/,
+    ],
+    [
+      'EROFS',
+      'open',
+      '/srv/state/device-id',
+      /^cannot open \/srv\/state\/device-id in the state folder \/srv\/state .*: the filesystem is read-only; set --state-dir \(KOODRIVE_STATE_DIR\) to a writable folder/,
+    ],
+    [
+      'EACCES',
+      'mkdir',
+      '/srv/state/locks',
+      /^cannot create folder \/srv\/state\/locks in the state folder .*: permission denied; make the state folder writable by this user \(chown\/chmod\), or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder of your own \(EACCES\)$/,
+    ],
     ['EACCES', 'open', '/srv/state', /in the state folder \/srv\/state .*permission denied/],
   ])('%s on %s %s names the path and the fix', (code, syscall, path, message) => {
     setStateFolder('/srv/state');
@@ -32,8 +51,12 @@ describe('errors in the state folder', () => {
 
   it('outside the state folder the general advice stays', () => {
     setStateFolder('/srv/state');
-    expect(describeError(fsError('EACCES', 'open', '/srv/state-other/x'))).toBe('cannot open /srv/state-other/x: permission denied; check its permissions or choose another path (EACCES)');
-    expect(describeError(fsError('ENOSPC', 'write', '/data/report.json'))).toBe('cannot write /data/report.json: the disk is full; free some space (ENOSPC)');
+    expect(describeError(fsError('EACCES', 'open', '/srv/state-other/x'))).toBe(
+      'cannot open /srv/state-other/x: permission denied; check its permissions or choose another path (EACCES)',
+    );
+    expect(describeError(fsError('ENOSPC', 'write', '/data/report.json'))).toBe(
+      'cannot write /data/report.json: the disk is full; free some space (ENOSPC)',
+    );
   });
 
   it('a failed journal write names the journal file', () => {

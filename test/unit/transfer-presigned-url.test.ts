@@ -12,7 +12,10 @@ describe('expiresAt', () => {
     [url(SIGNED, '3600'), SIGNED_MS + 3_600_000],
     [url(SIGNED, '0'), SIGNED_MS],
     [url('20251231T235959Z', '60'), Date.UTC(2026, 0, 1, 0, 0, 59)],
-    [url(SIGNED, '3600').replace('X-Amz-Date', 'x-amz-date').replace('X-Amz-Expires', 'x-amz-expires'), SIGNED_MS + 3_600_000],
+    [
+      url(SIGNED, '3600').replace('X-Amz-Date', 'x-amz-date').replace('X-Amz-Expires', 'x-amz-expires'),
+      SIGNED_MS + 3_600_000,
+    ],
   ])('%s', (u, expected) => {
     expect(expiresAt(u)?.getTime()).toBe(expected);
   });
@@ -50,7 +53,8 @@ describe('needsRefresh', () => {
 });
 
 describe('isExpiredResponse', () => {
-  const s3Expired = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';
+  const s3Expired =
+    '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>';
   it.each([
     [403, s3Expired, true],
     [403, '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', true],

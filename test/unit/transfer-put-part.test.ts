@@ -10,7 +10,12 @@ import { PartUploadError } from '../../src/transfer/part-upload-error.js';
 import { putPart } from '../../src/transfer/put-part.js';
 import { RateLimiter } from '../../src/transfer/rate-limiter.js';
 
-interface Received { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+interface Received {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 type Responder = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
 let dir: string;
@@ -61,7 +66,13 @@ describe('putPart', () => {
     ['the whole file', 0, 300_000],
   ])('sends exactly %s with Content-Length and nothing else signed', async (_what, partOffset, partSize) => {
     const progress: number[] = [];
-    const result = await putPart({ url: partUrl(), absPath: file, partOffset, partSize, onProgress: (d) => progress.push(d) });
+    const result = await putPart({
+      url: partUrl(),
+      absPath: file,
+      partOffset,
+      partSize,
+      onProgress: (d) => progress.push(d),
+    });
     expect(result.etag).toBe('"abc"');
     expect(received).toHaveLength(1);
     const got = received[0]!;
@@ -83,22 +94,42 @@ describe('putPart', () => {
 
   it('runs the bytes through the given transform and the shared rate limiter', async () => {
     let seen = 0;
-    const counting = (): Transform => new Transform({ transform(c: Buffer, _e, cb) { seen += c.length; cb(null, c); } });
+    const counting = (): Transform =>
+      new Transform({
+        transform(c: Buffer, _e, cb) {
+          seen += c.length;
+          cb(null, c);
+        },
+      });
     const limiter = new RateLimiter({ bytesPerSecond: 1e9 });
-    await putPart({ url: partUrl(), absPath: file, partOffset: 10, partSize: 200_000, transform: counting, rateLimiter: limiter });
+    await putPart({
+      url: partUrl(),
+      absPath: file,
+      partOffset: 10,
+      partSize: 200_000,
+      transform: counting,
+      rateLimiter: limiter,
+    });
     expect(seen).toBe(200_000);
     expect(received[0]!.body.equals(content.subarray(10, 200_010))).toBe(true);
   });
 
   it.each([
-    ['expired URL', 403, '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', { expired: true, transient: false }],
+    [
+      'expired URL',
+      403,
+      '<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+      { expired: true, transient: false },
+    ],
     ['server busy', 503, 'Slow Down', { expired: false, transient: true }],
     ['throttled', 429, '', { expired: false, transient: true }],
     ['bad signature', 403, '<Error><Code>SignatureDoesNotMatch</Code></Error>', { expired: false, transient: false }],
     ['bad request', 400, 'no', { expired: false, transient: false }],
   ])('%s → PartUploadError', async (_what, status, body, expected) => {
     respond = (_req, res) => res.writeHead(status).end(body);
-    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 1000 }).catch((e: unknown) => e);
+    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 1000 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PartUploadError);
     expect(err).toMatchObject({ status, ...expected, bytesSent: 1000 });
     expect((err as Error).message).toContain(`HTTP ${status}`);
@@ -120,13 +151,17 @@ describe('putPart', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const err = await putPart({ url: `http://127.0.0.1:${port}/p`, absPath: file, partOffset: 0, partSize: 10 }).catch((e: unknown) => e);
+    const err = await putPart({ url: `http://127.0.0.1:${port}/p`, absPath: file, partOffset: 0, partSize: 10 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ name: 'PartUploadError', transient: true, reason: 'ECONNREFUSED' });
   });
 
   it('a server that never answers times out (transient)', async () => {
     respond = () => undefined; // swallow the request
-    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 10, timeoutMs: 150 }).catch((e: unknown) => e);
+    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 10, timeoutMs: 150 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ name: 'PartUploadError', transient: true, reason: 'ETIMEDOUT' });
   });
 
@@ -137,27 +172,42 @@ describe('putPart', () => {
     const p = putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 10, signal: ctl.signal });
     setTimeout(() => ctl.abort(reason), 20);
     await expect(p).rejects.toBe(reason);
-    await expect(putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 10, signal: ctl.signal })).rejects.toBe(reason);
+    await expect(
+      putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 10, signal: ctl.signal }),
+    ).rejects.toBe(reason);
   });
 
   it("the transform's own error ends the PUT unchanged", async () => {
     const boom = new FileChangedError(file, 'part 1 hashed to a different state');
-    const failing = (): Transform => new Transform({ transform(_c, _e, cb) { cb(boom); } });
-    await expect(putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 1000, transform: failing })).rejects.toBe(boom);
+    const failing = (): Transform =>
+      new Transform({
+        transform(_c, _e, cb) {
+          cb(boom);
+        },
+      });
+    await expect(
+      putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: 1000, transform: failing }),
+    ).rejects.toBe(boom);
   });
 
   it('a file shorter than the planned range is a FileChangedError', async () => {
-    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 299_000, partSize: 5000 }).catch((e: unknown) => e);
+    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 299_000, partSize: 5000 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FileChangedError);
     expect((err as Error).message).toMatch(/1000 of its 5000 bytes/);
   });
 
   it('a missing file fails with the file system error', async () => {
-    await expect(putPart({ url: partUrl(), absPath: join(dir, 'nope'), partOffset: 0, partSize: 10 })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      putPart({ url: partUrl(), absPath: join(dir, 'nope'), partOffset: 0, partSize: 10 }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('refuses a nonsense range before sending', async () => {
-    await expect(putPart({ url: partUrl(), absPath: file, partOffset: -1, partSize: 10 })).rejects.toThrow(/not a valid byte range/);
+    await expect(putPart({ url: partUrl(), absPath: file, partOffset: -1, partSize: 10 })).rejects.toThrow(
+      /not a valid byte range/,
+    );
     expect(received).toHaveLength(0);
   });
 });

@@ -99,7 +99,12 @@ describe('RateLimiter with an injected clock', () => {
   it('four concurrent senders share 1 MiB/s: 30 s of data takes 30 s (±1%)', async () => {
     const clock = fakeClock();
     const rate = 1024 * 1024;
-    const limiter = new RateLimiter({ bytesPerSecond: rate, burstBytes: 256 * 1024, now: clock.now, sleep: clock.sleep });
+    const limiter = new RateLimiter({
+      bytesPerSecond: rate,
+      burstBytes: 256 * 1024,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
     const total = 30 * rate + 256 * 1024; // 30 s worth after the initial burst
     const perSender = total / 4;
     const sender = async (): Promise<void> => {
@@ -114,11 +119,16 @@ describe('RateLimiter with an injected clock', () => {
 
   it('take() refunds its reservation when aborted', async () => {
     const clock = fakeClock();
-    const limiter = new RateLimiter({ bytesPerSecond: 1000, burstBytes: 1000, now: clock.now, sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-        void clock.sleep(ms).then(resolve);
-      }) });
+    const limiter = new RateLimiter({
+      bytesPerSecond: 1000,
+      burstBytes: 1000,
+      now: clock.now,
+      sleep: (ms, signal) =>
+        new Promise((resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          void clock.sleep(ms).then(resolve);
+        }),
+    });
     await limiter.take(1000);
     const ctl = new AbortController();
     const pending = limiter.take(500, ctl.signal);
@@ -129,14 +139,24 @@ describe('RateLimiter with an injected clock', () => {
 
   it('throttle() passes every byte through, in order, at the rate', async () => {
     const clock = fakeClock();
-    const limiter = new RateLimiter({ bytesPerSecond: 100_000, burstBytes: 256 * 1024, now: clock.now, sleep: clock.sleep });
+    const limiter = new RateLimiter({
+      bytesPerSecond: 100_000,
+      burstBytes: 256 * 1024,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
     const input = Buffer.alloc(1_256_144);
     for (let i = 0; i < input.length; i++) input[i] = i % 251;
     const out: Buffer[] = [];
     const done = pipeline(
       Readable.from([input.subarray(0, 500_000), input.subarray(500_000)]),
       limiter.throttle(),
-      new Writable({ write(chunk: Buffer, _e, cb) { out.push(chunk); cb(); } }),
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          out.push(chunk);
+          cb();
+        },
+      }),
     );
     await clock.run();
     await done;

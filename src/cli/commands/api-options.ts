@@ -8,6 +8,8 @@ import { addConnectionOptions } from './upload.js';
 export function addApiOptions(cmd: Command): Command {
   addConnectionOptions(cmd);
   const emulator = cmd.options.find((o) => o.long === '--emulator');
-  if (emulator) emulator.description = 'use the embedded local emulator with the data upload --emulator left in the state folder (demos)';
+  if (emulator)
+    emulator.description =
+      'use the embedded local emulator with the data upload --emulator left in the state folder (demos)';
   return cmd;
 }

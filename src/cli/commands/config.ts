@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { givenFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { addConnectionOptions } from './upload.js';
@@ -14,7 +14,9 @@ Examples:
   $ koodrive-backup config init`,
   );
 
-  const show = config.command('show').description('print every setting, its value (secrets as ***) and where it came from');
+  const show = config
+    .command('show')
+    .description('print every setting, its value (secrets as ***) and where it came from');
   addConnectionOptions(show);
   show.addHelpText(
     'after',
@@ -32,7 +34,9 @@ Examples:
 
   const init = config
     .command('init')
-    .description('write a commented .koodriverc with the values given as flags, KOODRIVE_* variables or typed at prompts')
+    .description(
+      'write a commented .koodriverc with the values given as flags, KOODRIVE_* variables or typed at prompts',
+    )
     .argument('[file]', 'the file to write', '.koodriverc')
     .option('--endpoint <url>', 'KooDrive API endpoint')
     .option('--token <token>', 'access token (prefer KOODRIVE_TOKEN or the hidden prompt: flags show in ps)')

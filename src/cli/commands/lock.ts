@@ -6,7 +6,7 @@ import { addApiOptions } from './api-options.js';
 
 const ACTIONS: ReadonlyArray<[LockAction, string]> = [
   ['create', 'take the backup lock (valid 10 minutes) and print its id, alone, on stdout'],
-  ['renew', 'reset the lock\'s validity to 10 minutes'],
+  ['renew', "reset the lock's validity to 10 minutes"],
   ['release', 'release the lock so other runs can start (without an id: the one this machine holds, as restic unlock)'],
   ['status', 'show the backup lock this machine holds, as noted in the state folder'],
 ];

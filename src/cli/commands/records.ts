@@ -20,7 +20,7 @@ Examples:
     .command('get')
     .description('show one backup record')
     .argument('<recordId>', 'the record id (upload prints it; see records list)')
-    .option('--files', 'also list the record\'s files (sha256, size, path)');
+    .option('--files', "also list the record's files (sha256, size, path)");
   addApiOptions(get);
   get.addHelpText(
     'after',
@@ -92,11 +92,14 @@ Exit codes: 0 deleted, 6 a backup run holds the lock, 1 unknown record or other 
 
   const prune = program
     .command('prune')
-    .description('delete the backup records no keep rule keeps (restic\'s --keep-last / --keep-within)')
+    .description("delete the backup records no keep rule keeps (restic's --keep-last / --keep-within)")
     .option('--keep-last <n>', 'keep the n newest completed records (of each device and set of roots)')
-    .option('--keep-within <span>', 'keep the records made within this span before the newest one, e.g. 30d, 6m (months), 1y, 12h')
+    .option(
+      '--keep-within <span>',
+      'keep the records made within this span before the newest one, e.g. 30d, 6m (months), 1y, 12h',
+    )
     .option('-n, --dry-run', 'say what would be deleted; delete nothing')
-    .option('--device-id <id>', 'prune this device\'s records (default: this machine\'s)')
+    .option('--device-id <id>', "prune this device's records (default: this machine's)")
     .option('--all-devices', 'prune the records of every device (each device kept apart)')
     .option('--lock-id <id>', 'use this held lock instead of taking one (env KOODRIVE_LOCK_ID); it stays held');
   addApiOptions(prune);

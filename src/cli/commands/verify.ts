@@ -11,7 +11,7 @@ export function registerVerifyCommand(program: Command, io: CliIo): void {
     .description('compare local files and folders with the files of a backup record (by path, size and SHA-256)')
     .argument('<path...>', 'the files or folders that were backed up (the same paths as for upload)')
     .requiredOption('--record-id <id>', 'the backup record to compare with (see records list)')
-    .option('--deep', 'download the server\'s bytes and hash them instead of trusting the listed SHA-256')
+    .option('--deep', "download the server's bytes and hash them instead of trusting the listed SHA-256")
     .option('--container-id <id>', 'the space holding the files, for --deep (default: the one the record names)');
   addFilterOptions(cmd, 'compare');
   addApiOptions(cmd);

@@ -82,7 +82,11 @@ export function canonicalRequestOf(req: ReceivedRequest, signedHeaders: readonly
 }
 
 /** The signature the caller should have sent; undefined when the request cannot be canonicalised. */
-export function expectedSignature(appSecret: string, req: ReceivedRequest, signedHeaders: readonly string[]): string | undefined {
+export function expectedSignature(
+  appSecret: string,
+  req: ReceivedRequest,
+  signedHeaders: readonly string[],
+): string | undefined {
   const canonical = canonicalRequestOf(req, signedHeaders);
   if (canonical === undefined) return undefined;
   const toSign = `HMAC-SHA256\n${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;

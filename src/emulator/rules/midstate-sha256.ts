@@ -28,7 +28,8 @@ export interface PartHashEngine {
 }
 
 function checkMidstate(from: Midstate): void {
-  if (from.words.length !== 8 || from.bytes % 64 !== 0) throw new Error('a midstate is 8 words at a multiple of 64 bytes');
+  if (from.words.length !== 8 || from.bytes % 64 !== 0)
+    throw new Error('a midstate is 8 words at a multiple of 64 bytes');
 }
 
 // noble keeps these protected in its types; they are plain fields at run time.

@@ -19,17 +19,23 @@ function wordProblem(word: unknown): boolean {
 /** The first broken rule of a part list for a file of `length` bytes, or undefined. */
 export function partListProblem(parts: readonly WirePart[], length: number): string | undefined {
   if (parts.length < 1) return 'multiParts is empty';
-  if (parts.length > PART_COUNT_LIMIT) return `multiParts has ${parts.length} parts; at most ${PART_COUNT_LIMIT} are allowed`;
+  if (parts.length > PART_COUNT_LIMIT)
+    return `multiParts has ${parts.length} parts; at most ${PART_COUNT_LIMIT} are allowed`;
   let expectedOffset = 0;
   for (const [index, part] of parts.entries()) {
     const n = index + 1;
     const isLast = n === parts.length;
-    if (part.partNumber !== n) return `part ${n} has partNumber ${part.partNumber}; parts must be numbered 1..n in order`;
-    if (!Number.isSafeInteger(part.partSize) || part.partSize < 0) return `part ${n}: partSize ${part.partSize} is not valid`;
+    if (part.partNumber !== n)
+      return `part ${n} has partNumber ${part.partNumber}; parts must be numbered 1..n in order`;
+    if (!Number.isSafeInteger(part.partSize) || part.partSize < 0)
+      return `part ${n}: partSize ${part.partSize} is not valid`;
     if (part.partSize > PART_MAX) return `part ${n}: partSize ${part.partSize} exceeds 5 GiB`;
-    if (!isLast && part.partSize < PART_MIN) return `part ${n}: partSize ${part.partSize} is below 5 MiB (only the last part may be smaller)`;
-    if (!isLast && part.partSize % ALIGN !== 0) return `part ${n}: partSize ${part.partSize} is not a multiple of 64 bytes`;
-    if (part.partOffset !== expectedOffset) return `part ${n}: partOffset ${part.partOffset} should be ${expectedOffset}`;
+    if (!isLast && part.partSize < PART_MIN)
+      return `part ${n}: partSize ${part.partSize} is below 5 MiB (only the last part may be smaller)`;
+    if (!isLast && part.partSize % ALIGN !== 0)
+      return `part ${n}: partSize ${part.partSize} is not a multiple of 64 bytes`;
+    if (part.partOffset !== expectedOffset)
+      return `part ${n}: partOffset ${part.partOffset} should be ${expectedOffset}`;
     const words = part.hashCtx;
     if (n === 1 && words.length !== 0) return 'part 1: hashCtx must be empty';
     if (n > 1 && words.length !== 8) return `part ${n}: hashCtx must hold 8 words, got ${words.length}`;

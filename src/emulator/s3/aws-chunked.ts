@@ -26,7 +26,8 @@ export interface AwsChunkedOptions {
 
 type Phase = 'header' | 'data' | 'data-end' | 'trailer' | 'done';
 
-const malformed = (why: string): S3Error => new S3Error(400, 'IncompleteBody', `the aws-chunked body is malformed: ${why}`);
+const malformed = (why: string): S3Error =>
+  new S3Error(400, 'IncompleteBody', `the aws-chunked body is malformed: ${why}`);
 
 /** A Transform from aws-chunked bytes to payload bytes; errors are S3Error answers. */
 export function awsChunkedDecoder(opts: AwsChunkedOptions): Transform {
@@ -43,13 +44,15 @@ export function awsChunkedDecoder(opts: AwsChunkedOptions): Transform {
     const s = opts.signing;
     if (!s) return;
     const expected = chunkSignature(s.key, s.amzDate, s.scope, previous, sha256);
-    if (expected !== chunkSig) throw new S3Error(403, 'SignatureDoesNotMatch', 'a chunk signature of the aws-chunked body does not match');
+    if (expected !== chunkSig)
+      throw new S3Error(403, 'SignatureDoesNotMatch', 'a chunk signature of the aws-chunked body does not match');
     previous = chunkSig;
   };
 
   const onHeader = (text: string): void => {
     const [sizeText, ...ext] = text.split(';');
-    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText ?? '')) throw malformed(`chunk header "${text.slice(0, 60)}" has no hex size`);
+    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText ?? ''))
+      throw malformed(`chunk header "${text.slice(0, 60)}" has no hex size`);
     const sig = ext.find((e) => e.startsWith('chunk-signature='))?.slice('chunk-signature='.length);
     if (opts.signing && !sig) throw malformed('a chunk carries no chunk-signature in a signed streaming body');
     chunkSig = sig ?? '';
@@ -70,11 +73,13 @@ export function awsChunkedDecoder(opts: AwsChunkedOptions): Transform {
       else trailerLines.push(`${name}:${value}\n`);
       return;
     }
-    if (!opts.trailer && trailerLines.length > 0) throw malformed('trailer headers in a body declared without a trailer');
+    if (!opts.trailer && trailerLines.length > 0)
+      throw malformed('trailer headers in a body declared without a trailer');
     const s = opts.signing;
     if (s && opts.trailer) {
       const expected = trailerSignature(s.key, s.amzDate, s.scope, previous, trailerLines.join(''));
-      if (trailerSig !== expected) throw new S3Error(403, 'SignatureDoesNotMatch', 'the trailer signature of the aws-chunked body does not match');
+      if (trailerSig !== expected)
+        throw new S3Error(403, 'SignatureDoesNotMatch', 'the trailer signature of the aws-chunked body does not match');
     }
     phase = 'done';
   };

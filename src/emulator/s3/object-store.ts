@@ -65,7 +65,12 @@ export class S3ObjectStore {
   }
 
   /** Makes a received temp file the object's bytes, replacing (and deleting) any previous version. */
-  async commitObject(bucket: S3BucketState, key: string, tmp: string, fields: Omit<S3ObjectState, 'id'>): Promise<S3ObjectState> {
+  async commitObject(
+    bucket: S3BucketState,
+    key: string,
+    tmp: string,
+    fields: Omit<S3ObjectState, 'id'>,
+  ): Promise<S3ObjectState> {
     const id = randomBytes(12).toString('hex');
     await rename(tmp, this.objectPath(id));
     const old = bucket.objects[key];
@@ -116,7 +121,10 @@ export class S3ObjectStore {
   async joinParts(uploadId: string, partNumbers: readonly number[]): Promise<string> {
     const tmp = this.tempPath();
     try {
-      await joinFiles(tmp, partNumbers.map((n) => this.partPath(uploadId, n)));
+      await joinFiles(
+        tmp,
+        partNumbers.map((n) => this.partPath(uploadId, n)),
+      );
       return tmp;
     } catch (err) {
       await rm(tmp, { force: true });
@@ -133,7 +141,8 @@ export class S3ObjectStore {
 
   /** Removes leftovers of uploads no longer in the index (e.g. aborted before a crash). */
   async sweepUploads(): Promise<void> {
-    for (const dir of await readdir(this.uploadsDir)) if (!this.state.uploads[dir]) await rm(join(this.uploadsDir, dir), { recursive: true, force: true });
+    for (const dir of await readdir(this.uploadsDir))
+      if (!this.state.uploads[dir]) await rm(join(this.uploadsDir, dir), { recursive: true, force: true });
   }
 }
 

@@ -24,16 +24,30 @@ function declaredSize(req: IncomingMessage, chunked: boolean): number {
   const raw = headerValue(req, chunked ? 'x-amz-decoded-content-length' : 'content-length');
   if (raw === undefined || !/^\d+$/.test(raw)) {
     throw chunked
-      ? new S3Error(411, 'MissingContentLength', 'aws-chunked bodies need x-amz-decoded-content-length (the payload size)')
+      ? new S3Error(
+          411,
+          'MissingContentLength',
+          'aws-chunked bodies need x-amz-decoded-content-length (the payload size)',
+        )
       : new S3Error(411, 'MissingContentLength', 'send Content-Length: S3 does not take bodies of unknown length');
   }
   const size = Number(raw);
-  if (size > MAX_SINGLE_UPLOAD) throw new S3Error(400, 'EntityTooLarge', `${size} bytes is over the 5 GiB limit of one request; use a multipart upload`);
+  if (size > MAX_SINGLE_UPLOAD)
+    throw new S3Error(
+      400,
+      'EntityTooLarge',
+      `${size} bytes is over the 5 GiB limit of one request; use a multipart upload`,
+    );
   return size;
 }
 
 /** Writes the body's payload to `tmp`; on any failure the temp file is removed and an S3Error thrown. */
-export async function receiveBody(req: IncomingMessage, caller: S3Caller, tmp: string, stats: StatsCollector): Promise<ReceivedBody> {
+export async function receiveBody(
+  req: IncomingMessage,
+  caller: S3Caller,
+  tmp: string,
+  stats: StatsCollector,
+): Promise<ReceivedBody> {
   const { payload } = caller;
   const chunked = payload.kind === 'chunked';
   const expected = declaredSize(req, chunked);
@@ -44,7 +58,8 @@ export async function receiveBody(req: IncomingMessage, caller: S3Caller, tmp: s
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       size += chunk.length;
       stats.putBytes(chunk.length);
-      if (size > expected) return done(new S3Error(400, 'IncompleteBody', `the body has more than the declared ${expected} bytes`));
+      if (size > expected)
+        return done(new S3Error(400, 'IncompleteBody', `the body has more than the declared ${expected} bytes`));
       md5.update(chunk);
       sha?.update(chunk);
       done(null, chunk);
@@ -52,7 +67,9 @@ export async function receiveBody(req: IncomingMessage, caller: S3Caller, tmp: s
   });
   const stages: Transform[] = [];
   if (payload.kind === 'chunked') {
-    const signing = payload.signed ? { key: caller.key, amzDate: caller.amzDate, scope: caller.scope, seedSignature: caller.seedSignature } : undefined;
+    const signing = payload.signed
+      ? { key: caller.key, amzDate: caller.amzDate, scope: caller.scope, seedSignature: caller.seedSignature }
+      : undefined;
     stages.push(awsChunkedDecoder({ trailer: payload.trailer, ...(signing ? { signing } : {}) }));
   }
   // req is piped rather than put in the pipeline: a refusal mid-body must not destroy the socket
@@ -66,9 +83,14 @@ export async function receiveBody(req: IncomingMessage, caller: S3Caller, tmp: s
   req.pipe(first);
   try {
     await pipeline([...stages, measure, createWriteStream(tmp)]);
-    if (size !== expected) throw new S3Error(400, 'IncompleteBody', `received ${size} bytes; ${expected} were declared`);
+    if (size !== expected)
+      throw new S3Error(400, 'IncompleteBody', `received ${size} bytes; ${expected} were declared`);
     if (sha && sha.digest('hex') !== (payload as { sha256: string }).sha256) {
-      throw new S3Error(400, 'XAmzContentSHA256Mismatch', 'the body does not hash to the x-amz-content-sha256 you signed');
+      throw new S3Error(
+        400,
+        'XAmzContentSHA256Mismatch',
+        'the body does not hash to the x-amz-content-sha256 you signed',
+      );
     }
     return { size, md5: md5.digest('hex') };
   } catch (err) {

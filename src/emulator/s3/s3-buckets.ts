@@ -20,7 +20,11 @@ export function listBuckets(call: S3Call): S3Reply {
 export async function createBucket(call: S3Call): Promise<S3Reply> {
   await readSmallBody(call); // an optional CreateBucketConfiguration; the face has one region
   if (!BUCKET_NAME.test(call.bucket) || call.bucket.includes('..')) {
-    throw new S3Error(400, 'InvalidBucketName', `"${call.bucket}" is not a valid bucket name: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit`);
+    throw new S3Error(
+      400,
+      'InvalidBucketName',
+      `"${call.bucket}" is not a valid bucket name: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit`,
+    );
   }
   call.objects.createBucket(call.bucket, call.ctx.now());
   return emptyReply(200, { location: `/${call.bucket}` });
@@ -33,7 +37,8 @@ export function headBucket(call: S3Call): S3Reply {
 
 export function deleteBucket(call: S3Call): S3Reply {
   const bucket = existingBucket(call);
-  if (Object.keys(bucket.objects).length > 0) throw new S3Error(409, 'BucketNotEmpty', 'the bucket you tried to delete is not empty; delete its objects first');
+  if (Object.keys(bucket.objects).length > 0)
+    throw new S3Error(409, 'BucketNotEmpty', 'the bucket you tried to delete is not empty; delete its objects first');
   call.objects.deleteBucket(call.bucket);
   return emptyReply(204);
 }

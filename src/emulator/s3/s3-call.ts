@@ -31,7 +31,12 @@ const MAX_XML_BODY = 4 * 1024 * 1024;
 /** The bucket, or 404 NoSuchBucket. */
 export function existingBucket(call: S3Call): S3BucketState {
   const bucket = call.objects.bucket(call.bucket);
-  if (!bucket) throw new S3Error(404, 'NoSuchBucket', `the bucket "${call.bucket}" does not exist; create it first (aws s3 mb, rclone mkdir)`);
+  if (!bucket)
+    throw new S3Error(
+      404,
+      'NoSuchBucket',
+      `the bucket "${call.bucket}" does not exist; create it first (aws s3 mb, rclone mkdir)`,
+    );
   return bucket;
 }
 
@@ -39,7 +44,8 @@ export function existingBucket(call: S3Call): S3BucketState {
 export function objectHeaders(req: IncomingMessage): ObjectHeaders {
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-amz-meta-') && value !== undefined) meta[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+    if (name.startsWith('x-amz-meta-') && value !== undefined)
+      meta[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
   }
   const contentType = headerValue(req, 'content-type');
   return contentType === undefined ? { meta } : { contentType, meta };
@@ -51,15 +57,21 @@ export async function readSmallBody(call: S3Call): Promise<Buffer> {
   let total = 0;
   for await (const chunk of call.req as AsyncIterable<Buffer>) {
     total += chunk.length;
-    if (total > MAX_XML_BODY) throw new S3Error(400, 'MaxMessageLengthExceeded', `the request body is over ${MAX_XML_BODY} bytes`);
+    if (total > MAX_XML_BODY)
+      throw new S3Error(400, 'MaxMessageLengthExceeded', `the request body is over ${MAX_XML_BODY} bytes`);
     chunks.push(chunk);
   }
   const body = Buffer.concat(chunks);
   const p = call.caller.payload;
   if (p.kind === 'sha256' && createHash('sha256').update(body).digest('hex') !== p.sha256) {
-    throw new S3Error(400, 'XAmzContentSHA256Mismatch', 'the body does not hash to the x-amz-content-sha256 you signed');
+    throw new S3Error(
+      400,
+      'XAmzContentSHA256Mismatch',
+      'the body does not hash to the x-amz-content-sha256 you signed',
+    );
   }
-  if (p.kind === 'chunked') throw new S3Error(501, 'NotImplemented', 'aws-chunked bodies are taken by PutObject and UploadPart only');
+  if (p.kind === 'chunked')
+    throw new S3Error(501, 'NotImplemented', 'aws-chunked bodies are taken by PutObject and UploadPart only');
   return body;
 }
 

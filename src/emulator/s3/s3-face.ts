@@ -33,21 +33,38 @@ export function isS3Request(req: IncomingMessage): boolean {
 }
 
 function notImplemented(what: string): Operation {
-  return [what, () => Promise.reject(new S3Error(501, 'NotImplemented', `${what} is not emulated (the face serves what aws s3 cp and rclone copy need)`))];
+  return [
+    what,
+    () =>
+      Promise.reject(
+        new S3Error(
+          501,
+          'NotImplemented',
+          `${what} is not emulated (the face serves what aws s3 cp and rclone copy need)`,
+        ),
+      ),
+  ];
 }
 
 /** Which operation a method, bucket, key and query are. */
-function operationOf(method: string, bucket: string, key: string, q: ReadonlyMap<string, string>): Operation | undefined {
+function operationOf(
+  method: string,
+  bucket: string,
+  key: string,
+  q: ReadonlyMap<string, string>,
+): Operation | undefined {
   if (!bucket) return method === 'GET' ? ['ListBuckets', listBuckets] : undefined;
   if (!key) {
-    if (method === 'PUT') return q.size === 0 ? ['CreateBucket', createBucket] : notImplemented(`PUT bucket ?${[...q.keys()].join('&')}`);
+    if (method === 'PUT')
+      return q.size === 0 ? ['CreateBucket', createBucket] : notImplemented(`PUT bucket ?${[...q.keys()].join('&')}`);
     if (method === 'HEAD') return ['HeadBucket', headBucket];
     if (method === 'DELETE') return ['DeleteBucket', deleteBucket];
     if (method === 'POST') return q.has('delete') ? notImplemented('DeleteObjects') : undefined;
     if (method !== 'GET') return undefined;
     if (q.has('location')) return ['GetBucketLocation', bucketLocation];
     if (q.has('uploads')) return notImplemented('ListMultipartUploads');
-    if (q.has('versioning') || q.has('acl') || q.has('policy') || q.has('versions')) return notImplemented(`GET bucket ?${[...q.keys()].join('&')}`);
+    if (q.has('versioning') || q.has('acl') || q.has('policy') || q.has('versions'))
+      return notImplemented(`GET bucket ?${[...q.keys()].join('&')}`);
     return q.get('list-type') === '2' ? ['ListObjectsV2', listObjectsV2] : ['ListObjects', listObjectsV1];
   }
   switch (method) {
@@ -88,7 +105,14 @@ async function writeS3Reply(res: ServerResponse, reply: S3Reply): Promise<void> 
 }
 
 /** Answers one S3-face request; S3 errors become S3 XML answers (counted in stats.errors). */
-export async function handleS3(ctx: EmulatorContext, face: S3Face, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string): Promise<void> {
+export async function handleS3(
+  ctx: EmulatorContext,
+  face: S3Face,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  rawQuery: string,
+): Promise<void> {
   const method = req.method ?? 'GET';
   let name = 'unknown';
   let counted = false;
@@ -105,10 +129,25 @@ export async function handleS3(ctx: EmulatorContext, face: S3Face, req: Incoming
     if (op) name = op[0];
     ctx.stats.s3Request(name);
     counted = true;
-    if (Buffer.byteLength(key) > 1024) throw new S3Error(400, 'KeyTooLongError', 'your key is too long: at most 1024 bytes of UTF-8');
+    if (Buffer.byteLength(key) > 1024)
+      throw new S3Error(400, 'KeyTooLongError', 'your key is too long: at most 1024 bytes of UTF-8');
     const caller = verifyS3Request(req, path, pairs, face.options, ctx.now());
-    if (!op) throw new S3Error(405, 'MethodNotAllowed', `the S3 face has no ${method} for ${key ? 'objects' : bucket ? 'buckets' : 'the service'}`);
-    const call: S3Call = { ctx, objects: face.objects, req, caller, region: face.options.region ?? 'us-east-1', bucket, key, query };
+    if (!op)
+      throw new S3Error(
+        405,
+        'MethodNotAllowed',
+        `the S3 face has no ${method} for ${key ? 'objects' : bucket ? 'buckets' : 'the service'}`,
+      );
+    const call: S3Call = {
+      ctx,
+      objects: face.objects,
+      req,
+      caller,
+      region: face.options.region ?? 'us-east-1',
+      bucket,
+      key,
+      query,
+    };
     await writeS3Reply(res, await op[1](call));
   } catch (err) {
     if (!(err instanceof S3Error)) throw err;

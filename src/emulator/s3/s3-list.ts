@@ -26,13 +26,20 @@ function byteAfter(a: string, b: string): boolean {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) > 0;
 }
 
-function listPage(objects: Record<string, S3ObjectState>, prefix: string, delimiter: string, after: string, maxKeys: number): ListPage {
+function listPage(
+  objects: Record<string, S3ObjectState>,
+  prefix: string,
+  delimiter: string,
+  after: string,
+  maxKeys: number,
+): ListPage {
   const page: ListPage = { contents: [], prefixes: [], truncated: false };
   let count = 0;
   for (const key of sortedKeys(objects)) {
     if (!key.startsWith(prefix)) continue;
     // resuming after a common prefix skips every key under it
-    if (after && (!byteAfter(key, after) || (delimiter && after.endsWith(delimiter) && key.startsWith(after)))) continue;
+    if (after && (!byteAfter(key, after) || (delimiter && after.endsWith(delimiter) && key.startsWith(after))))
+      continue;
     const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
     const item = cut >= 0 ? key.slice(0, cut + delimiter.length) : key;
     if (cut >= 0 && page.prefixes[page.prefixes.length - 1] === item) continue;
@@ -57,11 +64,18 @@ function maxKeysOf(call: S3Call): number {
 
 function render(call: S3Call, page: ListPage, v2: boolean): string {
   const urlEncoded = call.query.get('encoding-type') === 'url';
-  if (call.query.has('encoding-type') && !urlEncoded) throw new S3Error(400, 'InvalidArgument', 'encoding-type may only be "url"');
+  if (call.query.has('encoding-type') && !urlEncoded)
+    throw new S3Error(400, 'InvalidArgument', 'encoding-type may only be "url"');
   const name = (text: string | undefined) => (text === undefined || !urlEncoded ? text : encodeURIComponent(text));
-  const owner = !v2 || call.query.get('fetch-owner') === 'true' ? '<Owner><ID>koodrive-emulator</ID><DisplayName>koodrive-emulator</DisplayName></Owner>' : '';
+  const owner =
+    !v2 || call.query.get('fetch-owner') === 'true'
+      ? '<Owner><ID>koodrive-emulator</ID><DisplayName>koodrive-emulator</DisplayName></Owner>'
+      : '';
   const contents = page.contents
-    .map(([key, o]) => `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`)
+    .map(
+      ([key, o]) =>
+        `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`,
+    )
     .join('');
   const prefixes = page.prefixes.map((p) => `<CommonPrefixes>${el('Prefix', name(p))}</CommonPrefixes>`).join('');
   return contents + prefixes + (urlEncoded ? el('EncodingType', 'url') : '');
@@ -76,11 +90,17 @@ export function listObjectsV2(call: S3Call): S3Reply {
   let after = call.query.get('start-after') ?? '';
   if (token !== undefined) {
     after = Buffer.from(token, 'base64url').toString('utf8');
-    if (!after) throw new S3Error(400, 'InvalidArgument', 'the continuation token is not valid; use the NextContinuationToken of the previous page');
+    if (!after)
+      throw new S3Error(
+        400,
+        'InvalidArgument',
+        'the continuation token is not valid; use the NextContinuationToken of the previous page',
+      );
   }
   const maxKeys = maxKeysOf(call);
   const page = listPage(existingBucket(call).objects, prefix, delimiter, after, maxKeys);
-  const next = page.truncated && page.last !== undefined ? Buffer.from(page.last, 'utf8').toString('base64url') : undefined;
+  const next =
+    page.truncated && page.last !== undefined ? Buffer.from(page.last, 'utf8').toString('base64url') : undefined;
   const urlEncoded = call.query.get('encoding-type') === 'url';
   const enc = (t: string) => (urlEncoded ? encodeURIComponent(t) : t);
   const head =

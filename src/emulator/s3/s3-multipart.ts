@@ -15,7 +15,11 @@ function openUpload(call: S3Call): { uploadId: string; upload: S3UploadState } {
   const uploadId = call.query.get('uploadId') ?? '';
   const upload = call.objects.state.uploads[uploadId];
   if (!upload || upload.bucket !== call.bucket || upload.key !== call.key) {
-    throw new S3Error(404, 'NoSuchUpload', 'the specified multipart upload does not exist; it may have been aborted or completed');
+    throw new S3Error(
+      404,
+      'NoSuchUpload',
+      'the specified multipart upload does not exist; it may have been aborted or completed',
+    );
   }
   return { uploadId, upload };
 }
@@ -25,7 +29,10 @@ export async function createMultipartUpload(call: S3Call): Promise<S3Reply> {
   existingBucket(call);
   await readSmallBody(call);
   const uploadId = await call.objects.createUpload(call.bucket, call.key, objectHeaders(call.req), call.ctx.now());
-  return xmlReply('InitiateMultipartUploadResult', el('Bucket', call.bucket) + el('Key', call.key) + el('UploadId', uploadId));
+  return xmlReply(
+    'InitiateMultipartUploadResult',
+    el('Bucket', call.bucket) + el('Key', call.key) + el('UploadId', uploadId),
+  );
 }
 
 /** PUT /bucket/key?partNumber=N&uploadId=U */
@@ -48,7 +55,12 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
   const { uploadId, upload } = openUpload(call);
   const listed = parseCompleteParts((await readSmallBody(call)).toString('utf8'));
   listed.forEach((p, i) => {
-    if (i > 0 && p.partNumber <= listed[i - 1]!.partNumber) throw new S3Error(400, 'InvalidPartOrder', 'the list of parts was not in ascending order; list each part once, by PartNumber');
+    if (i > 0 && p.partNumber <= listed[i - 1]!.partNumber)
+      throw new S3Error(
+        400,
+        'InvalidPartOrder',
+        'the list of parts was not in ascending order; list each part once, by PartNumber',
+      );
   });
   let size = 0;
   listed.forEach((p, i) => {
@@ -56,23 +68,40 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
     if (!stored || stored.etag.replace(/"/g, '') !== p.etag.replace(/"/g, '')) {
       throw new S3Error(400, 'InvalidPart', `part ${p.partNumber} was not uploaded or its ETag does not match`);
     }
-    if (i < listed.length - 1 && stored.size < MIN_PART) throw new S3Error(400, 'EntityTooSmall', `part ${p.partNumber} is ${stored.size} bytes; every part but the last must be at least 5 MiB`);
+    if (i < listed.length - 1 && stored.size < MIN_PART)
+      throw new S3Error(
+        400,
+        'EntityTooSmall',
+        `part ${p.partNumber} is ${stored.size} bytes; every part but the last must be at least 5 MiB`,
+      );
     size += stored.size;
   });
   const etags = listed.map((p) => upload.parts[String(p.partNumber)]!.etag);
   const started = performance.now();
-  const tmp = await call.objects.joinParts(uploadId, listed.map((p) => p.partNumber));
+  const tmp = await call.objects.joinParts(
+    uploadId,
+    listed.map((p) => p.partNumber),
+  );
   call.ctx.stats.assembled(performance.now() - started);
   if (call.objects.state.uploads[uploadId] !== upload) {
     await rm(tmp, { force: true });
     throw new S3Error(404, 'NoSuchUpload', 'the upload was aborted or completed while its parts were being joined');
   }
   const etag = multipartEtag(etags);
-  const fields = { size, etag, lastModified: call.ctx.now().toISOString(), meta: upload.meta, ...(upload.contentType === undefined ? {} : { contentType: upload.contentType }) };
+  const fields = {
+    size,
+    etag,
+    lastModified: call.ctx.now().toISOString(),
+    meta: upload.meta,
+    ...(upload.contentType === undefined ? {} : { contentType: upload.contentType }),
+  };
   await call.objects.commitObject(bucket, call.key, tmp, fields);
   await call.objects.dropUpload(uploadId);
   const location = `${call.ctx.baseUrl()}/${encodeURIComponent(call.bucket)}/${call.key.split('/').map(encodeURIComponent).join('/')}`;
-  return xmlReply('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', call.bucket) + el('Key', call.key) + el('ETag', etag));
+  return xmlReply(
+    'CompleteMultipartUploadResult',
+    el('Location', location) + el('Bucket', call.bucket) + el('Key', call.key) + el('ETag', etag),
+  );
 }
 
 /** DELETE /bucket/key?uploadId=U */

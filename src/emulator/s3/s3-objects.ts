@@ -25,13 +25,19 @@ function existingObject(call: S3Call): S3ObjectState {
 
 /** PUT /bucket/key: stores the body (plain, UNSIGNED-PAYLOAD or aws-chunked), answers its MD5 ETag. */
 export async function putObject(call: S3Call): Promise<S3Reply> {
-  if (headerValue(call.req, 'x-amz-copy-source') !== undefined) throw new S3Error(501, 'NotImplemented', 'CopyObject is not emulated; upload the bytes instead');
+  if (headerValue(call.req, 'x-amz-copy-source') !== undefined)
+    throw new S3Error(501, 'NotImplemented', 'CopyObject is not emulated; upload the bytes instead');
   const bucket = existingBucket(call);
   const fields = objectHeaders(call.req);
   const tmp = call.objects.tempPath();
   const body = await receiveBody(call.req, call.caller, tmp, call.ctx.stats);
   const etag = `"${body.md5}"`;
-  await call.objects.commitObject(bucket, call.key, tmp, { size: body.size, etag, lastModified: call.ctx.now().toISOString(), ...fields });
+  await call.objects.commitObject(bucket, call.key, tmp, {
+    size: body.size,
+    etag,
+    lastModified: call.ctx.now().toISOString(),
+    ...fields,
+  });
   return emptyReply(200, { etag });
 }
 
@@ -54,7 +60,8 @@ function byteRange(header: string | undefined, size: number): { start: number; e
     start = Number(m[1]);
     end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
-  if (start >= size || start > end) throw new S3Error(416, 'InvalidRange', `the requested range is not satisfiable for a ${size}-byte object`);
+  if (start >= size || start > end)
+    throw new S3Error(416, 'InvalidRange', `the requested range is not satisfiable for a ${size}-byte object`);
   return { start, end };
 }
 
@@ -63,8 +70,17 @@ export function getObject(call: S3Call): S3Reply {
   const obj = existingObject(call);
   const path = call.objects.objectPath(obj.id);
   const range = byteRange(headerValue(call.req, 'range'), obj.size);
-  if (!range) return { status: 200, headers: { ...describe(obj), 'content-length': String(obj.size) }, file: { path, start: 0, end: obj.size - 1 } };
-  const headers = { ...describe(obj), 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${obj.size}` };
+  if (!range)
+    return {
+      status: 200,
+      headers: { ...describe(obj), 'content-length': String(obj.size) },
+      file: { path, start: 0, end: obj.size - 1 },
+    };
+  const headers = {
+    ...describe(obj),
+    'content-length': String(range.end - range.start + 1),
+    'content-range': `bytes ${range.start}-${range.end}/${obj.size}`,
+  };
   return { status: 206, headers, file: { path, ...range } };
 }
 

@@ -29,10 +29,19 @@ export function parseSigV4Authorization(value: string): SigV4Authorization | und
   const credential = fields.get('Credential')?.split('/');
   const signedHeaders = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
-  if (!credential || credential.length !== 5 || credential[4] !== 'aws4_request' || !signedHeaders || !signature) return undefined;
+  if (!credential || credential.length !== 5 || credential[4] !== 'aws4_request' || !signedHeaders || !signature)
+    return undefined;
   const [accessKeyId, date, region, service] = credential as [string, string, string, string];
   if (!/^\d{8}$/.test(date) || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
-  return { accessKeyId, date, region, service, scope: credential.slice(1).join('/'), signedHeaders: signedHeaders.split(';'), signature };
+  return {
+    accessKeyId,
+    date,
+    region,
+    service,
+    scope: credential.slice(1).join('/'),
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+  };
 }
 
 /** RFC 3986 percent-encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ (and '/' in paths). */
@@ -81,7 +90,14 @@ const sha256Hex = (text: string | Buffer): string => createHash('sha256').update
 const hmac = (key: Buffer | string, text: string): Buffer => createHmac('sha256', key).update(text).digest();
 
 export function canonicalRequest(input: CanonicalRequestInput): string {
-  return [input.method, input.canonicalUri, input.canonicalQuery, input.canonicalHeaders, input.signedHeaders.join(';'), input.payloadHash].join('\n');
+  return [
+    input.method,
+    input.canonicalUri,
+    input.canonicalQuery,
+    input.canonicalHeaders,
+    input.signedHeaders.join(';'),
+    input.payloadHash,
+  ].join('\n');
 }
 
 /** kSigning = HMAC chain of "AWS4"+secret over date, region, service, "aws4_request". */
@@ -95,13 +111,31 @@ export function requestSignature(key: Buffer, amzDate: string, scope: string, ca
 }
 
 /** One aws-chunked chunk's signature, chained on the previous one (the seed is the header signature). */
-export function chunkSignature(key: Buffer, amzDate: string, scope: string, previous: string, chunkSha256: string): string {
-  return hmac(key, `${SIGV4_ALGORITHM}-PAYLOAD\n${amzDate}\n${scope}\n${previous}\n${EMPTY_SHA256}\n${chunkSha256}`).toString('hex');
+export function chunkSignature(
+  key: Buffer,
+  amzDate: string,
+  scope: string,
+  previous: string,
+  chunkSha256: string,
+): string {
+  return hmac(
+    key,
+    `${SIGV4_ALGORITHM}-PAYLOAD\n${amzDate}\n${scope}\n${previous}\n${EMPTY_SHA256}\n${chunkSha256}`,
+  ).toString('hex');
 }
 
 /** The trailer signature of STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, over "name:value\n" lines. */
-export function trailerSignature(key: Buffer, amzDate: string, scope: string, previous: string, trailerLines: string): string {
-  return hmac(key, `${SIGV4_ALGORITHM}-TRAILER\n${amzDate}\n${scope}\n${previous}\n${sha256Hex(trailerLines)}`).toString('hex');
+export function trailerSignature(
+  key: Buffer,
+  amzDate: string,
+  scope: string,
+  previous: string,
+  trailerLines: string,
+): string {
+  return hmac(
+    key,
+    `${SIGV4_ALGORITHM}-TRAILER\n${amzDate}\n${scope}\n${previous}\n${sha256Hex(trailerLines)}`,
+  ).toString('hex');
 }
 
 /** Parses x-amz-date (yyyyMMddTHHmmssZ) to a Date, or undefined. */
