@@ -83,10 +83,12 @@ const s3 = {
 };
 const token = randomBytes(16).toString('hex');
 const userId = '1505084218764547200';
+// --sets big,small picks data sets (default: both).
+const sets = opt('sets')?.split(',');
 const datasets = [
   { key: 'big', label: `1 file of ${plan.bigBytes / MiB} MiB`, make: (dir) => bigFile(dir, plan.bigBytes) },
   { key: 'small', label: `${plan.smallCount} files of 4-64 KiB`, make: (dir) => smallFiles(dir, plan.smallCount) },
-];
+].filter((d) => !sets || sets.includes(d.key));
 const results = [];
 const stopOnSignal = () => void cleanup().finally(() => process.exit(130));
 let emu;
