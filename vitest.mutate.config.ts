@@ -21,6 +21,7 @@ export default defineConfig({
       'test/unit/client-errors.test.ts',
       'test/unit/koodrive-error*.test.ts',
       'test/unit/hash-vectors.test.ts',
+      'test/unit/hash-stream-edges.test.ts',
       'test/unit/known-answers-client.test.ts',
       'test/unit/hash-*-vectors.test.ts',
       'test/unit/plan-rules.test.ts',
