@@ -2,11 +2,10 @@ import type { BackupFileEntry } from '../koodrive/wire-types.js';
 import { sanitizeText } from '../report/terminal-text.js';
 import { formatBytes } from '../util/size.js';
 import { openApiSession, type ApiSession } from './api-session.js';
-import { describeError } from './error-report.js';
 import { EXIT } from './exit-codes.js';
 import { watchInterrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
-import { lockIdOf } from './lock-run.js';
+import { underLock } from './prune-run.js';
 import { recordLine, recordStatusText, renderRecord } from './record-text.js';
 import { runReporting } from './report-failure.js';
 
@@ -61,22 +60,8 @@ export async function runRecordsComplete(recordId: string, flags: Record<string,
       flags,
       io,
       async ({ client }) => {
-        const given = lockIdOf(flags, io, false);
-        if (given) client.setLock(given);
-        else await client.createLock();
-        try {
-          await client.completeRecord(recordId);
-        } finally {
-          // A release that fails must not hide why completing failed; the lock expires on its own.
-          if (!given)
-            await client
-              .releaseLock()
-              .catch((err: unknown) =>
-                io.stderr.write(
-                  `koodrive-backup: warning: ${describeError(err)} (the lock expires by itself within 10 minutes)\n`,
-                ),
-              );
-        }
+        // A release that fails must not hide why completing failed; the lock expires on its own.
+        await underLock(client, flags, io, () => client.completeRecord(recordId));
         const record = await client.getRecord(recordId).catch(() => undefined);
         if (flags.json === true) io.stdout.write(`${JSON.stringify(record ?? { recordId, status: 1 })}\n`);
         else if (flags.quiet !== true)
