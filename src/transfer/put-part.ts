@@ -152,6 +152,18 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
       fail(`${net.reason}${detail}`, { expired: false, transient: net.transient, reason: net.reason });
     });
 
+    // Bytes already in memory, unthrottled and unchecked (they are the hashed ones): one write,
+    // no stream pipeline, which costs more than a small file's whole PUT.
+    if (opts.bytes && !opts.transform && !opts.rateLimiter) {
+      if (opts.bytes.length !== partSize) {
+        return settle(() => reject(new FileChangedError(absPath, `the part at offset ${partOffset} has ${opts.bytes!.length} of its ${partSize} bytes`)));
+      }
+      req.end(opts.bytes, () => {
+        bytesSent = partSize;
+        opts.onProgress?.(partSize);
+      });
+      return;
+    }
     const source: Readable =
       partSize === 0
         ? Readable.from([])
