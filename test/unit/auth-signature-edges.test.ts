@@ -38,6 +38,17 @@ describe('canonical query', () => {
         ['a', 'w'],
       ]),
     ).toBe('a=w&a=x');
+    // Five pairs: enough for the sort to compare in both directions, so a comparator that is
+    // wrong for one of them shows.
+    expect(
+      queryOf([
+        ['b', '2'],
+        ['a', '2'],
+        ['a', '1'],
+        ['c', '0'],
+        ['a', '3'],
+      ]),
+    ).toBe('a=1&a=2&a=3&b=2&c=0');
   });
 });
 
