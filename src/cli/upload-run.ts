@@ -35,6 +35,7 @@ import { openOutput } from './output.js';
 import { makePlanner } from './planner.js';
 import { reportFailure } from './report-failure.js';
 import { EMBEDDED_PLANNED, plannedTarget, resolveTarget, type Target } from './target.js';
+import { describeHashEngine } from '../hash/backends.js';
 import { loadUploadSettings, ReportPathError, type UploadSettings } from './upload-settings.js';
 
 /** `upload`: resolves settings, starts the target, runs the backup, renders it, returns the exit code. */
@@ -67,6 +68,9 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   const waiting = lockWaitNotes(settings.lock.waitLockMs, Date.now);
   const emit = (event: RunEvent): void => {
     if (event.type === 'run:start') recordId = event.recordId;
+    // Without its native addon hashing is ~9× slower, so a verbose run says which engine it got.
+    if (event.type === 'run:start' && settings.verbose && !settings.json)
+      io.stderr.write(`koodrive-backup: hash engine: ${describeHashEngine(settings.hashBackend)}\n`);
     if (event.type === 'file:done') done.add(event.file);
     // --wait-lock: say what the run waits for (once, then every minute), not only with --verbose.
     const note = event.type === 'retry' ? waiting(event.what, event.reason) : undefined;

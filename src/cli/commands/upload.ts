@@ -91,17 +91,6 @@ Examples:
   $ koodrive-backup upload ~/docs --dry-run --json       show the requests, send nothing`,
   );
   cmd.action(async (paths: string[], _opts: unknown, self: Command) => {
-    const flags = givenFlags(self);
-    const engine = flags.hashBackend ?? 'auto';
-    // Without its native addon hashing is ~9× slower, so a verbose run says which engine it got.
-    if (
-      flags.verbose === true &&
-      flags.json !== true &&
-      (engine === 'auto' || engine === 'native' || engine === 'noble')
-    ) {
-      const { describeHashEngine } = await import('../../hash/backends.js');
-      io.stderr.write(`koodrive-backup: hash engine: ${describeHashEngine(engine)}\n`);
-    }
-    io.exitCode = await (await import('../upload-run.js')).runUploadCommand(paths, flags, io);
+    io.exitCode = await (await import('../upload-run.js')).runUploadCommand(paths, givenFlags(self), io);
   });
 }
