@@ -10,4 +10,5 @@ export const ADDED_TEST_FILES = [
   'names-rules.test.ts',
   'auth-signature-edges.test.ts',
   'hash-stream-edges.test.ts',
+  'koodrive-error-predicates.test.ts',
 ];
