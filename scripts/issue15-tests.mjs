@@ -11,4 +11,5 @@ export const ADDED_TEST_FILES = [
   'auth-signature-edges.test.ts',
   'hash-stream-edges.test.ts',
   'koodrive-error-predicates.test.ts',
+  'retry-policy-edges.test.ts',
 ];
