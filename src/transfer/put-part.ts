@@ -156,7 +156,14 @@ export function putPart(opts: PutPartOptions): Promise<PutPartResult> {
     // no stream pipeline, which costs more than a small file's whole PUT.
     if (opts.bytes && !opts.transform && !opts.rateLimiter) {
       if (opts.bytes.length !== partSize) {
-        return settle(() => reject(new FileChangedError(absPath, `the part at offset ${partOffset} has ${opts.bytes!.length} of its ${partSize} bytes`)));
+        return settle(() =>
+          reject(
+            new FileChangedError(
+              absPath,
+              `the part at offset ${partOffset} has ${opts.bytes!.length} of its ${partSize} bytes`,
+            ),
+          ),
+        );
       }
       req.end(opts.bytes, () => {
         bytesSent = partSize;

@@ -18,7 +18,17 @@ import {
 
 const err = (kind: KooDriveErrorKind, code: number | string | undefined = undefined, message = 'x') =>
   new KooDriveError({ code, msg: message, httpStatus: 400, call: 'c', kind, transient: false }, message);
-const KINDS: KooDriveErrorKind[] = ['auth', 'clock', 'lock-busy', 'lock-lost', 'conflict', 'validation', 'not-found', 'transient', 'other'];
+const KINDS: KooDriveErrorKind[] = [
+  'auth',
+  'clock',
+  'lock-busy',
+  'lock-lost',
+  'conflict',
+  'validation',
+  'not-found',
+  'transient',
+  'other',
+];
 const plain = Object.assign(new Error('x'), { kind: 'lock-busy', code: 13000401 });
 
 describe('predicates by kind', () => {
@@ -61,7 +71,9 @@ describe('partsNotUploaded', () => {
   const check = (message: string) => err('validation', 13000402, message);
 
   it('the listed part numbers of a 13000402 answer', () => {
-    expect(partsNotUploaded(check('complete failed: part(s) 2, 5 not uploaded; PUT them and complete again'))).toEqual([2, 5]);
+    expect(partsNotUploaded(check('complete failed: part(s) 2, 5 not uploaded; PUT them and complete again'))).toEqual([
+      2, 5,
+    ]);
     expect(partsNotUploaded(check('part(s) 12 not uploaded'))).toEqual([12]);
   });
 

@@ -3,7 +3,13 @@
  * bounds, Retry-After as a floor, reading Retry-After, and network errors through a proxy.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, isAbortError, nextDelay, parseRetryAfter, retryPolicyProblem } from '../../src/retry/retry-policy.js';
+import {
+  classifyNetworkError,
+  isAbortError,
+  nextDelay,
+  parseRetryAfter,
+  retryPolicyProblem,
+} from '../../src/retry/retry-policy.js';
 
 const policy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalMs: 0 };
 
@@ -11,7 +17,9 @@ describe('retryPolicyProblem', () => {
   it('1 attempt and 0 ms are allowed; 0 attempts and negative waits are not', () => {
     expect(retryPolicyProblem(policy)).toBeUndefined();
     expect(retryPolicyProblem({ ...policy, maxAttempts: 0 })).toBe('maxAttempts 0 must be a whole number ≥ 1');
-    expect(retryPolicyProblem({ ...policy, maxDelayMs: -1 })).toBe('maxDelayMs -1 must be a number of milliseconds ≥ 0');
+    expect(retryPolicyProblem({ ...policy, maxDelayMs: -1 })).toBe(
+      'maxDelayMs -1 must be a number of milliseconds ≥ 0',
+    );
   });
 });
 
@@ -51,17 +59,49 @@ describe('classifyNetworkError', () => {
   });
 
   it('through a proxy: refused is final, unavailable is retried; the message is the reason', () => {
-    expect(classifyNetworkError({ code: 'EPROXY_REFUSED', message: 'the proxy p refused the tunnel' })).toEqual({ transient: false, reason: 'the proxy p refused the tunnel', aborted: false });
-    expect(classifyNetworkError({ code: 'EPROXY_UNAVAILABLE', message: 'proxy down' })).toEqual({ transient: true, reason: 'proxy down', aborted: false });
-    expect(classifyNetworkError({ code: 'ECONNRESET', message: 'via the proxy p: reset' })).toEqual({ transient: true, reason: 'via the proxy p: reset', aborted: false });
-    expect(classifyNetworkError({ code: 'ETIMEDOUT', message: 'via the proxy p: timeout' })).toEqual({ transient: true, reason: 'via the proxy p: timeout', aborted: false });
-    expect(classifyNetworkError({ code: 'EWEIRD', message: 'via the proxy p: ?' })).toEqual({ transient: false, reason: 'via the proxy p: ?', aborted: false });
-    expect(classifyNetworkError({ message: 'via the proxy p: ?' })).toEqual({ transient: false, reason: 'via the proxy p: ?', aborted: false });
-    expect(classifyNetworkError({ code: 'EWEIRD', message: 'x via the proxy p' })).toEqual({ transient: false, reason: 'EWEIRD', aborted: false });
+    expect(classifyNetworkError({ code: 'EPROXY_REFUSED', message: 'the proxy p refused the tunnel' })).toEqual({
+      transient: false,
+      reason: 'the proxy p refused the tunnel',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ code: 'EPROXY_UNAVAILABLE', message: 'proxy down' })).toEqual({
+      transient: true,
+      reason: 'proxy down',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ code: 'ECONNRESET', message: 'via the proxy p: reset' })).toEqual({
+      transient: true,
+      reason: 'via the proxy p: reset',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ code: 'ETIMEDOUT', message: 'via the proxy p: timeout' })).toEqual({
+      transient: true,
+      reason: 'via the proxy p: timeout',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ code: 'EWEIRD', message: 'via the proxy p: ?' })).toEqual({
+      transient: false,
+      reason: 'via the proxy p: ?',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ message: 'via the proxy p: ?' })).toEqual({
+      transient: false,
+      reason: 'via the proxy p: ?',
+      aborted: false,
+    });
+    expect(classifyNetworkError({ code: 'EWEIRD', message: 'x via the proxy p' })).toEqual({
+      transient: false,
+      reason: 'EWEIRD',
+      aborted: false,
+    });
   });
 
   it('timeouts by name or code; a thrown string is its own reason', () => {
-    expect(classifyNetworkError({ name: 'TimeoutError', message: 't' })).toEqual({ transient: true, reason: 'ETIMEDOUT', aborted: false });
+    expect(classifyNetworkError({ name: 'TimeoutError', message: 't' })).toEqual({
+      transient: true,
+      reason: 'ETIMEDOUT',
+      aborted: false,
+    });
     expect(classifyNetworkError('boom')).toEqual({ transient: false, reason: 'boom', aborted: false });
     expect(classifyNetworkError({ code: 42, message: 'm' })).toEqual({ transient: false, reason: 'm', aborted: false });
   });

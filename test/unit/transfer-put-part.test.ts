@@ -88,17 +88,28 @@ describe('putPart', () => {
   it('bytes in memory (a small file as hashed) are sent as they are, with progress, without reading the file', async () => {
     const bytes = Buffer.from('the bytes that were hashed, not what the file holds now');
     const progress: number[] = [];
-    await putPart({ url: partUrl(), absPath: join(dir, 'no-such-file'), partOffset: 0, partSize: bytes.length, bytes, onProgress: (n) => progress.push(n) });
+    await putPart({
+      url: partUrl(),
+      absPath: join(dir, 'no-such-file'),
+      partOffset: 0,
+      partSize: bytes.length,
+      bytes,
+      onProgress: (n) => progress.push(n),
+    });
     expect(received).toHaveLength(1);
     expect(received[0]!.headers['content-length']).toBe(String(bytes.length));
     expect(Buffer.compare(received[0]!.body, bytes)).toBe(0);
     expect(progress.reduce((a, b) => a + b, 0)).toBe(bytes.length);
     // Bytes that do not fill the part are refused before anything is sent.
-    await expect(putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: bytes.length + 1, bytes })).rejects.toBeInstanceOf(FileChangedError);
+    await expect(
+      putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: bytes.length + 1, bytes }),
+    ).rejects.toBeInstanceOf(FileChangedError);
     expect(received).toHaveLength(1);
     // A refusal of such a PUT is the same PartUploadError as for bytes read from disk.
     respond = (_req, res) => res.writeHead(503).end('busy');
-    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: bytes.length, bytes }).catch((e: unknown) => e);
+    const err = await putPart({ url: partUrl(), absPath: file, partOffset: 0, partSize: bytes.length, bytes }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PartUploadError);
     expect(err).toMatchObject({ status: 503, transient: true });
   });
