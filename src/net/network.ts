@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { redactUrlCredentials } from './net-errors.js';
@@ -75,6 +75,7 @@ export class Network {
   private readonly agents = new Map<string, http.Agent>();
   /** The agent per origin: reading the proxy variables costs more than a small request (proxy-from-env reads process.env). */
   private readonly byOrigin = new Map<string, http.Agent>();
+  private secureContext: SecureContext | undefined;
 
   private constructor(
     /** CA certificates to trust (the system's plus the extra ones), or undefined for Node's defaults. */
@@ -142,7 +143,11 @@ export class Network {
     let agent = this.agents.get(key);
     if (!agent) {
       const base = { keepAlive: true, scheduling: 'lifo' as const };
-      const tls = this.ca ? { ...base, ca: this.ca } : base;
+      // One secure context for every connection, not `ca`: an agent names each request's pool by its
+      // options, and with ~150 CA certificates in `ca` that name cost 6 ms per request (profiled:
+      // 12.8 s of 33 s for 2,000 small files over HTTPS), and every new connection re-parsed them.
+      this.secureContext ??= this.ca ? createSecureContext({ ca: this.ca }) : undefined;
+      const tls = this.secureContext ? { ...base, secureContext: this.secureContext } : base;
       if (proxy) agent = secure ? new NamedHttpsProxyAgent(proxy, tls) : new NamedHttpProxyAgent(proxy, base);
       else agent = secure ? new https.Agent(tls) : new http.Agent(base);
       this.agents.set(key, agent);
