@@ -3,6 +3,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, rename
 import { join } from 'node:path';
 import type { FilePlan } from '../hash/file-plan.js';
 import { multiPartsProblem } from '../hash/part-rules.js';
+import { sameVersion } from '../scan/local-file.js';
 
 /**
  * The run journal: an append-only log of small JSON lines (one per fact), so that a crash or
@@ -196,12 +197,7 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
         seedId: line.seedId,
         partsDone: [],
       };
-      const sameContent =
-        previous &&
-        previous.size === line.size &&
-        previous.mtimeMs === line.mtimeMs &&
-        previous.ino === line.ino &&
-        previous.plan?.sha256 === line.plan.sha256;
+      const sameContent = previous && sameVersion(previous, line) && previous.plan?.sha256 === line.plan.sha256;
       if (sameContent)
         Object.assign(next, {
           recordId: previous.recordId,
@@ -275,8 +271,7 @@ export function abandonedUploads(
   for (const f of state.files.values()) {
     if (f.recordId !== recordId || !f.fileId || f.outcome) continue;
     const local = lookup(f.absPath);
-    if (!local || local.size !== f.size || local.mtimeMs !== f.mtimeMs || local.ino !== f.ino)
-      abandoned.push(f.absPath);
+    if (!local || !sameVersion(local, f)) abandoned.push(f.absPath);
   }
   return abandoned;
 }
