@@ -1,33 +1,53 @@
-/** Bytes on disk: parts in dataDir/parts/<fileId>/<n>, finished files in dataDir/blobs/<sha256>. */
-import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, truncate, type FileHandle } from 'node:fs/promises';
+/**
+ * Bytes on disk: an upload's parts in one file dataDir/parts/<fileId> (each part at its offset),
+ * finished files in dataDir/blobs/<sha256>. No folder per upload: creating and removing one cost
+ * more than the rest of a small file's storage. Metadata calls (open, stat, rename, unlink) and
+ * small reads are synchronous: on a local disk
+ * each takes microseconds, while its promise form costs a thread-pool round trip of main-thread
+ * CPU; a run of small files makes several per file (issue 11). Bulk bytes stay streamed.
+ */
+import {
+  closeSync,
+  constants,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { joinFiles } from './file-join.js';
 
 export class BlobStore {
   readonly blobsDir: string;
   readonly partsDir: string;
-  /**
-   * How many blobs were removed so far. A caller that awaits between looking at a blob and acting
-   * on it (rapid upload) checks that this did not change meanwhile.
-   */
-  removals = 0;
-
   constructor(dataDir: string) {
     this.blobsDir = join(dataDir, 'blobs');
     this.partsDir = join(dataDir, 'parts');
   }
 
-  /** Creates the folders and drops temp files a crash left behind (their PUTs were never answered 200). */
+  /**
+   * Creates the folders, drops temp files a crash left behind (their PUTs were never answered 200)
+   * and moves uploads kept in the older layout (parts/<fileId>/assembly) to parts/<fileId>.
+   */
   async init(): Promise<void> {
     await mkdir(this.blobsDir, { recursive: true, mode: 0o700 }); // stored copies: the owner's only
     await mkdir(this.partsDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.blobsDir))
       if (name.startsWith('.tmp-')) await rm(join(this.blobsDir, name), { force: true });
-    for (const dir of await readdir(this.partsDir)) {
-      const names = await readdir(join(this.partsDir, dir)).catch(() => [] as string[]);
-      for (const name of names) if (name.includes('.tmp-')) await rm(join(this.partsDir, dir, name), { force: true });
+    for (const entry of await readdir(this.partsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = join(this.partsDir, entry.name);
+      const moved = `${dir}.tmp-layout`;
+      await rename(join(dir, 'assembly'), moved).then(
+        async () => {
+          await rm(dir, { recursive: true, force: true });
+          await rename(moved, dir);
+        },
+        () => rm(dir, { recursive: true, force: true }), // no assembly: nothing of it was kept
+      );
     }
   }
 
@@ -40,22 +60,28 @@ export class BlobStore {
    * offset, so completing the file is one rename instead of a copy of every byte.
    */
   assemblyPath(fileId: string): string {
-    return join(this.partsDir, fileId, 'assembly');
+    return join(this.partsDir, fileId);
   }
 
   /** Creates the assembly file if needed; returns its path, ready for positional writes. */
-  async openAssembly(fileId: string): Promise<string> {
-    await mkdir(join(this.partsDir, fileId), { recursive: true, mode: 0o700 });
+  openAssembly(fileId: string): string {
     const path = this.assemblyPath(fileId);
-    await (await open(path, 'a', 0o600)).close(); // 0600: the blob it is renamed into keeps it
+    closeSync(openSync(path, 'a', 0o600)); // 0600: the blob it is renamed into keeps it
     return path;
   }
 
-  async hasBlob(sha256: string): Promise<boolean> {
-    return stat(this.blobPath(sha256)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
+  /** Writes a part held in memory at its offset of the assembly: one open (creating it if needed), one write. */
+  writePartSync(fileId: string, offset: number, bytes: Buffer): void {
+    const fd = openSync(this.assemblyPath(fileId), constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  hasBlob(sha256: string): boolean {
+    return statSync(this.blobPath(sha256), { throwIfNoEntry: false })?.isFile() ?? false;
   }
 
   /** Opens a stored blob for reading (throws ENOENT when there is none). */
@@ -65,8 +91,8 @@ export class BlobStore {
 
   /**
    * Removes a blob nobody refers to any more. Synchronous on purpose: together with the check that
-   * nobody refers to it, it happens in one step; `removals` tells a request that looked at the blob
-   * before (a rapid upload) to look again.
+   * nobody refers to it, it happens in one step, and a rapid upload's look at the blob (also
+   * synchronous) sees it either whole or gone.
    */
   removeBlobSync(sha256: string): void {
     try {
@@ -74,16 +100,15 @@ export class BlobStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    this.removals++;
   }
 
   /** Reads [start, end) of a stored blob. */
-  async readBlobRange(sha256: string, start: number, end: number): Promise<Buffer> {
+  readBlobRange(sha256: string, start: number, end: number): Buffer {
     return readRange(this.blobPath(sha256), start, end);
   }
 
   /** Reads [start, end) of a file still being uploaded. */
-  async readPartsRange(fileId: string, start: number, end: number): Promise<Buffer> {
+  readPartsRange(fileId: string, start: number, end: number): Buffer {
     return readRange(this.assemblyPath(fileId), start, end);
   }
 
@@ -92,31 +117,42 @@ export class BlobStore {
    * was verified on arrival to start from its hashCtx and end in the next part's (the last in the
    * file's sha256), and completion checks that every part is there, so the file hashes to `sha256`.
    */
-  async assemble(fileId: string, length: number, sha256: string): Promise<{ sha256: string; path: string }> {
+  assemble(fileId: string, length: number, sha256: string): { sha256: string; path: string } {
     const path = this.assemblyPath(fileId);
-    await truncate(path, length).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await truncate(await this.openAssembly(fileId), length); // no part bytes ever arrived (empty file)
-    });
-    await rename(path, this.blobPath(sha256)); // atomic: the blob appears whole or not at all
+    try {
+      truncateSync(path, length);
+    } catch (err) {
+      // Only an empty file has no part bytes; a lost assembly must not become a blob of zeros.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || length !== 0) throw err;
+      truncateSync(this.openAssembly(fileId), length);
+    }
+    renameSync(path, this.blobPath(sha256)); // atomic: the blob appears whole or not at all
     return { sha256, path: this.blobPath(sha256) };
   }
 
-  async removeParts(fileId: string): Promise<void> {
-    const dir = join(this.partsDir, fileId);
-    // Usually empty by now (the assembly was renamed into the blob): one rmdir instead of a walk.
-    await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
+  /** Drops what an upload stored (usually nothing by now: completing renamed it into the blob). */
+  removeParts(fileId: string): void {
+    try {
+      unlinkSync(this.assemblyPath(fileId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }
 
-async function readRange(path: string, start: number, end: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+/** A few bytes (a proofCode slice): one blocking positional read. */
+function readRange(path: string, start: number, end: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(end - start);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, start);
-    if (bytesRead !== buf.length) throw new Error(`${path} is shorter than expected`);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, start + got);
+      if (n === 0) throw new Error(`${path} is shorter than expected`);
+      got += n;
+    }
     return buf;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

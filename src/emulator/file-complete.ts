@@ -51,15 +51,20 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
   if (problem) throw checkFailure(file, problem);
   file.status = 'completing';
   try {
-    if (file.proofSlice) {
-      const bytes = await ctx.blobs.readPartsRange(file.fileId, file.proofSlice.start, file.proofSlice.end);
-      if (proofCodeOfBytes(bytes) !== file.proofCode) throw proofError();
-    }
     try {
+      if (file.proofSlice) {
+        const bytes = ctx.blobs.readPartsRange(file.fileId, file.proofSlice.start, file.proofSlice.end);
+        if (proofCodeOfBytes(bytes) !== file.proofCode) throw proofError();
+      }
       const started = performance.now();
-      await ctx.blobs.assemble(file.fileId, file.length, file.sha256);
+      ctx.blobs.assemble(file.fileId, file.length, file.sha256);
       ctx.stats.assembled(performance.now() - started);
     } catch (err) {
+      if (err instanceof ApiError) throw err;
+      // The stored bytes are gone (the data folder was tampered with): forget them so PUTs store anew.
+      file.status = 'uploading';
+      file.received = {};
+      ctx.store.fileChanged(file);
       throw checkFailure(
         file,
         `the stored parts cannot be read (${(err as NodeJS.ErrnoException).code ?? 'I/O error'}); PUT them again`,
@@ -76,8 +81,7 @@ export async function finishFile(ctx: EmulatorContext, file: FileState): Promise
   file.partCount = file.parts.length;
   file.parts = [];
   ctx.stats.count('filesCompleted');
-  ctx.store.fileChanged(file);
-  await ctx.blobs.removeParts(file.fileId);
+  ctx.store.fileChanged(file); // its parts file became the blob: nothing to remove
 }
 
 /** POST files/complete {fileId, sha256?}. */

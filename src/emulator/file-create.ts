@@ -52,21 +52,15 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
   }
   const folderId = folderOf(ctx, request.parentFolder, ownContainer);
   const slice = proofRange(api.proofOrigin, request.length);
-  let rapid: boolean;
-  for (;;) {
-    // A record deletion may remove the blob while we look at it: look again if one happened.
-    const removals = ctx.blobs.removals;
-    rapid = await ctx.blobs.hasBlob(request.sha256);
-    if (rapid && slice) {
-      // The content is known: the proof can (and must) be checked now.
-      const bytes = await ctx.blobs.readBlobRange(request.sha256, slice.start, slice.end).catch((err: unknown) => {
-        if (removals !== ctx.blobs.removals) return undefined;
-        throw err;
-      });
-      if (bytes && removals === ctx.blobs.removals && proofCodeOfBytes(bytes) !== request.proofCode) throw proofError();
-    }
-    if (removals === ctx.blobs.removals) break;
-  }
+  // Blocking calls: a record deletion cannot remove the blob between this look and the proof check.
+  const rapid = ctx.blobs.hasBlob(request.sha256);
+  // The content is known: the proof can (and must) be checked now.
+  if (
+    rapid &&
+    slice &&
+    proofCodeOfBytes(ctx.blobs.readBlobRange(request.sha256, slice.start, slice.end)) !== request.proofCode
+  )
+    throw proofError();
 
   // From here on nothing awaits, so two concurrent creates cannot take the same name.
   // The record may have been deleted or completed while we read the blob.

@@ -149,6 +149,6 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
   // meanwhile (a rapid upload): only blobs still referred to by nobody are removed.
   await ctx.store.flush();
   for (const sha256 of unneeded) if (shaRefCount(state, sha256) === 0) ctx.blobs.removeBlobSync(sha256);
-  await Promise.all(uploads.map((fileId) => ctx.blobs.removeParts(fileId)));
+  for (const fileId of uploads) ctx.blobs.removeParts(fileId);
   return ok();
 }

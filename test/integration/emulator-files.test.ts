@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CODES } from '../../src/koodrive/error-codes.js';
 import { PATHS } from '../../src/koodrive/wire-types.js';
@@ -145,6 +148,46 @@ describe('emulator: uploads, chain and integrity', () => {
     expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(0);
     const late = await h.createFile(lock, recordId, 'late.txt', smallPlan);
     expect(late.json.code).toBe(CODES.RECORD_COMPLETED);
+  });
+
+  it('refuses files/complete when the stored bytes were lost (no blob of zeros) and stores them anew on the next PUT', async () => {
+    h = await Harness.start();
+    const lock = await h.lock();
+    const recordId = await h.record(lock);
+    const created = await h.createFile(lock, recordId, 'x.bin', smallPlan);
+    const url = created.json.multiParts[0].uploadUrl;
+    expect((await putPart(url, small, smallPlan.parts[0]!)).status).toBe(200);
+    await rm(join(h.dir, 'parts', created.json.fileId));
+    const lost = await h.complete(created.json.fileId);
+    expect(lost.json.code).toBe(CODES.FILE_COMPLETE_CHECK_FAILURE);
+    expect(lost.json.msg).toMatch(/cannot be read \(ENOENT\); PUT them again/);
+    expect(await readdir(join(h.dir, 'blobs'))).toEqual([]);
+    expect((await putPart(url, small, smallPlan.parts[0]!)).status).toBe(200);
+    expect((await h.complete(created.json.fileId)).json.code).toBe(0);
+    expect(
+      createHash('sha256')
+        .update(await readFile(join(h.dir, 'blobs', smallPlan.sha256)))
+        .digest('hex'),
+    ).toBe(smallPlan.sha256);
+  });
+
+  it('moves an upload kept in the older layout (parts/<fileId>/assembly) to parts/<fileId> on start', async () => {
+    h = await Harness.start();
+    const lock = await h.lock();
+    const recordId = await h.record(lock);
+    const created = await h.createFile(lock, recordId, 'x.bin', smallPlan);
+    expect((await putPart(created.json.multiParts[0].uploadUrl, small, smallPlan.parts[0]!)).status).toBe(200);
+    await h.stop();
+    const flat = join(h.dir, 'parts', created.json.fileId);
+    const bytes = await readFile(flat);
+    await rm(flat);
+    await mkdir(flat);
+    await writeFile(join(flat, 'assembly'), bytes);
+    await mkdir(join(h.dir, 'parts', 'Fgone')); // a folder with no assembly: dropped
+    await h.restart();
+    expect((await readdir(join(h.dir, 'parts'))).sort()).toEqual([created.json.fileId]);
+    expect((await h.complete(created.json.fileId)).json.code).toBe(0);
+    expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
   });
 
   it('completes uploaded files on completeBackup when autoCompleteFiles is set', async () => {
