@@ -53,6 +53,13 @@ export interface JournalState {
  */
 export class FileTable {
   private readonly map = new Map<string, JournalFile | string>();
+  /**
+   * The entries set last stay objects until RECENT others were set: a file in flight is read and
+   * changed several times (plan, create, done), and packing and unpacking it each time cost more
+   * CPU than the rest of its journalling (issue 11).
+   */
+  private readonly recent = new Set<string>();
+  private static readonly RECENT = 256;
 
   get size(): number {
     return this.map.size;
@@ -60,12 +67,23 @@ export class FileTable {
 
   get(absPath: string): JournalFile | undefined {
     const v = this.map.get(absPath);
-    return typeof v === 'string' ? unpackFile(absPath, v) : v;
+    if (v === undefined) return undefined;
+    return typeof v === 'string' ? unpackFile(absPath, v) : this.recent.has(absPath) ? copyOf(v) : v;
   }
 
   set(absPath: string, f: JournalFile): this {
-    this.map.set(absPath, packFile(f) ?? f);
+    this.map.set(absPath, f);
+    this.recent.delete(absPath);
+    this.recent.add(absPath);
+    if (this.recent.size > FileTable.RECENT) this.pack(this.recent.values().next().value as string);
     return this;
+  }
+
+  /** Packs an entry that left the recent window, if it is a one-part file's. */
+  private pack(absPath: string): void {
+    this.recent.delete(absPath);
+    const v = this.map.get(absPath);
+    if (v !== undefined && typeof v !== 'string') this.map.set(absPath, packFile(v) ?? v);
   }
 
   has(absPath: string): boolean {
@@ -73,6 +91,7 @@ export class FileTable {
   }
 
   delete(absPath: string): boolean {
+    this.recent.delete(absPath);
     return this.map.delete(absPath);
   }
 
@@ -91,6 +110,11 @@ export class FileTable {
   [Symbol.iterator](): Generator<[string, JournalFile]> {
     return this.entries();
   }
+}
+
+/** A copy that changing does not change the table. */
+function copyOf(f: JournalFile): JournalFile {
+  return { ...f, partsDone: [...f.partsDone] };
 }
 
 /** A one-part file's entry as a short string, or undefined when it is not one. */

@@ -143,11 +143,18 @@ export const DOWNLOAD_BATCH = 100;
 
 /** X-Date in `yyyyMMdd'T'HHmmss'Z'`, UTC. */
 export function formatXDate(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  // Every request carries one, and many requests fall in the same second: format each second once.
+  const second = Math.floor(at.getTime() / 1000);
+  if (second !== lastXDate.second || Number.isNaN(second)) {
+    lastXDate.second = second;
+    lastXDate.text = at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+  }
+  return lastXDate.text;
 }
+const lastXDate = { second: Number.NaN, text: '' };
 
 /** Parses an X-Date value; undefined when it is not in the documented format. */
 export function parseXDate(value: string): Date | undefined {

@@ -39,7 +39,7 @@ export function fileNameProblem(name: string, rules: NameRules = {}): string | u
 
 /** Maps a local base name to a legal KooDrive fileName (forbidden characters → fullwidth twins). */
 export function toServerFileName(baseName: string): string {
-  return baseName.replace(FORBIDDEN, (c) => FULLWIDTH[c] ?? c);
+  return FORBIDDEN_TEST.test(baseName) ? baseName.replace(FORBIDDEN, (c) => FULLWIDTH[c] ?? c) : baseName;
 }
 
 /**

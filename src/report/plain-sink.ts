@@ -83,11 +83,12 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
   let finished = false;
 
   const line = (stream: OutputStream, text: string) => stream.write(`${isoTime(now())} ${text}\n`);
-  const info = (text: string) => {
-    if (!quiet) line(out, text);
+  // Lines are built only when shown: with --quiet, a run of many small files builds none per file.
+  const info = (text: () => string) => {
+    if (!quiet) line(out, text());
   };
-  const detail = (text: string) => {
-    if (verbose && !quiet) line(out, text);
+  const detail = (text: () => string) => {
+    if (verbose && !quiet) line(out, text());
   };
   const stopTicker = () => {
     if (ticker !== undefined) timer.clearInterval(ticker);
@@ -95,7 +96,7 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
   };
   const startTicker = () => {
     if (ticker !== undefined || finished || quiet || every <= 0) return;
-    ticker = timer.setInterval(() => info(progressLine(progress, now())), every);
+    ticker = timer.setInterval(() => info(() => progressLine(progress, now())), every);
   };
 
   const sink = (event: RunEvent): void => {
@@ -103,46 +104,51 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
     switch (event.type) {
       case 'run:start':
         info(
-          `start: record ${sanitizeText(event.recordId)}, ${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`,
+          () =>
+            `start: record ${sanitizeText(event.recordId)}, ${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`,
         );
         startTicker();
         break;
       case 'scan:done':
-        info(`scan: ${plural(event.files, 'file')}, ${formatBytes(event.bytes)}`);
+        info(() => `scan: ${plural(event.files, 'file')}, ${formatBytes(event.bytes)}`);
         startTicker();
         break;
       case 'notice':
         // Exclusions are what the user asked for; listing each one is only noise unless asked.
         if (event.notice.kind === 'excluded')
-          detail(`excluded ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
+          detail(() => `excluded ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`);
         else
           info(
-            `notice: ${event.notice.kind} ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`,
+            () =>
+              `notice: ${event.notice.kind} ${sanitizeText(event.notice.path)}: ${sanitizeText(event.notice.message)}`,
           );
         break;
       case 'file:planned':
-        detail(`planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`);
+        detail(
+          () => `planned ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`,
+        );
         break;
       case 'file:start':
-        detail(`start ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`);
+        detail(() => `start ${sanitizeText(event.path)} (${formatBytes(event.size)}, ${plural(event.parts, 'part')})`);
         break;
       case 'part:sent':
-        detail(`part ${event.partNumber} of ${sanitizeText(event.path)} sent (${formatBytes(event.bytes)})`);
+        detail(() => `part ${event.partNumber} of ${sanitizeText(event.path)} sent (${formatBytes(event.bytes)})`);
         break;
       case 'progress':
         break;
       case 'file:done': {
-        const text = fileOutcomeLine(event.file);
-        if (event.file.outcome === 'failed' || event.file.outcome === 'conflict') line(err, text);
+        const file = event.file;
+        if (file.outcome === 'failed' || file.outcome === 'conflict') line(err, fileOutcomeLine(file));
         // Files that needed no bytes (unchanged, already on the server, rapid) are most of an
         // incremental run; one line each would drown the news. The summary counts them.
-        else if (QUIET_OUTCOMES.has(event.file.outcome)) detail(text);
-        else info(text);
+        else if (QUIET_OUTCOMES.has(file.outcome)) detail(() => fileOutcomeLine(file));
+        else info(() => fileOutcomeLine(file));
         break;
       }
       case 'retry':
         detail(
-          `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
+          () =>
+            `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
         );
         break;
       case 'warn':

@@ -3,29 +3,36 @@
 /** Refresh a URL this long before it expires, so that a slow PUT does not outlive it. */
 export const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 
+/** X-Amz-Date + X-Amz-Expires of a SigV4 query-signed URL, as times; undefined unless it carries both. */
+function signedLife(uploadUrl: string): { expiresAtMs: number; ttlMs: number } | undefined {
+  const q = uploadUrl.indexOf('?');
+  if (q < 0) return undefined;
+  // Only the query is read (not a whole URL parse): this runs before every PUT of every small file.
+  const hash = uploadUrl.indexOf('#', q);
+  const params = new URLSearchParams(uploadUrl.slice(q + 1, hash < 0 ? undefined : hash));
+  // S3 treats query parameter names case-sensitively but some signers lower-case them.
+  let date: string | undefined;
+  let expires: string | undefined;
+  for (const [k, v] of params) {
+    const name = k.toLowerCase();
+    if (name === 'x-amz-date') date ??= v;
+    else if (name === 'x-amz-expires') expires ??= v;
+  }
+  const m = date ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date) : null;
+  if (!m || !expires || !/^\d+$/.test(expires)) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  const signedAt = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  const ttlMs = Number(expires) * 1000;
+  return Number.isNaN(signedAt) ? undefined : { expiresAtMs: signedAt + ttlMs, ttlMs };
+}
+
 /**
  * When a SigV4 query-signed URL stops working: X-Amz-Date (yyyyMMddTHHmmssZ, UTC) plus
  * X-Amz-Expires seconds. Undefined when the URL does not carry both (then we cannot know).
  */
 export function expiresAt(uploadUrl: string): Date | undefined {
-  let params: URLSearchParams;
-  try {
-    params = new URL(uploadUrl).searchParams;
-  } catch {
-    return undefined;
-  }
-  // S3 treats query parameter names case-sensitively but some signers lower-case them.
-  const get = (name: string): string | undefined => {
-    for (const [k, v] of params) if (k.toLowerCase() === name.toLowerCase()) return v;
-    return undefined;
-  };
-  const date = get('X-Amz-Date');
-  const expires = get('X-Amz-Expires');
-  const m = date ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date) : null;
-  if (!m || !expires || !/^\d+$/.test(expires)) return undefined;
-  const [, y, mo, d, h, mi, s] = m;
-  const signedAt = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
-  return Number.isNaN(signedAt) ? undefined : new Date(signedAt + Number(expires) * 1000);
+  const life = signedLife(uploadUrl);
+  return life && new Date(life.expiresAtMs);
 }
 
 /**
@@ -38,10 +45,10 @@ export function needsRefresh(
   marginMs: number = DEFAULT_REFRESH_MARGIN_MS,
 ): boolean {
   if (!uploadUrl) return true;
-  const at = expiresAt(uploadUrl);
-  if (!at) return false;
+  const life = signedLife(uploadUrl);
+  if (!life) return false;
   const nowMs = typeof now === 'number' ? now : now.getTime();
-  return at.getTime() - nowMs <= marginMs;
+  return life.expiresAtMs - nowMs <= marginMs;
 }
 
 /**
@@ -70,7 +77,7 @@ export function redactUrl(uploadUrl: string): string {
  * it expires, so a PUT started now ends before it does. A URL without expiry information is fresh.
  */
 export function isUrlFresh(uploadUrl: string, now: number = Date.now()): boolean {
-  if (!expiresAt(uploadUrl)) return true;
-  const ttlMs = Number(new URL(uploadUrl).searchParams.get('X-Amz-Expires') ?? '3600') * 1000;
-  return !needsRefresh(uploadUrl, now, Math.min(DEFAULT_REFRESH_MARGIN_MS, ttlMs / 4));
+  const life = signedLife(uploadUrl);
+  if (!life) return true;
+  return life.expiresAtMs - now > Math.min(DEFAULT_REFRESH_MARGIN_MS, life.ttlMs / 4);
 }

@@ -132,3 +132,40 @@ describe('damaged plan lines', () => {
     expect(isWellFormedPlan({ ...plan('e'.repeat(64)), parts: 'x' }, 10)).toBe(false);
   });
 });
+
+describe('FileTable', () => {
+  it('reads back every entry as set, old (packed) and recent alike, and a copy read out changes nothing', () => {
+    const state = foldJournal([]);
+    const n = 700; // more than the window of recent entries kept as objects
+    const shaOf = (i: number) => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < n; i++) {
+      state.files.set(`/x/f${i}`, {
+        absPath: `/x/f${i}`,
+        size: 10,
+        mtimeMs: 1000 + i,
+        ino: i,
+        plan: plan(shaOf(i)),
+        seedId: 's',
+        recordId: 'r1',
+        fileId: `F${i}`,
+        serverName: `f${i}`,
+        partsDone: i % 2 === 0 ? [1] : [],
+        outcome: i % 3 === 0 ? 'uploaded' : undefined,
+      });
+    }
+    for (const i of [0, 1, 443, 444, 699]) {
+      const copy = state.files.get(`/x/f${i}`)!;
+      copy.partsDone.push(9);
+      copy.fileId = 'changed';
+    }
+    expect(state.files.size).toBe(n);
+    for (let i = 0; i < n; i++) {
+      const f = state.files.get(`/x/f${i}`)!;
+      expect(f.plan?.sha256).toBe(shaOf(i));
+      expect(f.mtimeMs).toBe(1000 + i);
+      expect(f.fileId).toBe(`F${i}`);
+      expect(f.partsDone).toEqual(i % 2 === 0 ? [1] : []);
+      expect(f.outcome).toBe(i % 3 === 0 ? 'uploaded' : undefined);
+    }
+  });
+});

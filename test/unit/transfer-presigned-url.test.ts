@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiresAt, isExpiredResponse, needsRefresh, redactUrl } from '../../src/transfer/presigned-url.js';
+import { expiresAt, isExpiredResponse, isUrlFresh, needsRefresh, redactUrl } from '../../src/transfer/presigned-url.js';
 
 // Shape of the documented example (B9): SigV4 query auth, 1 h validity.
 const url = (date: string, expires: string, extra = ''): string =>
@@ -74,5 +74,25 @@ describe('redactUrl', () => {
   it('drops the signature and credential', () => {
     expect(redactUrl(url(SIGNED, '3600'))).toBe('https://obs-koodrive-test-2.obs.cn-north-4.myhuaweicloud.com/obj/key');
     expect(redactUrl('::')).toBe('(invalid URL)');
+  });
+});
+
+describe('isUrlFresh', () => {
+  // Fresh until a quarter of the URL's life, at most 5 minutes, before it expires.
+  it.each([
+    ['1 h URL, 5 min 1 s before expiry', url(SIGNED, '3600'), SIGNED_MS + 3_600_000 - 301_000, true],
+    ['1 h URL, exactly 5 min before expiry', url(SIGNED, '3600'), SIGNED_MS + 3_600_000 - 300_000, false],
+    ['60 s URL, 16 s before expiry', url(SIGNED, '60'), SIGNED_MS + 44_000, true],
+    ['60 s URL, 15 s before expiry', url(SIGNED, '60'), SIGNED_MS + 45_000, false],
+    [
+      'lower-case 60 s URL, 15 s before expiry',
+      url(SIGNED, '60').replace('X-Amz-Date', 'x-amz-date').replace('X-Amz-Expires', 'x-amz-expires'),
+      SIGNED_MS + 45_000,
+      false,
+    ],
+    ['URL without expiry', 'https://h/o?partNumber=1', SIGNED_MS, true],
+    ['URL with a fragment after the query', `${url(SIGNED, '60')}#x`, SIGNED_MS + 45_000, false],
+  ])('%s', (_what, u, now, fresh) => {
+    expect(isUrlFresh(u, now)).toBe(fresh);
   });
 });
