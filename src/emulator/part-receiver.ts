@@ -1,7 +1,7 @@
 /** PUT <presigned URL>: checks the grant, streams the part to disk while hashing, verifies the chain. */
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CODES } from './codes.js';
 import type { EmulatorContext } from './context.js';
@@ -144,27 +144,30 @@ async function storePartAlone(
   if (deletedMeanwhile(ctx, file))
     throw new S3Error(404, 'NoSuchUpload', 'the upload was deleted (its backup record was deleted)');
   let received = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      ctx.stats.putBytes(chunk.length);
-      hash.update(chunk);
-      done(null, chunk);
-      if (opts.resetAfterBytes !== undefined && received >= opts.resetAfterBytes) req.socket.destroy();
-    },
-  });
+  const take = (chunk: Buffer): void => {
+    received += chunk.length;
+    ctx.stats.putBytes(chunk.length);
+    hash.update(chunk);
+    if (opts.resetAfterBytes !== undefined && received >= opts.resetAfterBytes) req.socket.destroy();
+  };
   try {
     if (opts.resetAfterBytes === 0) req.socket.destroy();
-    const sink =
-      assembly === undefined
-        ? new Writable({
-            write: (chunk: Buffer, _enc, done) => {
-              gathered?.push(chunk);
-              done();
-            },
-          })
-        : createWriteStream(assembly, { flags: 'r+', start: part.partOffset });
-    await pipeline(req, hashing, sink);
+    if (assembly === undefined) {
+      // Plain listeners, no stream pipeline: its abort controller (and the DOMException that ends
+      // it) cost more than storing a small part.
+      await readBody(req, (chunk) => {
+        take(chunk);
+        gathered?.push(chunk);
+      });
+    } else {
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          take(chunk);
+          done(null, chunk);
+        },
+      });
+      await pipeline(req, hashing, createWriteStream(assembly, { flags: 'r+', start: part.partOffset }));
+    }
     if (received !== part.partSize)
       throw new S3Error(400, 'IncompleteBody', `received ${received} bytes; the part has ${part.partSize}`);
     const last = partNumber === file.parts.length;
@@ -205,6 +208,30 @@ async function storePartAlone(
     if (err instanceof S3Error) throw err;
     throw new S3Error(400, 'IncompleteBody', `the part body did not arrive whole: ${(err as Error).message}`);
   }
+}
+
+/** Reads a body to its end, each chunk to `onChunk`; rejects when the connection is cut first. */
+function readBody(req: IncomingMessage, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => onChunk(chunk);
+    const onEnd = (): void => {
+      done();
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      done();
+      reject(new Error('the connection closed before the part was complete'));
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** True (after removing what this PUT wrote) when the file's record was deleted while the PUT ran. */
