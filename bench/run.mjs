@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: hash engine throughput (bench/hash.mjs), then end-to-end uploads of a 1 GiB file
 // and of 2,000 small files by koodrive-backup, sha256sum + curl, aws-cli and rclone, all to one
-// emulator per data set (KooDrive API + S3 face) on loopback, then restores of the same bytes
+// emulator per data set (KooDrive API + S3 face: bench/emulator-s3.mjs) on loopback, then restores of the same bytes
 // (koodrive-backup restore against curl GET + sha256sum). Prints a table; writes
-// bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build`.
+// bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build && npm run build:bench`.
 // With --wan, each data set also goes through a modelled WAN link: the same emulator binary with
 // --tls --latency 40ms (every contender trusts its certificate: --ca-file, curl cacert, aws
 // --ca-bundle, rclone --ca-cert); --wan-only runs that profile alone.
@@ -23,9 +23,12 @@ const root = join(here, '..');
 const cli = join(root, 'bin', 'koodrive-backup.js');
 if (
   !existsSync(join(root, 'dist', 'cli', 'main.js')) ||
-  !existsSync(join(root, 'dist', 'emulator', 's3', 'sigv4.js'))
+  !existsSync(join(root, 'bench', 'build', 'test', 'support', 's3-face', 's3-face.js'))
 ) {
-  console.error('bench: dist/ is missing or stale; run `npm run build` first (the benchmark builds nothing).');
+  console.error(
+    'bench: dist/ or bench/build/ is missing or stale; run `npm run build && npm run build:bench` first ' +
+      '(the benchmark builds nothing).',
+  );
   process.exit(1);
 }
 const { contenders } = await import('./lib/contenders.mjs');
@@ -109,7 +112,6 @@ try {
       const ds = { ...base, key: `${profile.prefix}${base.key}`, label: `${base.label}${profile.label}` };
       if (profile.args.length > 0) console.log(`\n== ${ds.label}: emulator ${profile.args.join(' ')}`);
       emu = await startEmulator({
-        cli,
         dataDir: join(scratch, `emu-${ds.key}`),
         token,
         userId,
@@ -142,7 +144,8 @@ try {
           const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
           // Joining parts into one file on the server: real KooDrive/S3 do it off the client's clock.
           const joinSeconds = ((after.assembleMs ?? 0) - (before.assembleMs ?? 0)) / 1000;
-          for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
+          for (const [k, v] of Object.entries(after.extensions.s3 ?? {}))
+            delta.s3Requests[k] = v - (before.extensions.s3?.[k] ?? 0);
           const stored = c.stored(delta);
           if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
           Object.assign(row, r, {

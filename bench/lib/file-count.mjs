@@ -50,7 +50,7 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
     secretAccessKey: randomBytes(24).toString('hex'),
   };
   const data = await tinyFiles(join(scratch, `tiny-${count}`), count);
-  const emu = await startEmulator({ cli, dataDir: join(scratch, `emu-tiny-${count}`), token, userId, s3 });
+  const emu = await startEmulator({ dataDir: join(scratch, `emu-tiny-${count}`), token, userId, s3 });
   const rows = [];
   try {
     const stateDir = join(scratch, `state-tiny-${count}`);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { canonicalRequest, requestSignature, signingKey } from '../../dist/emulator/s3/sigv4.js';
+import { canonicalRequest, requestSignature, signingKey } from '../build/test/support/s3-face/sigv4.js';
 
 const EMPTY = createHash('sha256').update('').digest('hex');
 

@@ -10,7 +10,6 @@ import { receivePart } from './part-receiver.js';
 import { ApiError, apiErrorReply, S3Error, s3ErrorReply, type Reply } from './reply.js';
 import { checkAuthorization, checkTraceId, checkUserId, checkXDate, proofOrigin } from './request-auth.js';
 import { matchRoute } from './router.js';
-import { handleS3, isS3Request } from './s3/s3-face.js';
 import { openDownload, sendDownload, type OpenDownload } from './file-download.js';
 import { OBS_GET_PREFIX, OBS_PREFIX } from './url-signer.js';
 
@@ -19,11 +18,11 @@ function cut(req: IncomingMessage, res: ServerResponse): void {
   res.destroy();
 }
 
-function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDecision, s3: boolean): Reply {
+function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDecision, xml: boolean): Reply {
   if (decision.fromRule) ctx.stats.fault('rules');
   else ctx.stats.fault(status === 429 ? 'status429' : 'status503');
   const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
-  if (s3) {
+  if (xml) {
     const code = status === 429 ? 'SlowDown' : status === 503 ? 'ServiceUnavailable' : 'InternalError';
     return { ...s3ErrorReply(new S3Error(status, code, 'injected fault; retry')), headers };
   }
@@ -43,11 +42,13 @@ export async function dispatch(
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
   try {
-    if (path.startsWith(INTROSPECTION_PREFIX)) {
+    const introspection = path.startsWith(INTROSPECTION_PREFIX);
+    const extension = introspection ? undefined : ctx.extensions.find((e) => e.claims(req));
+    if (introspection) {
       const reply = await introspect(ctx, req, path, rawQuery);
       writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
-    } else if (ctx.s3 && isS3Request(req)) {
-      await handleS3(ctx, ctx.s3, req, res, path, rawQuery);
+    } else if (extension) {
+      await extension.handle(req, res, path, rawQuery);
     } else if (path.startsWith(OBS_GET_PREFIX)) {
       await handleGet(ctx, req, res, path, rawQuery, signal);
     } else if (path.startsWith(OBS_PREFIX)) {

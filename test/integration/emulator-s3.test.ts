@@ -1,4 +1,4 @@
-// The emulator's S3 face over real HTTP: requests are signed here with node:crypto (an independent
+// The emulator's S3 face (test/support/s3-face/, an emulator extension) over real HTTP: requests are signed here with node:crypto (an independent
 // SigV4 signer, not the emulator's), plus one `aws s3 cp` when aws-cli is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -7,6 +7,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { s3Face } from '../support/s3-face/s3-face.js';
 import { bytesOf, Harness, MiB } from './emulator-harness.js';
 
 const KEY_ID = 'AKIDEMULATORTEST';
@@ -135,7 +136,7 @@ describe('emulator S3 face', () => {
   let h: Harness;
 
   beforeEach(async () => {
-    h = await Harness.start({ s3: { accessKeyId: KEY_ID, secretAccessKey: SECRET } });
+    h = await Harness.start({ extensions: [s3Face({ accessKeyId: KEY_ID, secretAccessKey: SECRET })] });
   });
   afterEach(async () => {
     await h.dispose();
@@ -167,6 +168,7 @@ describe('emulator S3 face', () => {
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe(`"${md5(data)}"`);
     expect((await h.emu.stats()).putBytes).toBe(data.length);
+    expect((await h.emu.stats()).extensions).toEqual({ s3: { CreateBucket: 1, PutObject: 1 } });
 
     const head = await s3({ method: 'HEAD', path: '/photos/2024/a b+c.jpg' });
     expect(head.status).toBe(200);

@@ -35,9 +35,6 @@ export interface EmulatorFlags {
   autoCompleteFiles?: boolean;
   nameScope?: 'record' | 'folder';
   folder?: string[];
-  s3AccessKey?: string;
-  s3SecretKey?: string;
-  s3Region?: string;
   tls?: boolean;
   latency?: number;
   bandwidth?: number;
@@ -129,17 +126,6 @@ export async function emulatorOptionsFrom(
     options.nameScope = nameScope;
   }
   if (flags.folder && flags.folder.length > 0) options.folders = [...flags.folder];
-  const s3AccessKey = flags.s3AccessKey ?? env.KOODRIVE_EMULATOR_S3_ACCESS_KEY;
-  const s3SecretKey = flags.s3SecretKey ?? env.KOODRIVE_EMULATOR_S3_SECRET_KEY;
-  if (s3AccessKey || s3SecretKey) {
-    if (!s3AccessKey || !s3SecretKey)
-      throw new Error(
-        'the S3 face needs both --s3-access-key and --s3-secret-key (or KOODRIVE_EMULATOR_S3_ACCESS_KEY and KOODRIVE_EMULATOR_S3_SECRET_KEY)',
-      );
-    options.s3 = { accessKeyId: s3AccessKey, secretAccessKey: s3SecretKey };
-    const region = flags.s3Region ?? env.KOODRIVE_EMULATOR_S3_REGION;
-    if (region) options.s3.region = region;
-  }
   if (flags.tls) options.tls = true;
   if (flags.latency) options.latencyMs = flags.latency;
   if (flags.bandwidth !== undefined) options.bandwidthBytesPerSecond = flags.bandwidth;
@@ -227,10 +213,6 @@ export async function serveUntil(
       .join(', ');
     io.stderr.write(`modelled link: ${link}\n`);
   }
-  if (options.s3)
-    io.stderr.write(
-      `S3 face on the same port (SigV4, path-style, region ${options.s3.region ?? 'us-east-1'}) for access key ${options.s3.accessKeyId}\n`,
-    );
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await emulator.close();
   io.stderr.write('KooDrive emulator stopped; state saved\n');
@@ -331,18 +313,6 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
-      '--s3-access-key <id>',
-      'also serve an S3-compatible face (SigV4, path-style) for this access key id (env KOODRIVE_EMULATOR_S3_ACCESS_KEY)',
-    )
-    .option(
-      '--s3-secret-key <secret>',
-      'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)',
-    )
-    .option(
-      '--s3-region <region>',
-      'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)',
-    )
-    .option(
       '--tls',
       'serve HTTPS with a self-signed certificate written to <data>/tls/cert.pem (clients trust it with --ca-file)',
     )
@@ -360,8 +330,6 @@ Examples:
   $ koodrive-backup emulator --port 0 --data /tmp/emu --token dev --fail-rate 0.05 --seed 7
   $ koodrive-backup emulator --auth app --app-id my-app --app-secret s3cret --faults faults.json
   $ koodrive-backup emulator --tls --latency 40ms --bandwidth 20MiB/s --data ./emu   a WAN-like HTTPS link
-  $ KOODRIVE_EMULATOR_S3_SECRET_KEY=devsecret koodrive-backup emulator --token dev --s3-access-key devkey
-      (then: aws s3 cp --recursive ./photos s3://bucket/ --endpoint-url http://127.0.0.1:8088)
 
 Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT" (https:// with --tls), then
 serves until Ctrl-C.

@@ -1,5 +1,5 @@
 /** ListObjectsV2 and ListObjects (v1): prefix, delimiter, paging, encoding-type=url. */
-import { S3Error } from '../reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { existingBucket, type S3Call, type S3Reply } from './s3-call.js';
 import type { S3ObjectState } from './s3-state.js';
 import { el, xmlReply } from './s3-xml.js';
