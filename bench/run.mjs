@@ -9,7 +9,8 @@
 // --ca-bundle, rclone --ca-cert); --wan-only runs that profile alone.
 // Then the file-count profile (bench/lib/file-count.mjs): 20,000 tiny files (--files N,M,… for
 // other counts, e.g. 100000,200000; --no-files to skip).
-//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone,files] [--no-hash] [--files 20000,100000] [--no-files]
+//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone,files] [--no-hash]
+// [--files 20000,100000] [--no-files]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -155,7 +156,8 @@ try {
             putBytes: after.putBytes - before.putBytes,
           });
           console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
+              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
           );
         } catch (err) {
           row.error = err.message;
@@ -185,7 +187,8 @@ try {
             mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
           });
           console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
+              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
           );
         } catch (err) {
           row.error = err.message;
@@ -224,7 +227,8 @@ if (fileCounts.length > 0) {
   const { fileCountProfile } = await import('./lib/file-count.mjs');
   const countScratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-files-'));
   console.log(
-    `\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, fresh --dry-run)`,
+    `\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, ` +
+      `fresh --dry-run)`,
   );
   try {
     for (const count of fileCounts)
@@ -258,7 +262,10 @@ if (fileCountRows.length > 0) {
   console.log('\nFile counts (tiny files; CPU = client user + system; journal = bytes per file after the run):');
   for (const r of fileCountRows)
     console.log(
-      `  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s  ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ${String(r.peakRssMiB ?? '?').padStart(4)} MiB RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`,
+      `  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s ` +
+        ` ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ` +
+        `${String(r.peakRssMiB ?? '?').padStart(4)} MiB ` +
+        `RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`,
     );
 }
 await mkdir(join(here, 'results'), { recursive: true });

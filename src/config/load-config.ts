@@ -100,7 +100,8 @@ function checkSizeBounds(values: ConfigValues, origins: Record<string, ValueOrig
     const min = originLabel(origins.minSize!);
     const max = originLabel(origins.maxSize!);
     throw new ConfigError(
-      `minSize from ${min} (${values.minSize} bytes) is larger than maxSize from ${max} (${values.maxSize} bytes), so no file would be kept; lower minSize or raise maxSize`,
+      `minSize from ${min} (${values.minSize} bytes) is larger than maxSize from ${max} ` +
+        `(${values.maxSize} bytes), so no file would be kept; lower minSize or raise maxSize`,
       'minSize',
       min,
     );
@@ -114,7 +115,8 @@ async function secretWarnings(origins: Record<string, ValueOrigin>): Promise<str
     const origin = origins[key]!;
     if (origin.kind === 'flag') {
       warnings.push(
-        `${key} was given with ${origin.name}, where other users of this machine can see it in the process list; use ${envName(key)} instead`,
+        `${key} was given with ${origin.name}, where other users of this machine can see it in the process ` +
+          `list; use ${envName(key)} instead`,
       );
     }
     if (origin.kind === 'file') {

@@ -67,7 +67,9 @@ export interface EmulatorOptions {
   faults?: FaultSpec;
   /** Injectable clock for tests. */
   now?: () => Date;
-  /** Hash engine that verifies PUT parts; default the emulator's own (native addon when built and right, else noble). */
+  /**
+   * Hash engine that verifies PUT parts; default the emulator's own (native addon when built and right, else noble).
+   */
   hashBackend?: PartHashEngine;
   /** Extra request handlers served on the same port (extension.ts, docs/emulator.md "Extensions"). */
   extensions?: EmulatorExtension[];

@@ -31,7 +31,14 @@ export function headerLine(header: Omit<ManifestHeader, 'koodriveManifest'>): st
 export function entryLine(entry: ManifestEntry): string {
   switch (entry.kind) {
     case 'file':
-      return `${JSON.stringify({ f: entry.path, size: entry.size, mtimeMs: entry.mtimeMs, ...(entry.mode !== undefined ? { mode: entry.mode } : {}) })}\n`;
+      return (
+        JSON.stringify({
+          f: entry.path,
+          size: entry.size,
+          mtimeMs: entry.mtimeMs,
+          ...(entry.mode !== undefined ? { mode: entry.mode } : {}),
+        }) + '\n'
+      );
     case 'folder':
       return `${JSON.stringify({ d: entry.path, mode: entry.mode, mtimeMs: entry.mtimeMs })}\n`;
     case 'link':

@@ -31,7 +31,9 @@ export interface RestoreFilter {
   exclude?: readonly string[];
 }
 
-/** The fileName of a file stored without a description, with the fullwidth mapping undone (not ／: a name has no slash). */
+/**
+ * The fileName of a file stored without a description, with the fullwidth mapping undone (not ／: a name has no slash).
+ */
 export function nameFromFileName(fileName: string): string {
   const back: Record<string, string> = {
     '＜': '<',

@@ -239,7 +239,8 @@ async function* keptLink(run: RootWalk, absPath: string, relPath: string): Async
     run,
     relPath,
     'symlink',
-    "symbolic link not followed: kept as a link in the record's manifest (restore recreates it); pass --follow-symlinks to back up what it points to",
+    "symbolic link not followed: kept as a link in the record's manifest (restore recreates it); pass " +
+      '--follow-symlinks to back up what it points to',
   );
   yield { kind: 'link', link: { relPath: prefixed(run.prefix, relPath), target } };
 }

@@ -97,7 +97,8 @@ describe('numbers', () => {
     expect(read({ kind: 'part-size' }, '5MiB')).toBe(5 * 1024 * 1024);
     expect(read({ kind: 'part-size' }, '5GiB')).toBe(5 * 1024 ** 3);
     expect(refusal({ kind: 'part-size' }, '4MiB')).toBe(
-      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part size 4194304 is below the 5 MiB minimum)',
+      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part ' +
+        'size 4194304 is below the 5 MiB minimum)',
     );
     expect(refusal({ kind: 'part-size' }, 5 * 1024 * 1024 + 1)).toMatch(/not a multiple of 64 bytes/);
     expect(refusal({ kind: 'part-size' }, 'big')).toBe(

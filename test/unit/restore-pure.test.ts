@@ -52,7 +52,8 @@ describe('restore plan', () => {
       [entry('a/x.txt', 'f1'), entry('b.txt', 'f2', 5), entry('a/x.txt', 'f3')],
       [
         { kind: 'file', path: 'a/x.txt', size: 1, mtimeMs: 1000, mode: 0o600 },
-        { kind: 'file', path: 'b.txt', size: 4, mtimeMs: 2000, mode: 0o644 }, // another size: not this content's metadata
+        // another size: not this content's metadata
+        { kind: 'file', path: 'b.txt', size: 4, mtimeMs: 2000, mode: 0o644 },
         { kind: 'folder', path: 'empty', mode: 0o700, mtimeMs: 3000 },
         { kind: 'link', path: 'l', target: '../anywhere' },
       ],

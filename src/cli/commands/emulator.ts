@@ -144,7 +144,8 @@ export async function openEmulator(options: EmulatorOptions): Promise<RunningEmu
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(
-        `port ${options.port ?? 0} on ${options.host ?? '127.0.0.1'} is in use; pick another with --port, or --port 0 for a free one`,
+        `port ${options.port ?? 0} on ${options.host ?? '127.0.0.1'} is in use; pick another with --port, ` +
+          `or --port 0 for a free one`,
       );
     }
     throw err;
@@ -192,15 +193,20 @@ export async function serveUntil(
       `KooDrive emulator listening on ${urls[0]}${urls.length > 1 ? ` (also ${urls.slice(1).join(', ')})` : ''}\n`,
     );
     io.stderr.write(
-      `warning: listening on ${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored files list and change faults. Use --host 127.0.0.1 unless you need that\n`,
+      `warning: listening on ` +
+        `${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, ` +
+        `expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored ` +
+        `files list and change faults. Use --host 127.0.0.1 unless you need that\n`,
     );
   }
   io.stderr.write(
-    `data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ${emulator.url}/_emulator/stats; Ctrl-C stops\n`,
+    `data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ` +
+      `${emulator.url}/_emulator/stats; Ctrl-C stops\n`,
   );
   if (emulator.certFile)
     io.stderr.write(
-      `HTTPS with a self-signed certificate: trust it with --ca-file ${emulator.certFile} (or KOODRIVE_CA_FILE, NODE_EXTRA_CA_CERTS; curl --cacert)\n`,
+      `HTTPS with a self-signed certificate: trust it with --ca-file ` +
+        `${emulator.certFile} (or KOODRIVE_CA_FILE, NODE_EXTRA_CA_CERTS; curl --cacert)\n`,
     );
   if (options.latencyMs || options.bandwidthBytesPerSecond) {
     const link = [
@@ -244,7 +250,11 @@ function emulatorProblem(err: unknown, flags: EmulatorFlags): string {
       EISDIR: 'a folder is in the way',
     };
     const data = typeof flags.data === 'string' ? ` ${flags.data}` : '';
-    return `cannot use ${e.path} for the emulator's data${data && data.trim() !== e.path ? ` (--data${data})` : ''}: ${why[e.code] ?? e.code}; pass --data with a folder of your own, e.g. --data ./emu (${e.code})`;
+    return (
+      `cannot use ${e.path} for the emulator's ` +
+      `data${data && data.trim() !== e.path ? ` (--data${data})` : ''}: ${why[e.code] ?? e.code}; pass ` +
+      `--data with a folder of your own, e.g. --data ./emu (${e.code})`
+    );
   }
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
   return message.includes('; ') ? message : message.replace(/: (pass|set|use|give|check) /, '; $1 ');
@@ -304,7 +314,8 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .addOption(
       new Option(
         '--name-scope <scope>',
-        'where autoRename looks for name clashes: record (each record a snapshot of its own) or folder (every record in the folder) (default record, env KOODRIVE_EMULATOR_NAME_SCOPE)',
+        'where autoRename looks for name clashes: record (each record a snapshot of its own) or folder ' +
+          '(every record in the folder) (default record, env KOODRIVE_EMULATOR_NAME_SCOPE)',
       ).choices(['record', 'folder']),
     )
     .option(

@@ -1,4 +1,6 @@
-/** The S3 face's bytes on disk (dataDir/s3/…) and its index in the emulator's state; objects never pass through memory. */
+/**
+ * The S3 face's bytes on disk (dataDir/s3/…) and its index in the emulator's state; objects never pass through memory.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -96,7 +96,8 @@ export function verifyS3Request(
     throw new S3Error(
       400,
       'AuthorizationHeaderMalformed',
-      'the Authorization header is not AWS4-HMAC-SHA256 Credential=…/date/region/s3/aws4_request, SignedHeaders=…, Signature=…',
+      'the Authorization header is not AWS4-HMAC-SHA256 Credential=…/date/region/s3/aws4_request, ' +
+        'SignedHeaders=…, Signature=…',
     );
   if (auth.accessKeyId !== face.accessKeyId)
     throw new S3Error(
@@ -154,7 +155,8 @@ export function verifyS3Request(
     throw new S3Error(
       403,
       'SignatureDoesNotMatch',
-      'the request signature we calculated does not match the signature you provided; check the secret key and signing method',
+      'the request signature we calculated does not match the signature you provided; check the secret key ' +
+        'and signing method',
     );
   return { amzDate, scope: auth.scope, key, seedSignature: auth.signature, payload };
 }

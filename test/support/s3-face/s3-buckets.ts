@@ -50,6 +50,8 @@ export function bucketLocation(call: S3Call): S3Reply {
   return {
     status: 200,
     contentType: 'application/xml',
-    text: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
+    text:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint ` +
+      `xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
   };
 }

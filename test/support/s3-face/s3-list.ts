@@ -74,7 +74,8 @@ function render(call: S3Call, page: ListPage, v2: boolean): string {
   const contents = page.contents
     .map(
       ([key, o]) =>
-        `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`,
+        `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}` +
+        `${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
   const prefixes = page.prefixes.map((p) => `<CommonPrefixes>${el('Prefix', name(p))}</CommonPrefixes>`).join('');

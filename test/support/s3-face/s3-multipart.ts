@@ -97,7 +97,9 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
   };
   await call.objects.commitObject(bucket, call.key, tmp, fields);
   await call.objects.dropUpload(uploadId);
-  const location = `${call.host.baseUrl()}/${encodeURIComponent(call.bucket)}/${call.key.split('/').map(encodeURIComponent).join('/')}`;
+  const location =
+    `${call.host.baseUrl()}/${encodeURIComponent(call.bucket)}/` +
+    `${call.key.split('/').map(encodeURIComponent).join('/')}`;
   return xmlReply(
     'CompleteMultipartUploadResult',
     el('Location', location) + el('Bucket', call.bucket) + el('Key', call.key) + el('ETag', etag),
