@@ -120,8 +120,8 @@ async function scanLocal(
 ): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
   for await (const item of walk(roots, options)) {
-    if (item.kind === 'file') files.push(item.file);
-    else if (item.kind === 'notice' && !quiet)
+    if (item.type === 'file') files.push(item.file);
+    else if (item.type === 'notice' && !quiet)
       io.stderr.write(
         `koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`,
       );

@@ -9,11 +9,11 @@ import { Secret } from '../../src/util/secret.js';
 
 const file: ParseContext = {
   key: 'k',
-  origin: { kind: 'file', path: '/etc/rc.yaml' },
+  origin: { type: 'file', path: '/etc/rc.yaml' },
   baseDir: '/base',
   home: '/home/u',
 };
-const env: ParseContext = { key: 'k', origin: { kind: 'env', name: 'KOODRIVE_K' }, baseDir: '/cwd', home: '/home/u' };
+const env: ParseContext = { key: 'k', origin: { type: 'env', name: 'KOODRIVE_K' }, baseDir: '/cwd', home: '/home/u' };
 const read = (rule: ValueRule, raw: unknown, ctx: ParseContext = file) => parseValue(rule, raw, ctx);
 const refusal = (rule: ValueRule, raw: unknown, ctx: ParseContext = file): string => {
   try {
@@ -187,10 +187,10 @@ describe('lists and paths', () => {
     expect(refusal({ kind: 'bool' }, 'x', env)).toBe(
       'k from KOODRIVE_K must be true or false (also yes/no, on/off, 1/0), got "x"',
     );
-    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'flag', name: '--k' } })).toMatch(
+    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { type: 'flag', name: '--k' } })).toMatch(
       /^k from --k must/,
     );
-    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'default' } })).toMatch(/^k from the default must/);
+    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { type: 'default' } })).toMatch(/^k from the default must/);
   });
 
   it('homeOf: HOME when set and not empty', () => {
