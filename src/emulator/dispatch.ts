@@ -65,6 +65,33 @@ export async function dispatch(
   }
 }
 
+/** A refusal of a presigned-URL request (S3Error), counted and answered in XML; anything else is rethrown. */
+function xmlRefusal(ctx: EmulatorContext, err: unknown): Reply {
+  if (!(err instanceof S3Error)) throw err;
+  ctx.stats.error(err.s3Code);
+  return s3ErrorReply(err);
+}
+
+/** Writes the answer, or what an afterHandling fault makes of it: a cut connection or an injected status. */
+function answer(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  decision: FaultDecision,
+  reply: Reply,
+  xml: boolean,
+): void {
+  const action = decision.action;
+  if (action?.type === 'reset' && decision.afterHandling) {
+    ctx.stats.fault('rules');
+    cut(req, res);
+  } else if (action?.type === 'status' && decision.afterHandling) {
+    writeReply(res, injectedReply(ctx, action.status, decision, xml));
+  } else {
+    writeReply(res, reply);
+  }
+}
+
 async function stall(ctx: EmulatorContext, decision: FaultDecision, signal: AbortSignal): Promise<void> {
   if (!decision.stallMs) return;
   ctx.stats.fault('stalls');
@@ -108,19 +135,10 @@ async function handlePut(
     const declared = Number(req.headers['content-length'] ?? 0);
     reply = await receivePart(ctx, req, path, rawQuery, resetNow ? { resetAfterBytes: Math.floor(declared / 2) } : {});
   } catch (err) {
-    if (!(err instanceof S3Error)) throw err;
-    ctx.stats.error(err.s3Code);
-    reply = s3ErrorReply(err);
+    reply = xmlRefusal(ctx, err);
   }
   if (resetNow) return cut(req, res);
-  if (action && decision.afterHandling) {
-    if (action.type === 'reset') {
-      ctx.stats.fault('rules');
-      return cut(req, res);
-    }
-    reply = injectedReply(ctx, action.status, decision, true);
-  }
-  writeReply(res, reply);
+  answer(ctx, req, res, decision, reply, true);
 }
 
 async function handleGet(
@@ -151,10 +169,9 @@ async function handleGet(
   try {
     download = await openDownload(ctx, req, path, rawQuery);
   } catch (err) {
-    if (!(err instanceof S3Error)) throw err;
-    ctx.stats.error(err.s3Code);
+    const refusal = xmlRefusal(ctx, err);
     if (reset) return cut(req, res);
-    return writeReply(res, s3ErrorReply(err));
+    return writeReply(res, refusal);
   }
   await sendDownload(ctx, req, res, download, { resetHalfway: reset });
 }
@@ -218,12 +235,5 @@ async function handleApi(
     ctx.stats.error(err.code);
     reply = apiErrorReply(err);
   }
-  if (action && decision.afterHandling) {
-    if (action.type === 'reset') {
-      ctx.stats.fault('rules');
-      return cut(req, res);
-    }
-    reply = injectedReply(ctx, action.status, decision, false);
-  }
-  writeReply(res, reply);
+  answer(ctx, req, res, decision, reply, false);
 }
