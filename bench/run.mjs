@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench`: hash engine throughput (bench/hash.mjs), then end-to-end uploads of a 1 GiB file
 // and of 2,000 small files by koodrive-backup, sha256sum + curl, aws-cli and rclone, all to one
-// emulator per data set (KooDrive API + S3 face) on loopback, then restores of the same bytes
+// emulator per data set (KooDrive API + S3 face: bench/emulator-s3.mjs) on loopback, then restores of the same bytes
 // (koodrive-backup restore against curl GET + sha256sum). Prints a table; writes
-// bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build`.
+// bench/results/hash.json and bench/results/e2e.json. Build first: `npm run build && npm run build:bench`.
 // With --wan, each data set also goes through a modelled WAN link: the same emulator binary with
 // --tls --latency 40ms (every contender trusts its certificate: --ca-file, curl cacert, aws
 // --ca-bundle, rclone --ca-cert); --wan-only runs that profile alone.
 // Then the file-count profile (bench/lib/file-count.mjs): 20,000 tiny files (--files N,M,… for
 // other counts, e.g. 100000,200000; --no-files to skip).
-//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone,files] [--no-hash] [--files 20000,100000] [--no-files]
+//   node bench/run.mjs [--quick] [--wan | --wan-only] [--tmp DIR] [--only ours,baseline,aws,rclone,files] [--no-hash]
+// [--files 20000,100000] [--no-files]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,9 +24,12 @@ const root = join(here, '..');
 const cli = join(root, 'bin', 'koodrive-backup.js');
 if (
   !existsSync(join(root, 'dist', 'cli', 'main.js')) ||
-  !existsSync(join(root, 'dist', 'emulator', 's3', 'sigv4.js'))
+  !existsSync(join(root, 'bench', 'build', 'test', 'support', 's3-face', 's3-face.js'))
 ) {
-  console.error('bench: dist/ is missing or stale; run `npm run build` first (the benchmark builds nothing).');
+  console.error(
+    'bench: dist/ or bench/build/ is missing or stale; run `npm run build && npm run build:bench` first ' +
+      '(the benchmark builds nothing).',
+  );
   process.exit(1);
 }
 const { contenders } = await import('./lib/contenders.mjs');
@@ -109,7 +113,6 @@ try {
       const ds = { ...base, key: `${profile.prefix}${base.key}`, label: `${base.label}${profile.label}` };
       if (profile.args.length > 0) console.log(`\n== ${ds.label}: emulator ${profile.args.join(' ')}`);
       emu = await startEmulator({
-        cli,
         dataDir: join(scratch, `emu-${ds.key}`),
         token,
         userId,
@@ -142,7 +145,8 @@ try {
           const delta = { filesCompleted: after.filesCompleted - before.filesCompleted, s3Requests: {} };
           // Joining parts into one file on the server: real KooDrive/S3 do it off the client's clock.
           const joinSeconds = ((after.assembleMs ?? 0) - (before.assembleMs ?? 0)) / 1000;
-          for (const [k, v] of Object.entries(after.s3Requests)) delta.s3Requests[k] = v - (before.s3Requests[k] ?? 0);
+          for (const [k, v] of Object.entries(after.extensions.s3 ?? {}))
+            delta.s3Requests[k] = v - (before.extensions.s3?.[k] ?? 0);
           const stored = c.stored(delta);
           if (stored !== data.files) throw new Error(`the emulator stored ${stored} of ${data.files} files`);
           Object.assign(row, r, {
@@ -152,7 +156,8 @@ try {
             putBytes: after.putBytes - before.putBytes,
           });
           console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
+              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
           );
         } catch (err) {
           row.error = err.message;
@@ -182,7 +187,8 @@ try {
             mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
           });
           console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
+              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
           );
         } catch (err) {
           row.error = err.message;
@@ -221,7 +227,8 @@ if (fileCounts.length > 0) {
   const { fileCountProfile } = await import('./lib/file-count.mjs');
   const countScratch = await mkdtemp(join(opt('tmp') ?? tmpdir(), 'kdb-bench-files-'));
   console.log(
-    `\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, fresh --dry-run)`,
+    `\n== file counts: ${fileCounts.join(', ')} tiny files in 100 folders (first upload, unchanged re-run, ` +
+      `fresh --dry-run)`,
   );
   try {
     for (const count of fileCounts)
@@ -255,7 +262,10 @@ if (fileCountRows.length > 0) {
   console.log('\nFile counts (tiny files; CPU = client user + system; journal = bytes per file after the run):');
   for (const r of fileCountRows)
     console.log(
-      `  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s  ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ${String(r.peakRssMiB ?? '?').padStart(4)} MiB RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`,
+      `  ${String(r.files).padStart(7)} files  ${r.label.padEnd(30)} ${r.seconds.toFixed(2).padStart(8)} s ` +
+        ` ${String(r.cpuMsPerFile ?? '?').padStart(6)} ms CPU/file  ` +
+        `${String(r.peakRssMiB ?? '?').padStart(4)} MiB ` +
+        `RSS${r.journalBytesPerFile !== undefined ? `  ${r.journalBytesPerFile} B journal/file` : ''}`,
     );
 }
 await mkdir(join(here, 'results'), { recursive: true });

@@ -121,7 +121,9 @@ function prebuild() {
   if (!made || !addonWorks(made)) {
     const tail = `${run.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
     console.error(
-      `koodrive-backup: the prebuilt native addon could not be made (${run.error?.message ?? (tail || `exit ${run.status}`)}); install a C compiler, python3 and make, then run npm pack again`,
+      `koodrive-backup: the prebuilt native addon could not be made ` +
+        `(${run.error?.message ?? (tail || `exit ${run.status}`)}); install a C compiler, python3 and make, ` +
+        `then run npm pack again`,
     );
     process.exit(1);
   }

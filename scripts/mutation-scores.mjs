@@ -60,7 +60,7 @@ console.log(
 console.log('\nSurviving mutants:\n');
 console.log('| module:line | mutator | replacement | status |');
 console.log('|---|---|---|---|');
-for (const s of survivors)
-  console.log(
-    `| ${s.file}:${s.line} | ${s.mutator} | \`${s.replacement.replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${s.status} |`,
-  );
+for (const s of survivors) {
+  const replacement = s.replacement.replace(/\|/g, '\\|').replace(/`/g, "'");
+  console.log(`| ${s.file}:${s.line} | ${s.mutator} | \`${replacement}\` | ${s.status} |`);
+}

@@ -57,7 +57,9 @@ export const contenders = [
           'set -e',
           'cd "$1"',
           // sort for a stable order; file names are plain (d000/f00000.bin), no escaping needed
-          `find . -type f | sort | xargs sha256sum | awk -v block='${block.replace(/'/g, "'\\''")}' '{ p = substr($2, 3); b = block; gsub(/@P@/, p, b); gsub(/@H@/, $1, b); if (NR > 1) print "next"; print b }' > "$2"`,
+          `find . -type f | sort | xargs sha256sum | awk -v block='${block.replace(/'/g, "'\\''")}' ` +
+            `'{ p = substr($2, 3); b = block; gsub(/@P@/, p, b); gsub(/@H@/, $1, b); ` +
+            `if (NR > 1) print "next"; print b }' > "$2"`,
           'exec curl -K "$2"',
         ].join('\n'),
         { mode: 0o600 },
@@ -115,13 +117,15 @@ export const contenders = [
     missing: () =>
       available('rclone', ['version'])
         ? undefined
-        : 'rclone is not installed, and apt-get could not install it (needs root and a Debian mirror: apt-get install -y rclone)',
+        : 'rclone is not installed, and apt-get could not install it (needs root and a Debian mirror: ' +
+          'apt-get install -y rclone)',
     // rclone from Debian when missing.
     install: [
       [
         'sh',
         '-c',
-        'apt-get install -y -qq rclone >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq rclone >/dev/null)',
+        'apt-get install -y -qq rclone >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ' +
+          'rclone >/dev/null)',
       ],
     ],
     async run(ctx) {

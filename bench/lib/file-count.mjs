@@ -50,7 +50,7 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
     secretAccessKey: randomBytes(24).toString('hex'),
   };
   const data = await tinyFiles(join(scratch, `tiny-${count}`), count);
-  const emu = await startEmulator({ cli, dataDir: join(scratch, `emu-tiny-${count}`), token, userId, s3 });
+  const emu = await startEmulator({ dataDir: join(scratch, `emu-tiny-${count}`), token, userId, s3 });
   const rows = [];
   try {
     const stateDir = join(scratch, `state-tiny-${count}`);
@@ -86,7 +86,10 @@ export async function fileCountProfile({ cli, scratch, count, log = console.log 
       };
       rows.push(row);
       log(
-        `  ${String(count).padStart(7)} files  ${r.label.padEnd(30)} ${row.seconds.toFixed(2).padStart(7)} s  CPU ${String(row.cpuSeconds ?? '?').padStart(6)} s (${row.cpuMsPerFile ?? '?'} ms/file)  peak RSS ${row.peakRssMiB ?? '?'} MiB${row.journalBytesPerFile !== undefined ? `  journal ${row.journalBytesPerFile} B/file` : ''}`,
+        `  ${String(count).padStart(7)} files  ${r.label.padEnd(30)} ${row.seconds.toFixed(2).padStart(7)} ` +
+          `s  CPU ${String(row.cpuSeconds ?? '?').padStart(6)} s (${row.cpuMsPerFile ?? '?'} ms/file)  peak ` +
+          `RSS ${row.peakRssMiB ?? '?'} ` +
+          `MiB${row.journalBytesPerFile !== undefined ? `  journal ${row.journalBytesPerFile} B/file` : ''}`,
       );
     }
   } finally {

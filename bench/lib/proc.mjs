@@ -4,7 +4,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** GNU time writes "<max RSS KiB> <user s> <sys s>" with this format; busybox/BSD time cannot. */
 const GNU_TIME = '/usr/bin/time';
@@ -59,13 +60,17 @@ export function peakRssMiBOf(pid) {
   return m ? Math.round(Number(m[1]) / 1024) : undefined;
 }
 
-/** Starts the standalone emulator (KooDrive API + S3 face) and resolves once it prints its URL. */
-export async function startEmulator({ cli, dataDir, token, userId, s3, env = process.env, extraArgs = [] }) {
+const emulatorWithS3 = join(dirname(fileURLToPath(import.meta.url)), '..', 'emulator-s3.mjs');
+
+/**
+ * Starts the standalone emulator with the S3 face (bench/emulator-s3.mjs: KooDrive API + S3 face on
+ * one port) and resolves once it prints its URL.
+ */
+export async function startEmulator({ dataDir, token, userId, s3, env = process.env, extraArgs = [] }) {
   const child = spawn(
     process.execPath,
     [
-      cli,
-      'emulator',
+      emulatorWithS3,
       '--port',
       '0',
       '--data',

@@ -93,23 +93,28 @@ export function printTable(run) {
       console.log(`  ${pad(name, 14, true)} ${pad(r.mbPerS, 6)} MB/s  ${r.vsNodeCrypto.toFixed(2)}× node:crypto`);
   }
   console.log(
-    '\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time; CPU s = the tool, emu CPU s = the emulator,',
+    '\nEnd to end (wall time from spawn to exit; ratio = baseline time / this time; CPU s = the tool, emu ' +
+      'CPU s = the emulator,',
   );
   console.log('join s = emulator time joining parts into whole files):');
   console.log(
-    `  ${pad('data set', 40, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)} ${pad('join s', 6)}`,
+    `  ${pad('data set', 40, true)} ${pad('contender', 24, true)} ${pad('seconds', 8)} ${pad('MiB/s', 7)} ` +
+      `${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('CPU s', 6)} ${pad('emu CPU s', 9)} ${pad('join s', 6)}`,
   );
   for (const r of run.results) {
     const base = find(run, r.dataset, 'baseline');
     if (r.seconds === undefined) {
       console.log(
-        `  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ${r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.error?.split('\n')[0]}`}`,
+        `  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ` +
+          `${r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.error?.split('\n')[0]}`}`,
       );
       continue;
     }
     const ratio = base ? (base.seconds / r.seconds).toFixed(2) : '-';
     console.log(
-      `  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ${pad(r.emulatorCpuSeconds, 9)} ${pad(r.emulatorJoinSeconds, 6)}`,
+      `  ${pad(r.datasetLabel, 40, true)} ${pad(r.name, 24, true)} ${pad(r.seconds.toFixed(2), 8)} ` +
+        `${pad(r.mibPerS, 7)} ${pad(ratio, 6)} ${pad(r.peakRssMiB ?? '?', 8)} ${pad(r.cpuSeconds ?? '?', 6)} ` +
+        `${pad(r.emulatorCpuSeconds, 9)} ${pad(r.emulatorJoinSeconds, 6)}`,
     );
   }
   const emuPeaks = [...new Set(run.results.map((r) => r.dataset))].map(

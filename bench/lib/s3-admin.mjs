@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { canonicalRequest, requestSignature, signingKey } from '../../dist/emulator/s3/sigv4.js';
+import { canonicalRequest, requestSignature, signingKey } from '../build/test/support/s3-face/sigv4.js';
 
 const EMPTY = createHash('sha256').update('').digest('hex');
 
@@ -28,7 +28,9 @@ export async function createBucket(baseUrl, creds, bucket, caFile) {
   });
   const scope = `${date}/${region}/s3/aws4_request`;
   const signature = requestSignature(signingKey(creds.secretAccessKey, date, region, 's3'), amzDate, scope, canonical);
-  const authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  const authorization =
+    `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, ` +
+    `Signature=${signature}`;
   const status = await new Promise((resolve, reject) => {
     // agent: false: a pooled keep-alive socket may be closed by the server just as it is reused.
     const lib = url.protocol === 'https:' ? https : http;

@@ -174,7 +174,9 @@ async function backupFileOnce(
   }
   if (created.existFileId) {
     journal();
-    const error = `a file named "${serverName}" already exists (id ${created.existFileId}); use --on-conflict rename or skip-identical`;
+    const error =
+      `a file named "${serverName}" already exists (id ${created.existFileId}); ` +
+      'use --on-conflict rename or skip-identical';
     return outcomeOf(file, 'conflict', { ...createdAs, error });
   }
   journal({ t: 'created', absPath: file.absPath, recordId: ctx.recordId, fileId: created.fileId, serverName });

@@ -117,7 +117,8 @@ export async function finishRecord(
     );
     if (failed.length > 0) {
       throw new RecordIncompleteError(
-        `${failed.length} file(s) could not be added to record ${ctx.recordId} (e.g. ${failed[0]!.path}: ${failed[0]!.why}); run the same command again`,
+        `${failed.length} file(s) could not be added to record ${ctx.recordId} (e.g. ${failed[0]!.path}: ` +
+          `${failed[0]!.why}); run the same command again`,
       );
     }
   }
@@ -155,7 +156,8 @@ async function storeManifest(
   const outcome = await backupFile(file, { ...ctx, emit, request: { ...ctx.request, onConflict: 'rename' } });
   if (!isStored(outcome))
     throw new RecordIncompleteError(
-      `the manifest of record ${ctx.recordId} could not be stored (${outcome.error ?? outcome.outcome}); run the same command again`,
+      `the manifest of record ` +
+        `${ctx.recordId} could not be stored (${outcome.error ?? outcome.outcome}); run the same command again`,
     );
   return outcome;
 }

@@ -111,7 +111,8 @@ export class PartLoop {
     try {
       await this.ctx.sendPart({ url, file, plan, part, signal: this.signal, onProgress });
     } catch (err) {
-      if (attemptBytes > 0) this.ctx.emit({ type: 'progress', path: file.relPath, bytes: -attemptBytes }); // the display rolls back
+      // the display rolls back
+      if (attemptBytes > 0) this.ctx.emit({ type: 'progress', path: file.relPath, bytes: -attemptBytes });
       if (isExpiredUrl(err)) this.urls.invalidate(part.partNumber);
       throw err;
     }

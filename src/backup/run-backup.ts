@@ -144,11 +144,11 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
         const item = next.value;
         const entry = runSignal.aborted ? undefined : manifestEntryOf(item);
         if (entry) await manifest?.add(entry);
-        if (item.kind === 'file') {
+        if (item.type === 'file') {
           scanned++;
           scannedBytes += item.file.size;
           yield item.file;
-        } else if (item.kind === 'notice') {
+        } else if (item.type === 'notice') {
           deps.emit({ type: 'notice', notice: item.notice });
           const failed = notBackedUp(item.notice);
           if (failed) {
@@ -255,10 +255,10 @@ async function completeRecordOrRedo(
 
 /** What the manifest says of a scanned item (files, folders, links), if anything. */
 function manifestEntryOf(item: ScanItem): ManifestEntry | undefined {
-  switch (item.kind) {
+  switch (item.type) {
     case 'file':
       return {
-        kind: 'file',
+        type: 'file',
         path: toDescription(item.file.relPath),
         size: item.file.size,
         mtimeMs: item.file.mtimeMs,
@@ -266,13 +266,13 @@ function manifestEntryOf(item: ScanItem): ManifestEntry | undefined {
       };
     case 'folder':
       return {
-        kind: 'folder',
+        type: 'folder',
         path: toDescription(item.folder.relPath),
         mode: item.folder.mode,
         mtimeMs: item.folder.mtimeMs,
       };
     case 'link':
-      return { kind: 'link', path: toDescription(item.link.relPath), target: item.link.target };
+      return { type: 'link', path: toDescription(item.link.relPath), target: item.link.target };
     default:
       return undefined;
   }

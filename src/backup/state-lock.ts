@@ -97,7 +97,9 @@ export async function lockStateFolder(stateDir: string, opts: StateLockOptions):
     const now = Date.now();
     if (now >= deadline) {
       throw new StateFolderBusyError(
-        `another koodrive-backup upload${holder} is using the state folder ${stateDir}; wait for it to end, or pass --wait-lock 10m to wait for it`,
+        `another koodrive-backup ` +
+          `upload${holder} is using the state folder ${stateDir}; wait for it to end, or pass --wait-lock ` +
+          `10m to wait for it`,
       );
     }
     const wait = Math.min(1000, deadline - now);

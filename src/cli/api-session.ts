@@ -114,7 +114,8 @@ export async function openApiSession(
   const settings = targetSettingsOf(config, flags.emulator === true, { env: io.env });
   if (!settings.endpointGiven && !settings.emulator) {
     throw new UsageError(
-      'no KooDrive endpoint configured: set KOODRIVE_ENDPOINT (or endpoint in .koodriverc, or --endpoint) with credentials, or pass --emulator to use the local emulator in the state folder',
+      'no KooDrive endpoint configured: set KOODRIVE_ENDPOINT (or endpoint in .koodriverc, or --endpoint) ' +
+        'with credentials, or pass --emulator to use the local emulator in the state folder',
     );
   }
   const target = await resolveTarget(settings);

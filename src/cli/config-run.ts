@@ -45,7 +45,13 @@ export function runConfigShow(flags: Record<string, unknown>, io: CliIo): Promis
       CONFIG_KEYS.map((key) => [key, { value: config[key] ?? null, source: config.provenance[key] }]),
     );
     io.stdout.write(
-      `${JSON.stringify({ configFile: config.configFile ?? null, values, effective, warnings: config.warnings, hashEngine })}\n`,
+      JSON.stringify({
+        configFile: config.configFile ?? null,
+        values,
+        effective,
+        warnings: config.warnings,
+        hashEngine,
+      }) + '\n',
     );
     return EXIT.OK;
   });
@@ -134,7 +140,8 @@ export function runConfigInit(
     // The config loader picks its parser by extension; the template is YAML.
     if (!['', '.yaml', '.yml'].includes(extname(target))) {
       throw new UsageError(
-        `config init writes YAML, which ${basename(target)} would not be read as; name the file .koodriverc, or use a .yaml or .yml extension`,
+        `config init writes YAML, which ` +
+          `${basename(target)} would not be read as; name the file .koodriverc, or use a .yaml or .yml extension`,
       );
     }
     const force = flags.force === true;

@@ -94,15 +94,20 @@ const SYSCALL_VERB: Record<string, string> = {
 // The state folder (journal, device id, lock notes) full, read-only or not ours: what fixes it.
 const STATE_ADVICE: Record<string, string> = {
   ENOSPC:
-    'the disk is full; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+    'the disk is full; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk ' +
+    'with room, then run the same command again to resume',
   EDQUOT:
-    'the disk quota is used up; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a disk with room, then run the same command again to resume',
+    'the disk quota is used up; free space there, or set --state-dir (KOODRIVE_STATE_DIR) to a folder on a ' +
+    'disk with room, then run the same command again to resume',
   EROFS:
-    'the filesystem is read-only; set --state-dir (KOODRIVE_STATE_DIR) to a writable folder, e.g. ~/.local/state/koodrive-backup',
+    'the filesystem is read-only; set --state-dir (KOODRIVE_STATE_DIR) to a writable folder, e.g. ' +
+    '~/.local/state/koodrive-backup',
   EACCES:
-    'permission denied; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+    'permission denied; make the state folder writable by this user (chown/chmod), or set --state-dir ' +
+    '(KOODRIVE_STATE_DIR) to a folder of your own',
   EPERM:
-    'not permitted; make the state folder writable by this user (chown/chmod), or set --state-dir (KOODRIVE_STATE_DIR) to a folder of your own',
+    'not permitted; make the state folder writable by this user (chown/chmod), or set --state-dir ' +
+    '(KOODRIVE_STATE_DIR) to a folder of your own',
 };
 
 let stateFolder: string | undefined;
@@ -122,7 +127,10 @@ function describeSystemError(err: SystemError): string {
   const verb = (err.syscall && SYSCALL_VERB[err.syscall]) ?? err.syscall ?? 'use';
   const stateAdvice = STATE_ADVICE[err.code];
   if (stateAdvice && err.path !== undefined && inStateFolder(err.path)) {
-    return `cannot ${verb} ${err.path} in the state folder ${stateFolder} (journal, device id, lock notes): ${stateAdvice} (${err.code})`;
+    return (
+      `cannot ${verb} ${err.path} in the state folder ${stateFolder} (journal, device id, lock notes): ` +
+      `${stateAdvice} (${err.code})`
+    );
   }
   const advice = SYSTEM_ADVICE[err.code] ?? 'check the path';
   // The folders the CLI creates itself are the state dir and what lies under it: name the knob.
@@ -156,6 +164,9 @@ function isMissingFile(err: unknown): boolean {
  */
 export function describeFileError(err: unknown): string {
   if (isMissingFile(err))
-    return 'the file vanished during the run (deleted or moved after the scan), so it is not in this backup; nothing to do if that was meant, else put it back and run again';
+    return (
+      'the file vanished during the run (deleted or moved after the scan), so it is not in this backup; ' +
+      'nothing to do if that was meant, else put it back and run again'
+    );
   return describeError(err);
 }

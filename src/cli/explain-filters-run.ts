@@ -31,9 +31,9 @@ export async function runExplainFilters(settings: UploadSettings, io: CliIo): Pr
 async function explainWalk(settings: UploadSettings): Promise<FilterExplanation[]> {
   const out: FilterExplanation[] = [];
   for await (const item of walk(settings.paths, { ...settings.scan, reportExcluded: true })) {
-    if (item.kind === 'file') {
+    if (item.type === 'file') {
       out.push({ path: shownPath(item.file, settings.scan.cwd), kept: true, rule: item.keptBy ?? 'no filter matched' });
-    } else if (item.kind === 'notice') {
+    } else if (item.type === 'notice') {
       const { notice } = item;
       out.push({
         path: notice.path,

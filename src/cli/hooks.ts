@@ -57,7 +57,9 @@ export async function runHooks(
     io.stderr.write(`koodrive-backup: warning: the ${flag} hook could not be started (${outcome.error.message})\n`);
   else if (outcome.signal)
     io.stderr.write(
-      `koodrive-backup: warning: the ${flag} hook was killed by ${outcome.signal}${outcome.signal === 'SIGKILL' ? ` (it may have run longer than ${timeoutMs / 60_000} min)` : ''}\n`,
+      `koodrive-backup: warning: the ${flag} hook was killed by ` +
+        `${outcome.signal}` +
+        `${outcome.signal === 'SIGKILL' ? ` (it may have run longer than ${timeoutMs / 60_000} min)` : ''}\n`,
     );
   else if (outcome.code !== 0)
     io.stderr.write(`koodrive-backup: warning: the ${flag} hook exited with ${outcome.code}\n`);

@@ -57,7 +57,8 @@ export function runLockCommand(action: LockAction, flags: Record<string, unknown
         io.stdout.write(json ? `${JSON.stringify({ lockId: created })}\n` : `${created}\n`);
         if (!json && flags.quiet !== true && io.stderr.isTTY) {
           io.stderr.write(
-            'lock held for 10 minutes: renew it with `lock renew --lock-id ID`, free it with `lock release --lock-id ID` (or `lock release` on this machine)\n',
+            'lock held for 10 minutes: renew it with `lock renew --lock-id ID`, free it with `lock release ' +
+              '--lock-id ID` (or `lock release` on this machine)\n',
           );
         }
         return EXIT.OK;
@@ -91,14 +92,24 @@ function holderRuns(note: HeldLockNote): boolean {
 /** `lock status`: the backup lock this machine's state folder notes, if any (it asks the server nothing). */
 export function lockStatusText(note: HeldLockNote | undefined, notePath: string, json: boolean): string {
   if (json)
-    return `${JSON.stringify(note ? { ...note, running: holderRuns(note), note: notePath } : { lockId: null, note: notePath })}\n`;
+    return (
+      JSON.stringify(note ? { ...note, running: holderRuns(note), note: notePath } : { lockId: null, note: notePath }) +
+      '\n'
+    );
   if (!note)
-    return `no backup lock of this machine is noted (${notePath}); upload and lock create note the lock they take there\n`;
+    return (
+      `no backup lock of this machine is noted ` +
+      `(${notePath}); upload and lock create note the lock they take there\n`
+    );
   const holder =
     note.by === 'lock create'
       ? 'lock create (a script holds it)'
-      : `upload process ${note.pid} on ${note.host}, ${holderRuns(note) ? 'still running' : 'gone (the next upload takes the lock over)'}`;
-  return `lock ${note.lockId}, taken ${note.takenAt} by ${holder}; free it with koodrive-backup lock release (it expires by itself 10 min after its last renewal)\n`;
+      : `upload process ${note.pid} on ${note.host}, ` +
+        `${holderRuns(note) ? 'still running' : 'gone (the next upload takes the lock over)'}`;
+  return (
+    `lock ${note.lockId}, taken ${note.takenAt} by ${holder}; free it with koodrive-backup lock release (it ` +
+    `expires by itself 10 min after its last renewal)\n`
+  );
 }
 
 /**
@@ -108,12 +119,15 @@ export function lockStatusText(note: HeldLockNote | undefined, notePath: string,
 function noteLockFor(note: HeldLockNote | undefined, notePath: string, force: boolean): string {
   if (!note) {
     throw new UsageError(
-      `name the lock: --lock-id ID or KOODRIVE_LOCK_ID; no lock of this machine is noted in ${notePath} (koodrive-backup lock status shows it)`,
+      `name the lock: --lock-id ID or KOODRIVE_LOCK_ID; no lock of this machine is noted in ` +
+        `${notePath} (koodrive-backup lock status shows it)`,
     );
   }
   if (holderRuns(note) && !force) {
     throw new LockInUseError(
-      `lock ${note.lockId} is held by upload process ${note.pid}, which is still running; let it finish or stop it (kill ${note.pid}), or pass --force to release the lock anyway (that run then stops with "lock lost")`,
+      `lock ${note.lockId} is held by upload process ${note.pid}, which is still running; let it finish or ` +
+        `stop it (kill ${note.pid}), or pass --force to release the lock anyway (that run then stops with ` +
+        `"lock lost")`,
     );
   }
   return note.lockId;

@@ -58,11 +58,17 @@ export function openOutput(settings: OutputSettings, io: CliIo): RunOutput {
       if (!path) return;
       await appendFile(
         path,
-        `\n${renderFatalMarkdown(summary.totals, summary.files, { recordId: summary.recordId, exitCode: summary.exitCode, reason })}`,
+        `\n${renderFatalMarkdown(summary.totals, summary.files, {
+          recordId: summary.recordId,
+          exitCode: summary.exitCode,
+          reason,
+        })}`,
         'utf8',
       ).catch((err: unknown) => {
         io.stdout.write(
-          `::warning::${githubData(`could not write the step summary to ${path}: ${err instanceof Error ? err.message : String(err)}`)}\n`,
+          `::warning::${githubData(
+            `could not write the step summary to ${path}: ${err instanceof Error ? err.message : String(err)}`,
+          )}\n`,
         );
       });
     },

@@ -166,11 +166,24 @@ function print(
   if (flags.json === true) {
     decisions.forEach((d, i) =>
       io.stdout.write(
-        `${JSON.stringify({ type: 'record', recordId: d.recordId, createTime: records[i]!.createTime, action: d.keep ? 'keep' : dry ? 'would-remove' : 'removed', reasons: d.reasons })}\n`,
+        JSON.stringify({
+          type: 'record',
+          recordId: d.recordId,
+          createTime: records[i]!.createTime,
+          action: d.keep ? 'keep' : dry ? 'would-remove' : 'removed',
+          reasons: d.reasons,
+        }) + '\n',
       ),
     );
     io.stdout.write(
-      `${JSON.stringify({ type: 'summary', records: decisions.length, kept: decisions.length - removed, removed: dry ? 0 : removed, wouldRemove: dry ? removed : 0, dryRun: dry })}\n`,
+      JSON.stringify({
+        type: 'summary',
+        records: decisions.length,
+        kept: decisions.length - removed,
+        removed: dry ? 0 : removed,
+        wouldRemove: dry ? removed : 0,
+        dryRun: dry,
+      }) + '\n',
     );
     return;
   }
@@ -178,11 +191,14 @@ function print(
     decisions.forEach((d, i) => {
       const word = d.keep ? 'keep   ' : dry ? 'would remove' : 'removed';
       io.stdout.write(
-        `${word}  ${d.recordId}  ${sanitizeText(records[i]!.createTime ?? '-')}${d.keep ? `  (${d.reasons.join(', ')})` : ''}\n`,
+        `${word}  ${d.recordId}  ` +
+          `${sanitizeText(records[i]!.createTime ?? '-')}${d.keep ? `  (${d.reasons.join(', ')})` : ''}\n`,
       );
     });
   }
   io.stdout.write(
-    `prune: ${decisions.length} ${decisions.length === 1 ? 'record' : 'records'}: ${decisions.length - removed} kept, ${removed} ${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`,
+    `prune: ${decisions.length} ${decisions.length === 1 ? 'record' : 'records'}: ` +
+      `${decisions.length - removed} kept, ${removed} ` +
+      `${dry ? 'would be removed (dry run: nothing deleted)' : 'removed'}\n`,
   );
 }

@@ -37,7 +37,10 @@ export function renderRecord(record: BackupRecord): string {
 export function recordLine(record: BackupRecord): string {
   const made = madeBy(record);
   const where = made ? `  ${sanitizeText(made.host ?? '-')}  ${sanitizeText(made.roots.join(', '))}` : '';
-  return `${record.recordId}  ${recordStatusText(record.status).padEnd(13)}  ${record.createTime ?? '-'}  ${sanitizeText(record.deviceInfo?.deviceId ?? '-')}${where}\n`;
+  return (
+    `${record.recordId}  ${recordStatusText(record.status).padEnd(13)}  ${record.createTime ?? '-'}  ` +
+    `${sanitizeText(record.deviceInfo?.deviceId ?? '-')}${where}\n`
+  );
 }
 
 /** Host and roots from properties written by koodrive-backup; undefined for records made otherwise. */

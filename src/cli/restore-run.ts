@@ -22,7 +22,9 @@ export async function runRestoreCommand(
 ): Promise<number> {
   const interrupts = watchInterrupts((sig) =>
     io.stderr.write(
-      `koodrive-backup: ${sig} received: stopping the downloads in flight; files already moved into place stay (run again to finish)\n`,
+      `koodrive-backup: ` +
+        `${sig} received: stopping the downloads in flight; files already moved into place stay (run again ` +
+        `to finish)\n`,
     ),
   );
   const live =

@@ -39,7 +39,9 @@ export interface TargetSettings {
 
 /** The line for a run with nothing configured outside a terminal (exit 2). */
 export const NOTHING_CONFIGURED =
-  'no KooDrive endpoint or credentials configured; set KOODRIVE_USER_ID and KOODRIVE_TOKEN (or KOODRIVE_AUTH=app with KOODRIVE_APP_ID and KOODRIVE_APP_SECRET), or pass --emulator to back up to a local emulator';
+  'no KooDrive endpoint or credentials configured; set KOODRIVE_USER_ID and KOODRIVE_TOKEN (or ' +
+  'KOODRIVE_AUTH=app with KOODRIVE_APP_ID and KOODRIVE_APP_SECRET), or pass --emulator to back up to a ' +
+  'local emulator';
 
 /**
  * Whether a run uses the embedded emulator: with --emulator, or in an interactive terminal when
@@ -58,7 +60,8 @@ export function usesEmbeddedEmulator(s: TargetSettings): boolean {
 function missing(what: string, variable: string, fix: string, s: TargetSettings): UsageError {
   if (s.emptyEnv?.includes(variable)) {
     return new UsageError(
-      `${what}: ${variable} is set but empty (a missing secret in cron or CI?); set it, or leave it unset and use --emulator to try the tool locally`,
+      `${what}: ${variable} is set but empty (a missing secret in cron or CI?); set it, or leave it unset ` +
+        `and use --emulator to try the tool locally`,
     );
   }
   return new UsageError(`${what}; ${fix}`);

@@ -90,7 +90,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
   try {
     target = settings.dryRun ? plannedTarget(settings.target) : await resolveTarget(settings.target);
     if (target.embedded && !settings.target.emulator) {
-      const message = `nothing configured: backing up to the embedded KooDrive emulator at ${target.embedded.url} (data in ${target.embedded.dataDir}), not to KooDrive; set KOODRIVE_USER_ID and KOODRIVE_TOKEN to back up to KooDrive, or pass --emulator to say you mean it`;
+      const message =
+        `nothing configured: backing up to the embedded KooDrive emulator at ` +
+        `${target.embedded.url} (data in ${target.embedded.dataDir}), not to KooDrive; set ` +
+        `KOODRIVE_USER_ID and KOODRIVE_TOKEN to back up to KooDrive, or pass --emulator to say you mean it`;
       // --quiet hides warnings; this one must show whatever the output mode.
       if (settings.quiet && !settings.json) io.stderr.write(`koodrive-backup: warning: ${message}\n`);
       else output.emit({ type: 'warn', message });
@@ -99,7 +102,10 @@ export async function runUploadCommand(paths: string[], flags: Record<string, un
     if (result.totals.files === 0 && !result.stopped) {
       // An unmounted mount point or an exclude that keeps nothing: exit 0 (the empty tree is
       // backed up as asked) but never silently, also not with --quiet (docs/exit-codes.md).
-      const message = `nothing to back up: no file found under ${settings.paths.join(', ')} (an unmounted disk, an empty folder, or filters that leave out everything?); check the paths and --include/--exclude (--explain-filters shows why each path is in or out)`;
+      const message =
+        `nothing to back up: no file found under ${settings.paths.join(', ')} (an unmounted disk, an empty ` +
+        `folder, or filters that leave out everything?); check the paths and --include/--exclude ` +
+        `(--explain-filters shows why each path is in or out)`;
       if (
         settings.quiet &&
         !settings.json &&
@@ -146,7 +152,11 @@ export function describeUploadError(err: unknown, settings: Pick<UploadSettings,
   if (settings.lock.lockId && isLockLost(err)) {
     const lost = err as KooDriveError;
     // The lock named with --lock-id: "run again" cannot help, a new lock can.
-    return `${lost.call} failed: the backup lock ${settings.lock.lockId} given with --lock-id (or KOODRIVE_LOCK_ID) is unknown, released or expired (${lost.msg}); take a new one with koodrive-backup lock create, or leave out --lock-id to let upload take its own`;
+    return (
+      `${lost.call} failed: the backup lock ${settings.lock.lockId} given with --lock-id (or ` +
+      `KOODRIVE_LOCK_ID) is unknown, released or expired (${lost.msg}); take a new one with koodrive-backup ` +
+      `lock create, or leave out --lock-id to let upload take its own`
+    );
   }
   if (!isLockBusy(err)) return text;
   return settings.lock.waitLockMs > 0
@@ -156,7 +166,11 @@ export function describeUploadError(err: unknown, settings: Pick<UploadSettings,
 
 /** The first SIGINT/SIGTERM: what happens now, and what to do next. */
 export function interruptMessage(sig: NodeJS.Signals): string {
-  return `${sig} received: stopping; parts in flight are aborted (parts already sent are kept), the journal is kept and the backup lock released; run the same command again to resume (${sig === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once)`;
+  return (
+    `${sig} received: stopping; parts in flight are aborted (parts already sent are kept), the journal is ` +
+    `kept and the backup lock released; run the same command again to resume ` +
+    `(${sig === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once)`
+  );
 }
 
 /** The summary event of a run that ended with a fatal error: what it did before, the code and why. */
@@ -202,7 +216,8 @@ async function backup(
     resume: settings.resume,
     checksum: settings.checksum,
     fileConcurrency: settings.fileConcurrency,
-    // Under --bwlimit, few enough parts that each ends within seconds (docs/resume.md); auto parts are 5 MiB up to ~50 GB.
+    // Under --bwlimit, few enough parts that each ends within seconds (docs/resume.md); auto parts are 5 MiB up to ~50
+    // GB.
     partConcurrency: partWindow(settings.bwlimit, settings.partSize ?? MIN_PART_SIZE, settings.concurrency),
     bandwidthLimited: !!settings.bwlimit,
     request: settings.request,

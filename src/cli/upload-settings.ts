@@ -76,7 +76,8 @@ export async function loadUploadSettings(
   // `upload "$DIR"` with DIR unset must not back up the working folder.
   if (paths.some((p) => p === ''))
     throw new UsageError(
-      'an empty path was given (an unset variable, such as "$DIR"?); name the file or folder to back up, e.g. koodrive-backup upload ./docs',
+      'an empty path was given (an unset variable, such as "$DIR"?); name the file or folder to back up, ' +
+        'e.g. koodrive-backup upload ./docs',
     );
   const configFlags = Object.fromEntries(
     Object.entries(flags).filter(([k]) => !(COMMAND_FLAGS as readonly string[]).includes(k)),
@@ -148,14 +149,16 @@ export class ReportPathError extends UsageError {}
 export async function checkReportPath(report: string, cwd: string): Promise<void> {
   if (report.trim() === '')
     throw new ReportPathError(
-      '--report was given an empty path (an unset variable?); name the file to write, e.g. --report /var/log/koodrive/last.json',
+      '--report was given an empty path (an unset variable?); name the file to write, e.g. --report ' +
+        '/var/log/koodrive/last.json',
     );
   const abs = resolve(cwd, report);
   const dir = dirname(abs);
   const folder = await stat(dir).catch(() => undefined);
   if (!folder)
     throw new ReportPathError(
-      `cannot write the --report file ${abs}: the folder ${dir} does not exist; create it (mkdir -p ${dir}) or name a file in an existing folder`,
+      `cannot write the --report file ` +
+        `${abs}: the folder ${dir} does not exist; create it (mkdir -p ${dir}) or name a file in an existing folder`,
     );
   if (!folder.isDirectory())
     throw new ReportPathError(
@@ -177,7 +180,8 @@ function lockIdOption(flags: Record<string, unknown>, io: CliIo): { lockId?: str
   const fromFlag = typeof flags.lockId === 'string' ? flags.lockId.trim() : '';
   if (flags.lockId !== undefined && fromFlag === '')
     throw new UsageError(
-      '--lock-id was given an empty id (an unset variable?); give the id `koodrive-backup lock create` printed, or leave --lock-id out',
+      '--lock-id was given an empty id (an unset variable?); give the id `koodrive-backup lock create` ' +
+        'printed, or leave --lock-id out',
     );
   const lockId = fromFlag || io.env.KOODRIVE_LOCK_ID?.trim() || undefined;
   return lockId ? { lockId } : {};

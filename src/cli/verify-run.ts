@@ -120,8 +120,8 @@ async function scanLocal(
 ): Promise<LocalFile[]> {
   const files: LocalFile[] = [];
   for await (const item of walk(roots, options)) {
-    if (item.kind === 'file') files.push(item.file);
-    else if (item.kind === 'notice' && !quiet)
+    if (item.type === 'file') files.push(item.file);
+    else if (item.type === 'notice' && !quiet)
       io.stderr.write(
         `koodrive-backup: notice: ${sanitizeText(item.notice.path)}: ${sanitizeText(item.notice.message)}\n`,
       );
@@ -149,7 +149,10 @@ async function hashLocal(
 function summaryLine(result: VerifyResult): string {
   const order: VerifyStatus[] = ['ok', 'content-differs', 'size-differs', 'missing', 'extra'];
   const parts = order.filter((s) => result.counts[s] > 0).map((s) => `${result.counts[s]} ${STATUS_TEXT[s]}`);
-  return `${result.items.length} ${result.items.length === 1 ? 'path' : 'paths'}: ${parts.length > 0 ? parts.join(', ') : 'nothing on either side'}`;
+  return (
+    `${result.items.length} ${result.items.length === 1 ? 'path' : 'paths'}: ` +
+    `${parts.length > 0 ? parts.join(', ') : 'nothing on either side'}`
+  );
 }
 
 function printText(io: CliIo, result: VerifyResult, record: BackupRecord, path: string, verbose: boolean): void {
@@ -170,7 +173,10 @@ function detail(item: VerifyItem): string {
   if (item.status === 'size-differs' && local && server)
     return `  (local ${formatBytes(local.size)}, server ${formatBytes(server.size)})`;
   if (item.status === 'content-differs' && local?.sha256 && server)
-    return `  (same size ${formatBytes(local.size)}; sha256 local ${local.sha256.slice(0, 12)}…, server ${server.sha256.slice(0, 12)}…)`;
+    return (
+      `  (same size ${formatBytes(local.size)}; ` +
+      `sha256 local ${local.sha256.slice(0, 12)}…, server ${server.sha256.slice(0, 12)}…)`
+    );
   if (item.status === 'extra' && server && server.fileName !== item.path.split('/').pop())
     return `  (stored as ${sanitizeText(server.fileName)})`;
   return '';

@@ -74,7 +74,9 @@ export async function loadConfigFile(file: string, cwd: string, via: string): Pr
   const extension = path.extname(abs).toLowerCase();
   if (!READABLE_EXTENSIONS.includes(extension)) {
     throw new ConfigError(
-      `config file ${file} given with ${via} has the extension "${extension}", which koodrive-backup cannot read; rename it to .yaml, .yml, .json, .js, .cjs or .mjs, or to a name without extension (read as YAML or JSON)`,
+      `config file ${file} given with ${via} has the extension "${extension}", which koodrive-backup cannot read; ` +
+        `rename it to .yaml, .yml, .json, .js, .cjs or .mjs, or to a name without extension (read as YAML ` +
+        `or JSON)`,
     );
   }
   const found = await guard(abs, () => explorer().load(abs));
@@ -86,7 +88,8 @@ function toConfigFile(found: NonNullable<CosmiconfigResult>): ConfigFile {
   if (found.isEmpty || values === undefined || values === null) return { path: found.filepath, values: {} };
   if (typeof values !== 'object' || Array.isArray(values)) {
     throw new ConfigError(
-      `config file ${found.filepath} must hold a mapping of keys to values (e.g. concurrency: 8), not ${Array.isArray(values) ? 'a list' : typeof values}`,
+      `config file ${found.filepath} must hold a mapping of keys to values (e.g. concurrency: 8), not ` +
+        `${Array.isArray(values) ? 'a list' : typeof values}`,
     );
   }
   return { path: found.filepath, values: values as Record<string, unknown> };

@@ -42,15 +42,15 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfi
   for (const key of CONFIG_KEYS) {
     const spec = CONFIG_SCHEMA[key];
     const layers: [ValueOrigin, unknown, string][] = [];
-    if (file) layers.push([{ kind: 'file', path: file.path }, file.values[key], path.dirname(file.path)]);
+    if (file) layers.push([{ type: 'file', path: file.path }, file.values[key], path.dirname(file.path)]);
     const fromEnv = env[envName(key)];
-    if (fromEnv !== '') layers.push([{ kind: 'env', name: envName(key) }, fromEnv, cwd]);
+    if (fromEnv !== '') layers.push([{ type: 'env', name: envName(key) }, fromEnv, cwd]);
     const fromFlag = flags[key];
     const flag = spec.kind === 'bool' && fromFlag === false ? `--no-${kebab(key)}` : flagName(key);
-    layers.push([{ kind: 'flag', name: flag }, fromFlag, cwd]);
+    layers.push([{ type: 'flag', name: flag }, fromFlag, cwd]);
     values[key] = defaultValue(key, { env });
     provenance[key] = 'default';
-    origins[key] = { kind: 'default' };
+    origins[key] = { type: 'default' };
     for (const [origin, raw, baseDir] of layers) {
       // null: YAML "key:" with nothing after it, which reads as "not set".
       if (raw === undefined || raw === null) continue;
@@ -83,7 +83,7 @@ async function readFile(opts: LoadConfigOptions, home: string): Promise<ConfigFi
 }
 
 function sourceOf(origin: ValueOrigin): ConfigSource {
-  switch (origin.kind) {
+  switch (origin.type) {
     case 'default':
       return 'default';
     case 'file':
@@ -100,7 +100,8 @@ function checkSizeBounds(values: ConfigValues, origins: Record<string, ValueOrig
     const min = originLabel(origins.minSize!);
     const max = originLabel(origins.maxSize!);
     throw new ConfigError(
-      `minSize from ${min} (${values.minSize} bytes) is larger than maxSize from ${max} (${values.maxSize} bytes), so no file would be kept; lower minSize or raise maxSize`,
+      `minSize from ${min} (${values.minSize} bytes) is larger than maxSize from ${max} ` +
+        `(${values.maxSize} bytes), so no file would be kept; lower minSize or raise maxSize`,
       'minSize',
       min,
     );
@@ -112,12 +113,13 @@ async function secretWarnings(origins: Record<string, ValueOrigin>): Promise<str
   const warnings: string[] = [];
   for (const key of SECRET_KEYS) {
     const origin = origins[key]!;
-    if (origin.kind === 'flag') {
+    if (origin.type === 'flag') {
       warnings.push(
-        `${key} was given with ${origin.name}, where other users of this machine can see it in the process list; use ${envName(key)} instead`,
+        `${key} was given with ${origin.name}, where other users of this machine can see it in the process ` +
+          `list; use ${envName(key)} instead`,
       );
     }
-    if (origin.kind === 'file') {
+    if (origin.type === 'file') {
       const mode = await stat(origin.path).then(
         (s) => s.mode,
         () => 0,

@@ -80,7 +80,10 @@ export function renderConfigDocsTable(): string {
   const rows = CONFIG_KEYS.map((key: ConfigKey) => {
     const spec = CONFIG_SCHEMA[key];
     const type = spec.kind === 'enum' ? spec.values!.map((v) => `\`${v}\``).join(' \\| ') : spec.kind;
-    return `| \`${key}\` | \`${envName(key)}\` | \`${flagName(key)}\` | ${type} | ${cell(spec.defaultText)} | ${cell(spec.description)} |`;
+    return (
+      `| \`${key}\` | \`${envName(key)}\` | \`${flagName(key)}\` | ${type} | ${cell(spec.defaultText)} | ` +
+      `${cell(spec.description)} |`
+    );
   });
   return ['| key | environment | flag | type | default | description |', '|---|---|---|---|---|---|', ...rows].join(
     '\n',

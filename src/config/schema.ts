@@ -49,7 +49,9 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: KeySpec<K> } = {
     default: undefined,
     defaultText: "(none: the system's CAs and NODE_EXTRA_CA_CERTS)",
     description:
-      "PEM file of CA certificates trusted besides the system's, for API calls, uploads and downloads alike (a private CA, or the emulator's --tls certificate); there is no switch that turns certificate checks off",
+      "PEM file of CA certificates trusted besides the system's, for API calls, uploads and downloads " +
+      "alike (a private CA, or the emulator's --tls certificate); there is no switch that turns " +
+      'certificate checks off',
     example: '"~/emu/tls/cert.pem"',
   },
   auth: {
@@ -142,7 +144,8 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: KeySpec<K> } = {
     default: 'skip-identical',
     defaultText: 'skip-identical',
     description:
-      'same name already there: rename the new file (autoRename 2), fail (3), or skip it when the content is identical and rename otherwise (4)',
+      'same name already there: rename the new file (autoRename 2), fail (3), or skip it when the content ' +
+      'is identical and rename otherwise (4)',
     example: '"skip-identical"',
   },
   stateDir: {

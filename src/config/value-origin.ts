@@ -1,13 +1,13 @@
 /** Where one raw configuration value came from. */
 export type ValueOrigin =
-  | { kind: 'default' }
-  | { kind: 'file'; path: string }
-  | { kind: 'env'; name: string }
-  | { kind: 'flag'; name: string };
+  | { type: 'default' }
+  | { type: 'file'; path: string }
+  | { type: 'env'; name: string }
+  | { type: 'flag'; name: string };
 
 /** How an origin is named in error messages: the file path, the env var, or the --flag. */
 export function originLabel(origin: ValueOrigin): string {
-  switch (origin.kind) {
+  switch (origin.type) {
     case 'default':
       return 'the default';
     case 'file':

@@ -120,7 +120,7 @@ export function parseValue(rule: ValueRule, raw: unknown, ctx: ParseContext): un
     }
     case 'list':
     case 'path-list': {
-      const items = listOf(raw, ctx.origin.kind === 'env') ?? fail('a list of non-empty strings');
+      const items = listOf(raw, ctx.origin.type === 'env') ?? fail('a list of non-empty strings');
       return Object.freeze(rule.kind === 'path-list' ? items.map((p) => resolvePath(p, ctx)) : items);
     }
     case 'path':

@@ -1,9 +1,9 @@
-/** What every handler gets: resolved settings, state, stats, faults, URL signer, blob store, clock. */
+/** What every handler gets: resolved settings, state, stats, faults, URL signer, blob store, extensions, clock. */
 import type { IncomingMessage } from 'node:http';
 import type { BlobStore } from './blob-store.js';
+import type { ExtensionHandler } from './extension.js';
 import type { PartHashEngine } from './rules/midstate-sha256.js';
 import type { FaultInjector } from './faults.js';
-import type { S3Face } from './s3/s3-face.js';
 import type { AuthSettings } from './request-auth.js';
 import type { StateStore } from './state.js';
 import type { StatsCollector } from './stats.js';
@@ -29,8 +29,8 @@ export interface EmulatorContext {
   signer: UrlSigner;
   blobs: BlobStore;
   hashBackend: PartHashEngine;
-  /** The S3-compatible face, when EmulatorOptions.s3 enabled it. */
-  s3?: S3Face;
+  /** Started EmulatorOptions.extensions, asked in order whether a request is theirs. */
+  extensions: readonly ExtensionHandler[];
   now(): Date;
   /** http://host:port, what presigned URLs point at. */
   baseUrl(): string;

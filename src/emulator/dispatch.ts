@@ -10,7 +10,6 @@ import { receivePart } from './part-receiver.js';
 import { ApiError, apiErrorReply, S3Error, s3ErrorReply, type Reply } from './reply.js';
 import { checkAuthorization, checkTraceId, checkUserId, checkXDate, proofOrigin } from './request-auth.js';
 import { matchRoute } from './router.js';
-import { handleS3, isS3Request } from './s3/s3-face.js';
 import { openDownload, sendDownload, type OpenDownload } from './file-download.js';
 import { OBS_GET_PREFIX, OBS_PREFIX } from './url-signer.js';
 
@@ -19,11 +18,11 @@ function cut(req: IncomingMessage, res: ServerResponse): void {
   res.destroy();
 }
 
-function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDecision, s3: boolean): Reply {
+function injectedReply(ctx: EmulatorContext, status: number, decision: FaultDecision, xml: boolean): Reply {
   if (decision.fromRule) ctx.stats.fault('rules');
   else ctx.stats.fault(status === 429 ? 'status429' : 'status503');
   const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
-  if (s3) {
+  if (xml) {
     const code = status === 429 ? 'SlowDown' : status === 503 ? 'ServiceUnavailable' : 'InternalError';
     return { ...s3ErrorReply(new S3Error(status, code, 'injected fault; retry')), headers };
   }
@@ -43,11 +42,13 @@ export async function dispatch(
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? '' : url.slice(q + 1);
   try {
-    if (path.startsWith(INTROSPECTION_PREFIX)) {
+    const introspection = path.startsWith(INTROSPECTION_PREFIX);
+    const extension = introspection ? undefined : ctx.extensions.find((e) => e.claims(req));
+    if (introspection) {
       const reply = await introspect(ctx, req, path, rawQuery);
       writeReply(res, reply ?? { status: 404, json: { error: `no emulator route ${req.method ?? ''} ${path}` } });
-    } else if (ctx.s3 && isS3Request(req)) {
-      await handleS3(ctx, ctx.s3, req, res, path, rawQuery);
+    } else if (extension) {
+      await extension.handle(req, res, path, rawQuery);
     } else if (path.startsWith(OBS_GET_PREFIX)) {
       await handleGet(ctx, req, res, path, rawQuery, signal);
     } else if (path.startsWith(OBS_PREFIX)) {
@@ -61,6 +62,33 @@ export async function dispatch(
       status: 500,
       json: { code: CODES.INNER_INVOKE_FAILURE, msg: `emulator internal error: ${(err as Error).message}` },
     });
+  }
+}
+
+/** A refusal of a presigned-URL request (S3Error), counted and answered in XML; anything else is rethrown. */
+function xmlRefusal(ctx: EmulatorContext, err: unknown): Reply {
+  if (!(err instanceof S3Error)) throw err;
+  ctx.stats.error(err.s3Code);
+  return s3ErrorReply(err);
+}
+
+/** Writes the answer, or what an afterHandling fault makes of it: a cut connection or an injected status. */
+function answer(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  decision: FaultDecision,
+  reply: Reply,
+  xml: boolean,
+): void {
+  const action = decision.action;
+  if (action?.type === 'reset' && decision.afterHandling) {
+    ctx.stats.fault('rules');
+    cut(req, res);
+  } else if (action?.type === 'status' && decision.afterHandling) {
+    writeReply(res, injectedReply(ctx, action.status, decision, xml));
+  } else {
+    writeReply(res, reply);
   }
 }
 
@@ -107,19 +135,10 @@ async function handlePut(
     const declared = Number(req.headers['content-length'] ?? 0);
     reply = await receivePart(ctx, req, path, rawQuery, resetNow ? { resetAfterBytes: Math.floor(declared / 2) } : {});
   } catch (err) {
-    if (!(err instanceof S3Error)) throw err;
-    ctx.stats.error(err.s3Code);
-    reply = s3ErrorReply(err);
+    reply = xmlRefusal(ctx, err);
   }
   if (resetNow) return cut(req, res);
-  if (action && decision.afterHandling) {
-    if (action.type === 'reset') {
-      ctx.stats.fault('rules');
-      return cut(req, res);
-    }
-    reply = injectedReply(ctx, action.status, decision, true);
-  }
-  writeReply(res, reply);
+  answer(ctx, req, res, decision, reply, true);
 }
 
 async function handleGet(
@@ -150,10 +169,9 @@ async function handleGet(
   try {
     download = await openDownload(ctx, req, path, rawQuery);
   } catch (err) {
-    if (!(err instanceof S3Error)) throw err;
-    ctx.stats.error(err.s3Code);
+    const refusal = xmlRefusal(ctx, err);
     if (reset) return cut(req, res);
-    return writeReply(res, s3ErrorReply(err));
+    return writeReply(res, refusal);
   }
   await sendDownload(ctx, req, res, download, { resetHalfway: reset });
 }
@@ -217,12 +235,5 @@ async function handleApi(
     ctx.stats.error(err.code);
     reply = apiErrorReply(err);
   }
-  if (action && decision.afterHandling) {
-    if (action.type === 'reset') {
-      ctx.stats.fault('rules');
-      return cut(req, res);
-    }
-    reply = injectedReply(ctx, action.status, decision, false);
-  }
-  writeReply(res, reply);
+  answer(ctx, req, res, decision, reply, false);
 }

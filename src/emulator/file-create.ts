@@ -76,7 +76,9 @@ export async function createBackupFile(ctx: EmulatorContext, api: ApiRequest): P
     if (request.autoRename === 3) {
       throw new ApiError(
         CODES.DUPLICATE_FILE_NAME,
-        `a file named "${clash.fileName}" already exists in this folder${ctx.settings.nameScope === 'record' ? ' of this record' : ''} (autoRename 3 refuses clashes)`,
+        `a file named "${clash.fileName}" already exists in this ` +
+          `folder${ctx.settings.nameScope === 'record' ? ' of this record' : ''} (autoRename 3 refuses ` +
+          `clashes)`,
         400,
         { existFileId: clash.fileId },
       );

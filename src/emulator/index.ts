@@ -10,6 +10,6 @@ export type {
   FaultSpec,
   RequestKind,
   RunningEmulator,
-  S3FaceOptions,
 } from './types.js';
 export type { StoredFileView } from './introspection.js';
+export type { EmulatorExtension, ExtensionHandler, ExtensionHost } from './extension.js';

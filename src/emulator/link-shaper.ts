@@ -4,8 +4,8 @@
  * loopback port. Bytes the emulator sends are held back `latencyMs` (so every answer, TLS handshakes
  * included, costs one more round trip of that length; a new connection costs one more, for TCP's
  * own handshake), and each direction of each connection is
- * paced to `bytesPerSecond`. It works below HTTP and TLS, so the API, presigned PUTs and GETs and the
- * S3 face are shaped alike.
+ * paced to `bytesPerSecond`. It works below HTTP and TLS, so the API, presigned PUTs and GETs and
+ * extensions are shaped alike.
  */
 import net from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';

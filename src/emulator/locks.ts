@@ -23,7 +23,10 @@ function lockHeader(api: ApiRequest): string {
 }
 
 function expiredMessage(lock: LockState): string {
-  return `backup lock expired at ${new Date(lock.expiresAt).toISOString()}; renew it (PATCH backup/lock) before it runs out, or create a new one`;
+  return (
+    `backup lock expired at ` +
+    `${new Date(lock.expiresAt).toISOString()}; renew it (PATCH backup/lock) before it runs out, or create a new one`
+  );
 }
 
 /** The caller's valid lock for `moduleCode`, or the reason it has none. */
@@ -51,7 +54,9 @@ export async function createLock(ctx: EmulatorContext, api: ApiRequest): Promise
   if (held && now <= held.expiresAt) {
     throw new ApiError(
       CODES.LOCK_BUSY,
-      `a backup lock for module ${moduleCode} is already held until ${new Date(held.expiresAt).toISOString()}; wait for that run to end or for the lock to expire`,
+      `a backup lock for module ` +
+        `${moduleCode} is already held until ${new Date(held.expiresAt).toISOString()}; wait for that run ` +
+        `to end or for the lock to expire`,
     );
   }
   const lock: LockState = {

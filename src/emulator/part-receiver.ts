@@ -183,7 +183,8 @@ async function storePartAlone(
       const next = file.parts[partNumber]!.hashCtx;
       if (!end.endWords.every((w, i) => w === next[i]))
         throw chainError(
-          `part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the hashCtx values are wrong`,
+          `part ${partNumber} does not end in part ${partNumber + 1}'s hashCtx; its bytes or one of the ` +
+            `hashCtx values are wrong`,
         );
     }
     if (deletedMeanwhile(ctx, file))

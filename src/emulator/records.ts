@@ -131,7 +131,8 @@ export async function deleteRecord(ctx: EmulatorContext, api: ApiRequest): Promi
   if (busy) {
     throw new ApiError(
       CODES.CHANGE_FILE_STATE_FAILURE,
-      `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; delete the record again once that call answered`,
+      `file "${busy.fileName}" (${busy.fileId}) of record ${record.recordId} is being completed right now; ` +
+        `delete the record again once that call answered`,
     );
   }
   // State and indexes change in one synchronous step: from here on no request sees the files.

@@ -48,7 +48,8 @@ export function checkXDate(req: IncomingMessage, settings: AuthSettings, now: Da
   if (ageSeconds > settings.xDateWindowSeconds) {
     throw new ApiError(
       CODES.X_DATE_INVALID,
-      `X-Date ${raw} is ${Math.round(ageSeconds)} s old; at most ${settings.xDateWindowSeconds} s are allowed (check the clock, send a fresh X-Date on every retry)`,
+      `X-Date ${raw} is ${Math.round(ageSeconds)} s old; at most ${settings.xDateWindowSeconds} s are allowed ` +
+        `(check the clock, send a fresh X-Date on every retry)`,
     );
   }
   if (-ageSeconds > settings.allowedFutureSkewSeconds) {
@@ -109,7 +110,8 @@ function checkAppSignature(input: AuthInput, settings: AuthSettings, authorizati
   if (expected === undefined || !sameText(parsed.signature.toLowerCase(), expected)) {
     throw new ApiError(
       CODES.AUTH_FAILED,
-      'app signature does not match (wrong AppSecret, or a signed header, the path, query or body changed after signing)',
+      'app signature does not match (wrong AppSecret, or a signed header, the path, query or body changed ' +
+        'after signing)',
     );
   }
 }

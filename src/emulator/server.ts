@@ -6,11 +6,11 @@ import { BlobStore } from './blob-store.js';
 import { defaultEngine } from './rules/midstate-sha256.js';
 import type { EmulatorContext } from './context.js';
 import { dispatch } from './dispatch.js';
+import { startExtensions } from './extension-host.js';
 import { FaultInjector } from './faults.js';
 import { startShapedFront, type ShapedFront } from './link-shaper.js';
 import { ensureCertificate } from './tls-cert.js';
 import { expireAllLocks } from './locks.js';
-import { S3ObjectStore } from './s3/object-store.js';
 import { resolveSettings } from './settings.js';
 import { StateStore } from './state.js';
 import { StatsCollector } from './stats.js';
@@ -38,13 +38,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     hashBackend: opts.hashBackend ?? defaultEngine(),
     now: opts.now ?? (() => new Date()),
     baseUrl: () => baseUrl,
-  } as Omit<EmulatorContext, 'faults'> as EmulatorContext;
+  } as Omit<EmulatorContext, 'faults' | 'extensions'> as EmulatorContext;
   ctx.faults = new FaultInjector(opts.faults, () => expireAllLocks(ctx));
-  if (opts.s3) {
-    const objects = new S3ObjectStore(opts.dataDir, store);
-    await objects.init();
-    await objects.sweepUploads();
-    ctx.s3 = { options: { ...opts.s3 }, objects };
+  try {
+    ctx.extensions = await startExtensions(ctx, opts.extensions ?? [], opts.dataDir);
+  } catch (err) {
+    await store.close();
+    throw err;
   }
 
   const closing = new AbortController();

@@ -29,11 +29,6 @@ export function resolveSettings(opts: EmulatorOptions): ResolvedSettings {
       `emulator option proofSeed must be userId, authorization or authorizationBareToken, got "${proofSeed}"`,
     );
   }
-  if (opts.s3 && (!opts.s3.accessKeyId || !opts.s3.secretAccessKey)) {
-    throw new Error(
-      'the S3 face needs both accessKeyId and secretAccessKey (CLI: --s3-access-key and --s3-secret-key or KOODRIVE_EMULATOR_S3_SECRET_KEY)',
-    );
-  }
   const maxUrlsPerCall = positive('maxUrlsPerCall', opts.maxUrlsPerCall, 100);
   if (!Number.isInteger(maxUrlsPerCall)) throw new Error('emulator option maxUrlsPerCall must be a whole number');
   const nameScope = opts.nameScope ?? 'record';

@@ -1,11 +1,10 @@
 /**
  * The change log that follows state.json: state-<gen>.log, one line per write, each line a JSON
- * array of entries that give the new value (or null: gone) of one lock, record, file or the S3
- * index. A change costs its own size on disk, not the state's.
+ * array of entries that give the new value (or null: gone) of one lock, record, file or
+ * extension's state. A change costs its own size on disk, not the state's.
  */
 import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { S3State } from './s3/s3-state.js';
 import type { EmulatorState, FileState, LockState, RecordState } from './state.js';
 import { textLines } from './text-lines.js';
 
@@ -16,7 +15,7 @@ export type LogEntry =
   | ['f', string, FileState | null]
   | ['r', string, LoggedRecord | null]
   | ['l', string, LockState | null]
-  | ['s3', '', S3State | null];
+  | ['x', string, unknown];
 
 const LOG_NAME = /^state-(\d{1,15})\.log$/;
 
@@ -78,9 +77,9 @@ function applyEntry(state: EmulatorState, [kind, id, value]: LogEntry): void {
       if (value) state.locks[id] = value;
       else delete state.locks[id];
       return;
-    case 's3':
-      if (value) state.s3 = value;
-      else delete state.s3;
+    case 'x':
+      if (value !== null) (state.extensions ??= {})[id] = value;
+      else if (state.extensions) delete state.extensions[id];
       return;
     default:
       throw new Error(`unknown entry kind ${JSON.stringify(kind)} in the emulator's state log`);

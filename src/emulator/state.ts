@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { S3State } from './s3/s3-state.js';
 import { LogWriter, logGens, logPath, removeLogs, replayLog, type LogEntry } from './state-log.js';
 import { readSnapshot, writeSnapshot } from './state-snapshot.js';
 import type { WirePart } from './wire.js';
@@ -70,8 +69,8 @@ export interface EmulatorState {
   locks: Record<string, LockState>;
   records: Record<string, RecordState>;
   files: Record<string, FileState>;
-  /** The S3 face's buckets and objects; absent until the face is first enabled. */
-  s3?: S3State;
+  /** Each extension's own state by its name (extension.ts), as it last saved it. */
+  extensions?: Record<string, unknown>;
 }
 
 function freshState(): EmulatorState {
@@ -86,7 +85,7 @@ const MIN_COMPACT_BYTES = 16 * 1024 * 1024;
 /**
  * Holds the state in memory and keeps it on disk as state.json (a snapshot) plus a change log
  * (state-<gen>.log, state-log.ts). Handlers change the state in place and say what they changed
- * (fileChanged, recordChanged, lockChanged, s3Changed); shortly after, those values are appended
+ * (fileChanged, recordChanged, lockChanged, extensionChanged); shortly after, those values are appended
  * to the log, a line per write, so a change costs its own size. When the log outgrows the
  * snapshot, and at close, the snapshot is rewritten and the log starts afresh: that rewrite is
  * O(state) but happens after O(state) bytes of changes, so the total stays linear.
@@ -162,9 +161,9 @@ export class StateStore {
     this.mark(`l${moduleCode}`, ['l', moduleCode]);
   }
 
-  /** The S3 face's index changed (logged whole: the face serves benchmarks of modest size). */
-  s3Changed(): void {
-    this.mark('s3', ['s3', '']);
+  /** An extension's state changed (logged whole: extensions are test equipment of modest size). */
+  extensionChanged(name: string): void {
+    this.mark(`x${name}`, ['x', name]);
   }
 
   /** Something changed that the calls above do not name: the whole state is written again. */
@@ -260,7 +259,7 @@ export class StateStore {
   }
 }
 
-type DirtyKey = ['f' | 'r' | 'l' | 's3', string];
+type DirtyKey = ['f' | 'r' | 'l' | 'x', string];
 
 function entryOf(state: EmulatorState, [kind, id]: DirtyKey): LogEntry {
   switch (kind) {
@@ -274,8 +273,8 @@ function entryOf(state: EmulatorState, [kind, id]: DirtyKey): LogEntry {
     }
     case 'l':
       return ['l', id, state.locks[id] ?? null];
-    case 's3':
-      return ['s3', '', state.s3 ?? null];
+    case 'x':
+      return ['x', id, state.extensions?.[id] ?? null];
   }
 }
 

@@ -9,7 +9,7 @@ export class StatsCollector {
     getBytes: 0,
     requests: {},
     errors: {},
-    s3Requests: {},
+    extensions: {},
     faults: { status503: 0, status429: 0, resets: 0, stalls: 0, rules: 0 },
     filesCompleted: 0,
     rapidUploads: 0,
@@ -24,8 +24,9 @@ export class StatsCollector {
     if (kind === 'put') this.data.putCount++;
   }
 
-  s3Request(operation: string): void {
-    this.data.s3Requests[operation] = (this.data.s3Requests[operation] ?? 0) + 1;
+  extensionRequest(name: string, operation: string): void {
+    const counts = (this.data.extensions[name] ??= {});
+    counts[operation] = (counts[operation] ?? 0) + 1;
   }
 
   error(code: string | number): void {

@@ -1,4 +1,5 @@
 /** Public types of the local KooDrive emulator (options, handle, stats, fault injection). */
+import type { EmulatorExtension } from './extension.js';
 import type { PartHashEngine } from './rules/midstate-sha256.js';
 
 /** What a request is, for stats and fault rules. */
@@ -66,10 +67,12 @@ export interface EmulatorOptions {
   faults?: FaultSpec;
   /** Injectable clock for tests. */
   now?: () => Date;
-  /** Hash engine that verifies PUT parts; default the emulator's own (native addon when built and right, else noble). */
+  /**
+   * Hash engine that verifies PUT parts; default the emulator's own (native addon when built and right, else noble).
+   */
   hashBackend?: PartHashEngine;
-  /** Also serve an S3-compatible face (SigV4-signed requests) on the same port; off when absent. */
-  s3?: S3FaceOptions;
+  /** Extra request handlers served on the same port (extension.ts, docs/emulator.md "Extensions"). */
+  extensions?: EmulatorExtension[];
   /**
    * Serve HTTPS (API and presigned URLs) with a self-signed certificate kept in <dataDir>/tls
    * (cert.pem: give it to clients as their CA; key.pem, mode 0600). Default false.
@@ -79,14 +82,6 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Cap in bytes per second on each direction of each connection; default none. */
   bandwidthBytesPerSecond?: number;
-}
-
-/** The S3 face's one accepted credential (docs/emulator.md, "S3-compatible face"). */
-export interface S3FaceOptions {
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** The region signatures must be scoped to; default us-east-1. */
-  region?: string;
 }
 
 export interface RunningEmulator {
@@ -102,7 +97,7 @@ export interface RunningEmulator {
 }
 
 export interface EmulatorStats {
-  /** Part bytes received (and S3-face object bytes), including failed, cut and repeated PUTs. */
+  /** Part bytes received (and extensions' body bytes), including failed, cut and repeated PUTs. */
   putBytes: number;
   /** PUT requests received (any outcome). */
   putCount: number;
@@ -112,10 +107,10 @@ export interface EmulatorStats {
   getBytes: number;
   /** Requests by kind (any outcome). */
   requests: Partial<Record<RequestKind | 'other', number>>;
-  /** Error answers by KooDrive code (or S3 error code for PUTs and the S3 face). */
+  /** Error answers by KooDrive code (or the XML error code of presigned URLs, or an extension's code). */
   errors: Record<string, number>;
-  /** S3-face requests by operation (PutObject, UploadPart, ListObjectsV2, …); their body bytes count in putBytes. */
-  s3Requests: Record<string, number>;
+  /** Extensions' requests by extension name, then operation; their body bytes count in putBytes. */
+  extensions: Record<string, Record<string, number>>;
   /** Faults injected, by type. */
   faults: { status503: number; status429: number; resets: number; stalls: number; rules: number };
   filesCompleted: number;
@@ -125,7 +120,10 @@ export interface EmulatorStats {
   connections: number;
   /** TLS handshakes completed (with tls): far fewer than requests when clients reuse connections. */
   tlsHandshakes: number;
-  /** Milliseconds spent joining parts into whole files (files/complete, S3 CompleteMultipartUpload): server work a benchmark may set apart. */
+  /**
+   * Milliseconds spent joining parts into whole files (files/complete, and extensions' joins): server work
+   * a benchmark may set apart.
+   */
   assembleMs: number;
 }
 

@@ -70,7 +70,8 @@ export function refreshUploadUrls(ctx: EmulatorContext, api: ApiRequest): Reply 
     if (planned.partSize !== p.partSize || planned.partOffset !== p.partOffset) {
       throw new ApiError(
         CODES.PARAMETER_INVALID,
-        `part ${p.partNumber}: partSize/partOffset ${p.partSize}/${p.partOffset} differ from the plan given at create (${planned.partSize}/${planned.partOffset})`,
+        `part ${p.partNumber}: partSize/partOffset ${p.partSize}/${p.partOffset} differ from the plan given ` +
+          `at create (${planned.partSize}/${planned.partOffset})`,
       );
     }
     if (!sameWords(planned.hashCtx, p.hashCtx)) {

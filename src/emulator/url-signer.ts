@@ -1,4 +1,6 @@
-/** Presigned PUT URLs for parts and GET URLs for downloads: SigV4-looking query, HMAC'd with the emulator's own secret. */
+/**
+ * Presigned PUT URLs for parts and GET URLs for downloads: SigV4-looking query, HMAC'd with the emulator's own secret.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WirePart } from './wire.js';
 import { formatXDate, parseXDate } from './wire.js';

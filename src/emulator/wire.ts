@@ -75,5 +75,8 @@ export function parseXDate(value: string): Date | undefined {
 /** A Date as X-Date (UTC). */
 export function formatXDate(at: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}T${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}Z`;
+  return (
+    `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}T${p(at.getUTCHours())}` +
+    `${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}Z`
+  );
 }

@@ -27,7 +27,9 @@ export function backendByName(name: BackendName): HashBackend {
       const native = nativeBackendIfAvailable();
       if (!native) {
         throw new Error(
-          `the native SHA-256 backend is not available: ${nativeAddonStatus().detail}; install a C compiler and run \`npm rebuild koodrive-backup\` (add --global for a global install), or use --hash-backend auto (docs/install.md)`,
+          `the native SHA-256 backend is not available: ` +
+            `${nativeAddonStatus().detail}; install a C compiler and run \`npm rebuild koodrive-backup\` ` +
+            `(add --global for a global install), or use --hash-backend auto (docs/install.md)`,
         );
       }
       return native;
@@ -42,5 +44,8 @@ export function describeHashEngine(name: BackendName = 'auto'): string {
   if (name === 'noble') return 'noble (portable JavaScript, chosen with --hash-backend noble)';
   const status = nativeAddonStatus();
   if (status.usable) return `native (${status.detail})`;
-  return `${name === 'native' ? 'none: --hash-backend native cannot run' : 'noble (portable JavaScript, about 9× slower)'}; ${status.detail}`;
+  return (
+    (name === 'native' ? 'none: --hash-backend native cannot run' : 'noble (portable JavaScript, about 9× slower)') +
+    `; ${status.detail}`
+  );
 }

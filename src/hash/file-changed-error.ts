@@ -9,7 +9,8 @@ export class FileChangedError extends Error {
     readonly detail: string,
   ) {
     super(
-      `${absPath} changed while it was being read: ${detail}. Back it up again once nothing is writing to it, or exclude it.`,
+      `${absPath} changed while it was being read: ${detail}. Back it up again once nothing is writing to ` +
+        `it, or exclude it.`,
     );
   }
 }

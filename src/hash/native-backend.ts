@@ -53,7 +53,9 @@ export function nativeAddonStatus(dir: string = NATIVE_DIR): { usable: boolean; 
   if (!found) {
     return {
       usable: false,
-      detail: `no prebuilt native addon for ${here} in this package and none built from source (no C compiler at install?)`,
+      detail:
+        `no prebuilt native addon for ${here} in this package and none built from source ` +
+        '(no C compiler at install?)',
     };
   }
   const what =

@@ -44,7 +44,8 @@ export function planParts(fileSize: number, partSize: number): PartLayout[] {
   const count = Math.max(1, Math.ceil(fileSize / partSize));
   if (count > MAX_PARTS) {
     throw new Error(
-      `part size ${partSize} splits ${fileSize} bytes into ${count} parts; KooDrive allows 10000 (use a larger part size or the automatic one)`,
+      `part size ${partSize} splits ${fileSize} bytes into ${count} parts; KooDrive allows 10000 (use a larger ` +
+        `part size or the automatic one)`,
     );
   }
   const parts: PartLayout[] = [];

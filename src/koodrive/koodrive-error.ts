@@ -130,12 +130,14 @@ const KIND_BY_CODE = new Map<number, KooDriveErrorKind>([
 const ADVICE_BY_CODE = new Map<number, string>([
   [
     CODES.FILE_COMPLETE_CHECK_FAILURE,
-    'the uploaded parts do not add up to the planned SHA-256: the file changed during the upload or a part was damaged; back it up again',
+    'the uploaded parts do not add up to the planned SHA-256: the file changed during the upload or a part ' +
+      'was damaged; back it up again',
   ],
   [CODES.PROOF_CODE_INVALID, 'the proofCode was refused: check the proofSeed setting (X-User-Id or Authorization)'],
   [
     CODES.HASH_CTX_MISMATCH,
-    'a part does not continue the SHA-256 state of the one before: the file changed during the upload; back it up again',
+    'a part does not continue the SHA-256 state of the one before: the file changed during the upload; ' +
+      'back it up again',
   ],
   [CODES.INSUFFICIENT_SPACE, 'the KooDrive space is full: free space or enlarge the quota'],
   [
@@ -150,7 +152,8 @@ const ADVICE_BY_CODE = new Map<number, string>([
 const ADVICE_BY_MESSAGE: ReadonlyArray<readonly [RegExp, string]> = [
   [
     /fileName "[^"]*" contains a space/,
-    "this KooDrive refuses spaces in file names (the rule of the English API page; the Chinese original allows them): rename the file without spaces, or leave such files out with --exclude '* *'",
+    'this KooDrive refuses spaces in file names (the rule of the English API page; the Chinese original ' +
+      "allows them): rename the file without spaces, or leave such files out with --exclude '* *'",
   ],
 ];
 
@@ -159,14 +162,16 @@ const KIND_ADVICE: Record<KooDriveErrorKind, string> = {
   clock: '', // filled from the measured offset
   // Command-neutral: upload adds its --wait-lock (describeUploadError); lock create has no such flag.
   'lock-busy':
-    'another backup holds the lock of this account; wait for it to finish and run again (a lock expires 10 min after its last renewal)',
+    'another backup holds the lock of this account; wait for it to finish and run again (a lock expires 10 ' +
+    'min after its last renewal)',
   'lock-lost':
     'the backup lock is missing or expired (the run stalled or another client took over); run the backup again',
   conflict:
     'a file or record with this name or state already exists; choose another name policy (autoRename) or record',
   validation: 'the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
   'not-found':
-    'the record, file or upload task does not exist (any more); check the record id (koodrive-backup records list shows them), or run the backup again',
+    'the record, file or upload task does not exist (any more); check the record id (koodrive-backup ' +
+    'records list shows them), or run the backup again',
   transient: 'KooDrive is busy or unreachable; it was retried — try again later',
   other: 'see the server message',
 };
@@ -251,16 +256,25 @@ function minutesOff(offsetMs: number): string {
 function clockAdvice(offsetMs: number | undefined, skewMs = 0): string {
   const skewNote = skewMs === 0 ? '' : ` (with --clock-skew=${skewText(skewMs)} applied)`;
   if (offsetMs === undefined || Math.abs(offsetMs) < 60_000) {
-    return `X-Date was refused: this machine's clock${skewNote} must be within 15 min of UTC; fix the clock or set --clock-skew`;
+    return (
+      `X-Date was refused: this machine's ` +
+      `clock${skewNote} must be within 15 min of UTC; fix the clock or set --clock-skew`
+    );
   }
   if (skewMs === 0) {
-    return `the clock of this machine is ${minutesOff(offsetMs)} the server's; fix the clock or set --clock-skew=${skewText(offsetMs)}`;
+    return (
+      `the clock of this machine is ` +
+      `${minutesOff(offsetMs)} the server's; fix the clock or set --clock-skew=${skewText(offsetMs)}`
+    );
   }
   const machineOffset = offsetMs + skewMs;
   const head = `X-Date${skewNote} was ${minutesOff(offsetMs)} the server's clock`;
   if (Math.abs(machineOffset) < 60_000)
     return `${head}; this machine's clock is right: leave out --clock-skew (or set --clock-skew=0s)`;
-  return `${head}; the clock of this machine is ${minutesOff(machineOffset)} the server's: fix the clock or set --clock-skew=${skewText(machineOffset)}`;
+  return (
+    `${head}; the clock of this machine is ${minutesOff(machineOffset)} the server's: fix the clock or set ` +
+    `--clock-skew=${skewText(machineOffset)}`
+  );
 }
 
 /** The error for an answer with a non-zero code or an unusable body. */
@@ -303,8 +317,10 @@ const HTML_ANSWER = /^unexpected answer:\s*(<!doctype html|<html|<head|<body|<\?
 function htmlAnswerError(input: ResponseErrorInput): KooDriveError {
   const transient = isTransientHttp(input.httpStatus);
   const advice = transient
-    ? 'a proxy or gateway answered with an error page; it was retried — if this persists, check --endpoint (KOODRIVE_ENDPOINT) and any proxy in between'
-    : 'this is not the KooDrive API; check --endpoint (KOODRIVE_ENDPOINT): it must be the API base URL, e.g. https://intl.myhuaweicloud-koodrive.com, or a local emulator';
+    ? 'a proxy or gateway answered with an error page; it was retried — if this persists, check --endpoint ' +
+      '(KOODRIVE_ENDPOINT) and any proxy in between'
+    : 'this is not the KooDrive API; check --endpoint (KOODRIVE_ENDPOINT): it must be the API base URL, e.g. ' +
+      'https://intl.myhuaweicloud-koodrive.com, or a local emulator';
   return new KooDriveError(
     {
       code: undefined,
@@ -315,7 +331,8 @@ function htmlAnswerError(input: ResponseErrorInput): KooDriveError {
       transient,
       ...(input.retryAfterMs !== undefined ? { retryAfterMs: input.retryAfterMs } : {}),
     },
-    `${input.call} failed: the endpoint answered with an HTML page, not KooDrive JSON (HTTP ${input.httpStatus}); ${advice}`,
+    `${input.call} failed: the endpoint answered with an HTML page, not KooDrive JSON (HTTP ` +
+      `${input.httpStatus}); ${advice}`,
   );
 }
 
@@ -327,7 +344,8 @@ const NETWORK_ADVICE: ReadonlyArray<readonly [RegExp, string]> = [
   ],
   [
     /ECONNREFUSED/,
-    'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running',
+    'nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and ' +
+      'that the server is running',
   ],
   [
     /ENOTFOUND|EAI_AGAIN/,
@@ -335,7 +353,8 @@ const NETWORK_ADVICE: ReadonlyArray<readonly [RegExp, string]> = [
   ],
   [
     /CERT|SSL|TLS|self[- ]signed/i,
-    'the TLS connection failed: check that the endpoint URL is the KooDrive API and that its certificate is trusted (--ca-file or NODE_EXTRA_CA_CERTS for a private CA)',
+    'the TLS connection failed: check that the endpoint URL is the KooDrive API and that its certificate ' +
+      'is trusted (--ca-file or NODE_EXTRA_CA_CERTS for a private CA)',
   ],
 ];
 

@@ -18,9 +18,9 @@ export interface ManifestHeader {
 
 /** One entry; `path` is the relative POSIX path as in `description`. */
 export type ManifestEntry =
-  | { kind: 'file'; path: string; size: number; mtimeMs: number; mode?: number }
-  | { kind: 'folder'; path: string; mtimeMs: number; mode: number }
-  | { kind: 'link'; path: string; target: string };
+  | { type: 'file'; path: string; size: number; mtimeMs: number; mode?: number }
+  | { type: 'folder'; path: string; mtimeMs: number; mode: number }
+  | { type: 'link'; path: string; target: string };
 
 /** The header line (with its newline). */
 export function headerLine(header: Omit<ManifestHeader, 'koodriveManifest'>): string {
@@ -29,9 +29,16 @@ export function headerLine(header: Omit<ManifestHeader, 'koodriveManifest'>): st
 
 /** One entry's line (with its newline); short keys keep a million-file manifest small. */
 export function entryLine(entry: ManifestEntry): string {
-  switch (entry.kind) {
+  switch (entry.type) {
     case 'file':
-      return `${JSON.stringify({ f: entry.path, size: entry.size, mtimeMs: entry.mtimeMs, ...(entry.mode !== undefined ? { mode: entry.mode } : {}) })}\n`;
+      return (
+        JSON.stringify({
+          f: entry.path,
+          size: entry.size,
+          mtimeMs: entry.mtimeMs,
+          ...(entry.mode !== undefined ? { mode: entry.mode } : {}),
+        }) + '\n'
+      );
     case 'folder':
       return `${JSON.stringify({ d: entry.path, mode: entry.mode, mtimeMs: entry.mtimeMs })}\n`;
     case 'link':
@@ -70,7 +77,7 @@ export function parseEntry(line: string, lineNo: number): ManifestEntry {
     if (!isTime(v.mtimeMs)) throw bad('mtimeMs must be a time in milliseconds');
     if (v.mode !== undefined && !isMode(v.mode)) throw bad('mode must be permission bits (0 to 0o7777)');
     return {
-      kind: 'file',
+      type: 'file',
       path: v.f,
       size: v.size,
       mtimeMs: v.mtimeMs,
@@ -80,12 +87,12 @@ export function parseEntry(line: string, lineNo: number): ManifestEntry {
   if (typeof v.d === 'string') {
     if (!isMode(v.mode)) throw bad('mode must be permission bits (0 to 0o7777)');
     if (!isTime(v.mtimeMs)) throw bad('mtimeMs must be a time in milliseconds');
-    return { kind: 'folder', path: v.d, mode: v.mode, mtimeMs: v.mtimeMs };
+    return { type: 'folder', path: v.d, mode: v.mode, mtimeMs: v.mtimeMs };
   }
   if (typeof v.l === 'string') {
     if (typeof v.target !== 'string' || v.target === '' || v.target.includes('\0'))
       throw bad('a link needs a non-empty target without NUL');
-    return { kind: 'link', path: v.l, target: v.target };
+    return { type: 'link', path: v.l, target: v.target };
   }
   throw bad('not a file, folder or link entry');
 }

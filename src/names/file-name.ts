@@ -57,7 +57,10 @@ export const MANIFEST_DESCRIPTION = '.koodrive-backup/manifest.ndjson';
 export function localNameProblem(relPath: string): string | undefined {
   const description = toDescription(relPath);
   if ([...description].length > MAX_DESCRIPTION_LENGTH) {
-    return `path "${description}" is longer than ${MAX_DESCRIPTION_LENGTH} characters, the limit of the description field`;
+    return (
+      `path "${description}" is longer than ${MAX_DESCRIPTION_LENGTH} characters, ` +
+      'the limit of the description field'
+    );
   }
   if (description === MANIFEST_DESCRIPTION)
     return `path "${description}" is where koodrive-backup keeps each record's manifest`;
@@ -69,7 +72,10 @@ export function localNameProblem(relPath: string): string | undefined {
 export function renameSuffix(at: Date): string {
   const t = new Date(at.getTime() + 8 * 3600_000);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `_${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}_${p(t.getUTCHours())}${p(t.getUTCMinutes())}${p(t.getUTCSeconds())}`;
+  return (
+    `_${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}_${p(t.getUTCHours())}` +
+    `${p(t.getUTCMinutes())}${p(t.getUTCSeconds())}`
+  );
 }
 
 /** Inserts the rename suffix before the extension: report.pdf → report_20251218_093235.pdf. */

@@ -2,7 +2,8 @@
 
 /** What a certificate problem tells the user to do. */
 export const CERTIFICATE_FIX =
-  'if you trust this server, add the CA that signed its certificate with --ca-file <pem> (or KOODRIVE_CA_FILE, caFile in the config, or NODE_EXTRA_CA_CERTS=<pem>)';
+  'if you trust this server, add the CA that signed its certificate with --ca-file <pem> (or ' +
+  'KOODRIVE_CA_FILE, caFile in the config, or NODE_EXTRA_CA_CERTS=<pem>)';
 
 /** OpenSSL / Node codes of a certificate that did not verify. */
 const CERT_CODES = new Set([
@@ -43,7 +44,8 @@ export function isCertificateError(err: unknown): boolean {
 export function certificateReason(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message.split('\n')[0]! : String(err);
-  return `certificate problem: ${message}${typeof e.code === 'string' && !message.includes(e.code) ? ` (${e.code})` : ''}`;
+  const code = typeof e.code === 'string' && !message.includes(e.code) ? ` (${e.code})` : '';
+  return `certificate problem: ${message}${code}`;
 }
 
 /** Hides the user:password@ of every URL in `text` (proxy URLs carry credentials). */

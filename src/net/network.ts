@@ -73,7 +73,10 @@ class NamedHttpsProxyAgent extends HttpsProxyAgent {
 /** The agents of one run. */
 export class Network {
   private readonly agents = new Map<string, http.Agent>();
-  /** The agent per origin: reading the proxy variables costs more than a small request (proxy-from-env reads process.env). */
+  /**
+   * The agent per origin: reading the proxy variables costs more than a small request (proxy-from-env reads
+   * process.env).
+   */
   private readonly byOrigin = new Map<string, http.Agent>();
   private secureContext: SecureContext | undefined;
 
@@ -121,7 +124,8 @@ export class Network {
       return new URL(proxy);
     } catch {
       throw new Error(
-        `the proxy setting ${redactUrlCredentials(proxy)} (HTTPS_PROXY/HTTP_PROXY) is not a URL such as http://proxy.example:3128`,
+        `the proxy setting ` +
+          `${redactUrlCredentials(proxy)} (HTTPS_PROXY/HTTP_PROXY) is not a URL such as http://proxy.example:3128`,
       );
     }
   }

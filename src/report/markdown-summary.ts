@@ -42,7 +42,8 @@ export function renderMarkdownSummary(
   const sizeOf = (kind: FileOutcome['outcome']) =>
     options.sizes?.[kind] ?? files.filter((f) => f.outcome === kind).reduce((sum, f) => sum + f.size, 0);
   const out: string[] = [
-    `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${plural(totals.files, 'file')}, ${totals.failed} failed`,
+    `### KooDrive backup ${ok ? 'succeeded' : 'finished with errors'}: ${plural(totals.files, 'file')}, ` +
+      `${totals.failed} failed`,
     '',
   ];
   if (options.recordId) out.push(`Record \`${options.recordId.replace(/`/g, '')}\``, '');

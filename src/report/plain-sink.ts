@@ -62,7 +62,8 @@ export function progressLine(progress: RunProgress, now: number): string {
   const bytes =
     progress.bytesTotal === undefined
       ? `${formatBytes(progress.bytesProcessed)}`
-      : `${formatBytes(progress.bytesProcessed)}/${formatBytes(progress.bytesTotal)} (${percent(progress.bytesProcessed, progress.bytesTotal)}%)`;
+      : `${formatBytes(progress.bytesProcessed)}/${formatBytes(progress.bytesTotal)} ` +
+        `(${percent(progress.bytesProcessed, progress.bytesTotal)}%)`;
   const eta = remaining === undefined ? '' : `, ETA ${formatEta(remaining, rate)}`;
   const active = progress.active.size > 0 ? `, ${progress.active.size} active` : '';
   return `progress: ${files}, ${bytes}, sent ${formatBytes(progress.bytesSent)} at ${formatRate(rate)}${eta}${active}`;
@@ -105,7 +106,8 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
       case 'run:start':
         info(
           () =>
-            `start: record ${sanitizeText(event.recordId)}, ${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`,
+            `start: record ${sanitizeText(event.recordId)}, ` +
+            `${event.roots.map(sanitizeText).join(', ')}${event.dryRun ? ' (dry run)' : ''}`,
         );
         startTicker();
         break;
@@ -148,7 +150,8 @@ export function createPlainSink(options: PlainSinkOptions): RunReporter {
       case 'retry':
         detail(
           () =>
-            `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
+            `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} ` +
+            `(${sanitizeText(event.reason)})`,
         );
         break;
       case 'warn':

@@ -26,7 +26,11 @@ export function restoreSummaryLine(recordId: string, dest: string, t: RestoreTot
     .filter(Boolean)
     .join(', ');
   const rate = t.durationMs > 0 ? `, ${formatRate((t.bytesDownloaded * 1000) / t.durationMs)}` : '';
-  return `restore of record ${recordId} into ${sanitizeText(dest)}: ${plural(t.files, 'file')} (${formatBytes(t.bytesTotal)}): ${parts.join(', ')}${extras ? `; ${extras}` : ''}; downloaded ${formatBytes(t.bytesDownloaded)} in ${formatDuration(t.durationMs)}${rate}`;
+  return (
+    `restore of record ${recordId} into ${sanitizeText(dest)}: ${plural(t.files, 'file')} ` +
+    `(${formatBytes(t.bytesTotal)}): ${parts.join(', ')}${extras ? `; ${extras}` : ''}; downloaded ` +
+    `${formatBytes(t.bytesDownloaded)} in ${formatDuration(t.durationMs)}${rate}`
+  );
 }
 
 export function createRestoreSink(opts: RestoreSinkOptions): {
@@ -53,7 +57,8 @@ export function createRestoreSink(opts: RestoreSinkOptions): {
     if (t - lastDraw < 200) return;
     lastDraw = t;
     opts.stderr.write(
-      `\r\x1b[2Krestoring: ${filesDone}/${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}, ${formatBytes(done)}/${formatBytes(total)}`,
+      `\r\x1b[2Krestoring: ${filesDone}/${filesTotal} ${filesTotal === 1 ? 'file' : 'files'}, ` +
+        `${formatBytes(done)}/${formatBytes(total)}`,
     );
     drawn = true;
   };
@@ -64,7 +69,8 @@ export function createRestoreSink(opts: RestoreSinkOptions): {
         filesTotal = e.files;
         if (!opts.quiet && !e.manifest)
           opts.stderr.write(
-            'koodrive-backup: note: the record has no manifest; modes, mtimes, empty folders and links are not restored\n',
+            'koodrive-backup: note: the record has no manifest; modes, mtimes, empty folders and links are ' +
+              'not restored\n',
           );
         break;
       case 'progress':
@@ -79,7 +85,8 @@ export function createRestoreSink(opts: RestoreSinkOptions): {
         } else if (opts.verbose) {
           clear();
           opts.stdout.write(
-            `${e.outcome === 'restored' ? 'restored ' : 'unchanged'} ${sanitizeText(e.path)} (${formatBytes(e.size)})\n`,
+            `${e.outcome === 'restored' ? 'restored ' : 'unchanged'} ${sanitizeText(e.path)} ` +
+              `(${formatBytes(e.size)})\n`,
           );
         }
         draw();

@@ -27,7 +27,8 @@ export const OUTCOME_ORDER: ReadonlyArray<{ kind: CountedOutcome; label: string;
 
 /** Bytes backed up without being sent because the server had the content (rapid upload). */
 export function rapidSavings(files: readonly FileOutcome[], totals?: RunTotals): number {
-  if (totals?.bytesRapid !== undefined) return totals.bytesRapid; // the summary lists only the files that need attention
+  // the summary lists only the files that need attention
+  if (totals?.bytesRapid !== undefined) return totals.bytesRapid;
   let saved = 0;
   for (const file of files) if (file.outcome === 'rapid') saved += file.size;
   return saved;
@@ -78,9 +79,14 @@ export function renderSummaryLine(
 ): string {
   const rate = formatRate(throughput(totals.bytesSent, totals.durationMs));
   const record = shownRecordId(recordId);
-  const head = `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ${plural(totals.files, 'file')} (${outcomeCounts(totals, false, planned)})${record ? `; record ${sanitizeText(record)}` : ''}`;
+  const head =
+    `${totals.failed > 0 || exitCode !== 0 ? 'finished with errors' : 'done'}: ` +
+    `${plural(totals.files, 'file')} ` +
+    `(${outcomeCounts(totals, false, planned)})${record ? `; record ${sanitizeText(record)}` : ''}`;
   // "backed up" is what is stored now, out of every file of the run; "sent" is what went over the wire.
-  const tail = `backed up ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)}, sent ${formatBytes(totals.bytesSent)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
+  const tail =
+    `backed up ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)}, sent ` +
+    `${formatBytes(totals.bytesSent)} in ${formatDuration(totals.durationMs)} (${rate}), exit ${exitCode}`;
   return `${head}; ${tail}${reason ? ` — ${sanitizeText(reason)}` : ''}`;
 }
 
@@ -92,11 +98,14 @@ export function renderSummary(totals: RunTotals, files: readonly FileOutcome[], 
   const existing = existBytes(files, totals);
   const record = shownRecordId(style.recordId);
   const lines = [
-    `${paint('bold', 'Files:', color)}  ${totals.files} total: ${outcomeCounts(totals, color, plannedCount(files, totals))}`,
-    `${paint('bold', 'Data:', color)}   ${formatBytes(totals.bytesSent)} sent, ${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)} backed up` +
+    `${paint('bold', 'Files:', color)}  ${totals.files} total: ` +
+      `${outcomeCounts(totals, color, plannedCount(files, totals))}`,
+    `${paint('bold', 'Data:', color)}   ${formatBytes(totals.bytesSent)} sent, ` +
+      `${formatBytes(totals.bytesBackedUp)} of ${formatBytes(totals.bytesTotal)} backed up` +
       (saved > 0 ? `, ${formatBytes(saved)} saved by rapid upload` : '') +
       (existing > 0 ? `, ${formatBytes(existing)} already on the server` : ''),
-    `${paint('bold', 'Time:', color)}   ${formatDuration(totals.durationMs)}, ${formatRate(throughput(totals.bytesSent, totals.durationMs))}`,
+    `${paint('bold', 'Time:', color)}   ${formatDuration(totals.durationMs)}, ` +
+      `${formatRate(throughput(totals.bytesSent, totals.durationMs))}`,
   ];
   // verify --record-id and restore need it: after the totals, before any failure list.
   if (record) lines.push(`${paint('bold', 'Record:', color)} ${sanitizeText(record)}`);

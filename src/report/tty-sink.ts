@@ -177,7 +177,9 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
       case 'file:planned':
         if (spinner) {
           const total = progress.filesTotal === undefined ? '' : ` of ${progress.filesTotal}`;
-          spinner.text = `Planning: ${progress.filesPlanned}${total} ${(progress.filesTotal ?? progress.filesPlanned) === 1 ? 'file' : 'files'} hashed…`;
+          spinner.text =
+            `Planning: ${progress.filesPlanned}${total} ` +
+            `${(progress.filesTotal ?? progress.filesPlanned) === 1 ? 'file' : 'files'} hashed…`;
         }
         if (verbose)
           printAbove(
@@ -215,7 +217,8 @@ export function createTtySink(options: TtySinkOptions): RunReporter {
           printAbove(
             paint(
               'dim',
-              `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} (${sanitizeText(event.reason)})`,
+              `retry ${sanitizeText(event.what)}: attempt ${event.attempt} in ${formatDuration(event.delayMs)} ` +
+                `(${sanitizeText(event.reason)})`,
               color,
             ),
           );

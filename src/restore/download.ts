@@ -169,6 +169,7 @@ export function checkDownloaded(state: DownloadState, expected: { size: number; 
   const got = state.hash.digest('hex');
   if (got !== expected.sha256)
     throw new ContentMismatchError(
-      `${expected.path}: the downloaded bytes hash to ${got}, the record lists ${expected.sha256}; the stored copy is damaged`,
+      `${expected.path}: the downloaded bytes hash to ${got}, the record lists ${expected.sha256}; the ` +
+        `stored copy is damaged`,
     );
 }

@@ -12,7 +12,10 @@ export interface FetchDeps {
   isExpired(err: unknown): boolean;
 }
 
-/** Fetches the file into `out` (or only hashes it); returns the state to check and the bytes received over every attempt. */
+/**
+ * Fetches the file into `out` (or only hashes it); returns the state to check and the bytes received over every
+ * attempt.
+ */
 export async function fetchFile(
   file: { fileId: string; size: number },
   what: string,

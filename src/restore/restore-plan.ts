@@ -31,7 +31,9 @@ export interface RestoreFilter {
   exclude?: readonly string[];
 }
 
-/** The fileName of a file stored without a description, with the fullwidth mapping undone (not ／: a name has no slash). */
+/**
+ * The fileName of a file stored without a description, with the fullwidth mapping undone (not ／: a name has no slash).
+ */
 export function nameFromFileName(fileName: string): string {
   const back: Record<string, string> = {
     '＜': '<',
@@ -54,7 +56,7 @@ export function planRestore(
 ): RestorePlan {
   const keep = compileFilter(filter);
   const plan: RestorePlan = { files: [], folders: [], links: [], refused: [], filteredOut: 0 };
-  const meta = new Map<string, ManifestEntry & { kind: 'file' }>();
+  const meta = new Map<string, ManifestEntry & { type: 'file' }>();
   const accept = (serverPath: string): string | undefined => {
     try {
       return safeRelativePath(serverPath);
@@ -67,9 +69,9 @@ export function planRestore(
   for (const entry of manifest ?? []) {
     const path = accept(entry.path);
     if (path === undefined) continue;
-    if (entry.kind === 'file') meta.set(path, entry);
-    else if (!keep(path, entry.kind === 'folder')) plan.filteredOut += 1;
-    else if (entry.kind === 'folder') plan.folders.push({ path, mode: entry.mode, mtimeMs: entry.mtimeMs });
+    if (entry.type === 'file') meta.set(path, entry);
+    else if (!keep(path, entry.type === 'folder')) plan.filteredOut += 1;
+    else if (entry.type === 'folder') plan.folders.push({ path, mode: entry.mode, mtimeMs: entry.mtimeMs });
     else plan.links.push({ path, target: entry.target });
   }
   const byPath = new Map<string, RestoreFile>();

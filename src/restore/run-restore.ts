@@ -71,7 +71,8 @@ export async function runRestore(opts: RestoreOptions, deps: RestoreDeps): Promi
   const containerId = opts.containerId ?? recordContainerId(record);
   if (!containerId) {
     throw new RestoreSetupError(
-      `record ${opts.recordId} does not say which space holds its files; pass --container-id (or set containerId in .koodriverc)`,
+      `record ${opts.recordId} does not say which space holds its files; pass --container-id (or set ` +
+        `containerId in .koodriverc)`,
     );
   }
   const isManifest = (e: BackupFileEntry) => e.description === MANIFEST_DESCRIPTION;
@@ -219,7 +220,9 @@ async function loadManifest(
     const why = err instanceof ManifestError ? err.message : deps.describeError(err);
     deps.emit({
       type: 'warn',
-      message: `the record's manifest cannot be used (${why}); restoring the files without modes, mtimes, empty folders or links`,
+      message:
+        `the record's manifest cannot be used ` +
+        `(${why}); restoring the files without modes, mtimes, empty folders or links`,
     });
     return undefined;
   } finally {

@@ -75,7 +75,8 @@ export class DownloadUrls {
         ? Promise.resolve(entry.url!)
         : Promise.reject(
             new NoDownloadUrlError(
-              `the server gave no download URL for file ${id}${entry ? ` (code ${String(entry.code)}: ${entry.msg ?? ''})` : ''}`,
+              `the server gave no download URL for file ` +
+                `${id}${entry ? ` (code ${String(entry.code)}: ${entry.msg ?? ''})` : ''}`,
             ),
           );
       result.catch(() => undefined); // handled by whoever asks for that file

@@ -3,11 +3,11 @@ import type { LocalFile, LocalFolder, LocalLink, ScanNotice } from './local-file
 /** What the scanner yields, in walk order: a file to back up, or a notice about one it passed over. */
 export type ScanItem =
   /** keptBy: the rule that kept the file (only with reportExcluded), e.g. `include "*.jpg"`. */
-  | { kind: 'file'; file: LocalFile; keptBy?: string }
-  | { kind: 'notice'; notice: ScanNotice }
+  | { type: 'file'; file: LocalFile; keptBy?: string }
+  | { type: 'notice'; notice: ScanNotice }
   /** Only with reportTree: each folder walked (for empty folders, modes, mtimes) and each link not followed. */
-  | { kind: 'folder'; folder: LocalFolder }
-  | { kind: 'link'; link: LocalLink };
+  | { type: 'folder'; folder: LocalFolder }
+  | { type: 'link'; link: LocalLink };
 
 /** Filters and policies of one scan; every field is optional and off by default. */
 export interface ScanOptions {

@@ -202,7 +202,7 @@ async function* visitFile(
     return;
   }
   yield {
-    kind: 'file',
+    type: 'file',
     file: {
       absPath,
       relPath: recordPath,
@@ -239,14 +239,15 @@ async function* keptLink(run: RootWalk, absPath: string, relPath: string): Async
     run,
     relPath,
     'symlink',
-    "symbolic link not followed: kept as a link in the record's manifest (restore recreates it); pass --follow-symlinks to back up what it points to",
+    "symbolic link not followed: kept as a link in the record's manifest (restore recreates it); pass " +
+      '--follow-symlinks to back up what it points to',
   );
-  yield { kind: 'link', link: { relPath: prefixed(run.prefix, relPath), target } };
+  yield { type: 'link', link: { relPath: prefixed(run.prefix, relPath), target } };
 }
 
 function folderItem(run: RootWalk, relPath: string, st: Stats): ScanItem {
   return {
-    kind: 'folder',
+    type: 'folder',
     folder: { relPath: prefixed(run.prefix, relPath), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs },
   };
 }
@@ -254,7 +255,7 @@ function folderItem(run: RootWalk, relPath: string, st: Stats): ScanItem {
 async function* excluded(run: RootWalk, relPath: string, verdict: Verdict): AsyncGenerator<ScanItem> {
   if (run.opts.reportExcluded)
     yield {
-      kind: 'notice',
+      type: 'notice',
       notice: { ...notice(run, relPath, 'excluded', `excluded by ${verdict.rule}`).notice, rule: verdict.rule },
     };
 }
@@ -264,8 +265,8 @@ function notice(
   relPath: string,
   kind: ScanNotice['kind'],
   message: string,
-): ScanItem & { kind: 'notice' } {
-  return { kind: 'notice', notice: { path: displayPath(run.root, relPath), relPath, kind, message } };
+): ScanItem & { type: 'notice' } {
+  return { type: 'notice', notice: { path: displayPath(run.root, relPath), relPath, kind, message } };
 }
 
 /** The root as the user typed it, then the relative path: what a notice should show. */

@@ -162,7 +162,7 @@ describe('runBackup against the emulator', () => {
 
 /** The LocalFile the scan would give for `rel` under `root`. */
 async function localFileOf(root: string, rel: string): Promise<LocalFile> {
-  for await (const item of walk([root])) if (item.kind === 'file' && item.file.relPath === rel) return item.file;
+  for await (const item of walk([root])) if (item.type === 'file' && item.file.relPath === rel) return item.file;
   throw new Error(`${rel} not found under ${root}`);
 }
 

@@ -118,7 +118,7 @@ describe('bad input', () => {
     expect(await emu.lockIsFree()).toBe(true);
   });
 
-  it('backs up what it can and fails, naming each, a file over 200 GB and a name over 250 characters (exit 4)', async () => {
+  it('backs up what it can, fails naming each: a file over 200 GB, a name over 250 characters (exit 4)', async () => {
     const root = join(dir, 'names');
     const content = { 'plain.txt': 'plain\n', 'odd:name?.txt': 'reserved characters\n' };
     await makeTree(root, { ...content, [LONG_NAME]: 'too long a name\n' });

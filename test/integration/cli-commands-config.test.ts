@@ -1,4 +1,6 @@
-/** `config show` / `config init` through the built CLI, the prompt's secret handling, and every new command's --help. */
+/**
+ * `config show` / `config init` through the built CLI, the prompt's secret handling, and every new command's --help.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,7 +58,7 @@ describe('config show', () => {
     expect(r.stdout).toMatch(/warning: token was given with --token/);
   });
 
-  it('--json gives every key with value and source; a token from a readable file stays *** and is warned about', async () => {
+  it('--json gives every key with value and source; a token from a readable file stays *** and is warned', async () => {
     const dir = await folder();
     await writeFile(join(dir, '.koodriverc'), `token: "${SECRET}"\nuserId: "42"\n`);
     await chmod(join(dir, '.koodriverc'), 0o644);
@@ -86,42 +88,50 @@ describe('config show', () => {
 });
 
 describe('config init (non-interactive)', () => {
-  it('writes a file loadConfig reads back, mode 0600 with a secret, never echoing it; refuses to overwrite without --force', async () => {
-    const dir = await folder();
-    const env = cleanEnv(dir, { KOODRIVE_TOKEN: SECRET });
-    const r = await runCli(['config', 'init', '--endpoint', 'http://127.0.0.1:9', '--user-id', '1505084218764547200'], {
-      cwd: dir,
-      env,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).not.toContain(SECRET);
-    const file = join(dir, '.koodriverc');
-    expect(r.stdout).toBe(
-      `wrote ${file} (mode 0600: it holds a secret): endpoint (flag --endpoint), token (env KOODRIVE_TOKEN), userId (flag --user-id)\n`,
-    );
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const text = await readFile(file, 'utf8');
-    expect(text).toMatch(/^# koodrive-backup configuration/);
-    expect(text).toMatch(/^# concurrency: 8$/m);
-    const back = await loadConfig({ cwd: dir, env: { HOME: dir } });
-    expect(back.configFile).toBe(file);
-    expect(back.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:9\/?$/);
-    expect(back.userId).toBe('1505084218764547200');
-    expect(back.token?.reveal()).toBe(SECRET);
-    expect(back.warnings).toEqual([]);
+  it(
+    'writes a file loadConfig reads back, mode 0600 with a secret, never echoing it; refuses to overwrite ' +
+      'without --force',
+    async () => {
+      const dir = await folder();
+      const env = cleanEnv(dir, { KOODRIVE_TOKEN: SECRET });
+      const r = await runCli(
+        ['config', 'init', '--endpoint', 'http://127.0.0.1:9', '--user-id', '1505084218764547200'],
+        {
+          cwd: dir,
+          env,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+      const file = join(dir, '.koodriverc');
+      expect(r.stdout).toBe(
+        `wrote ${file} (mode 0600: it holds a secret): endpoint (flag --endpoint), token (env KOODRIVE_TOKEN), ` +
+          `userId (flag --user-id)\n`,
+      );
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const text = await readFile(file, 'utf8');
+      expect(text).toMatch(/^# koodrive-backup configuration/);
+      expect(text).toMatch(/^# concurrency: 8$/m);
+      const back = await loadConfig({ cwd: dir, env: { HOME: dir } });
+      expect(back.configFile).toBe(file);
+      expect(back.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:9\/?$/);
+      expect(back.userId).toBe('1505084218764547200');
+      expect(back.token?.reveal()).toBe(SECRET);
+      expect(back.warnings).toEqual([]);
 
-    const again = await runCli(['config', 'init', '--user-id', '7'], { cwd: dir, env });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('already exists; pass --force');
-    expect(await readFile(file, 'utf8')).toBe(text);
+      const again = await runCli(['config', 'init', '--user-id', '7'], { cwd: dir, env });
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain('already exists; pass --force');
+      expect(await readFile(file, 'utf8')).toBe(text);
 
-    const forced = await runCli(['config', 'init', '--user-id', '7', '--force'], { cwd: dir, env: cleanEnv(dir) });
-    expect(forced.code, forced.stderr).toBe(0);
-    expect((await stat(file)).mode & 0o077).toBe(0o044 & ~currentUmask() & 0o077);
-    const replaced = await loadConfig({ cwd: dir, env: { HOME: dir } });
-    expect(replaced.userId).toBe('7');
-    expect(replaced.token).toBeUndefined();
-  });
+      const forced = await runCli(['config', 'init', '--user-id', '7', '--force'], { cwd: dir, env: cleanEnv(dir) });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect((await stat(file)).mode & 0o077).toBe(0o044 & ~currentUmask() & 0o077);
+      const replaced = await loadConfig({ cwd: dir, env: { HOME: dir } });
+      expect(replaced.userId).toBe('7');
+      expect(replaced.token).toBeUndefined();
+    },
+  );
 
   it('writes to a named file; a bad flag value exits 2 and writes nothing', async () => {
     const dir = await folder();

@@ -68,7 +68,7 @@ describe('verify', () => {
     expect(r.stdout).toContain('differences found');
   });
 
-  it('reports a changed size, a file deleted locally (extra on server) and a new local file (missing on server)', async () => {
+  it('reports a changed size, a file deleted locally (extra on server), a new local file (missing there)', async () => {
     const tree = await copyOfTree();
     await writeFile(join(tree, 'sub', 'b.txt'), 'world, longer\n');
     await unlink(join(tree, 'sub', 'deeper', 'c.bin'));

@@ -90,7 +90,7 @@ describe('issue 10: every single fault converges', () => {
     expect((await s.emu.stats()).recordsCompleted).toBe(1);
   }, 60_000);
 
-  it('item 1: a journal that says every part is sent while the server lacks some: the rerun sends them again', async () => {
+  it('item 1: a journal says every part is sent while the server lacks some: the rerun sends them again', async () => {
     const tree = { 'a.bin': patternBytes(16 * MiB, 12), 'b.txt': Buffer.from('small\n') };
     const s = await setup(tree);
     await s.emu.setFaults({ rules: [{ kind: 'put', nth: 2, stallMs: 60_000 }] });
@@ -220,7 +220,8 @@ describe('issue 10: every single fault converges', () => {
     }
   }, 60_000);
 
-  it('item 3: a damaged plan in the journal (a flipped digit) is made again from the bytes, not failed for ever', async () => {
+  it('item 3: a damaged plan in the journal (a flipped digit) is made again from the bytes, not failed for ' +
+    'ever', async () => {
     const tree = {
       'a.bin': patternBytes(11 * MiB, 31),
       'b.bin': patternBytes(7 * MiB, 32),

@@ -65,7 +65,8 @@ describe('a file changed during its upload', () => {
     return run;
   }
 
-  it('a change ahead of the upload: that part is refused locally, the file is reported failed; the rerun stores the new version', async () => {
+  it('a change ahead of the upload: that part is refused locally, the file is reported failed; the rerun ' +
+    'stores the new version', async () => {
     const root = join(dir, 'ahead');
     const state = join(dir, 'state-ahead');
     await makeTree(root, { 'changing.bin': original, 'steady.txt': 'steady\n' });
@@ -100,7 +101,7 @@ describe('a file changed during its upload', () => {
     expect(await emu.lockIsFree()).toBe(true);
   }, 60_000);
 
-  it('a change behind the upload: the server keeps the consistent planned version; the rerun sends the new one', async () => {
+  it('a change behind the upload: the server keeps the planned version; the rerun sends the new one', async () => {
     const root = join(dir, 'behind');
     const state = join(dir, 'state-behind');
     await makeTree(root, { 'changing.bin': original });

@@ -133,7 +133,8 @@ describe('upload under a fault schedule that hits every kind of fault', () => {
       .sort();
     expect(inRecord).toEqual([...Object.keys(tree), '.koodrive-backup/manifest.ndjson'].sort());
     console.log(
-      `fault schedule run: ${elapsedMs} ms, putBytes ${stats.putBytes} for ${bigBytes} big-file bytes, faults ${JSON.stringify(stats.faults)}, requests ${JSON.stringify(stats.requests)}`,
+      `fault schedule run: ${elapsedMs} ms, putBytes ${stats.putBytes} for ${bigBytes} big-file bytes, faults ` +
+        `${JSON.stringify(stats.faults)}, requests ${JSON.stringify(stats.requests)}`,
     );
   });
 

@@ -339,7 +339,8 @@ export async function storedMismatches(emu: EmulatorProbe, tree: Record<string, 
     const copy = copies.find((f) => f.sha256 === want);
     if (!copy) {
       problems.push(
-        `${rel}: no complete copy with sha256 ${want} (stored: ${copies.map((c) => c.sha256.slice(0, 12)).join(', ') || 'none'})`,
+        `${rel}: no complete copy with sha256 ${want} (stored: ` +
+          `${copies.map((c) => c.sha256.slice(0, 12)).join(', ') || 'none'})`,
       );
       continue;
     }

@@ -22,7 +22,8 @@ import {
 const HOOK = `let live = 0;
 const t = setInterval(() => { globalThis.gc(); live = Math.max(live, process.memoryUsage().heapUsed); }, 100);
 t.unref();
-process.on('exit', () => process.stderr.write('\\nPEAK_RSS ' + process.resourceUsage().maxRSS * 1024 + ' PEAK_LIVE ' + live + '\\n'));`;
+process.on('exit', () =>
+  process.stderr.write('\\nPEAK_RSS ' + process.resourceUsage().maxRSS * 1024 + ' PEAK_LIVE ' + live + '\\n'));`;
 const PEAK_RSS = ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(HOOK)}`];
 
 async function tinyTree(root: string, count: number): Promise<void> {

@@ -61,7 +61,9 @@ function inTerminal(
   const assignments = Object.entries(env)
     .map(([k, v]) => `${k}=${quote(v ?? '')}`)
     .join(' ');
-  const command = `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ${[process.execPath, CLI, ...args].map(quote).join(' ')}${redirect ? ` > ${quote(redirect)}` : ''}`;
+  const command =
+    `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ` +
+    `${[process.execPath, CLI, ...args].map(quote).join(' ')}${redirect ? ` > ${quote(redirect)}` : ''}`;
   const r = spawnSync('script', ['-qec', command, '/dev/null'], {
     encoding: 'utf8',
     timeout: 60_000,
@@ -112,69 +114,77 @@ describe('output (issue 12 items 1-8)', () => {
     },
   );
 
-  it('items 2 and 4: the record id is in every summary; an incremental run lists no file that needed no bytes (--verbose does)', async () => {
-    const state = freshState();
-    await writeTree(join(home, 'inc'), { 'a.txt': 'alpha\n', 'sub/b.txt': 'beta\n', 'c.bin': bytesOf(10_000, 3) });
-    const first = await run(['upload', 'inc'], envFor(state));
-    expect(first.code, first.stderr).toBe(EXIT.OK);
-    const id = /Record: (\d+)/.exec(first.stdout)?.[1];
-    expect(id, first.stdout).toBeDefined();
-    expect(first.stdout).toContain(`start: record ${id}`);
+  it(
+    'items 2 and 4: the record id is in every summary; an incremental run lists no file that needed no bytes ' +
+      '(--verbose does)',
+    async () => {
+      const state = freshState();
+      await writeTree(join(home, 'inc'), { 'a.txt': 'alpha\n', 'sub/b.txt': 'beta\n', 'c.bin': bytesOf(10_000, 3) });
+      const first = await run(['upload', 'inc'], envFor(state));
+      expect(first.code, first.stderr).toBe(EXIT.OK);
+      const id = /Record: (\d+)/.exec(first.stdout)?.[1];
+      expect(id, first.stdout).toBeDefined();
+      expect(first.stdout).toContain(`start: record ${id}`);
 
-    const second = await run(['upload', 'inc'], envFor(state));
-    expect(second.code, second.stderr).toBe(EXIT.OK);
-    expect(second.stdout).not.toMatch(/ (rapid|exist|unchanged) +(a\.txt|sub\/b\.txt|c\.bin)/);
-    expect(second.stdout).toMatch(/Files: +3 total: .*(rapid|exist|unchanged)/);
-    expect(second.stdout).toMatch(/^\S+ Record: \d+$/m);
+      const second = await run(['upload', 'inc'], envFor(state));
+      expect(second.code, second.stderr).toBe(EXIT.OK);
+      expect(second.stdout).not.toMatch(/ (rapid|exist|unchanged) +(a\.txt|sub\/b\.txt|c\.bin)/);
+      expect(second.stdout).toMatch(/Files: +3 total: .*(rapid|exist|unchanged)/);
+      expect(second.stdout).toMatch(/^\S+ Record: \d+$/m);
 
-    const quiet = await run(['upload', 'inc', '--quiet'], envFor(state));
-    expect(quiet.code, quiet.stderr).toBe(EXIT.OK);
-    expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
-    expect(quiet.stdout).toMatch(/^\S+ done: 3 files \(.*\); record \d+; backed up/);
+      const quiet = await run(['upload', 'inc', '--quiet'], envFor(state));
+      expect(quiet.code, quiet.stderr).toBe(EXIT.OK);
+      expect(quiet.stdout.trim().split('\n')).toHaveLength(1);
+      expect(quiet.stdout).toMatch(/^\S+ done: 3 files \(.*\); record \d+; backed up/);
 
-    const verbose = await run(['upload', 'inc', '--verbose'], envFor(state));
-    expect(verbose.stdout).toMatch(/ (rapid|exist|unchanged) +sub\/b\.txt/);
-  });
+      const verbose = await run(['upload', 'inc', '--verbose'], envFor(state));
+      expect(verbose.stdout).toMatch(/ (rapid|exist|unchanged) +sub\/b\.txt/);
+    },
+  );
 
-  it('item 5: a dry run after a backup says which files it would send, counts them, and --json prints each request once', async () => {
-    const state = freshState();
-    await writeTree(join(home, 'dry5'), {
-      'keep.txt': 'kept\n',
-      'edit.txt': 'before\n',
-      'deep/same.bin': bytesOf(7000, 5),
-    });
-    expect((await run(['upload', 'dry5', '--quiet'], envFor(state))).code).toBe(EXIT.OK);
-    await sleep(20); // a new mtime
-    await writeFile(join(home, 'dry5', 'edit.txt'), 'after, and longer\n');
-    await writeFile(join(home, 'dry5', 'new.txt'), 'new\n');
-    const before = (await emu.stats()).requests;
+  it(
+    'item 5: a dry run after a backup says which files it would send, counts them, and --json prints each ' +
+      'request once',
+    async () => {
+      const state = freshState();
+      await writeTree(join(home, 'dry5'), {
+        'keep.txt': 'kept\n',
+        'edit.txt': 'before\n',
+        'deep/same.bin': bytesOf(7000, 5),
+      });
+      expect((await run(['upload', 'dry5', '--quiet'], envFor(state))).code).toBe(EXIT.OK);
+      await sleep(20); // a new mtime
+      await writeFile(join(home, 'dry5', 'edit.txt'), 'after, and longer\n');
+      await writeFile(join(home, 'dry5', 'new.txt'), 'new\n');
+      const before = (await emu.stats()).requests;
 
-    const plain = await run(['upload', 'dry5', '--dry-run'], envFor(state));
-    expect(plain.code, plain.stderr).toBe(EXIT.OK);
-    expect(plain.stdout).toMatch(/would send edit\.txt/);
-    expect(plain.stdout).toMatch(/would send new\.txt/);
-    expect(plain.stdout).not.toMatch(/keep\.txt|same\.bin/); // unchanged: counted only
-    expect(plain.stdout).toMatch(/Files: +4 total: 2 would send \(dry run\), 2 unchanged, 0 failed/);
-    expect(plain.stdout).not.toContain('planned');
-    expect((await run(['upload', 'dry5', '-n', '--verbose'], envFor(state))).stdout).toMatch(/unchanged keep\.txt/);
+      const plain = await run(['upload', 'dry5', '--dry-run'], envFor(state));
+      expect(plain.code, plain.stderr).toBe(EXIT.OK);
+      expect(plain.stdout).toMatch(/would send edit\.txt/);
+      expect(plain.stdout).toMatch(/would send new\.txt/);
+      expect(plain.stdout).not.toMatch(/keep\.txt|same\.bin/); // unchanged: counted only
+      expect(plain.stdout).toMatch(/Files: +4 total: 2 would send \(dry run\), 2 unchanged, 0 failed/);
+      expect(plain.stdout).not.toContain('planned');
+      expect((await run(['upload', 'dry5', '-n', '--verbose'], envFor(state))).stdout).toMatch(/unchanged keep\.txt/);
 
-    const json = await run(['upload', 'dry5', '--dry-run', '--json'], envFor(state));
-    const evs = events(json.stdout);
-    const planned = evs.filter((e) => e.type === 'file:planned');
-    expect(planned.map((e) => e.path).sort()).toEqual(['edit.txt', 'new.txt']);
-    for (const e of planned) {
-      expect(e.request.fileName).toBe(e.path);
-      expect(e.fileName).toBeUndefined(); // not repeated at the top level
-      expect(json.stdout.split('\n').filter((l) => l.includes(`"${e.request.sha256}"`))).toHaveLength(1);
-    }
-    expect(
-      evs
-        .filter((e) => e.type === 'file:done' && e.file.outcome === 'unchanged')
-        .map((e) => e.file.path)
-        .sort(),
-    ).toEqual(['deep/same.bin', 'keep.txt']);
-    expect((await emu.stats()).requests).toEqual(before); // dry runs call nothing
-  });
+      const json = await run(['upload', 'dry5', '--dry-run', '--json'], envFor(state));
+      const evs = events(json.stdout);
+      const planned = evs.filter((e) => e.type === 'file:planned');
+      expect(planned.map((e) => e.path).sort()).toEqual(['edit.txt', 'new.txt']);
+      for (const e of planned) {
+        expect(e.request.fileName).toBe(e.path);
+        expect(e.fileName).toBeUndefined(); // not repeated at the top level
+        expect(json.stdout.split('\n').filter((l) => l.includes(`"${e.request.sha256}"`))).toHaveLength(1);
+      }
+      expect(
+        evs
+          .filter((e) => e.type === 'file:done' && e.file.outcome === 'unchanged')
+          .map((e) => e.file.path)
+          .sort(),
+      ).toEqual(['deep/same.bin', 'keep.txt']);
+      expect((await emu.stats()).requests).toEqual(before); // dry runs call nothing
+    },
+  );
 
   it('item 7: a run waiting for a busy lock says what it waits for; plurals', async () => {
     await writeTree(join(home, 'one'), { 'only.txt': 'one\n' });
@@ -250,46 +260,52 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
     );
     expect(r.code, r.stderr).toBe(EXIT.OK);
     expect(r.stderr).toContain(
-      'warning: KOODRIVE_CONCURENCY is not a koodrive-backup variable and is ignored; did you mean KOODRIVE_CONCURRENCY?',
+      'warning: KOODRIVE_CONCURENCY is not a koodrive-backup variable and is ignored; did you mean ' +
+        'KOODRIVE_CONCURRENCY?',
     );
     expect(r.stderr).toContain('warning: KOODRIVE_ZZZZZZZZZZ is not a koodrive-backup variable');
     const show = await run(['config', 'show'], envFor(freshState(), { KOODRIVE_TOKN: 'x' }));
     expect(show.stdout).toContain('did you mean KOODRIVE_TOKEN?');
   });
 
-  it('item 14: parser errors and a bad emulator --data are one line, `koodrive-backup: <what>; <what to do>`, exit 2', async () => {
-    const env = envFor(freshState());
-    const cases: Array<[string[], RegExp]> = [
-      [['upload', 'rep', '--bogus'], /unknown option '--bogus'; see koodrive-backup upload --help/],
-      [['upload'], /missing required argument 'path'; see koodrive-backup upload --help/],
-      [['uplod'], /unknown command 'uplod'; did you mean upload\? See koodrive-backup --help/],
-      [['records', 'get'], /missing required argument 'recordId'; see koodrive-backup records get --help/],
-      [
-        ['upload', 'rep', '--on-conflict', 'bogus'],
-        /'bogus' is not one of the choices; use one of rename, fail, skip-identical/,
-      ],
-      [
-        ['upload', 'rep', '--concurrency'],
-        /option '--concurrency <n>' argument missing; see koodrive-backup upload --help/,
-      ],
-    ];
-    for (const [args, pattern] of cases) {
-      const r = await run(args, env);
-      expect(r.code, args.join(' ')).toBe(EXIT.USAGE);
-      expect(r.stderr, args.join(' ')).toMatch(ONE_LINE);
-      expect(r.stderr).toMatch(pattern);
-    }
-    const aFile = join(home, 'not-a-folder');
-    await writeFile(aFile, 'x');
-    const data = await run(['emulator', '--port', '0', '--data', aFile, '--token', 'T'], env);
-    expect(data.code).toBe(EXIT.USAGE);
-    expect(data.stderr).toMatch(ONE_LINE);
-    expect(data.stderr).toContain(
-      `cannot use ${aFile} for the emulator's data: it is a file, not a folder; pass --data with a folder of your own`,
-    );
-    const noToken = await run(['emulator', '--port', '0', '--data', join(home, 'emu-x')], box.env(home));
-    expect(noToken.stderr).toMatch(ONE_LINE);
-  });
+  it(
+    'item 14: parser errors and a bad emulator --data are one line, `koodrive-backup: <what>; <what to do>`, ' +
+      'exit 2',
+    async () => {
+      const env = envFor(freshState());
+      const cases: Array<[string[], RegExp]> = [
+        [['upload', 'rep', '--bogus'], /unknown option '--bogus'; see koodrive-backup upload --help/],
+        [['upload'], /missing required argument 'path'; see koodrive-backup upload --help/],
+        [['uplod'], /unknown command 'uplod'; did you mean upload\? See koodrive-backup --help/],
+        [['records', 'get'], /missing required argument 'recordId'; see koodrive-backup records get --help/],
+        [
+          ['upload', 'rep', '--on-conflict', 'bogus'],
+          /'bogus' is not one of the choices; use one of rename, fail, skip-identical/,
+        ],
+        [
+          ['upload', 'rep', '--concurrency'],
+          /option '--concurrency <n>' argument missing; see koodrive-backup upload --help/,
+        ],
+      ];
+      for (const [args, pattern] of cases) {
+        const r = await run(args, env);
+        expect(r.code, args.join(' ')).toBe(EXIT.USAGE);
+        expect(r.stderr, args.join(' ')).toMatch(ONE_LINE);
+        expect(r.stderr).toMatch(pattern);
+      }
+      const aFile = join(home, 'not-a-folder');
+      await writeFile(aFile, 'x');
+      const data = await run(['emulator', '--port', '0', '--data', aFile, '--token', 'T'], env);
+      expect(data.code).toBe(EXIT.USAGE);
+      expect(data.stderr).toMatch(ONE_LINE);
+      expect(data.stderr).toContain(
+        `cannot use ${aFile} for the emulator's data: it is a file, not a folder; pass --data with a ` +
+          `folder of your own`,
+      );
+      const noToken = await run(['emulator', '--port', '0', '--data', join(home, 'emu-x')], box.env(home));
+      expect(noToken.stderr).toMatch(ONE_LINE);
+    },
+  );
 
   it('item 16: a refused token read from .koodriverc is blamed on that file', async () => {
     const project = join(home, 'proj16');
@@ -306,21 +322,25 @@ describe('input (issue 12 items 9-12, 14, 16, 17)', () => {
     expect(r.stderr).not.toContain('wrong-token');
   });
 
-  it('item 17: config show shows the embedded emulator when upload would use it, and the device id of the state folder', async () => {
-    const state = freshState();
-    const bare = box.env(home, { KOODRIVE_STATE_DIR: state });
-    const before = JSON.parse((await run(['config', 'show', '--json', '--emulator'], bare)).stdout);
-    expect(before.effective.endpoint.value).toBe(`embedded emulator (data in ${join(state, 'emulator')})`);
-    expect(before.effective.deviceId.value).toBe('(made by the first upload)');
-    expect((await run(['upload', 'rep', '--emulator', '--quiet'], bare)).code).toBe(EXIT.OK);
-    const device = (await readFile(join(state, 'device-id'), 'utf8')).trim();
-    const text = (await run(['config', 'show', '--emulator'], bare)).stdout;
-    expect(text).toMatch(new RegExp(`^deviceId +${device} +state:${join(state, 'device-id')}$`, 'm'));
-    expect(text).toMatch(/^endpoint +embedded emulator \(data in .*\) +flag:--emulator$/m);
-    // configured: what is configured is what is used
-    const configured = JSON.parse((await run(['config', 'show', '--json'], envFor(state))).stdout);
-    expect(configured.effective.endpoint).toBeUndefined();
-  });
+  it(
+    'item 17: config show shows the embedded emulator when upload would use it, and the device id of the ' +
+      'state folder',
+    async () => {
+      const state = freshState();
+      const bare = box.env(home, { KOODRIVE_STATE_DIR: state });
+      const before = JSON.parse((await run(['config', 'show', '--json', '--emulator'], bare)).stdout);
+      expect(before.effective.endpoint.value).toBe(`embedded emulator (data in ${join(state, 'emulator')})`);
+      expect(before.effective.deviceId.value).toBe('(made by the first upload)');
+      expect((await run(['upload', 'rep', '--emulator', '--quiet'], bare)).code).toBe(EXIT.OK);
+      const device = (await readFile(join(state, 'device-id'), 'utf8')).trim();
+      const text = (await run(['config', 'show', '--emulator'], bare)).stdout;
+      expect(text).toMatch(new RegExp(`^deviceId +${device} +state:${join(state, 'device-id')}$`, 'm'));
+      expect(text).toMatch(/^endpoint +embedded emulator \(data in .*\) +flag:--emulator$/m);
+      // configured: what is configured is what is used
+      const configured = JSON.parse((await run(['config', 'show', '--json'], envFor(state))).stdout);
+      expect(configured.effective.endpoint).toBeUndefined();
+    },
+  );
 });
 
 describe('advice that fits (issue 12 items 18-21)', () => {
@@ -361,7 +381,8 @@ describe('advice that fits (issue 12 items 18-21)', () => {
         expect(r.code, r.stderr).toBe(EXIT.FAILURE);
         expect(r.stderr).toMatch(ONE_LINE);
         expect(r.stderr).toContain(
-          'the endpoint answered with an HTML page, not KooDrive JSON (HTTP 200); this is not the KooDrive API; check --endpoint',
+          'the endpoint answered with an HTML page, not KooDrive JSON (HTTP 200); this is not the KooDrive ' +
+            'API; check --endpoint',
         );
         expect(r.stderr).not.toContain('DOCTYPE');
       }
@@ -405,7 +426,7 @@ describe('advice that fits (issue 12 items 18-21)', () => {
 });
 
 describe('scripts and locks (issue 12 item 23)', () => {
-  it('upload --lock-id uses a lock a script holds and leaves it held; lock status and lock release find a lost id', async () => {
+  it('upload --lock-id uses a script lock and leaves it held; lock status and release find a lost id', async () => {
     const state = freshState();
     const env = envFor(state);
     const created = await run(['lock', 'create'], env);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { PATHS } from '../../src/koodrive/wire-types.js';
 import { cleanupAll, cliEnv, inProcessEmulator, makeTree, runCli, tempDir, type TestEmulator } from './cli-harness.js';
+import { concatRegex } from '../support/concat-regex.js';
 
 let emu: TestEmulator;
 let home: string;
@@ -146,7 +147,10 @@ describe('upload errors', () => {
       const { code, stderr } = await upload([]);
       expect(code).toBe(EXIT.LOCK_BUSY);
       expect(stderr).toMatch(
-        /^koodrive-backup: create backup lock failed: [^\n]*another backup holds the lock[^\n]*--wait-lock 10m[^\n]*\n$/,
+        concatRegex(
+          /^koodrive-backup: create backup lock failed: [^\n]*another backup holds the /,
+          /lock[^\n]*--wait-lock 10m[^\n]*\n$/,
+        ),
       );
     } finally {
       await emu.call('DELETE', PATHS.lock, undefined, held.json.data.lockId as string);

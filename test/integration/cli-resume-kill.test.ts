@@ -131,42 +131,47 @@ describe('resume after SIGKILL, and incremental runs', () => {
     expect(after.recordsCompleted).toBe(1);
     expect(await emu.lockIsFree()).toBe(true);
     console.log(
-      `resume: killed after ${atKill.putAccepted} parts stored (${atKill.putBytes} bytes received); rerun sent ${summary.totals.bytesSent}; total putBytes ${after.putBytes} for ${fileBytes} file bytes`,
+      `resume: killed after ${atKill.putAccepted} parts stored (${atKill.putBytes} bytes received); rerun sent ` +
+        `${summary.totals.bytesSent}; total putBytes ${after.putBytes} for ${fileBytes} file bytes`,
     );
   }, 60_000);
 
-  it('an unchanged tree is not re-hashed (an in-place edit with the same size and mtime goes unseen); --checksum sees it', async () => {
-    // Same size, same mtime, same inode, different bytes: only re-hashing can notice.
-    const edited = Buffer.from(tree['note.txt']!);
-    edited[0] = 'A'.charCodeAt(0);
-    const fd = await open(join(root, 'note.txt'), 'r+');
-    await fd.write(edited, 0, edited.length, 0);
-    await fd.close();
-    await utimes(join(root, 'note.txt'), FIXED_MTIME, FIXED_MTIME);
+  it(
+    'an unchanged tree is not re-hashed (an in-place edit with the same size and mtime goes unseen); ' +
+      '--checksum sees it',
+    async () => {
+      // Same size, same mtime, same inode, different bytes: only re-hashing can notice.
+      const edited = Buffer.from(tree['note.txt']!);
+      edited[0] = 'A'.charCodeAt(0);
+      const fd = await open(join(root, 'note.txt'), 'r+');
+      await fd.write(edited, 0, edited.length, 0);
+      await fd.close();
+      await utimes(join(root, 'note.txt'), FIXED_MTIME, FIXED_MTIME);
 
-    const before = await emu.stats();
-    const plain = await runCli(upload(), { env });
-    expect(plain.code, plain.stderr).toBe(0);
-    const plainFiles = jsonEvents(plain.stdout)
-      .filter((e) => e.type === 'file:done')
-      .map((e) => e.file) as Array<Record<string, any>>;
-    // The journal's plan was trusted: the old sha256, already stored, so nothing is sent.
-    expect(plainFiles.find((f) => f.path === 'note.txt')!.sha256).toBe(sha256Of(tree['note.txt']!));
-    expect((await emu.stats()).putBytes).toBe(before.putBytes);
+      const before = await emu.stats();
+      const plain = await runCli(upload(), { env });
+      expect(plain.code, plain.stderr).toBe(0);
+      const plainFiles = jsonEvents(plain.stdout)
+        .filter((e) => e.type === 'file:done')
+        .map((e) => e.file) as Array<Record<string, any>>;
+      // The journal's plan was trusted: the old sha256, already stored, so nothing is sent.
+      expect(plainFiles.find((f) => f.path === 'note.txt')!.sha256).toBe(sha256Of(tree['note.txt']!));
+      expect((await emu.stats()).putBytes).toBe(before.putBytes);
 
-    const checked = await runCli(upload('--checksum'), { env });
-    expect(checked.code, checked.stderr).toBe(0);
-    const checkedFiles = jsonEvents(checked.stdout)
-      .filter((e) => e.type === 'file:done')
-      .map((e) => e.file) as Array<Record<string, any>>;
-    expect(checkedFiles.find((f) => f.path === 'note.txt')).toMatchObject({
-      outcome: 'uploaded',
-      sha256: sha256Of(edited),
-    });
-    expect((await emu.stats()).putBytes).toBe(before.putBytes + edited.length);
-    tree['note.txt'] = edited;
-    expect(await storedMismatches(emu, tree)).toEqual([]);
-  });
+      const checked = await runCli(upload('--checksum'), { env });
+      expect(checked.code, checked.stderr).toBe(0);
+      const checkedFiles = jsonEvents(checked.stdout)
+        .filter((e) => e.type === 'file:done')
+        .map((e) => e.file) as Array<Record<string, any>>;
+      expect(checkedFiles.find((f) => f.path === 'note.txt')).toMatchObject({
+        outcome: 'uploaded',
+        sha256: sha256Of(edited),
+      });
+      expect((await emu.stats()).putBytes).toBe(before.putBytes + edited.length);
+      tree['note.txt'] = edited;
+      expect(await storedMismatches(emu, tree)).toEqual([]);
+    },
+  );
 
   it('a changed file is re-planned and sent; the others are not sent again', async () => {
     const grown = Buffer.concat([tree['one.bin']!, patternBytes(5000, 99)]);

@@ -125,7 +125,9 @@ describe.each(['token', 'app'] as const)('no secret in any output of a successfu
     const assignments = Object.entries(env)
       .map(([k, v]) => `${k}=${quote(v ?? '')}`)
       .join(' ');
-    const command = `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ${[process.execPath, CLI, 'upload', 'src', '--verbose', '--report', report].map(quote).join(' ')}`;
+    const command =
+      `cd ${quote(home)} && stty rows 30 cols 120 && env -i ${assignments} ` +
+      `${[process.execPath, CLI, 'upload', 'src', '--verbose', '--report', report].map(quote).join(' ')}`;
     const r = spawnSync('script', ['-qec', command, '/dev/null'], {
       encoding: 'utf8',
       timeout: 120_000,

@@ -124,7 +124,8 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
         const mine = stored.filter((f) => f.recordId === run.recordId && f.status === 'complete');
         expect(mine).toHaveLength(run.files + 1);
         if (nameScope === 'record') {
-          // Only the second of two same-named files of one run may be renamed, never an unchanged file of an earlier run.
+          // Only the second of two same-named files of one run may be renamed, never an unchanged file of an earlier
+          // run.
           const baseNames = run.tree.filter((e) => e.kind === 'file').map((e) => e.path.split('/').pop()!);
           const renamed = mine.filter(
             (f) => f.description !== MANIFEST && f.fileName !== serverName(f.description!.split('/').pop()!),
@@ -156,7 +157,7 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
     expect(differs.code).toBe(8);
   });
 
-  it('restoring each record gives exactly the tree as it was at that run; a second restore downloads nothing', async () => {
+  it('restoring each record gives exactly the tree of that run; a second restore downloads nothing', async () => {
     for (const [i, run] of runs.entries()) {
       const dest = join(work, `restored-${i + 1}`);
       const r = await runCli(['restore', run.recordId, dest, '--json'], { cwd: work, env });
@@ -183,42 +184,46 @@ describe('restore choices', () => {
   let env: Record<string, string | undefined>;
   let recordId: string;
 
-  it('--include/--exclude pick paths; a different existing file is kept without --overwrite (exit 4) and replaced with it', async () => {
-    emu = await inProcessEmulator();
-    work = await tempDir('kdb-restore-');
-    env = cliEnv(emu, join(work, 'state'));
-    await makeTree(join(work, 'tree'), {
-      'docs/a.md': 'a\n',
-      'docs/b.md': 'b\n',
-      'img/x.png': 'png\n',
-      'img/raw/y.raw': 'raw\n',
-    });
-    const up = await runCli(['upload', 'tree', '--json'], { cwd: work, env });
-    expect(up.code, up.stderr).toBe(0);
-    recordId = String(jsonEvents(up.stdout).find((e) => e.type === 'summary')!.recordId);
+  it(
+    '--include/--exclude pick paths; a different existing file is kept without --overwrite (exit 4) and ' +
+      'replaced with it',
+    async () => {
+      emu = await inProcessEmulator();
+      work = await tempDir('kdb-restore-');
+      env = cliEnv(emu, join(work, 'state'));
+      await makeTree(join(work, 'tree'), {
+        'docs/a.md': 'a\n',
+        'docs/b.md': 'b\n',
+        'img/x.png': 'png\n',
+        'img/raw/y.raw': 'raw\n',
+      });
+      const up = await runCli(['upload', 'tree', '--json'], { cwd: work, env });
+      expect(up.code, up.stderr).toBe(0);
+      recordId = String(jsonEvents(up.stdout).find((e) => e.type === 'summary')!.recordId);
 
-    const picked = join(work, 'picked');
-    const r = await runCli(['restore', recordId, picked, '--include', 'img/**', '--exclude', 'raw/'], {
-      cwd: work,
-      env,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    expect((await snapshotTree(picked)).filter((e) => e.kind === 'file').map((e) => e.path)).toEqual(['img/x.png']);
+      const picked = join(work, 'picked');
+      const r = await runCli(['restore', recordId, picked, '--include', 'img/**', '--exclude', 'raw/'], {
+        cwd: work,
+        env,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect((await snapshotTree(picked)).filter((e) => e.kind === 'file').map((e) => e.path)).toEqual(['img/x.png']);
 
-    const dest = join(work, 'dest');
-    await makeTree(dest, { 'docs/a.md': 'local edit\n' });
-    const kept = await runCli(['restore', recordId, dest], { cwd: work, env });
-    expect(kept.code).toBe(4);
-    expect(kept.stderr).toMatch(/docs\/a\.md exists in the destination with other content; pass --overwrite/);
-    expect((await snapshotTree(dest)).find((e) => e.path === 'docs/a.md')!.sha256).toBe(
-      createHash('sha256').update('local edit\n').digest('hex'),
-    );
-    const replaced = await runCli(['restore', recordId, dest, '--overwrite'], { cwd: work, env });
-    expect(replaced.code, replaced.stderr).toBe(0);
-    const files = (await snapshotTree(dest)).filter((e) => e.kind === 'file');
-    const original = (await snapshotTree(join(work, 'tree'))).filter((e) => e.kind === 'file');
-    expect(files.map((f) => [f.path, f.sha256])).toEqual(original.map((f) => [f.path, f.sha256]));
-  });
+      const dest = join(work, 'dest');
+      await makeTree(dest, { 'docs/a.md': 'local edit\n' });
+      const kept = await runCli(['restore', recordId, dest], { cwd: work, env });
+      expect(kept.code).toBe(4);
+      expect(kept.stderr).toMatch(/docs\/a\.md exists in the destination with other content; pass --overwrite/);
+      expect((await snapshotTree(dest)).find((e) => e.path === 'docs/a.md')!.sha256).toBe(
+        createHash('sha256').update('local edit\n').digest('hex'),
+      );
+      const replaced = await runCli(['restore', recordId, dest, '--overwrite'], { cwd: work, env });
+      expect(replaced.code, replaced.stderr).toBe(0);
+      const files = (await snapshotTree(dest)).filter((e) => e.kind === 'file');
+      const original = (await snapshotTree(join(work, 'tree'))).filter((e) => e.kind === 'file');
+      expect(files.map((f) => [f.path, f.sha256])).toEqual(original.map((f) => [f.path, f.sha256]));
+    },
+  );
 
   it('an unknown record fails with one line and exit 1; a bad record id is a usage error', async () => {
     const unknown = await runCli(['restore', '1800000000000000001', join(work, 'x')], { cwd: work, env });

@@ -107,9 +107,12 @@ describe('soak: kills at random moments under 10 % faults', () => {
     const ratio = stats.putBytes / treeBytes;
     const faults = stats.faults.status503 + stats.faults.resets;
     console.log(
-      `soak: ${CYCLES} cycles (${killed} killed, ${selfEnded.length} ended by themselves with ${JSON.stringify(selfEnded)}) + final run in ${seconds.toFixed(1)} s; ` +
-        `${faults} faults injected (${stats.faults.status503} × 503, ${stats.faults.resets} resets) over ${Object.values(stats.requests).reduce((n, c) => n + (c ?? 0), 0)} requests; ` +
-        `received ${(stats.putBytes / MiB).toFixed(1)} MiB for a ${(treeBytes / MiB).toFixed(1)} MiB tree = ${ratio.toFixed(2)}×; ${stats.recordsCompleted} records completed`,
+      `soak: ${CYCLES} cycles (${killed} killed, ${selfEnded.length} ended by themselves with ` +
+        `${JSON.stringify(selfEnded)}) + final run in ${seconds.toFixed(1)} s; ` +
+        `${faults} faults injected (${stats.faults.status503} × 503, ${stats.faults.resets} resets) over ` +
+        `${Object.values(stats.requests).reduce((n, c) => n + (c ?? 0), 0)} requests; ` +
+        `received ${(stats.putBytes / MiB).toFixed(1)} MiB for a ${(treeBytes / MiB).toFixed(1)} MiB tree = ` +
+        `${ratio.toFixed(2)}×; ${stats.recordsCompleted} records completed`,
     );
     expect(faults).toBeGreaterThan(0);
     // Aim: under 1.3×; measured 1.0–2.2× (each kill mid-transfer loses the parts in flight, up to

@@ -23,11 +23,13 @@ import {
   waitFor,
   type TestEmulator,
 } from './cli-harness.js';
+import { concatRegex } from '../support/concat-regex.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!HAS_TMUX)
   console.warn(
-    'cli-terminal.test.ts: tmux is not installed, so the terminal test is SKIPPED (install it: apt-get install -y tmux)',
+    'cli-terminal.test.ts: tmux is not installed, so the terminal test is SKIPPED (install it: apt-get ' +
+      'install -y tmux)',
   );
 
 const BAR = /[█░]/;
@@ -164,7 +166,9 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     const { frames, last } = await session.watch(exited);
     const history = session.screen(true);
     console.log(
-      `terminal while uploading:\n${(frames.find((f) => f.some((row) => row.startsWith('Total '))) ?? []).join('\n')}\n\nterminal at the end:\n${history.join('\n')}`,
+      `terminal while ` +
+        `uploading:\n${(frames.find((f) => f.some((row) => row.startsWith('Total '))) ?? []).join('\n')}\n\nterminal ` +
+        `at the end:\n${history.join('\n')}`,
     );
 
     // While running: a total line with bar, percent, bytes of 30 MiB and a rate; a bar per file in flight.
@@ -229,7 +233,10 @@ describe.skipIf(!HAS_TMUX)('upload watched in a terminal', () => {
     while (shown[end]?.startsWith('  ')) end++;
     expect(end - warning, 'the warning takes more than one row at 70 columns').toBeGreaterThan(1);
     expect(shown.slice(warning, end).join(' ').replace(/\s+/g, ' ')).toMatch(
-      /, the journal is kept and the backup lock released; run the same command again to resume \(press Ctrl-C again to quit at once\)$/,
+      concatRegex(
+        /, the journal is kept and the backup lock released; run the same command again to resume /,
+        /\(press Ctrl-C again to quit at once\)$/,
+      ),
     );
     expect(shown.some((row) => row.includes('skipped  '))).toBe(false);
     expect(shown.some((row) => /^Files: +3 total: .*skipped/.test(row))).toBe(true);

@@ -26,7 +26,7 @@ const appEnv = (secret: string, stateDir: string) =>
   box.env(home, { KOODRIVE_APP_ID: APP_ID, KOODRIVE_APP_SECRET: secret, KOODRIVE_STATE_DIR: stateDir });
 
 describe('app-signature auth through the CLI', () => {
-  it('uploads a folder in app mode; the emulator accepts every signature and the X-User-Id-seeded proofCode', async () => {
+  it('uploads in app mode; the emulator accepts every signature and the X-User-Id-seeded proofCode', async () => {
     const src = join(home, 'src');
     await writeTree(src, { 'big.bin': bytesOf(6 * MiB + 123, 1), 'notes/ä ö.txt': 'unicode name\n', 'empty.txt': '' });
     const result = await box.run(['upload', 'src', '--json'], {
@@ -37,7 +37,8 @@ describe('app-signature auth through the CLI', () => {
     expect(result.code, result.stderr).toBe(EXIT.OK);
     const stats = await emu.stats();
     expect(stats.errors).toEqual({});
-    expect(stats.filesCompleted).toBe(4); // files/complete checked the chain, the sha256 and the proofCode (3 files + the manifest)
+    // files/complete checked the chain, the sha256 and the proofCode (3 files + the manifest)
+    expect(stats.filesCompleted).toBe(4);
     expect(stats.recordsCompleted).toBe(1);
     const stored = await emu.files();
     expect(stored.map((f) => f.description).sort()).toEqual([
@@ -68,7 +69,7 @@ describe('app-signature auth through the CLI', () => {
     expect(after.errors[String(CODES.PROOF_CODE_INVALID)]).toBeUndefined();
   });
 
-  it('fails with the AUTH exit code on a wrong secret, and prints the secret nowhere (also with --verbose)', async () => {
+  it('fails with the AUTH exit code on a wrong secret and prints the secret nowhere (also --verbose)', async () => {
     await writeTree(join(home, 'other'), { 'a.txt': 'a\n' });
     for (const extra of [[], ['--verbose'], ['--json']]) {
       const result = await box.run(['upload', 'other', ...extra], {

@@ -65,7 +65,8 @@ describe('--bwlimit', () => {
     const seconds = (result.endedAt - started) / 1000;
     // Reported for the record: achieved rate against the limit.
     console.log(
-      `bwlimit 4 MiB/s: steady ${(rate / MiB).toFixed(3)} MiB/s over ${steady.length} samples; whole run ${(SIZE / MiB / seconds).toFixed(2)} MiB/s in ${seconds.toFixed(1)} s`,
+      `bwlimit 4 MiB/s: steady ${(rate / MiB).toFixed(3)} MiB/s over ${steady.length} samples; whole run ` +
+        `${(SIZE / MiB / seconds).toFixed(2)} MiB/s in ${seconds.toFixed(1)} s`,
     );
     expect(rate).toBeGreaterThan(LIMIT * 0.9);
     expect(rate).toBeLessThan(LIMIT * 1.1);

@@ -36,54 +36,58 @@ function envFor(state: string, extra: Record<string, string> = {}): NodeJS.Proce
 }
 
 describe('CI-native output', () => {
-  it('GitHub Actions: ::group:: around the files, ::error for a failed file, a Markdown table in $GITHUB_STEP_SUMMARY', async () => {
-    await writeTree(join(home, 'gh'), { 'dup.dat': DUP, 'one.bin': bytesOf(MiB, 6), 'two.bin': bytesOf(MiB, 7) });
-    const summaryFile = join(home, 'step-summary.md');
-    await writeFile(summaryFile, '## an earlier step\n');
-    // The first PUT of this run is refused for good: exactly one of one.bin / two.bin fails.
-    await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
-    const result = await box.run(['upload', 'gh', '--file-concurrency', '1'], {
-      cwd: home,
-      env: envFor('gh', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
-    });
-    await emu.setFaults({});
-    expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
-    expect(result.stdout).not.toContain(TOKEN);
+  it(
+    'GitHub Actions: ::group:: around the files, ::error for a failed file, a Markdown table in ' +
+      '$GITHUB_STEP_SUMMARY',
+    async () => {
+      await writeTree(join(home, 'gh'), { 'dup.dat': DUP, 'one.bin': bytesOf(MiB, 6), 'two.bin': bytesOf(MiB, 7) });
+      const summaryFile = join(home, 'step-summary.md');
+      await writeFile(summaryFile, '## an earlier step\n');
+      // The first PUT of this run is refused for good: exactly one of one.bin / two.bin fails.
+      await emu.setFaults({ rules: [{ kind: 'put', nth: 1, status: 400 }] });
+      const result = await box.run(['upload', 'gh', '--file-concurrency', '1'], {
+        cwd: home,
+        env: envFor('gh', { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
+      });
+      await emu.setFaults({});
+      expect(result.code, result.stderr).toBe(EXIT.PARTIAL);
+      expect(result.stdout).not.toContain(TOKEN);
 
-    const lines = result.stdout.trimEnd().split('\n');
-    // files are scanned and sent as one stream: the count is in the header only when the scan ended first
-    const open = lines.findIndex((l) => /^::group::Uploading (3 )?files$/.test(l));
-    const close = lines.indexOf('::endgroup::');
-    expect(open).toBeGreaterThanOrEqual(0);
-    expect(close).toBeGreaterThan(open);
-    expect(lines.filter((l) => l.startsWith('::group::'))).toHaveLength(1);
-    const errors = lines.filter((l) => l.startsWith('::error '));
-    expect(errors).toHaveLength(1);
-    const failed = /^::error file=(one\.bin|two\.bin),title=Backup failed::.*HTTP 400/.exec(errors[0]!)?.[1];
-    expect(failed).toBeDefined();
-    const uploaded = failed === 'one.bin' ? 'two.bin' : 'one.bin';
-    // per-file lines inside the group, the summary after it
-    const inGroup = lines.slice(open + 1, close);
-    expect(inGroup.some((l) => / uploaded +\S*\s*/.test(l) && l.includes(uploaded))).toBe(true);
-    // a rapid upload sent nothing: counted in the summary, listed only with --verbose (issue 12 item 4)
-    expect(inGroup.some((l) => l.includes('dup.dat'))).toBe(false);
-    expect(lines.slice(close + 1).some((l) => /Files: +3 total: .*1 rapid/.test(l))).toBe(true);
-    expect(lines.slice(close + 1).some((l) => /exit 4$/.test(l))).toBe(true);
+      const lines = result.stdout.trimEnd().split('\n');
+      // files are scanned and sent as one stream: the count is in the header only when the scan ended first
+      const open = lines.findIndex((l) => /^::group::Uploading (3 )?files$/.test(l));
+      const close = lines.indexOf('::endgroup::');
+      expect(open).toBeGreaterThanOrEqual(0);
+      expect(close).toBeGreaterThan(open);
+      expect(lines.filter((l) => l.startsWith('::group::'))).toHaveLength(1);
+      const errors = lines.filter((l) => l.startsWith('::error '));
+      expect(errors).toHaveLength(1);
+      const failed = /^::error file=(one\.bin|two\.bin),title=Backup failed::.*HTTP 400/.exec(errors[0]!)?.[1];
+      expect(failed).toBeDefined();
+      const uploaded = failed === 'one.bin' ? 'two.bin' : 'one.bin';
+      // per-file lines inside the group, the summary after it
+      const inGroup = lines.slice(open + 1, close);
+      expect(inGroup.some((l) => / uploaded +\S*\s*/.test(l) && l.includes(uploaded))).toBe(true);
+      // a rapid upload sent nothing: counted in the summary, listed only with --verbose (issue 12 item 4)
+      expect(inGroup.some((l) => l.includes('dup.dat'))).toBe(false);
+      expect(lines.slice(close + 1).some((l) => /Files: +3 total: .*1 rapid/.test(l))).toBe(true);
+      expect(lines.slice(close + 1).some((l) => /exit 4$/.test(l))).toBe(true);
 
-    const md = await readFile(summaryFile, 'utf8');
-    expect(md.startsWith('## an earlier step\n')).toBe(true); // appended, not overwritten
-    expect(md).toContain('### KooDrive backup finished with errors: 3 files, 1 failed');
-    expect(md).toContain('| Outcome | Files | Size |');
-    expect(md).toContain('| Uploaded | 1 | 1.0 MiB |');
-    expect(md).toContain('| Rapid upload (server had the content) | 1 | 293.0 KiB |');
-    expect(md).toContain('| Failed | 1 | 1.0 MiB |');
-    expect(md).toMatch(/\| \*\*Total\*\* \| \*\*3\*\* \|/);
-    expect(md).toContain('| Saved by rapid upload | 293.0 KiB |');
-    expect(md).toMatch(/\| Bytes sent \| [\d.]+ (KiB|MiB) \|/);
-    expect(md).toMatch(/\| Duration \| [\d.]+m?s \|/);
-    expect(md).toContain('#### Not backed up');
-    expect(md).toMatch(new RegExp(`\\| ${failed!.replace('.', '\\.')} \\| failed \\| .*HTTP 400`));
-  });
+      const md = await readFile(summaryFile, 'utf8');
+      expect(md.startsWith('## an earlier step\n')).toBe(true); // appended, not overwritten
+      expect(md).toContain('### KooDrive backup finished with errors: 3 files, 1 failed');
+      expect(md).toContain('| Outcome | Files | Size |');
+      expect(md).toContain('| Uploaded | 1 | 1.0 MiB |');
+      expect(md).toContain('| Rapid upload (server had the content) | 1 | 293.0 KiB |');
+      expect(md).toContain('| Failed | 1 | 1.0 MiB |');
+      expect(md).toMatch(/\| \*\*Total\*\* \| \*\*3\*\* \|/);
+      expect(md).toContain('| Saved by rapid upload | 293.0 KiB |');
+      expect(md).toMatch(/\| Bytes sent \| [\d.]+ (KiB|MiB) \|/);
+      expect(md).toMatch(/\| Duration \| [\d.]+m?s \|/);
+      expect(md).toContain('#### Not backed up');
+      expect(md).toMatch(new RegExp(`\\| ${failed!.replace('.', '\\.')} \\| failed \\| .*HTTP 400`));
+    },
+  );
 
   it('GitLab CI: collapsible section markers around the files', async () => {
     await writeTree(join(home, 'gl'), { 'g1.txt': 'gitlab one\n', 'g2.txt': 'gitlab two\n' });

@@ -74,19 +74,27 @@ async function planned(...flags: string[]): Promise<string[]> {
 const without = (...drop: string[]) => ALL.filter((p) => !drop.includes(p));
 
 describe('filters through the CLI (dry run plans exactly the kept files)', () => {
-  it('with no flags keeps everything but what .koodriveignore leaves out (gitignore rules, ! re-include, / anchoring)', async () => {
-    expect(await planned()).toEqual(ALL);
-  });
+  it(
+    'with no flags keeps everything but what .koodriveignore leaves out (gitignore rules, ! re-include, / ' +
+      'anchoring)',
+    async () => {
+      expect(await planned()).toEqual(ALL);
+    },
+  );
 
-  it('--exclude: a name at any depth, a leading / anchored to the root, ** across folders, a trailing / for folders', async () => {
-    // "/docs/" leaves sub/docs alone; "/sub/**/*.md" reaches into sub/docs
-    expect(await planned('--exclude', '*.tmp', '--exclude', '/docs/', '--exclude', '/sub/**/*.md')).toEqual(
-      without('a.tmp', 'docs/x.md', 'docs/y.txt', 'sub/docs/z.md'),
-    );
-    expect(await planned('--exclude', 'docs/')).toEqual(
-      without('docs/x.md', 'docs/y.txt', 'sub/docs/z.md', 'sub/docs/w.txt'),
-    );
-  });
+  it(
+    '--exclude: a name at any depth, a leading / anchored to the root, ** across folders, a trailing / for ' +
+      'folders',
+    async () => {
+      // "/docs/" leaves sub/docs alone; "/sub/**/*.md" reaches into sub/docs
+      expect(await planned('--exclude', '*.tmp', '--exclude', '/docs/', '--exclude', '/sub/**/*.md')).toEqual(
+        without('a.tmp', 'docs/x.md', 'docs/y.txt', 'sub/docs/z.md'),
+      );
+      expect(await planned('--exclude', 'docs/')).toEqual(
+        without('docs/x.md', 'docs/y.txt', 'sub/docs/z.md', 'sub/docs/w.txt'),
+      );
+    },
+  );
 
   it('--include: a leading / anchors, ** crosses folders, excludes win over includes', async () => {
     expect(await planned('--include', '/*.ts', '--include', '**/docs/*.md')).toEqual([
@@ -203,7 +211,7 @@ describe('filters through the CLI (dry run plans exactly the kept files)', () =>
     ]);
   });
 
-  it('--explain-filters with no path lists every entry, and its "keep" lines are exactly what a run plans', async () => {
+  it('--explain-filters with no path lists every entry; its "keep" lines are exactly what a run plans', async () => {
     const env = envFor();
     const flags = ['--exclude', '/docs/', '--exclude-caches', '--include', '*.ts', '--include', '*.md'];
     const result = await box.run(['upload', 'r', ...flags, '--explain-filters', '--json'], { cwd: home, env });

@@ -64,7 +64,8 @@ describe('backup lock contention', () => {
     expect(waited.code, waited.stderr).toBe(EXIT.OK);
     expect(waited.endedAt).toBeGreaterThan(firstResult.endedAt);
     const busyErrors = (await emu.stats()).errors[String(CODES.LOCK_BUSY)] ?? 0;
-    expect(busyErrors).toBe(1); // the run of the other machine; those of this one waited, or stopped, on the state folder
+    // the run of the other machine; those of this one waited, or stopped, on the state folder
+    expect(busyErrors).toBe(1);
 
     const stats = await emu.stats();
     expect(stats.recordsCompleted).toBe(2); // the first and the waiting run; the busy one never got a record

@@ -70,31 +70,35 @@ afterAll(async () => {
 });
 
 describe('wire answers the emulator does not give', () => {
-  it('a create-backup-file success with existFileId (sent as a short JSON number) and no fileId is a conflict, exit 5', async () => {
-    const tree = join(dir, 'clash');
-    await makeTree(tree, { 'a.txt': 'the new a\n' });
-    // Policy 3 (--on-conflict fail): the server answers the clash as success with existFileId only.
-    const url = await proxy(emu.url, (method, path, body) =>
-      method === 'POST' &&
-      /\/backup\/record\/[^/]+\/file$/.test(path) &&
-      (JSON.parse(body) as { autoRename?: number }).autoRename === 3
-        ? '{"code":0,"msg":"success","fileName":"a.txt","existFileId":4242}'
-        : undefined,
-    );
-    const r = await runCli(['upload', tree, '--on-conflict', 'fail', '--json'], {
-      env: { ...cliEnv(emu, join(dir, 'state-clash')), KOODRIVE_ENDPOINT: url },
-    });
-    expect(r.code, r.stderr).toBe(EXIT.CONFLICT);
-    const events = jsonEvents(r.stdout);
-    const done = events.find((e) => e.type === 'file:done')!;
-    expect(done.file).toMatchObject({ path: 'a.txt', outcome: 'conflict', fileId: '4242' });
-    expect(done.file.error).toMatch(/already exists \(id 4242\).*--on-conflict rename or skip-identical/);
-    expect(r.stdout + r.stderr).not.toMatch(/malformed|without fileId/);
-    expect(events.at(-1)).toMatchObject({
-      type: 'summary',
-      exitCode: EXIT.CONFLICT,
-      totals: { conflict: 1, failed: 0 },
-    });
-    expect(await emu.lockIsFree()).toBe(true);
-  });
+  it(
+    'a create-backup-file success with existFileId (sent as a short JSON number) and no fileId is a ' +
+      'conflict, exit 5',
+    async () => {
+      const tree = join(dir, 'clash');
+      await makeTree(tree, { 'a.txt': 'the new a\n' });
+      // Policy 3 (--on-conflict fail): the server answers the clash as success with existFileId only.
+      const url = await proxy(emu.url, (method, path, body) =>
+        method === 'POST' &&
+        /\/backup\/record\/[^/]+\/file$/.test(path) &&
+        (JSON.parse(body) as { autoRename?: number }).autoRename === 3
+          ? '{"code":0,"msg":"success","fileName":"a.txt","existFileId":4242}'
+          : undefined,
+      );
+      const r = await runCli(['upload', tree, '--on-conflict', 'fail', '--json'], {
+        env: { ...cliEnv(emu, join(dir, 'state-clash')), KOODRIVE_ENDPOINT: url },
+      });
+      expect(r.code, r.stderr).toBe(EXIT.CONFLICT);
+      const events = jsonEvents(r.stdout);
+      const done = events.find((e) => e.type === 'file:done')!;
+      expect(done.file).toMatchObject({ path: 'a.txt', outcome: 'conflict', fileId: '4242' });
+      expect(done.file.error).toMatch(/already exists \(id 4242\).*--on-conflict rename or skip-identical/);
+      expect(r.stdout + r.stderr).not.toMatch(/malformed|without fileId/);
+      expect(events.at(-1)).toMatchObject({
+        type: 'summary',
+        exitCode: EXIT.CONFLICT,
+        totals: { conflict: 1, failed: 0 },
+      });
+      expect(await emu.lockIsFree()).toBe(true);
+    },
+  );
 });

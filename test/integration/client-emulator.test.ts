@@ -1,4 +1,7 @@
-/** KooDriveClient + the part pieces of the orchestrator against the real emulator over loopback: the whole upload flow and its failure modes. */
+/**
+ * KooDriveClient + the part pieces of the orchestrator against the real emulator over loopback: the whole upload flow
+ * and its failure modes.
+ */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import { withRetry } from '../../src/retry/retry.js';
 import { RateLimiter } from '../../src/transfer/rate-limiter.js';
 import type { RetryInfo } from '../../src/retry/retry.js';
 import { Secret } from '../../src/util/secret.js';
+import { concatRegex } from '../support/concat-regex.js';
 
 const USER = '1505084218764547200';
 const TOKEN = 'client-it-token-51ab';
@@ -161,7 +165,7 @@ async function backUp(
 }
 
 describe('client against the emulator', () => {
-  it('token mode: lock → record → 3 parts in parallel → complete → list → release; a second run is a rapid upload', async () => {
+  it('token mode: lock → record → 3 parts at once → complete → list → release; a rerun is a rapid upload', async () => {
     await start();
     const c = client();
     await c.createLock();
@@ -262,7 +266,7 @@ describe('client against the emulator', () => {
     await c.completeFile(created.fileId, file.sha256);
   });
 
-  it('getDownloadUrls (batches of 100) fetches the bytes back; deleteRecord sends the lock and removes the record', async () => {
+  it('getDownloadUrls (batches of 100) fetches the bytes; deleteRecord sends the lock, drops the record', async () => {
     await start();
     const c = client();
     await c.createLock();
@@ -317,7 +321,10 @@ describe('client against the emulator', () => {
     expect(skewed).toMatchObject({ kind: 'clock', transient: false });
     // the machine's clock is right; the skew we applied is the mistake, and the advice says so
     expect((skewed as Error).message).toMatch(
-      /with --clock-skew=-1800s applied\) was 30 min behind the server's clock; this machine's clock is right: leave out --clock-skew/,
+      concatRegex(
+        /with --clock-skew=-1800s applied\) was 30 min behind the server's clock; this machine's clock /,
+        /is right: leave out --clock-skew/,
+      ),
     );
     expect(emu.stats().requests['lock.create']).toBe(4); // nothing retried
   });

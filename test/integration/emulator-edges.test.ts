@@ -127,7 +127,7 @@ describe('emulator: app signatures computed outside the project', () => {
     expect(r.json.code, JSON.stringify(r.json)).toBe(0);
   });
 
-  it('accepts the signature over a query with spaces and "+" (the cursor is then refused, not the signature)', async () => {
+  it('accepts the signature of a query with spaces and "+" (the cursor is refused, not the signature)', async () => {
     const v = SIGNATURE_VECTORS[1]!;
     const r = await send(v, v.signature);
     expect(r.json.code, JSON.stringify(r.json)).toBe(PARAMETER_INVALID);

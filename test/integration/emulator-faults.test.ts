@@ -30,7 +30,7 @@ describe('emulator fault injection', () => {
     expect((await stats(h)).faults.rules).toBe(3);
   });
 
-  it('resets a PUT mid-body (bytes counted) and, with afterHandling, loses the answer of a call that took effect', async () => {
+  it('resets a PUT mid-body (bytes counted); afterHandling loses the answer of a call that took effect', async () => {
     h = await Harness.start({
       faults: {
         rules: [

@@ -41,7 +41,7 @@ describe('emulator: createBackupFile fields', () => {
     },
   );
 
-  it('refuses a fileName over 250 characters with NAME_TOO_LONG, a long description, bad sha256 and length', async () => {
+  it('refuses a fileName over 250 characters (NAME_TOO_LONG), a long description, bad sha256 and length', async () => {
     await refused({ fileName: `${'x'.repeat(251)}` }, CODES.NAME_TOO_LONG);
     expect(await refused({ description: 'd'.repeat(513) })).toMatch(/description/);
     await refused({ sha256: smallPlan.sha256.toUpperCase() });
@@ -130,27 +130,35 @@ describe('emulator: uploads, chain and integrity', () => {
     ).toBe(CODES.NOT_EXIST_UPLOAD_TASK);
   });
 
-  it('fails files/complete with 13000402 for a missing part or a wrong sha256, and RECORD_FILES_INCOMPLETE on the record', async () => {
-    h = await Harness.start();
-    const lock = await h.lock();
-    const recordId = await h.record(lock);
-    const created = await h.createFile(lock, recordId, 'x.bin', twoPlan);
-    const [p1, p2] = created.json.multiParts;
-    expect((await putPart(p2.uploadUrl, two, twoPlan.parts[1]!)).status).toBe(200);
-    const missing = await h.complete(created.json.fileId);
-    expect(missing.json.code).toBe(CODES.FILE_COMPLETE_CHECK_FAILURE);
-    expect(missing.json.msg).toMatch(/part\(s\) 1 not uploaded/);
-    expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(CODES.RECORD_FILES_INCOMPLETE);
-    expect((await putPart(p1.uploadUrl, two, twoPlan.parts[0]!)).status).toBe(200);
-    expect((await h.complete(created.json.fileId, smallPlan.sha256)).json.code).toBe(CODES.FILE_COMPLETE_CHECK_FAILURE);
-    expect((await h.complete('Fnothing')).json.code).toBe(CODES.NOT_EXIST_UPLOAD_TASK);
-    expect((await h.complete(created.json.fileId, twoPlan.sha256)).json.code).toBe(0);
-    expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(0);
-    const late = await h.createFile(lock, recordId, 'late.txt', smallPlan);
-    expect(late.json.code).toBe(CODES.RECORD_COMPLETED);
-  });
+  it(
+    'fails files/complete with 13000402 for a missing part or a wrong sha256, and RECORD_FILES_INCOMPLETE on ' +
+      'the record',
+    async () => {
+      h = await Harness.start();
+      const lock = await h.lock();
+      const recordId = await h.record(lock);
+      const created = await h.createFile(lock, recordId, 'x.bin', twoPlan);
+      const [p1, p2] = created.json.multiParts;
+      expect((await putPart(p2.uploadUrl, two, twoPlan.parts[1]!)).status).toBe(200);
+      const missing = await h.complete(created.json.fileId);
+      expect(missing.json.code).toBe(CODES.FILE_COMPLETE_CHECK_FAILURE);
+      expect(missing.json.msg).toMatch(/part\(s\) 1 not uploaded/);
+      expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(
+        CODES.RECORD_FILES_INCOMPLETE,
+      );
+      expect((await putPart(p1.uploadUrl, two, twoPlan.parts[0]!)).status).toBe(200);
+      expect((await h.complete(created.json.fileId, smallPlan.sha256)).json.code).toBe(
+        CODES.FILE_COMPLETE_CHECK_FAILURE,
+      );
+      expect((await h.complete('Fnothing')).json.code).toBe(CODES.NOT_EXIST_UPLOAD_TASK);
+      expect((await h.complete(created.json.fileId, twoPlan.sha256)).json.code).toBe(0);
+      expect((await h.call('PATCH', PATHS.recordById(recordId), { lock })).json.code).toBe(0);
+      const late = await h.createFile(lock, recordId, 'late.txt', smallPlan);
+      expect(late.json.code).toBe(CODES.RECORD_COMPLETED);
+    },
+  );
 
-  it('refuses files/complete when the stored bytes were lost (no blob of zeros) and stores them anew on the next PUT', async () => {
+  it('refuses files/complete when the stored bytes were lost, and stores them anew on the next PUT', async () => {
     h = await Harness.start();
     const lock = await h.lock();
     const recordId = await h.record(lock);

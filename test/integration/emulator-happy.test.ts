@@ -154,7 +154,7 @@ describe('emulator happy path', () => {
     expect((await readFile(blob[0]!.blobPath)).equals(data)).toBe(true);
   });
 
-  it('writes parts in place: a failed re-PUT keeps the part already stored (as OBS does); a good one replaces it', async () => {
+  it('writes parts in place: a failed re-PUT keeps the stored part (as OBS does); a good one replaces it', async () => {
     h = await Harness.start();
     const data = bytesOf(10 * MiB + 100, 21);
     const plan = planOf(data, 5 * MiB);

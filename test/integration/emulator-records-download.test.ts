@@ -68,7 +68,7 @@ async function storedFiles(): Promise<Array<Record<string, any>>> {
 }
 
 describe('name scope', () => {
-  it('record (the default): names clash only within the record; the same file in a second record is a rapid upload', async () => {
+  it('record (the default): names clash only within a record; the file in another is a rapid upload', async () => {
     h = await Harness.start();
     const lock = await h.lock();
     const r1 = await h.record(lock);
@@ -109,27 +109,31 @@ describe('name scope', () => {
     expect(files.find((f) => f.fileId === inR2.json.fileId)!.recordId).toBe(r2);
   });
 
-  it('folder: names clash across every record of the folder (exist, rename, 13000405); a deleted record frees its names', async () => {
-    h = await Harness.start({ nameScope: 'folder' });
-    const lock = await h.lock();
-    const r1 = await h.record(lock);
-    const r2 = await h.record(lock);
-    const first = await upload(lock, r1, 'a.txt', small, smallPlan);
-    const exist = await h.createFile(lock, r2, 'a.txt', smallPlan, { autoRename: 4 });
-    expect(exist.json).toMatchObject({ code: 0, exist: true, fileId: first.json.fileId });
-    const renamed = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 2 });
-    expect(renamed.json.fileName).toMatch(/^a_\d{8}_\d{6}\.txt$/);
-    const refused = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 3 });
-    expect(refused.json).toMatchObject({ code: DUPLICATE_FILE_NAME, existFileId: first.json.fileId });
+  it(
+    'folder: names clash across every record of the folder (exist, rename, 13000405); a deleted record frees ' +
+      'its names',
+    async () => {
+      h = await Harness.start({ nameScope: 'folder' });
+      const lock = await h.lock();
+      const r1 = await h.record(lock);
+      const r2 = await h.record(lock);
+      const first = await upload(lock, r1, 'a.txt', small, smallPlan);
+      const exist = await h.createFile(lock, r2, 'a.txt', smallPlan, { autoRename: 4 });
+      expect(exist.json).toMatchObject({ code: 0, exist: true, fileId: first.json.fileId });
+      const renamed = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 2 });
+      expect(renamed.json.fileName).toMatch(/^a_\d{8}_\d{6}\.txt$/);
+      const refused = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 3 });
+      expect(refused.json).toMatchObject({ code: DUPLICATE_FILE_NAME, existFileId: first.json.fileId });
 
-    expect((await h.call('DELETE', PATHS.recordById(r1), { lock })).json).toEqual({ code: 0, msg: 'success' });
-    const free = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 3 });
-    expect(free.json).toMatchObject({ code: 0, fileName: 'a.txt' });
-  });
+      expect((await h.call('DELETE', PATHS.recordById(r1), { lock })).json).toEqual({ code: 0, msg: 'success' });
+      const free = await h.createFile(lock, r2, 'a.txt', otherPlan, { autoRename: 3 });
+      expect(free.json).toMatchObject({ code: 0, fileName: 'a.txt' });
+    },
+  );
 });
 
 describe('deleteBackupRecord', () => {
-  it('deletes the record and its files; a blob stays while another record refers to it; unfinished parts go', async () => {
+  it('deletes the record and its files; a blob stays while another record uses it; unfinished parts go', async () => {
     h = await Harness.start();
     const lock = await h.lock();
     const a = await h.record(lock);
@@ -312,7 +316,7 @@ describe('files/download and presigned GETs', () => {
     expect(await gone.text()).toContain('<Code>NoSuchKey</Code>');
   });
 
-  it('checks the body: containerId of the user (13000301), 1..100 fileIds; per-file codes and batchCode 0/1/2', async () => {
+  it('checks the body: the user containerId (13000301), 1..100 fileIds; per-file codes, batchCode 0/1/2', async () => {
     const s = await setUp();
     expect((await download({ fileIds: [s.big] })).json.code).toBe(PARAMETER_INVALID);
     expect((await download({ containerId: s.containerId, fileIds: [] })).json.code).toBe(PARAMETER_INVALID);
@@ -389,7 +393,7 @@ describe('files/download and presigned GETs', () => {
 });
 
 describe('documented codes in createBackupFile', () => {
-  it('13000301 for a foreign containerId, 13000304 for an unknown parentFolder, types of hidden and scene', async () => {
+  it('13000301 for a foreign containerId, 13000304 for an unknown parentFolder; hidden and scene types', async () => {
     h = await Harness.start({ folders: ['F-photos'] });
     const lock = await h.lock();
     const recordId = await h.record(lock);

@@ -189,7 +189,7 @@ describe('emulator: app signature mode', () => {
     return h.call(method, o.sendPath ?? path, { headers: sent, ...(sendBody ? { body: sendBody } : {}) });
   }
 
-  it('accepts a good signature and refuses a wrong secret, tampered header, query or body, and a stale X-Date', async () => {
+  it('accepts a good signature; refuses a wrong secret, tampered header, query or body, a stale X-Date', async () => {
     h = await Harness.start({ auth: 'app', appId: APP_ID, appSecret: SECRET, token: undefined });
     const list = `${PATHS.record}?moduleCode=100&pageSize=5`;
     const body = JSON.stringify({ moduleCode: '100' });

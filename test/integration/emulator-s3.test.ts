@@ -1,4 +1,5 @@
-// The emulator's S3 face over real HTTP: requests are signed here with node:crypto (an independent
+// The emulator's S3 face (test/support/s3-face/, an emulator extension) over real HTTP: requests are signed here with
+// node:crypto (an independent
 // SigV4 signer, not the emulator's), plus one `aws s3 cp` when aws-cli is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -7,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { s3Face } from '../support/s3-face/s3-face.js';
 import { bytesOf, Harness, MiB } from './emulator-harness.js';
 
 const KEY_ID = 'AKIDEMULATORTEST';
@@ -88,7 +90,9 @@ function sign(host: string, r: S3Req, payloadHash: string, bodyLength: number): 
     signingKey(r.secret ?? SECRET, amzDate.slice(0, 8)),
     `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`,
   ).toString('hex');
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${r.keyId ?? KEY_ID}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  headers.authorization =
+    `AWS4-HMAC-SHA256 Credential=${r.keyId ?? KEY_ID}/${scope}, SignedHeaders=${names.join(';')}, ` +
+    `Signature=${signature}`;
   return { headers, signature, amzDate, scope };
 }
 
@@ -135,7 +139,7 @@ describe('emulator S3 face', () => {
   let h: Harness;
 
   beforeEach(async () => {
-    h = await Harness.start({ s3: { accessKeyId: KEY_ID, secretAccessKey: SECRET } });
+    h = await Harness.start({ extensions: [s3Face({ accessKeyId: KEY_ID, secretAccessKey: SECRET })] });
   });
   afterEach(async () => {
     await h.dispose();
@@ -167,6 +171,7 @@ describe('emulator S3 face', () => {
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe(`"${md5(data)}"`);
     expect((await h.emu.stats()).putBytes).toBe(data.length);
+    expect((await h.emu.stats()).extensions).toEqual({ s3: { CreateBucket: 1, PutObject: 1 } });
 
     const head = await s3({ method: 'HEAD', path: '/photos/2024/a b+c.jpg' });
     expect(head.status).toBe(200);
@@ -189,15 +194,25 @@ describe('emulator S3 face', () => {
     expect((await s3({ method: 'PUT', path: '/nobucket/x', body: Buffer.from('x') })).status).toBe(404);
   });
 
-  it('refuses a wrong secret, an unknown key id, a skewed clock and a body that does not match its signed sha256', async () => {
+  it('refuses a wrong secret, an unknown key id, a skewed clock, a body that does not match its sha256', async () => {
     await s3({ method: 'PUT', path: '/bkt' });
     const wrong = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), secret: 'not-the-secret' });
     expect([wrong.status, code(wrong.text)]).toEqual([403, 'SignatureDoesNotMatch']);
     const unknown = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), keyId: 'AKIDOTHER' });
     expect([unknown.status, code(unknown.text)]).toEqual([403, 'InvalidAccessKeyId']);
-    const skewed = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), atMs: h.nowMs - 20 * 60_000 });
+    const skewed = await s3({
+      method: 'PUT',
+      path: '/bkt/k',
+      body: Buffer.from('hello'),
+      atMs: h.nowMs - 20 * 60_000,
+    });
     expect([skewed.status, code(skewed.text)]).toEqual([403, 'RequestTimeTooSkewed']);
-    const lying = await s3({ method: 'PUT', path: '/bkt/k', body: Buffer.from('hello'), payloadHash: sha256('other') });
+    const lying = await s3({
+      method: 'PUT',
+      path: '/bkt/k',
+      body: Buffer.from('hello'),
+      payloadHash: sha256('other'),
+    });
     expect([lying.status, code(lying.text)]).toEqual([400, 'XAmzContentSHA256Mismatch']);
     expect((await s3({ method: 'HEAD', path: '/bkt/k' })).status).toBe(404);
     const unsigned = await s3({
@@ -260,7 +275,7 @@ describe('emulator S3 face', () => {
     expect([cut.status, code(cut.text)]).toEqual([400, 'IncompleteBody']);
   });
 
-  it('runs a multipart upload: parts, complete (joined on disk, ETag md5-of-md5s), too-small parts refused, abort', async () => {
+  it('multipart upload: parts, complete (joined on disk, md5-of-md5s ETag), small parts refused, abort', async () => {
     await s3({ method: 'PUT', path: '/mpu' });
     const data = bytesOf(5 * MiB + 1000, 3);
     const p1 = data.subarray(0, 5 * MiB);
@@ -293,7 +308,9 @@ describe('emulator S3 face', () => {
     ).headers.etag!;
     const list = (parts: Array<[number, string]>) =>
       Buffer.from(
-        `<CompleteMultipartUpload>${parts.map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+        `<CompleteMultipartUpload>${parts
+          .map(([n, e]) => `<Part><PartNumber>${n}</PartNumber><ETag>${e}</ETag></Part>`)
+          .join('')}</CompleteMultipartUpload>`,
       );
     const badOrder = await s3({
       method: 'POST',

@@ -111,19 +111,24 @@ describe('Dockerfile (docs/install.md "In a container")', () => {
       expect(ignored).toContain(entry);
   });
 
-  it('the docs build the image with the package version, and every docker run mounts the volume and passes secrets from the environment', () => {
-    const commands = shellCommands(read('docs/install.md'));
-    expect(commands).toContain(`docker build -t koodrive-backup:${version} .`);
-    const runs = commands.filter((c) => c.startsWith('docker run'));
-    expect(runs.length).toBeGreaterThanOrEqual(2);
-    for (const run of runs) {
-      expect(run, run).toMatch(new RegExp(`-v \\S+:${STATE_DIR}(\\s|$)`));
-      expect(run, run).toMatch(new RegExp(`-v \\S+:${DATA_DIR}:ro`));
-      expect(run, run).toContain(`koodrive-backup:${version}`);
-      for (const name of SECRET_VARS) expect(run, run).not.toMatch(new RegExp(`${name}=`)); // only -e NAME or --env-file
-      expect(run, run).toMatch(/--env-file \S+|(-e KOODRIVE_[A-Z_]+ ?)+/);
-    }
-  });
+  it(
+    'the docs build the image with the package version, and every docker run mounts the volume and passes ' +
+      'secrets from the environment',
+    () => {
+      const commands = shellCommands(read('docs/install.md'));
+      expect(commands).toContain(`docker build -t koodrive-backup:${version} .`);
+      const runs = commands.filter((c) => c.startsWith('docker run'));
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      for (const run of runs) {
+        expect(run, run).toMatch(new RegExp(`-v \\S+:${STATE_DIR}(\\s|$)`));
+        expect(run, run).toMatch(new RegExp(`-v \\S+:${DATA_DIR}:ro`));
+        expect(run, run).toContain(`koodrive-backup:${version}`);
+        // only -e NAME or --env-file
+        for (const name of SECRET_VARS) expect(run, run).not.toMatch(new RegExp(`${name}=`));
+        expect(run, run).toMatch(/--env-file \S+|(-e KOODRIVE_[A-Z_]+ ?)+/);
+      }
+    },
+  );
 });
 
 describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
@@ -143,24 +148,28 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
     expect(kustomization.resources).toEqual(expect.arrayContaining(['pvc.yaml', 'cronjob.yaml']));
   });
 
-  it('treats exit codes as docs/exit-codes.md means them: 2, 3, 5 fail the Job, the rest retry as new pods, evictions do not count', () => {
-    expect(pod.restartPolicy).toBe('Never'); // podFailurePolicy needs it
-    expect(job.backoffLimit).toBeGreaterThanOrEqual(1);
-    const rules = job.podFailurePolicy.rules as Array<{
-      action: string;
-      onExitCodes?: { containerName: string; operator: string; values: number[] };
-      onPodConditions?: Array<{ type: string }>;
-    }>;
-    const failJob = rules.find((r) => r.action === 'FailJob')!;
-    expect(failJob.onExitCodes!.operator).toBe('In');
-    expect(failJob.onExitCodes!.containerName).toBe(container.name);
-    expect([...failJob.onExitCodes!.values].sort()).toEqual([...NOT_RETRIED].sort());
-    expect(rules.find((r) => r.action === 'Ignore')?.onPodConditions).toEqual([{ type: 'DisruptionTarget' }]);
-    const exitDocs = read('docs/exit-codes.md');
-    for (const code of NOT_RETRIED) expect(exitDocs).toMatch(new RegExp(`^\\| ${code} \\| \`[A-Z_]+\` \\|`, 'm'));
-    // The grace period lets SIGTERM release the lock (exit 143) before SIGKILL.
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
-  });
+  it(
+    'treats exit codes as docs/exit-codes.md means them: 2, 3, 5 fail the Job, the rest retry as new pods, ' +
+      'evictions do not count',
+    () => {
+      expect(pod.restartPolicy).toBe('Never'); // podFailurePolicy needs it
+      expect(job.backoffLimit).toBeGreaterThanOrEqual(1);
+      const rules = job.podFailurePolicy.rules as Array<{
+        action: string;
+        onExitCodes?: { containerName: string; operator: string; values: number[] };
+        onPodConditions?: Array<{ type: string }>;
+      }>;
+      const failJob = rules.find((r) => r.action === 'FailJob')!;
+      expect(failJob.onExitCodes!.operator).toBe('In');
+      expect(failJob.onExitCodes!.containerName).toBe(container.name);
+      expect([...failJob.onExitCodes!.values].sort()).toEqual([...NOT_RETRIED].sort());
+      expect(rules.find((r) => r.action === 'Ignore')?.onPodConditions).toEqual([{ type: 'DisruptionTarget' }]);
+      const exitDocs = read('docs/exit-codes.md');
+      for (const code of NOT_RETRIED) expect(exitDocs).toMatch(new RegExp(`^\\| ${code} \\| \`[A-Z_]+\` \\|`, 'm'));
+      // The grace period lets SIGTERM release the lock (exit 143) before SIGKILL.
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+    },
+  );
 
   it('takes every credential from the Secret, and the docs create that Secret with those keys', () => {
     expect(container.envFrom).toEqual([{ secretRef: { name: SECRET_NAME } }]);
@@ -195,16 +204,20 @@ describe('Kubernetes CronJob (deploy/kubernetes, docs/scale-out.md)', () => {
     expect(container.image).toMatch(new RegExp(`/koodrive-backup:${version.replace(/\./g, '\\.')}$`));
   });
 
-  it('sets memory from the peak RSS measured in docs/scale-out.md: request above it, limit at least 1.5× it; the docs name both', () => {
-    const peaks = [...docs.matchAll(/peak RSS (\d+) MiB/g)].map((m) => Number(m[1]));
-    expect(peaks.length).toBeGreaterThan(0);
-    const peak = Math.max(...peaks);
-    const { requests, limits } = container.resources;
-    expect(mib(requests.memory)).toBeGreaterThan(peak);
-    expect(mib(limits.memory)).toBeGreaterThanOrEqual(1.5 * peak);
-    expect(docs).toContain(`requests.memory: ${requests.memory}`);
-    expect(docs).toContain(`limits.memory: ${limits.memory}`);
-  });
+  it(
+    'sets memory from the peak RSS measured in docs/scale-out.md: request above it, limit at least 1.5× it; ' +
+      'the docs name both',
+    () => {
+      const peaks = [...docs.matchAll(/peak RSS (\d+) MiB/g)].map((m) => Number(m[1]));
+      expect(peaks.length).toBeGreaterThan(0);
+      const peak = Math.max(...peaks);
+      const { requests, limits } = container.resources;
+      expect(mib(requests.memory)).toBeGreaterThan(peak);
+      expect(mib(limits.memory)).toBeGreaterThanOrEqual(1.5 * peak);
+      expect(docs).toContain(`requests.memory: ${requests.memory}`);
+      expect(docs).toContain(`limits.memory: ${limits.memory}`);
+    },
+  );
 });
 
 describe('systemd units (deploy/systemd, docs/scale-out.md)', () => {
@@ -256,7 +269,7 @@ describe('GitHub composite action (action.yml, docs/scale-out.md)', () => {
     }
   });
 
-  it('installs the tarball, restores and always saves the state folder the upload uses, and exposes the exit code', () => {
+  it('installs the tarball, restores and always saves the upload state folder, and exposes the exit code', () => {
     const install = steps.find((s) => s.run?.includes('npm install --global'));
     expect(install).toBeDefined();
     const restore = steps.find((s) => s.uses?.startsWith('actions/cache/restore@'))!;

@@ -51,7 +51,9 @@ beforeAll(async () => {
       env: baseEnv({ PATH: bin }),
     });
     console.log(
-      `ship-package: tarball ${(statSync(tarball).size / 1024).toFixed(0)} KiB, packed in ${(pack.ms / 1000).toFixed(1)} s, installed in ${(install.ms / 1000).toFixed(1)} s`,
+      `ship-package: tarball ` +
+        `${(statSync(tarball).size / 1024).toFixed(0)} KiB, packed in ${(pack.ms / 1000).toFixed(1)} s, ` +
+        `installed in ${(install.ms / 1000).toFixed(1)} s`,
     );
   }
 }, 420_000);
@@ -61,7 +63,7 @@ afterAll(() => {
 });
 
 describe("npm pack (run as the Dockerfile's build stage runs it)", () => {
-  it('makes a tarball with the built CLI and the prebuilt addon for this platform, and no build leftovers', async () => {
+  it('makes a tarball with the built CLI and the prebuilt addon for this platform, no build leftovers', async () => {
     expect(pack.code, `${pack.stdout}\n${pack.stderr}`).toBe(0);
     expect(pack.stdout).toContain(`koodrive-backup-${version}.tgz`); // npm's own name, before the Dockerfile renames it
     expect(tarball).not.toBe('');
@@ -115,64 +117,75 @@ describe('npm install --global of the tarball, with no compiler on PATH', () => 
     );
   });
 
-  it('an --emulator upload with --hash-backend native succeeds (large file hashed in the worker pool too) and verifies', async () => {
-    const data = join(work, 'data');
-    mkdirSync(data);
-    writeFileSync(join(data, 'small.txt'), 'hello from a packed install\n');
-    writeFileSync(join(data, 'large.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 0x5a)); // > 1 MiB: hashed in a worker
-    const state = join(work, 'state');
-    const up = await tool([
-      'upload',
-      data,
-      '--emulator',
-      '--hash-backend',
-      'native',
-      '--verbose',
-      '--state-dir',
-      state,
-    ]);
-    expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toContain(`koodrive-backup: hash engine: native (prebuilt Node-API addon for ${here})`);
-    expect(up.stdout + up.stderr).toMatch(/2 total: 2 uploaded, 0 failed/);
-    const record = /Record:\s+(\d+)/.exec(up.stdout + up.stderr)?.[1];
-    expect(record, up.stderr).toBeDefined();
-    const verify = await tool(['verify', data, '--record-id', record!, '--emulator', '--state-dir', state]);
-    expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
-  });
+  it(
+    'an --emulator upload with --hash-backend native succeeds (large file hashed in the worker pool too) and ' +
+      'verifies',
+    async () => {
+      const data = join(work, 'data');
+      mkdirSync(data);
+      writeFileSync(join(data, 'small.txt'), 'hello from a packed install\n');
+      writeFileSync(join(data, 'large.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 0x5a)); // > 1 MiB: hashed in a worker
+      const state = join(work, 'state');
+      const up = await tool([
+        'upload',
+        data,
+        '--emulator',
+        '--hash-backend',
+        'native',
+        '--verbose',
+        '--state-dir',
+        state,
+      ]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(`koodrive-backup: hash engine: native (prebuilt Node-API addon for ${here})`);
+      expect(up.stdout + up.stderr).toMatch(/2 total: 2 uploaded, 0 failed/);
+      const record = /Record:\s+(\d+)/.exec(up.stdout + up.stderr)?.[1];
+      expect(record, up.stderr).toBeDefined();
+      const verify = await tool(['verify', data, '--record-id', record!, '--emulator', '--state-dir', state]);
+      expect(verify.code, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+    },
+  );
 
   // Last: it removes the prebuilt binary, as on a platform the package has none for.
-  it('without a prebuilt binary for the platform and no compiler: rebuild falls back, says so, and uploads with the portable engine', async () => {
-    rmSync(join(installed, 'native', 'prebuilds'), { recursive: true, force: true });
-    const rebuild = await run(
-      'npm',
-      ['rebuild', '--global', '--prefix', prefix, '--foreground-scripts', 'koodrive-backup'],
-      { cwd: work, env: baseEnv({ PATH: bin }) },
-    );
-    expect(rebuild.code, rebuild.stderr).toBe(0);
-    expect(rebuild.stdout + rebuild.stderr).toMatch(/native SHA-256 backend not built \(.+\); using the portable one/);
+  it(
+    'without a prebuilt binary for the platform and no compiler: rebuild falls back, says so, and uploads ' +
+      'with the portable engine',
+    async () => {
+      rmSync(join(installed, 'native', 'prebuilds'), { recursive: true, force: true });
+      const rebuild = await run(
+        'npm',
+        ['rebuild', '--global', '--prefix', prefix, '--foreground-scripts', 'koodrive-backup'],
+        { cwd: work, env: baseEnv({ PATH: bin }) },
+      );
+      expect(rebuild.code, rebuild.stderr).toBe(0);
+      expect(rebuild.stdout + rebuild.stderr).toMatch(
+        /native SHA-256 backend not built \(.+\); using the portable one/,
+      );
 
-    const data = join(work, 'data-noble');
-    mkdirSync(data);
-    writeFileSync(join(data, 'a.txt'), 'portable\n');
-    const up = await tool(['upload', data, '--emulator', '--verbose', '--state-dir', join(work, 'state-noble')]);
-    expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toContain(
-      `koodrive-backup: hash engine: noble (portable JavaScript, about 9× slower); no prebuilt native addon for ${here}`,
-    );
+      const data = join(work, 'data-noble');
+      mkdirSync(data);
+      writeFileSync(join(data, 'a.txt'), 'portable\n');
+      const up = await tool(['upload', data, '--emulator', '--verbose', '--state-dir', join(work, 'state-noble')]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(
+        `koodrive-backup: hash engine: noble (portable JavaScript, about 9× slower); no prebuilt native ` +
+          `addon for ${here}`,
+      );
 
-    const forced = await tool([
-      'upload',
-      data,
-      '--emulator',
-      '--hash-backend',
-      'native',
-      '--state-dir',
-      join(work, 'state-noble'),
-    ]);
-    expect(forced.code).not.toBe(0);
-    expect(forced.stderr.trim().split('\n')).toHaveLength(1);
-    expect(forced.stderr).toMatch(
-      /the native SHA-256 backend is not available: .*install a C compiler and run `npm rebuild koodrive-backup`/,
-    );
-  });
+      const forced = await tool([
+        'upload',
+        data,
+        '--emulator',
+        '--hash-backend',
+        'native',
+        '--state-dir',
+        join(work, 'state-noble'),
+      ]);
+      expect(forced.code).not.toBe(0);
+      expect(forced.stderr.trim().split('\n')).toHaveLength(1);
+      expect(forced.stderr).toMatch(
+        /the native SHA-256 backend is not available: .*install a C compiler and run `npm rebuild koodrive-backup`/,
+      );
+    },
+  );
 });

@@ -230,7 +230,8 @@ describe('app signature (reference §8.2)', () => {
       body: '',
     };
     expect(canonicalRequest(req, ['x-user-id', 'host', 'x-date'])).toBe(
-      'GET\n/koodrive/ose/v1/backup/record/\nmoduleCode=100&pageSize=100\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\nhost;x-date;x-user-id\n' +
+      'GET\n/koodrive/ose/v1/backup/record/\nmoduleCode=100&pageSize=100\nhost:10.32.45.165\n' +
+        'x-date:20240909T033325Z\nx-user-id:1505084218764547200\n\nhost;x-date;x-user-id\n' +
         EMPTY_SHA256,
     );
     const canonicalHash = createHash('sha256')
@@ -249,7 +250,8 @@ describe('app signature (reference §8.2)', () => {
     const mixed = ['X-User-Id', 'Content-Type', 'host', 'X-Date'];
     expect(canonicalRequest(req, mixed)).toBe(refCanonicalRequest(req, mixed));
     expect(canonicalRequest(req, mixed)).toContain(
-      '\ncontent-type:application/json\nhost:10.32.45.165\nx-date:20240909T033325Z\nx-user-id:1505084218764547200\n\ncontent-type;host;x-date;x-user-id\n',
+      '\ncontent-type:application/json\nhost:10.32.45.165\nx-date:20240909T033325Z\n' +
+        'x-user-id:1505084218764547200\n\ncontent-type;host;x-date;x-user-id\n',
     );
     expect(signature(SECRET, req, mixed)).toBe(refSignature(SECRET, req, mixed));
   });
@@ -268,7 +270,8 @@ describe('app signature (reference §8.2)', () => {
     });
     // the documented example (X2) parses, although its secret is unknown
     const documented =
-      'HMAC-SHA256 AppId=a378331eca141163119eb602adb67b7802cc79cd33ba44c7d2fe61d1586c96a1,SignedHeaders=host;x-date;x-user-id,Signature=bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416';
+      'HMAC-SHA256 AppId=a378331eca141163119eb602adb67b7802cc79cd33ba44c7d2fe61d1586c96a1,SignedHeaders=host;x-date;' +
+      'x-user-id,Signature=bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416';
     expect(parseAppAuthorization(documented)?.signature).toBe(
       'bd355f202be40f95bf9510fd7bd48ad711a7d144c01df07d515ee0fbf3a47416',
     );

@@ -57,7 +57,8 @@ describe('appAuthorization', () => {
     const req = { method: 'GET', path: '/x', headers: HEADERS, body: '' };
     const value = appAuthorization('id', 's', req, ['x-user-id', 'Host', 'x-date']);
     expect(value).toBe(
-      `HMAC-SHA256 AppId=id,SignedHeaders=host;x-date;x-user-id,Signature=${signature('s', req, ['host', 'x-date', 'x-user-id'])}`,
+      `HMAC-SHA256 AppId=id,SignedHeaders=host;x-date;x-user-id,Signature=` +
+        `${signature('s', req, ['host', 'x-date', 'x-user-id'])}`,
     );
   });
 });

@@ -249,8 +249,10 @@ describe('responses', () => {
     // Ids of any length become strings (issue 10 item 12); other numbers stay numbers.
     ['{"recordId":123}', '{"recordId":"123"}'],
     [
-      '{"code":0,"lockId":7,"existFileId" :42,"containerId":9,"uploadId":1,"partId":3,"deviceId":5,"size":7,"version":3,"partNumber":2}',
-      '{"code":0,"lockId":"7","existFileId" :"42","containerId":"9","uploadId":"1","partId":"3","deviceId":"5","size":7,"version":3,"partNumber":2}',
+      '{"code":0,"lockId":7,"existFileId" ' +
+        ':42,"containerId":9,"uploadId":1,"partId":3,"deviceId":5,"size":7,"version":3,"partNumber":2}',
+      '{"code":0,"lockId":"7","existFileId" ' +
+        ':"42","containerId":"9","uploadId":"1","partId":"3","deviceId":"5","size":7,"version":3,"partNumber":2}',
     ],
     [
       '{"multiParts":[{"partNumber":1,"partId":12}],"fileId":-1}',

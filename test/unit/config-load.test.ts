@@ -207,7 +207,8 @@ describe('loadConfig: warnings about secrets', () => {
     chmodSync(rc, 0o644);
     const config = await loadConfig({ cwd, env: { HOME: home }, flags: { token: 'flag-token-value' } });
     expect(config.warnings).toEqual([
-      'token was given with --token, where other users of this machine can see it in the process list; use KOODRIVE_TOKEN instead',
+      'token was given with --token, where other users of this machine can see it in the process list; use ' +
+        'KOODRIVE_TOKEN instead',
       `config file ${rc} holds appSecret and other users may read it; run chmod 600 ${rc}`,
     ]);
     chmodSync(rc, 0o600);

@@ -48,12 +48,14 @@ describe('validation messages from the environment', () => {
     [
       'KOODRIVE_ENDPOINT',
       'ftp://example.com',
-      'endpoint from KOODRIVE_ENDPOINT must be an http(s) URL such as https://intl.myhuaweicloud-koodrive.com, got "ftp://example.com"',
+      'endpoint from KOODRIVE_ENDPOINT must be an http(s) URL such as ' +
+        'https://intl.myhuaweicloud-koodrive.com, got "ftp://example.com"',
     ],
     [
       'KOODRIVE_ENDPOINT',
       'not a url',
-      'endpoint from KOODRIVE_ENDPOINT must be an http(s) URL such as https://intl.myhuaweicloud-koodrive.com, got "not a url"',
+      'endpoint from KOODRIVE_ENDPOINT must be an http(s) URL such as ' +
+        'https://intl.myhuaweicloud-koodrive.com, got "not a url"',
     ],
     ['KOODRIVE_AUTH', 'oauth', 'auth from KOODRIVE_AUTH must be one of token, app, got "oauth"'],
     [
@@ -74,17 +76,20 @@ describe('validation messages from the environment', () => {
     [
       'KOODRIVE_PART_SIZE',
       '100',
-      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "100" (part size 100 is below the 5 MiB minimum)',
+      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got ' +
+        '"100" (part size 100 is below the 5 MiB minimum)',
     ],
     [
       'KOODRIVE_PART_SIZE',
       '6GiB',
-      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "6GiB" (part size 6442450944 is above the 5 GiB maximum)',
+      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got ' +
+        '"6GiB" (part size 6442450944 is above the 5 GiB maximum)',
     ],
     [
       'KOODRIVE_PART_SIZE',
       '5000001',
-      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "5000001" (part size 5000001 is below the 5 MiB minimum)',
+      'partSize from KOODRIVE_PART_SIZE must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got ' +
+        '"5000001" (part size 5000001 is below the 5 MiB minimum)',
     ],
     [
       'KOODRIVE_PART_SIZE',
@@ -99,7 +104,8 @@ describe('validation messages from the environment', () => {
     [
       'KOODRIVE_BWLIMIT',
       'fast',
-      'bwlimit from KOODRIVE_BWLIMIT must be a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), or 0 for no limit, got "fast"',
+      'bwlimit from KOODRIVE_BWLIMIT must be a rate such as 20MiB/s or 500KiB/s (a bare number is KiB/s), ' +
+        'or 0 for no limit, got "fast"',
     ],
     [
       'KOODRIVE_TIMEOUT',
@@ -114,7 +120,8 @@ describe('validation messages from the environment', () => {
     [
       'KOODRIVE_LOCK_RENEW_INTERVAL',
       '10m',
-      'lockRenewInterval from KOODRIVE_LOCK_RENEW_INTERVAL must be a duration such as 30s, 5m or 1h from 10s to 9m, got "10m"',
+      'lockRenewInterval from KOODRIVE_LOCK_RENEW_INTERVAL must be a duration such as 30s, 5m or 1h from ' +
+        '10s to 9m, got "10m"',
     ],
     [
       'KOODRIVE_WAIT_LOCK',
@@ -159,7 +166,8 @@ describe('validation messages from flags and files', () => {
     ['- a\n- b\n', 'config file FILE must hold a mapping of keys to values (e.g. concurrency: 8), not a list'],
     [
       'minSize: 10MiB\nmaxSize: 1MiB\n',
-      'minSize from FILE (10485760 bytes) is larger than maxSize from FILE (1048576 bytes), so no file would be kept; lower minSize or raise maxSize',
+      'minSize from FILE (10485760 bytes) is larger than maxSize from FILE (1048576 bytes), so no file ' +
+        'would be kept; lower minSize or raise maxSize',
     ],
   ];
   it.each(fileTable)('file %j', async (text, message) => {

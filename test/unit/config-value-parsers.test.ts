@@ -9,11 +9,11 @@ import { Secret } from '../../src/util/secret.js';
 
 const file: ParseContext = {
   key: 'k',
-  origin: { kind: 'file', path: '/etc/rc.yaml' },
+  origin: { type: 'file', path: '/etc/rc.yaml' },
   baseDir: '/base',
   home: '/home/u',
 };
-const env: ParseContext = { key: 'k', origin: { kind: 'env', name: 'KOODRIVE_K' }, baseDir: '/cwd', home: '/home/u' };
+const env: ParseContext = { key: 'k', origin: { type: 'env', name: 'KOODRIVE_K' }, baseDir: '/cwd', home: '/home/u' };
 const read = (rule: ValueRule, raw: unknown, ctx: ParseContext = file) => parseValue(rule, raw, ctx);
 const refusal = (rule: ValueRule, raw: unknown, ctx: ParseContext = file): string => {
   try {
@@ -97,7 +97,8 @@ describe('numbers', () => {
     expect(read({ kind: 'part-size' }, '5MiB')).toBe(5 * 1024 * 1024);
     expect(read({ kind: 'part-size' }, '5GiB')).toBe(5 * 1024 ** 3);
     expect(refusal({ kind: 'part-size' }, '4MiB')).toBe(
-      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part size 4194304 is below the 5 MiB minimum)',
+      'k from /etc/rc.yaml must be auto or a size from 5MiB to 5GiB in steps of 64 bytes, got "4MiB" (part ' +
+        'size 4194304 is below the 5 MiB minimum)',
     );
     expect(refusal({ kind: 'part-size' }, 5 * 1024 * 1024 + 1)).toMatch(/not a multiple of 64 bytes/);
     expect(refusal({ kind: 'part-size' }, 'big')).toBe(
@@ -186,10 +187,10 @@ describe('lists and paths', () => {
     expect(refusal({ kind: 'bool' }, 'x', env)).toBe(
       'k from KOODRIVE_K must be true or false (also yes/no, on/off, 1/0), got "x"',
     );
-    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'flag', name: '--k' } })).toMatch(
+    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { type: 'flag', name: '--k' } })).toMatch(
       /^k from --k must/,
     );
-    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { kind: 'default' } })).toMatch(/^k from the default must/);
+    expect(refusal({ kind: 'bool' }, 'x', { ...env, origin: { type: 'default' } })).toMatch(/^k from the default must/);
   });
 
   it('homeOf: HOME when set and not empty', () => {

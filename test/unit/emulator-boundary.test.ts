@@ -66,9 +66,9 @@ describe('emulator import boundary', () => {
       '../auth/app-signature.js',
       '../scan/index.js',
     ]);
-    const s3File = join(EMULATOR, 's3', 'x.ts');
-    expect(clientFolderOf(s3File, '../../hash/part-rules.js')).toBe('hash');
-    expect(clientFolderOf(s3File, '../reply.js')).toBeUndefined();
+    const nested = join(EMULATOR, 'rules', 'x.ts');
+    expect(clientFolderOf(nested, '../../hash/part-rules.js')).toBe('hash');
+    expect(clientFolderOf(nested, '../reply.js')).toBeUndefined();
   });
 
   it('no file under src/emulator/ imports from the client (hash, names, auth, backup, koodrive, …)', () => {
@@ -80,5 +80,23 @@ describe('emulator import boundary', () => {
         .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
     );
     expect(crossings).toEqual([]);
+  });
+
+  it('the shipped src/ holds no S3 face: that is test equipment (test/support/s3-face/, issue 14)', () => {
+    const files = tsFiles(join(ROOT, 'src'));
+    // What only the S3 face speaks: its operations and its request signature (presigned OBS URLs
+    // carry X-Amz-* query fields, never an Authorization header or x-amz-content-sha256).
+    const faceMarks = /ListObjectsV2|CreateMultipartUpload|x-amz-content-sha256|aws-chunked|s3Face\b/;
+    const found = files.filter((file) => faceMarks.test(readFileSync(file, 'utf8'))).map((f) => relative(ROOT, f));
+    expect(found).toEqual([]);
+    const outside = files.flatMap((file) =>
+      specifiers(readFileSync(file, 'utf8'))
+        .filter(
+          (spec) =>
+            spec.startsWith('.') && relative(join(ROOT, 'src'), resolve(join(file, '..'), spec)).startsWith('..'),
+        )
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(outside).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ async function storeWith(dir: string, files: number): Promise<StateStore> {
 const logsIn = async (dir: string) => (await readdir(dir)).filter((n) => /^state-\d+\.log$/.test(n));
 
 describe('emulator state store: cost', () => {
-  it('writes bytes per file that do not grow with the number of files (no rewrite of the whole state per change)', async () => {
+  it('writes bytes per file that do not grow with the file count (no rewrite of all state per change)', async () => {
     const perFile = async (n: number) => {
       const store = await storeWith(await tempDir(), n);
       const bytes = store.written.log + store.written.snapshot;
@@ -129,7 +129,7 @@ describe('emulator state store: restart and crashes', () => {
     await again.close();
   });
 
-  it('forgets the files of a deleted record, and leaves one JSON snapshot (0600) and no log after a clean stop', async () => {
+  it('forgets the files of a deleted record; leaves one snapshot (0600) and no log after a clean stop', async () => {
     const dir = await tempDir();
     const store = await storeWith(dir, 3);
     store.state.records.R2 = record('R2');
@@ -169,7 +169,7 @@ describe('emulator state store: restart and crashes', () => {
     );
   });
 
-  it('ignores a log older than the snapshot (a crash between writing the snapshot and removing the old log)', async () => {
+  it('ignores a log older than the snapshot (a crash between writing the snapshot and removing the log)', async () => {
     const dir = await tempDir();
     const store = await storeWith(dir, 2);
     await store.close();
@@ -182,7 +182,7 @@ describe('emulator state store: restart and crashes', () => {
     await again.close();
   });
 
-  it('removes a snapshot temp file a crash left, and logs left without their state.json (deleted to start afresh)', async () => {
+  it('removes a snapshot temp file a crash left, and logs without state.json (deleted to start afresh)', async () => {
     const dir = await tempDir();
     await storeWith(dir, 2); // never closed: its log holds the files
     await writeFile(join(dir, 'state.json.tmp-1-7'), '{"half":');

@@ -20,7 +20,8 @@ describe('native addon where CI runs', () => {
   it.runIf(process.env.CI)('is built and passes its self-test (CI)', () => {
     expect(
       native,
-      'the native SHA-256 addon is missing or failed its self-test: npm ci should have built it (node scripts/build-native.mjs --verbose)',
+      'the native SHA-256 addon is missing or failed its self-test: npm ci should have built it (node ' +
+        'scripts/build-native.mjs --verbose)',
     ).toBeDefined();
   });
 });

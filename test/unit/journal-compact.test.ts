@@ -143,49 +143,53 @@ describe('compact journal', () => {
     expect(state.files.size).toBeGreaterThanOrEqual(7);
   });
 
-  it('names each folder once: files under one folder are "n" lines after a "d" line, and odd names read back exactly', () => {
-    const dir = tmp();
-    const path = join(dir, 'j.ndjson');
-    const names = [
-      '/data/top.txt',
-      '/data/a/x.txt',
-      '/data/a/back\\slash.txt',
-      '/data/a/b/deep.txt',
-      '/data/a/y.txt',
-      '/data/ä ö/ü.txt',
-      '/data/win\\style\\path.txt',
-    ];
-    const lines: JournalLine[] = [{ t: 'record', recordId: 'R1', roots: ['/data'] }];
-    for (const [i, abs] of names.entries())
-      lines.push(plan(abs, onePart(i)), {
-        t: 'done',
-        absPath: abs,
-        recordId: 'R1',
-        fileId: `F${i}`,
-        serverName: abs.slice(abs.lastIndexOf('/') + 1),
-        outcome: 'uploaded',
-      });
-    writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const expected = plain(foldJournal(lines));
-    Journal.open(path).close();
-    const text = readFileSync(path, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as unknown[]);
-    expect(text.filter((l) => l[0] === 'd').map((l) => l[1])).toEqual(['', 'a', 'a/b', 'a', 'ä ö', '']);
-    expect(text.filter((l) => l[0] === 'n').map((l) => l[1])).toEqual([
-      'top.txt',
-      'x.txt',
-      'back\\slash.txt',
-      'deep.txt',
-      'y.txt',
-      'ü.txt',
-      'win\\style\\path.txt',
-    ]);
-    // Done files carry no part flag (it matters only while the upload is open).
-    expect(text.filter((l) => l[0] === 'n').every((l) => l.length === 12)).toBe(true);
-    expect(plain(foldJournal(readJournalFile(path)))).toEqual(expected);
-  });
+  it(
+    'names each folder once: files under one folder are "n" lines after a "d" line, and odd names read back ' +
+      'exactly',
+    () => {
+      const dir = tmp();
+      const path = join(dir, 'j.ndjson');
+      const names = [
+        '/data/top.txt',
+        '/data/a/x.txt',
+        '/data/a/back\\slash.txt',
+        '/data/a/b/deep.txt',
+        '/data/a/y.txt',
+        '/data/ä ö/ü.txt',
+        '/data/win\\style\\path.txt',
+      ];
+      const lines: JournalLine[] = [{ t: 'record', recordId: 'R1', roots: ['/data'] }];
+      for (const [i, abs] of names.entries())
+        lines.push(plan(abs, onePart(i)), {
+          t: 'done',
+          absPath: abs,
+          recordId: 'R1',
+          fileId: `F${i}`,
+          serverName: abs.slice(abs.lastIndexOf('/') + 1),
+          outcome: 'uploaded',
+        });
+      writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      const expected = plain(foldJournal(lines));
+      Journal.open(path).close();
+      const text = readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown[]);
+      expect(text.filter((l) => l[0] === 'd').map((l) => l[1])).toEqual(['', 'a', 'a/b', 'a', 'ä ö', '']);
+      expect(text.filter((l) => l[0] === 'n').map((l) => l[1])).toEqual([
+        'top.txt',
+        'x.txt',
+        'back\\slash.txt',
+        'deep.txt',
+        'y.txt',
+        'ü.txt',
+        'win\\style\\path.txt',
+      ]);
+      // Done files carry no part flag (it matters only while the upload is open).
+      expect(text.filter((l) => l[0] === 'n').every((l) => l.length === 12)).toBe(true);
+      expect(plain(foldJournal(readJournalFile(path)))).toEqual(expected);
+    },
+  );
 
   it('a damaged folder line places no file: its "n" lines are skipped until the next folder line', () => {
     const dir = tmp();

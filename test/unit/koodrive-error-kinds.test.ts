@@ -13,6 +13,7 @@ import {
   kindOf,
   numericCode,
 } from '../../src/koodrive/koodrive-error.js';
+import { concatRegex } from '../support/concat-regex.js';
 
 describe('kindOf: by HTTP status when the code says nothing', () => {
   it.each([
@@ -154,7 +155,8 @@ describe('errorFromResponse: one line, the call, the code, the status, the advic
       call: 'create backup file',
     });
     expect(e.message).toBe(
-      'create backup file failed: bad field (code 13000102, HTTP 400). the server refused the request as invalid; this is probably a bug in koodrive-backup — please report it',
+      'create backup file failed: bad field (code 13000102, HTTP 400). the server refused the request as ' +
+        'invalid; this is probably a bug in koodrive-backup — please report it',
     );
   });
 
@@ -162,7 +164,8 @@ describe('errorFromResponse: one line, the call, the code, the status, the advic
     const e = errorFromResponse({ ...base, httpStatus: 503, code: undefined, msg: '', retryAfterMs: 1000 });
     expect(e).toMatchObject({ kind: 'transient', transient: true, retryAfterMs: 1000 });
     expect(e.message).toBe(
-      'create backup file failed: no message (HTTP 503). KooDrive is busy or unreachable; it was retried — try again later',
+      'create backup file failed: no message (HTTP 503). KooDrive is busy or unreachable; it was retried — ' +
+        'try again later',
     );
   });
 
@@ -198,7 +201,10 @@ describe('errorFromResponse: one line, the call, the code, the status, the advic
       clockSkewMs: 20 * 60_000,
     });
     expect(skewed.message).toMatch(
-      /X-Date \(with --clock-skew=1200s applied\) was 20 min ahead of the server's clock; this machine's clock is right: leave out --clock-skew/,
+      concatRegex(
+        /X-Date \(with --clock-skew=1200s applied\) was 20 min ahead of the server's clock; this /,
+        /machine's clock is right: leave out --clock-skew/,
+      ),
     );
   });
 
@@ -229,7 +235,8 @@ describe('errorFromResponse: one line, the call, the code, the status, the advic
       msg: 'bad token tok-XYZ-123456',
     });
     expect(e.message).toBe(
-      'create backup file failed: bad token *** (code 13990001, HTTP 401). KooDrive refused the credentials; check KOODRIVE_TOKEN',
+      'create backup file failed: bad token *** (code 13990001, HTTP 401). KooDrive refused the ' +
+        'credentials; check KOODRIVE_TOKEN',
     );
     expect(e.msg).toBe('bad token ***');
   });
@@ -240,7 +247,9 @@ describe('errorFromNetwork', () => {
     const e = errorFromNetwork('create lock', 'example.test:443', 'connect ECONNREFUSED 127.0.0.1:443', true, []);
     expect(e).toMatchObject({ kind: 'transient', transient: true, httpStatus: undefined, code: undefined });
     expect(e.message).toBe(
-      'create lock failed: no answer from example.test:443 (connect ECONNREFUSED 127.0.0.1:443). nothing is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the server is running; it was retried — run again later',
+      'create lock failed: no answer from example.test:443 (connect ECONNREFUSED 127.0.0.1:443). nothing ' +
+        'is listening there: check the endpoint URL and port (--endpoint or KOODRIVE_ENDPOINT) and that the ' +
+        'server is running; it was retried — run again later',
     );
     const final = errorFromNetwork('create lock', 'h', 'weird', false, []);
     expect(final).toMatchObject({ kind: 'other', transient: false });

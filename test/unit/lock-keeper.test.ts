@@ -56,8 +56,10 @@ describe('held-lock note', () => {
     heldLockFile(path, { pid: 111, host: 'h' }).save('L1');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(heldLockFile(path, { pid: 222, host: 'h', isGone: () => true }).orphan()).toBe('L1');
-    expect(heldLockFile(path, { pid: 222, host: 'h', isGone: () => false }).orphan()).toBeUndefined(); // alive: never taken
-    expect(heldLockFile(path, { pid: 222, host: 'other', isGone: () => true }).orphan()).toBeUndefined(); // another machine
+    // alive: never taken
+    expect(heldLockFile(path, { pid: 222, host: 'h', isGone: () => false }).orphan()).toBeUndefined();
+    // another machine
+    expect(heldLockFile(path, { pid: 222, host: 'other', isGone: () => true }).orphan()).toBeUndefined();
     expect(heldLockFile(path, { pid: 111, host: 'h', isGone: () => true }).orphan()).toBeUndefined(); // our own
     writeFileSync(path, '{"lockId":"L'); // torn
     expect(heldLockFile(path, { pid: 222, host: 'h', isGone: () => true }).orphan()).toBeUndefined();

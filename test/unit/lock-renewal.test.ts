@@ -63,7 +63,7 @@ describe('lock renewal budget', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('the keeper passes the remaining life of the lock as the budget, and declares the lock lost once it is spent', async () => {
+  it('the keeper passes the remaining lock life as budget, and declares the lock lost once it is spent', async () => {
     let clock = 1_000_000;
     const budgets: Array<number | undefined> = [];
     const api: LockApi = {

@@ -1,4 +1,7 @@
-/** A scripted run shared by the report-* tests: four files, one uploaded in three parts, one rapid, one failed, one unchanged. */
+/**
+ * A scripted run shared by the report-* tests: four files, one uploaded in three parts, one rapid, one failed, one
+ * unchanged.
+ */
 import * as readline from 'node:readline';
 import { Writable } from 'node:stream';
 import type { FileOutcome, RunEvent, RunTotals } from '../../src/backup/events.js';

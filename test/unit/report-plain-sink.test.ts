@@ -93,7 +93,8 @@ describe('plain sink', () => {
     expect(progress).toHaveLength(3);
     // 5 MiB sent since the first byte 2 s before the tick; 107 MiB to go at 2.5 MiB/s.
     expect(progress[0]).toBe(
-      '2026-11-25T10:00:08.000Z progress: 0/4 files, 5.0 MiB/112.0 MiB (4%), sent 5.0 MiB at 2.5 MiB/s, ETA 42.8s, 1 active',
+      '2026-11-25T10:00:08.000Z progress: 0/4 files, 5.0 MiB/112.0 MiB (4%), sent 5.0 MiB at 2.5 MiB/s, ' +
+        'ETA 42.8s, 1 active',
     );
     expect(progress[2]).toContain('0/4 files, 12.0 MiB/112.0 MiB (10%), sent 12.0 MiB');
     expect(timer.active()).toBe(0);

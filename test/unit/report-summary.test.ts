@@ -47,13 +47,14 @@ describe('renderSummary', () => {
 
   it('renderSummaryLine says done or errors, with the exit code and reason', () => {
     expect(renderSummaryLine(TOTALS, 3)).toBe(
-      'finished with errors: 4 files (1 uploaded, 1 rapid, 1 unchanged, 1 failed); backed up 112.0 MiB of 112.0 MiB, sent 12.0 MiB in 1m 02s (198.2 KiB/s), exit 3',
+      'finished with errors: 4 files (1 uploaded, 1 rapid, 1 unchanged, 1 failed); backed up 112.0 MiB of ' +
+        '112.0 MiB, sent 12.0 MiB in 1m 02s (198.2 KiB/s), exit 3',
     );
     expect(renderSummaryLine({ ...TOTALS, failed: 0 }, 0)).toMatch(/^done: /);
     expect(renderSummaryLine(TOTALS, 130, 'interrupted\x1b')).toMatch(/ — interrupted\\x1b$/);
   });
 
-  it('totals add up after a stop, failures and conflicts: bytesTotal is every file, backed up only what is stored', () => {
+  it('totals add up after a stop, failures, conflicts: bytesTotal is every file, backed up only what is stored', () => {
     const stopped: FileOutcome[] = [
       { ...UPLOADED, path: 'u', size: 4 * MiB, outcome: 'uploaded', bytesSent: 4 * MiB },
       { ...UPLOADED, path: 'f', size: 10 * MiB, outcome: 'failed', bytesSent: 6 * MiB, error: 'HTTP 500' },
@@ -101,12 +102,15 @@ describe('renderSummary', () => {
     );
   });
 
-  it("names the record in the summary and the one-line summary, but not a dry run's placeholder (issue 12 item 2)", () => {
-    expect(renderSummary(TOTALS, FILES, { color: false, recordId: RECORD_ID })[3]).toBe(`Record: ${RECORD_ID}`);
-    expect(renderSummaryLine(TOTALS, 3, undefined, 0, RECORD_ID)).toContain(`; record ${RECORD_ID}; backed up`);
-    expect(renderSummary(TOTALS, FILES, { color: false, recordId: '(dry-run)' }).join('\n')).not.toContain('Record');
-    expect(renderSummaryLine(TOTALS, 0, undefined, 0, '(dry-run)')).not.toContain('record');
-  });
+  it(
+    "names the record in the summary and the one-line summary, but not a dry run's placeholder (issue 12 " + 'item 2)',
+    () => {
+      expect(renderSummary(TOTALS, FILES, { color: false, recordId: RECORD_ID })[3]).toBe(`Record: ${RECORD_ID}`);
+      expect(renderSummaryLine(TOTALS, 3, undefined, 0, RECORD_ID)).toContain(`; record ${RECORD_ID}; backed up`);
+      expect(renderSummary(TOTALS, FILES, { color: false, recordId: '(dry-run)' }).join('\n')).not.toContain('Record');
+      expect(renderSummaryLine(TOTALS, 0, undefined, 0, '(dry-run)')).not.toContain('record');
+    },
+  );
 });
 
 describe('renderMarkdownSummary', () => {

@@ -116,7 +116,8 @@ describe('tty sink', () => {
     );
     expect(out.text()).toContain('  bad/c\\x1b[2J|x\\n.txt: HTTP 500 from the upload URL after 5 tries');
     expect(out.text()).toContain('Record: 1842862763295184641'); // verify --record-id and restore need it
-    expect(stream.text().lastIndexOf('\x1b[?25h')).toBeGreaterThan(stream.text().lastIndexOf('\x1b[?25l')); // cursor shown again
+    // cursor shown again
+    expect(stream.text().lastIndexOf('\x1b[?25h')).toBeGreaterThan(stream.text().lastIndexOf('\x1b[?25l'));
     expect(vi.getTimerCount()).toBe(0); // spinner and bar timers all stopped
   });
 

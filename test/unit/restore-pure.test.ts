@@ -51,10 +51,11 @@ describe('restore plan', () => {
     const plan = planRestore(
       [entry('a/x.txt', 'f1'), entry('b.txt', 'f2', 5), entry('a/x.txt', 'f3')],
       [
-        { kind: 'file', path: 'a/x.txt', size: 1, mtimeMs: 1000, mode: 0o600 },
-        { kind: 'file', path: 'b.txt', size: 4, mtimeMs: 2000, mode: 0o644 }, // another size: not this content's metadata
-        { kind: 'folder', path: 'empty', mode: 0o700, mtimeMs: 3000 },
-        { kind: 'link', path: 'l', target: '../anywhere' },
+        { type: 'file', path: 'a/x.txt', size: 1, mtimeMs: 1000, mode: 0o600 },
+        // another size: not this content's metadata
+        { type: 'file', path: 'b.txt', size: 4, mtimeMs: 2000, mode: 0o644 },
+        { type: 'folder', path: 'empty', mode: 0o700, mtimeMs: 3000 },
+        { type: 'link', path: 'l', target: '../anywhere' },
       ],
     );
     expect(plan.files).toEqual([
@@ -70,8 +71,8 @@ describe('restore plan', () => {
     const plan = planRestore(
       [entry('../x', 'f1'), entry('/abs', 'f2')],
       [
-        { kind: 'folder', path: 'a/../..', mode: 0o755, mtimeMs: 0 },
-        { kind: 'link', path: '../l', target: 't' },
+        { type: 'folder', path: 'a/../..', mode: 0o755, mtimeMs: 0 },
+        { type: 'link', path: '../l', target: 't' },
       ],
     );
     expect(plan.files).toEqual([]);
@@ -101,9 +102,9 @@ describe('restore plan', () => {
 describe('manifest lines', () => {
   it('round-trips each kind of entry and the header', () => {
     const entries = [
-      { kind: 'file', path: 'a b/é.txt', size: 3, mtimeMs: 1.5, mode: 0o640 },
-      { kind: 'folder', path: 'd', mode: 0o755, mtimeMs: 7 },
-      { kind: 'link', path: 'l', target: '/abs/target' },
+      { type: 'file', path: 'a b/é.txt', size: 3, mtimeMs: 1.5, mode: 0o640 },
+      { type: 'folder', path: 'd', mode: 0o755, mtimeMs: 7 },
+      { type: 'link', path: 'l', target: '/abs/target' },
     ] as const;
     entries.forEach((e, i) => expect(parseEntry(entryLine(e).trimEnd(), i + 2)).toEqual(e));
     expect(headerLine({ roots: [{ path: '/x', prefix: '' }] })).toBe(

@@ -74,7 +74,7 @@ describe('explainFilters', () => {
   it('agrees with the walk on every file of the tree', async () => {
     const walked: string[] = [];
     for await (const item of walk(['r'], { ...opts, cwd: tmp }))
-      if (item.kind === 'file') walked.push(`r/${item.file.relPath}`);
+      if (item.type === 'file') walked.push(`r/${item.file.relPath}`);
     const candidates = [
       'r/.koodriveignore',
       'r/a.jpg',

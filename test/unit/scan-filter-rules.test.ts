@@ -119,7 +119,7 @@ describe('folder markers', () => {
 });
 
 describe('FilterChain', () => {
-  it('excludes win over includes; with includes, an unmatched file is dropped unless its folder was included', async () => {
+  it('excludes win over includes; with includes, an unmatched file is dropped unless its folder is in', async () => {
     const chain = await FilterChain.create({ cwd: tmp, include: ['*.txt', '/docs/'], exclude: ['secret.txt'] });
     const root = chain.rootState();
     expect(chain.checkFile(root, 'a.txt', 1)).toEqual({ kept: true, rule: 'include "*.txt"' });

@@ -51,7 +51,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function kept(opts: ScanOptions): Promise<string[]> {
   const files: string[] = [];
-  for await (const item of walk([root], { cwd: tmp, ...opts })) if (item.kind === 'file') files.push(item.file.relPath);
+  for await (const item of walk([root], { cwd: tmp, ...opts })) if (item.type === 'file') files.push(item.file.relPath);
   return files;
 }
 const without = (...drop: string[]) =>
@@ -107,7 +107,7 @@ describe('filters: each kind gives the expected kept set', () => {
       excludeCaches: true,
       reportExcluded: true,
     })) {
-      if (item.kind === 'notice') notices.push(`${item.notice.kind} ${item.notice.relPath} | ${item.notice.rule}`);
+      if (item.type === 'notice') notices.push(`${item.notice.kind} ${item.notice.relPath} | ${item.notice.rule}`);
     }
     expect(notices).toEqual([
       'excluded a.tmp | exclude "*.tmp"',
@@ -117,7 +117,7 @@ describe('filters: each kind gives the expected kept set', () => {
     ]);
     const silent: string[] = [];
     for await (const item of walk([root], { cwd: tmp, exclude: ['node_modules'] }))
-      if (item.kind === 'notice') silent.push(item.notice.kind);
+      if (item.type === 'notice') silent.push(item.notice.kind);
     expect(silent).toEqual([]);
   });
 
@@ -158,8 +158,8 @@ describe('filters: .koodriveignore files', () => {
     const files: string[] = [];
     const rules: string[] = [];
     for await (const item of walk([ig], { reportExcluded: true })) {
-      if (item.kind === 'file') files.push(item.file.relPath);
-      else if (item.kind === 'notice') rules.push(`${item.notice.relPath} | ${item.notice.rule}`);
+      if (item.type === 'file') files.push(item.file.relPath);
+      else if (item.type === 'notice') rules.push(`${item.notice.relPath} | ${item.notice.rule}`);
     }
     expect(files).toEqual([
       '.koodriveignore',
@@ -199,7 +199,7 @@ describe('filters: one-file-system', () => {
       const files = async (opts: ScanOptions) => {
         const out: string[] = [];
         for await (const item of walk([fs1], { followSymlinks: true, ...opts }))
-          if (item.kind === 'file') out.push(item.file.relPath);
+          if (item.type === 'file') out.push(item.file.relPath);
         return out;
       };
       expect(await files({})).toEqual(['here.txt', 'mnt/there.txt']);

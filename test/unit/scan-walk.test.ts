@@ -48,8 +48,8 @@ function walkAs(prefix: string[], cwd: string, root: string): { files: string[];
     const { walk } = await import(${JSON.stringify(BUILT_WALK)});
     const files = [], notices = [];
     for await (const i of walk([${JSON.stringify(root)}], { cwd: ${JSON.stringify(cwd)} })) {
-      if (i.kind === 'file') files.push(i.file.relPath);
-      if (i.kind === 'notice') notices.push([i.notice.kind, i.notice.relPath]);
+      if (i.type === 'file') files.push(i.file.relPath);
+      if (i.type === 'notice') notices.push([i.notice.kind, i.notice.relPath]);
     }
     console.log(JSON.stringify({ files, notices }));`;
   const out = execFileSync(prefix[0]!, [...prefix.slice(1), process.execPath, '--input-type=module', '-e', script], {
@@ -62,8 +62,8 @@ function walkAs(prefix: string[], cwd: string, root: string): { files: string[];
 async function collect(roots: string[], opts: ScanOptions = {}) {
   const items: ScanItem[] = [];
   for await (const item of walk(roots, { cwd: tmp, ...opts })) items.push(item);
-  const files = items.flatMap((i) => (i.kind === 'file' ? [i.file.relPath] : []));
-  const notices = items.flatMap((i) => (i.kind === 'notice' ? [[i.notice.kind, i.notice.relPath]] : []));
+  const files = items.flatMap((i) => (i.type === 'file' ? [i.file.relPath] : []));
+  const notices = items.flatMap((i) => (i.type === 'notice' ? [[i.notice.kind, i.notice.relPath]] : []));
   return { items, files, notices };
 }
 
@@ -106,7 +106,7 @@ describe('walk: order, paths and fields', () => {
     expect(items).toEqual([
       // Two roots: each file stands under its root's path below their common folder (root-prefixes.ts).
       {
-        kind: 'file',
+        type: 'file',
         file: {
           absPath: path.join(tmp, 'r/sub/x.bin'),
           relPath: 'r/sub/x.bin',
@@ -119,7 +119,7 @@ describe('walk: order, paths and fields', () => {
         },
       },
       expect.objectContaining({
-        kind: 'file',
+        type: 'file',
         file: expect.objectContaining({ relPath: 'single.dat', root: 'single.dat', size: 3 }),
       }),
     ]);
@@ -168,8 +168,8 @@ describe('walk: symlinks, special and unreadable entries', () => {
     const { files, notices, items } = await collect(['r'], { followSymlinks: true });
     expect(files).toEqual(['dir/inner.txt', 'link-dir/o.txt', 'link-file', 'target.txt']);
     expect(notices).toEqual([['symlink', 'broken']]);
-    const linked = items.find((i) => i.kind === 'file' && i.file.relPath === 'link-file');
-    expect(linked?.kind === 'file' && linked.file.ino).toBe(statSync(path.join(tmp, 'r/target.txt')).ino);
+    const linked = items.find((i) => i.type === 'file' && i.file.relPath === 'link-file');
+    expect(linked?.type === 'file' && linked.file.ino).toBe(statSync(path.join(tmp, 'r/target.txt')).ino);
   });
 
   it('stops a symlink loop (a link back to an ancestor, and a self link)', async () => {
@@ -182,8 +182,8 @@ describe('walk: symlinks, special and unreadable entries', () => {
       ['symlink', 'dir/up'],
       ['symlink', 'self'],
     ]);
-    const loop = items.find((i) => i.kind === 'notice' && i.notice.relPath === 'dir/up');
-    expect(loop?.kind === 'notice' && loop.notice.message).toMatch(/loop/);
+    const loop = items.find((i) => i.type === 'notice' && i.notice.relPath === 'dir/up');
+    expect(loop?.type === 'notice' && loop.notice.message).toMatch(/loop/);
   });
 
   it('skips a FIFO with a special notice', async (ctx) => {
@@ -192,7 +192,7 @@ describe('walk: symlinks, special and unreadable entries', () => {
     const { items, files } = await collect(['r']);
     expect(files).toEqual(['dir/inner.txt', 'target.txt']);
     expect(items).toContainEqual({
-      kind: 'notice',
+      type: 'notice',
       notice: {
         path: 'r/dir/pipe',
         relPath: 'dir/pipe',
@@ -207,8 +207,8 @@ describe('walk: symlinks, special and unreadable entries', () => {
     const files: string[] = [];
     const notices: string[] = [];
     for await (const item of walk(['race'], { cwd: tmp })) {
-      if (item.kind === 'notice') notices.push(`${item.notice.kind} ${item.notice.path}: ${item.notice.message}`);
-      else if (item.kind === 'file') {
+      if (item.type === 'notice') notices.push(`${item.notice.kind} ${item.notice.path}: ${item.notice.message}`);
+      else if (item.type === 'file') {
         files.push(item.file.relPath);
         // The walk has listed the folder but not yet looked at the next entries: take them away.
         if (item.file.relPath === 'a.txt') {
@@ -281,7 +281,7 @@ describe('walk: files KooDrive cannot take', () => {
     tree(tmp, { [`r/${longName}`]: 'x', [`r/${deep}/f.txt`]: 'y', 'r/fine:name?.txt': 'z' });
     const { files, items } = await collect(['r']);
     expect(files).toEqual(['fine:name?.txt']);
-    const messages = items.flatMap((i) => (i.kind === 'notice' ? [`${i.notice.kind}: ${i.notice.message}`] : []));
+    const messages = items.flatMap((i) => (i.type === 'notice' ? [`${i.notice.kind}: ${i.notice.message}`] : []));
     expect(messages).toEqual([
       expect.stringMatching(/^bad-name: path ".*\/f\.txt" is longer than 512 characters.*; rename it or exclude it$/),
       'bad-name: fileName is longer than 250 characters; rename it or exclude it',

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/backup/journal.js';
 import { describeError, exitCodeOf, setStateFolder } from '../../src/cli/error-report.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
+import { concatRegex } from '../support/concat-regex.js';
 
 /** A Node.js system error as fs throws it. */
 function fsError(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
@@ -27,19 +28,31 @@ describe('errors in the state folder', () => {
       'ENOSPC',
       'write',
       '/srv/state/journals/0123456789abcdef01234567.ndjson',
-      /^cannot write \/srv\/state\/journals\/0123456789abcdef01234567\.ndjson in the state folder \/srv\/state \(journal, device id, lock notes\): the disk is full; free space there, or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder on a disk with room, then run the same command again to resume \(ENOSPC\)$/,
+      concatRegex(
+        /^cannot write \/srv\/state\/journals\/0123456789abcdef01234567\.ndjson in the state folder /,
+        /\/srv\/state \(journal, device id, lock notes\): the disk is full; free space there, or set /,
+        /--state-dir \(KOODRIVE_STATE_DIR\) to a folder on a disk with room, then run the same command /,
+        /again to resume \(ENOSPC\)$/,
+      ),
     ],
     [
       'EROFS',
       'open',
       '/srv/state/device-id',
-      /^cannot open \/srv\/state\/device-id in the state folder \/srv\/state .*: the filesystem is read-only; set --state-dir \(KOODRIVE_STATE_DIR\) to a writable folder/,
+      concatRegex(
+        /^cannot open \/srv\/state\/device-id in the state folder \/srv\/state .*: the filesystem is /,
+        /read-only; set --state-dir \(KOODRIVE_STATE_DIR\) to a writable folder/,
+      ),
     ],
     [
       'EACCES',
       'mkdir',
       '/srv/state/locks',
-      /^cannot create folder \/srv\/state\/locks in the state folder .*: permission denied; make the state folder writable by this user \(chown\/chmod\), or set --state-dir \(KOODRIVE_STATE_DIR\) to a folder of your own \(EACCES\)$/,
+      concatRegex(
+        /^cannot create folder \/srv\/state\/locks in the state folder .*: permission denied; make the /,
+        /state folder writable by this user \(chown\/chmod\), or set --state-dir \(KOODRIVE_STATE_DIR\) /,
+        /to a folder of your own \(EACCES\)$/,
+      ),
     ],
     ['EACCES', 'open', '/srv/state', /in the state folder \/srv\/state .*permission denied/],
   ])('%s on %s %s names the path and the fix', (code, syscall, path, message) => {

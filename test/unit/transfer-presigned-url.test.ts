@@ -3,7 +3,10 @@ import { expiresAt, isExpiredResponse, isUrlFresh, needsRefresh, redactUrl } fro
 
 // Shape of the documented example (B9): SigV4 query auth, 1 h validity.
 const url = (date: string, expires: string, extra = ''): string =>
-  `https://obs-koodrive-test-2.obs.cn-north-4.myhuaweicloud.com/obj/key?partNumber=1&uploadId=0000019B&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${date}&X-Amz-SignedHeaders=content-length%3Bhost&X-Amz-Expires=${expires}&X-Amz-Credential=AK%2F20251218%2Fnorth-4%2Fs3%2Faws4_request&X-Amz-Signature=abcdef${extra}`;
+  `https://obs-koodrive-test-2.obs.cn-north-4.myhuaweicloud.com/obj/key?partNumber=1&uploadId=0000019B&` +
+  `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${date}&X-Amz-SignedHeaders=content-length%3Bhost&` +
+  `X-Amz-Expires=${expires}&X-Amz-Credential=AK%2F20251218%2Fnorth-4%2Fs3%2Faws4_request&` +
+  `X-Amz-Signature=abcdef${extra}`;
 const SIGNED = '20251218T013236Z';
 const SIGNED_MS = Date.UTC(2025, 11, 18, 1, 32, 36);
 

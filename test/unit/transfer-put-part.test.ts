@@ -85,7 +85,7 @@ describe('putPart', () => {
     expect(progress.reduce((a, b) => a + b, 0)).toBe(partSize);
   });
 
-  it('bytes in memory (a small file as hashed) are sent as they are, with progress, without reading the file', async () => {
+  it('bytes in memory (a small file as hashed) are sent as they are, with progress, not read from disk', async () => {
     const bytes = Buffer.from('the bytes that were hashed, not what the file holds now');
     const progress: number[] = [];
     await putPart({

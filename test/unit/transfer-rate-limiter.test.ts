@@ -83,7 +83,8 @@ describe('TokenBucket arithmetic', () => {
       for (let i = 0; i < released.length; i++) {
         inWindow += released[i]!.n;
         while (released[i]!.at - released[j]!.at > span) inWindow -= released[j++]!.n;
-        expect(inWindow).toBeLessThanOrEqual(burst + (rate * span) / 1000 + 10); // +10: waits are rounded up to whole ms
+        // +10: waits are rounded up to whole ms
+        expect(inWindow).toBeLessThanOrEqual(burst + (rate * span) / 1000 + 10);
       }
     }
   });
@@ -92,7 +93,8 @@ describe('TokenBucket arithmetic', () => {
 describe('RateLimiter with an injected clock', () => {
   it('burst defaults to one second of bandwidth, at least 256 KiB', () => {
     expect(new RateLimiter({ bytesPerSecond: 1000 }).bucket.burstBytes).toBe(MIN_BURST_BYTES);
-    expect(new RateLimiter({ bytesPerSecond: 10 * 1024 * 1024 }).bucket.burstBytes).toBe(1024 * 1024); // a tenth of a second
+    // a tenth of a second
+    expect(new RateLimiter({ bytesPerSecond: 10 * 1024 * 1024 }).bucket.burstBytes).toBe(1024 * 1024);
     expect(new RateLimiter({ bytesPerSecond: 1000, burstBytes: 10 }).bucket.burstBytes).toBe(10);
   });
 
@@ -170,13 +172,17 @@ describe('RateLimiter with an injected clock', () => {
 
 describe('partWindow: parts in flight under a bandwidth limit', () => {
   const MiB = 1024 * 1024;
-  it('keeps each part within about 5 s: one 5 MiB part at 1 MiB/s, more as the rate grows, never above --concurrency', () => {
-    expect(partWindow(1 * MiB, 5 * MiB, 8)).toBe(1);
-    expect(partWindow(256 * 1024, 5 * MiB, 8)).toBe(1); // slower still: one part, never none
-    expect(partWindow(4 * MiB, 5 * MiB, 8)).toBe(4);
-    expect(partWindow(10 * MiB, 16 * MiB, 8)).toBe(3);
-    expect(partWindow(100 * MiB, 5 * MiB, 8)).toBe(8);
-    expect(partWindow(undefined, 5 * MiB, 8)).toBe(8);
-    expect(partWindow(0, 5 * MiB, 3)).toBe(3);
-  });
+  it(
+    'keeps each part within about 5 s: one 5 MiB part at 1 MiB/s, more as the rate grows, never above ' +
+      '--concurrency',
+    () => {
+      expect(partWindow(1 * MiB, 5 * MiB, 8)).toBe(1);
+      expect(partWindow(256 * 1024, 5 * MiB, 8)).toBe(1); // slower still: one part, never none
+      expect(partWindow(4 * MiB, 5 * MiB, 8)).toBe(4);
+      expect(partWindow(10 * MiB, 16 * MiB, 8)).toBe(3);
+      expect(partWindow(100 * MiB, 5 * MiB, 8)).toBe(8);
+      expect(partWindow(undefined, 5 * MiB, 8)).toBe(8);
+      expect(partWindow(0, 5 * MiB, 3)).toBe(3);
+    },
+  );
 });

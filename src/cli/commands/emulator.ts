@@ -35,9 +35,6 @@ export interface EmulatorFlags {
   autoCompleteFiles?: boolean;
   nameScope?: 'record' | 'folder';
   folder?: string[];
-  s3AccessKey?: string;
-  s3SecretKey?: string;
-  s3Region?: string;
   tls?: boolean;
   latency?: number;
   bandwidth?: number;
@@ -129,17 +126,6 @@ export async function emulatorOptionsFrom(
     options.nameScope = nameScope;
   }
   if (flags.folder && flags.folder.length > 0) options.folders = [...flags.folder];
-  const s3AccessKey = flags.s3AccessKey ?? env.KOODRIVE_EMULATOR_S3_ACCESS_KEY;
-  const s3SecretKey = flags.s3SecretKey ?? env.KOODRIVE_EMULATOR_S3_SECRET_KEY;
-  if (s3AccessKey || s3SecretKey) {
-    if (!s3AccessKey || !s3SecretKey)
-      throw new Error(
-        'the S3 face needs both --s3-access-key and --s3-secret-key (or KOODRIVE_EMULATOR_S3_ACCESS_KEY and KOODRIVE_EMULATOR_S3_SECRET_KEY)',
-      );
-    options.s3 = { accessKeyId: s3AccessKey, secretAccessKey: s3SecretKey };
-    const region = flags.s3Region ?? env.KOODRIVE_EMULATOR_S3_REGION;
-    if (region) options.s3.region = region;
-  }
   if (flags.tls) options.tls = true;
   if (flags.latency) options.latencyMs = flags.latency;
   if (flags.bandwidth !== undefined) options.bandwidthBytesPerSecond = flags.bandwidth;
@@ -158,7 +144,8 @@ export async function openEmulator(options: EmulatorOptions): Promise<RunningEmu
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(
-        `port ${options.port ?? 0} on ${options.host ?? '127.0.0.1'} is in use; pick another with --port, or --port 0 for a free one`,
+        `port ${options.port ?? 0} on ${options.host ?? '127.0.0.1'} is in use; pick another with --port, ` +
+          `or --port 0 for a free one`,
       );
     }
     throw err;
@@ -206,15 +193,20 @@ export async function serveUntil(
       `KooDrive emulator listening on ${urls[0]}${urls.length > 1 ? ` (also ${urls.slice(1).join(', ')})` : ''}\n`,
     );
     io.stderr.write(
-      `warning: listening on ${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored files list and change faults. Use --host 127.0.0.1 unless you need that\n`,
+      `warning: listening on ` +
+        `${host}, so other machines can reach it; its /_emulator/* routes (stats, stored files, faults, ` +
+        `expire-locks) need no credentials: anyone who can reach port ${emulator.port} can read the stored ` +
+        `files list and change faults. Use --host 127.0.0.1 unless you need that\n`,
     );
   }
   io.stderr.write(
-    `data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ${emulator.url}/_emulator/stats; Ctrl-C stops\n`,
+    `data in ${options.dataDir}; ${options.auth ?? 'token'} auth for user ${options.userId}; stats at ` +
+      `${emulator.url}/_emulator/stats; Ctrl-C stops\n`,
   );
   if (emulator.certFile)
     io.stderr.write(
-      `HTTPS with a self-signed certificate: trust it with --ca-file ${emulator.certFile} (or KOODRIVE_CA_FILE, NODE_EXTRA_CA_CERTS; curl --cacert)\n`,
+      `HTTPS with a self-signed certificate: trust it with --ca-file ` +
+        `${emulator.certFile} (or KOODRIVE_CA_FILE, NODE_EXTRA_CA_CERTS; curl --cacert)\n`,
     );
   if (options.latencyMs || options.bandwidthBytesPerSecond) {
     const link = [
@@ -227,10 +219,6 @@ export async function serveUntil(
       .join(', ');
     io.stderr.write(`modelled link: ${link}\n`);
   }
-  if (options.s3)
-    io.stderr.write(
-      `S3 face on the same port (SigV4, path-style, region ${options.s3.region ?? 'us-east-1'}) for access key ${options.s3.accessKeyId}\n`,
-    );
   if (!stop.aborted) await new Promise<void>((done) => stop.addEventListener('abort', () => done(), { once: true }));
   await emulator.close();
   io.stderr.write('KooDrive emulator stopped; state saved\n');
@@ -262,7 +250,11 @@ function emulatorProblem(err: unknown, flags: EmulatorFlags): string {
       EISDIR: 'a folder is in the way',
     };
     const data = typeof flags.data === 'string' ? ` ${flags.data}` : '';
-    return `cannot use ${e.path} for the emulator's data${data && data.trim() !== e.path ? ` (--data${data})` : ''}: ${why[e.code] ?? e.code}; pass --data with a folder of your own, e.g. --data ./emu (${e.code})`;
+    return (
+      `cannot use ${e.path} for the emulator's ` +
+      `data${data && data.trim() !== e.path ? ` (--data${data})` : ''}: ${why[e.code] ?? e.code}; pass ` +
+      `--data with a folder of your own, e.g. --data ./emu (${e.code})`
+    );
   }
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
   return message.includes('; ') ? message : message.replace(/: (pass|set|use|give|check) /, '; $1 ');
@@ -322,25 +314,14 @@ export function registerEmulatorCommand(program: Command, io?: CliIo): void {
     .addOption(
       new Option(
         '--name-scope <scope>',
-        'where autoRename looks for name clashes: record (each record a snapshot of its own) or folder (every record in the folder) (default record, env KOODRIVE_EMULATOR_NAME_SCOPE)',
+        'where autoRename looks for name clashes: record (each record a snapshot of its own) or folder ' +
+          '(every record in the folder) (default record, env KOODRIVE_EMULATOR_NAME_SCOPE)',
       ).choices(['record', 'folder']),
     )
     .option(
       '--folder <id>',
       'a folder id besides root that exists in the space (repeatable); parentFolder must name root or one of these',
       (value: string, previous: string[] = []) => [...previous, value],
-    )
-    .option(
-      '--s3-access-key <id>',
-      'also serve an S3-compatible face (SigV4, path-style) for this access key id (env KOODRIVE_EMULATOR_S3_ACCESS_KEY)',
-    )
-    .option(
-      '--s3-secret-key <secret>',
-      'secret key of the S3 face (prefer env KOODRIVE_EMULATOR_S3_SECRET_KEY: flags show in ps)',
-    )
-    .option(
-      '--s3-region <region>',
-      'region S3 signatures must be scoped to (default us-east-1, env KOODRIVE_EMULATOR_S3_REGION)',
     )
     .option(
       '--tls',
@@ -360,8 +341,6 @@ Examples:
   $ koodrive-backup emulator --port 0 --data /tmp/emu --token dev --fail-rate 0.05 --seed 7
   $ koodrive-backup emulator --auth app --app-id my-app --app-secret s3cret --faults faults.json
   $ koodrive-backup emulator --tls --latency 40ms --bandwidth 20MiB/s --data ./emu   a WAN-like HTTPS link
-  $ KOODRIVE_EMULATOR_S3_SECRET_KEY=devsecret koodrive-backup emulator --token dev --s3-access-key devkey
-      (then: aws s3 cp --recursive ./photos s3://bucket/ --endpoint-url http://127.0.0.1:8088)
 
 Prints one line "KooDrive emulator listening on http://127.0.0.1:PORT" (https:// with --tls), then
 serves until Ctrl-C.

@@ -9,7 +9,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--endpoint <url>', 'KooDrive API endpoint (env KOODRIVE_ENDPOINT)')
     .option(
       '--ca-file <pem>',
-      "trust the CA certificates in this PEM file besides the system's (env KOODRIVE_CA_FILE; NODE_EXTRA_CA_CERTS works too)",
+      "trust the CA certificates in this PEM file besides the system's (env KOODRIVE_CA_FILE; " +
+        'NODE_EXTRA_CA_CERTS works too)',
     )
     .option('--token <token>', 'access token for token auth (prefer env KOODRIVE_TOKEN: flags show in ps)')
     .option('--user-id <id>', 'KooDrive user id sent as X-User-Id (env KOODRIVE_USER_ID)')
@@ -29,7 +30,8 @@ export function addConnectionOptions(cmd: Command): Command {
     )
     .option(
       '--emulator',
-      'run against an embedded local KooDrive emulator (without it, used only in a terminal when nothing at all is configured)',
+      'run against an embedded local KooDrive emulator (without it, used only in a terminal when nothing ' +
+        'at all is configured)',
     )
     .option('--config <file>', 'read this config file instead of searching for .koodriverc')
     .option('--state-dir <dir>', 'where the journal and device id live (env KOODRIVE_STATE_DIR)')
@@ -48,7 +50,8 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
     .argument('<path...>', 'files or folders to back up')
     .option(
       '-n, --dry-run',
-      'say which files would be sent (the journal knows the unchanged ones) and print their create-backup-file requests; send nothing',
+      'say which files would be sent (the journal knows the unchanged ones) and print their ' +
+        'create-backup-file requests; send nothing',
     )
     .option('--concurrency <n>', 'part uploads in flight (all files together)')
     .option('--file-concurrency <n>', 'files in flight (small files of up to 1 MiB count 1/8 each)')

@@ -78,7 +78,10 @@ export function canonicalRequestOf(req: ReceivedRequest, signedHeaders: readonly
     headerBlock += `${name}:${value.trim()}\n`;
   }
   const payload = createHash('sha256').update(req.body).digest('hex');
-  return `${req.method.toUpperCase()}\n${uri}\n${canonicalQuery(req.query)}\n${headerBlock}\n${names.join(';')}\n${payload}`;
+  return (
+    `${req.method.toUpperCase()}\n${uri}\n${canonicalQuery(req.query)}\n${headerBlock}\n${names.join(';')}\n` +
+    `${payload}`
+  );
 }
 
 /** The signature the caller should have sent; undefined when the request cannot be canonicalised. */

@@ -1,16 +1,16 @@
 /** What every S3-face operation gets, what it answers, and small helpers they share. */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { EmulatorContext } from '../context.js';
-import { headerValue } from '../http-io.js';
-import { S3Error, type Reply } from '../reply.js';
+import type { ExtensionHost } from '../../../src/emulator/extension.js';
+import { headerValue } from '../../../src/emulator/http-io.js';
+import { S3Error, type Reply } from '../../../src/emulator/reply.js';
 import type { ObjectHeaders, S3ObjectStore } from './object-store.js';
 import type { S3Caller } from './s3-auth.js';
 import type { S3BucketState } from './s3-state.js';
 
 /** A verified S3 request, split into bucket, key and query. */
 export interface S3Call {
-  ctx: EmulatorContext;
+  host: ExtensionHost;
   objects: S3ObjectStore;
   req: IncomingMessage;
   caller: S3Caller;

@@ -1,9 +1,11 @@
-/** The S3 face's bytes on disk (dataDir/s3/…) and its index in state.json; objects never pass through memory. */
+/**
+ * The S3 face's bytes on disk (dataDir/s3/…) and its index in the emulator's state; objects never pass through memory.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { joinFiles } from '../file-join.js';
-import type { StateStore } from '../state.js';
+import { joinFiles } from '../../../src/emulator/file-join.js';
+import type { ExtensionHost } from '../../../src/emulator/extension.js';
 import type { S3BucketState, S3ObjectState, S3State, S3UploadState } from './s3-state.js';
 
 /** Fields an object gets from the request that stored it. */
@@ -16,26 +18,26 @@ export class S3ObjectStore {
   private readonly objectsDir: string;
   private readonly uploadsDir: string;
   private readonly tmpDir: string;
+  /** The index, kept by the emulator as this extension's state. */
+  readonly state: S3State;
 
-  constructor(
-    dataDir: string,
-    private readonly store: StateStore,
-  ) {
-    const root = join(dataDir, 's3');
+  constructor(private readonly host: ExtensionHost) {
+    this.state = (host.loadState() as S3State | undefined) ?? { buckets: {}, uploads: {} };
+    const root = join(host.dataDir, 's3');
     this.objectsDir = join(root, 'objects');
     this.uploadsDir = join(root, 'uploads');
     this.tmpDir = join(root, 'tmp');
-  }
-
-  get state(): S3State {
-    return (this.store.state.s3 ??= { buckets: {}, uploads: {} });
   }
 
   /** Creates the folders; temp files a crash left behind belong to requests never answered 200. */
   async init(): Promise<void> {
     await rm(this.tmpDir, { recursive: true, force: true });
     for (const dir of [this.objectsDir, this.uploadsDir, this.tmpDir]) await mkdir(dir, { recursive: true });
-    void this.state;
+  }
+
+  /** The index changed: the emulator writes it (whole) shortly after. */
+  private changed(): void {
+    this.host.saveState(this.state);
   }
 
   bucket(name: string): S3BucketState | undefined {
@@ -46,13 +48,13 @@ export class S3ObjectStore {
   createBucket(name: string, now: Date): boolean {
     if (this.state.buckets[name]) return false;
     this.state.buckets[name] = { createdAt: now.toISOString(), objects: {} };
-    this.store.s3Changed();
+    this.changed();
     return true;
   }
 
   deleteBucket(name: string): void {
     delete this.state.buckets[name];
-    this.store.s3Changed();
+    this.changed();
   }
 
   objectPath(id: string): string {
@@ -76,7 +78,7 @@ export class S3ObjectStore {
     const old = bucket.objects[key];
     const obj: S3ObjectState = { id, ...fields };
     bucket.objects[key] = obj;
-    this.store.s3Changed();
+    this.changed();
     if (old) await rm(this.objectPath(old.id), { force: true });
     return obj;
   }
@@ -85,7 +87,7 @@ export class S3ObjectStore {
     const old = bucket.objects[key];
     if (!old) return;
     delete bucket.objects[key];
-    this.store.s3Changed();
+    this.changed();
     await rm(this.objectPath(old.id), { force: true });
   }
 
@@ -96,7 +98,7 @@ export class S3ObjectStore {
     const upload: S3UploadState = { bucket, key, createdAt: now.toISOString(), meta: headers.meta, parts: {} };
     if (headers.contentType !== undefined) upload.contentType = headers.contentType;
     this.state.uploads[uploadId] = upload;
-    this.store.s3Changed();
+    this.changed();
     return uploadId;
   }
 
@@ -114,7 +116,7 @@ export class S3ObjectStore {
       return;
     }
     upload.parts[String(partNumber)] = { size, etag };
-    this.store.s3Changed();
+    this.changed();
   }
 
   /** Joins the chosen parts, in order, into one temp file; returns its path. */
@@ -135,7 +137,7 @@ export class S3ObjectStore {
   /** Forgets an upload and deletes its parts. */
   async dropUpload(uploadId: string): Promise<void> {
     delete this.state.uploads[uploadId];
-    this.store.s3Changed();
+    this.changed();
     await rm(join(this.uploadsDir, uploadId), { recursive: true, force: true });
   }
 

@@ -1,6 +1,6 @@
 /** S3's XML: building answers and reading the one request body we parse (CompleteMultipartUpload). */
-import type { Reply } from '../reply.js';
-import { S3Error } from '../reply.js';
+import type { Reply } from '../../../src/emulator/reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 

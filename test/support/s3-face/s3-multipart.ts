@@ -1,6 +1,6 @@
 /** Multipart uploads: Create, UploadPart, Complete (parts joined on disk), Abort. */
 import { rm } from 'node:fs/promises';
-import { S3Error } from '../reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { multipartEtag } from './object-store.js';
 import { receiveBody } from './s3-body.js';
 import { emptyReply, existingBucket, objectHeaders, readSmallBody, type S3Call, type S3Reply } from './s3-call.js';
@@ -28,7 +28,7 @@ function openUpload(call: S3Call): { uploadId: string; upload: S3UploadState } {
 export async function createMultipartUpload(call: S3Call): Promise<S3Reply> {
   existingBucket(call);
   await readSmallBody(call);
-  const uploadId = await call.objects.createUpload(call.bucket, call.key, objectHeaders(call.req), call.ctx.now());
+  const uploadId = await call.objects.createUpload(call.bucket, call.key, objectHeaders(call.req), call.host.now());
   return xmlReply(
     'InitiateMultipartUploadResult',
     el('Bucket', call.bucket) + el('Key', call.key) + el('UploadId', uploadId),
@@ -43,7 +43,7 @@ export async function uploadPart(call: S3Call): Promise<S3Reply> {
   }
   const { uploadId } = openUpload(call);
   const tmp = call.objects.tempPath();
-  const body = await receiveBody(call.req, call.caller, tmp, call.ctx.stats);
+  const body = await receiveBody(call.req, call.caller, tmp, call.host.countBodyBytes);
   const etag = `"${body.md5}"`;
   await call.objects.commitPart(uploadId, partNumber, tmp, body.size, etag);
   return emptyReply(200, { etag });
@@ -82,7 +82,7 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
     uploadId,
     listed.map((p) => p.partNumber),
   );
-  call.ctx.stats.assembled(performance.now() - started);
+  call.host.countAssembly(performance.now() - started);
   if (call.objects.state.uploads[uploadId] !== upload) {
     await rm(tmp, { force: true });
     throw new S3Error(404, 'NoSuchUpload', 'the upload was aborted or completed while its parts were being joined');
@@ -91,13 +91,15 @@ export async function completeMultipartUpload(call: S3Call): Promise<S3Reply> {
   const fields = {
     size,
     etag,
-    lastModified: call.ctx.now().toISOString(),
+    lastModified: call.host.now().toISOString(),
     meta: upload.meta,
     ...(upload.contentType === undefined ? {} : { contentType: upload.contentType }),
   };
   await call.objects.commitObject(bucket, call.key, tmp, fields);
   await call.objects.dropUpload(uploadId);
-  const location = `${call.ctx.baseUrl()}/${encodeURIComponent(call.bucket)}/${call.key.split('/').map(encodeURIComponent).join('/')}`;
+  const location =
+    `${call.host.baseUrl()}/${encodeURIComponent(call.bucket)}/` +
+    `${call.key.split('/').map(encodeURIComponent).join('/')}`;
   return xmlReply(
     'CompleteMultipartUploadResult',
     el('Location', location) + el('Bucket', call.bucket) + el('Key', call.key) + el('ETag', etag),

@@ -5,9 +5,8 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { StatsCollector } from '../stats.js';
-import { headerValue } from '../http-io.js';
-import { S3Error } from '../reply.js';
+import { headerValue } from '../../../src/emulator/http-io.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { awsChunkedDecoder } from './aws-chunked.js';
 import type { S3Caller } from './s3-auth.js';
 
@@ -46,7 +45,7 @@ export async function receiveBody(
   req: IncomingMessage,
   caller: S3Caller,
   tmp: string,
-  stats: StatsCollector,
+  countBytes: (bytes: number) => void,
 ): Promise<ReceivedBody> {
   const { payload } = caller;
   const chunked = payload.kind === 'chunked';
@@ -57,7 +56,7 @@ export async function receiveBody(
   const measure = new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       size += chunk.length;
-      stats.putBytes(chunk.length);
+      countBytes(chunk.length);
       if (size > expected)
         return done(new S3Error(400, 'IncompleteBody', `the body has more than the declared ${expected} bytes`));
       md5.update(chunk);

@@ -1,17 +1,17 @@
 /**
- * The S3-compatible face: requests signed with SigV4 (Authorization: AWS4-HMAC-SHA256 …) on the
- * emulator's own port, path-style (/bucket/key). Routes them to the operations and writes answers.
+ * The S3-compatible face, an emulator extension (src/emulator/extension.ts) for the benchmark:
+ * requests signed with SigV4 (Authorization: AWS4-HMAC-SHA256 …) on the emulator's own port,
+ * path-style (/bucket/key). Routes them to the operations and writes answers. Test equipment: it is
+ * not in the shipped src/ (README.md beside this file).
  */
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { EmulatorContext } from '../context.js';
-import { headerValue, parseQueryPairs, writeReply } from '../http-io.js';
-import { settleRefusedBody } from '../part-receiver.js';
-import { S3Error, s3ErrorReply } from '../reply.js';
-import type { S3FaceOptions } from '../types.js';
-import type { S3ObjectStore } from './object-store.js';
-import { verifyS3Request } from './s3-auth.js';
+import type { EmulatorExtension, ExtensionHost } from '../../../src/emulator/extension.js';
+import { headerValue, parseQueryPairs, writeReply } from '../../../src/emulator/http-io.js';
+import { S3Error, s3ErrorReply } from '../../../src/emulator/reply.js';
+import { S3ObjectStore } from './object-store.js';
+import { type S3FaceOptions, verifyS3Request } from './s3-auth.js';
 import { bucketLocation, createBucket, deleteBucket, headBucket, listBuckets } from './s3-buckets.js';
 import type { S3Call, S3Reply } from './s3-call.js';
 import { listObjectsV1, listObjectsV2 } from './s3-list.js';
@@ -19,16 +19,36 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, u
 import { deleteObject, getObject, headObject, putObject } from './s3-objects.js';
 import { SIGV4_ALGORITHM } from './sigv4.js';
 
-/** The face as the emulator holds it. */
-export interface S3Face {
+export type { S3FaceOptions } from './s3-auth.js';
+
+/** The started face: its credential and its objects. */
+interface S3Face {
   options: S3FaceOptions;
   objects: S3ObjectStore;
+}
+
+/** The face as an emulator extension: startEmulator({ …, extensions: [s3Face({ accessKeyId, secretAccessKey })] }). */
+export function s3Face(options: S3FaceOptions): EmulatorExtension {
+  if (!options.accessKeyId || !options.secretAccessKey)
+    throw new Error('the S3 face needs both accessKeyId and secretAccessKey');
+  return {
+    name: 's3',
+    async start(host) {
+      const face: S3Face = { options: { ...options }, objects: new S3ObjectStore(host) };
+      await face.objects.init();
+      await face.objects.sweepUploads();
+      return {
+        claims: isS3Request,
+        handle: (req, res, path, rawQuery) => handleS3(host, face, req, res, path, rawQuery),
+      };
+    },
+  };
 }
 
 type Operation = [name: string, run: (call: S3Call) => S3Reply | Promise<S3Reply>];
 
 /** Whether a request is for the S3 face: it carries a SigV4 Authorization header. */
-export function isS3Request(req: IncomingMessage): boolean {
+function isS3Request(req: IncomingMessage): boolean {
   return headerValue(req, 'authorization')?.startsWith(`${SIGV4_ALGORITHM} `) ?? false;
 }
 
@@ -105,8 +125,8 @@ async function writeS3Reply(res: ServerResponse, reply: S3Reply): Promise<void> 
 }
 
 /** Answers one S3-face request; S3 errors become S3 XML answers (counted in stats.errors). */
-export async function handleS3(
-  ctx: EmulatorContext,
+async function handleS3(
+  host: ExtensionHost,
   face: S3Face,
   req: IncomingMessage,
   res: ServerResponse,
@@ -127,11 +147,11 @@ export async function handleS3(
     const query = new Map(pairs);
     const op = operationOf(method, bucket, key, query);
     if (op) name = op[0];
-    ctx.stats.s3Request(name);
+    host.countRequest(name);
     counted = true;
     if (Buffer.byteLength(key) > 1024)
       throw new S3Error(400, 'KeyTooLongError', 'your key is too long: at most 1024 bytes of UTF-8');
-    const caller = verifyS3Request(req, path, pairs, face.options, ctx.now());
+    const caller = verifyS3Request(req, path, pairs, face.options, host.now());
     if (!op)
       throw new S3Error(
         405,
@@ -139,7 +159,7 @@ export async function handleS3(
         `the S3 face has no ${method} for ${key ? 'objects' : bucket ? 'buckets' : 'the service'}`,
       );
     const call: S3Call = {
-      ctx,
+      host,
       objects: face.objects,
       req,
       caller,
@@ -151,9 +171,9 @@ export async function handleS3(
     await writeS3Reply(res, await op[1](call));
   } catch (err) {
     if (!(err instanceof S3Error)) throw err;
-    ctx.stats.error(err.s3Code);
-    if (!counted) ctx.stats.s3Request(name);
-    err.headers = { ...err.headers, ...(await settleRefusedBody(ctx, req)) };
+    host.countError(err.s3Code);
+    if (!counted) host.countRequest(name);
+    err.headers = { ...err.headers, ...(await host.settleRefusedBody(req)) };
     writeReply(res, s3ErrorReply(err));
   }
 }

@@ -1,6 +1,6 @@
 /** Object-level S3 operations: PutObject, HeadObject, GetObject, DeleteObject. */
-import { headerValue } from '../http-io.js';
-import { S3Error } from '../reply.js';
+import { headerValue } from '../../../src/emulator/http-io.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import type { S3ObjectState } from './s3-state.js';
 import { emptyReply, existingBucket, objectHeaders, type S3Call, type S3Reply } from './s3-call.js';
 import { receiveBody } from './s3-body.js';
@@ -30,12 +30,12 @@ export async function putObject(call: S3Call): Promise<S3Reply> {
   const bucket = existingBucket(call);
   const fields = objectHeaders(call.req);
   const tmp = call.objects.tempPath();
-  const body = await receiveBody(call.req, call.caller, tmp, call.ctx.stats);
+  const body = await receiveBody(call.req, call.caller, tmp, call.host.countBodyBytes);
   const etag = `"${body.md5}"`;
   await call.objects.commitObject(bucket, call.key, tmp, {
     size: body.size,
     etag,
-    lastModified: call.ctx.now().toISOString(),
+    lastModified: call.host.now().toISOString(),
     ...fields,
   });
   return emptyReply(200, { etag });

@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { S3Error } from '../reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { chunkSignature, trailerSignature } from './sigv4.js';
 
 /** Chunk headers and trailer lines are short; anything longer is not aws-chunked. */

@@ -1,9 +1,8 @@
 /** Verifies an S3-face request's SigV4 header signature and says how its body is to be read. */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { headerValue } from '../http-io.js';
-import { S3Error } from '../reply.js';
-import type { S3FaceOptions } from '../types.js';
+import { headerValue } from '../../../src/emulator/http-io.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import {
   canonicalHeaders,
   canonicalQuery,
@@ -14,6 +13,14 @@ import {
   signingKey,
   uriEncode,
 } from './sigv4.js';
+
+/** The face's one accepted credential. */
+export interface S3FaceOptions {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The region signatures must be scoped to; default us-east-1. */
+  region?: string;
+}
 
 /** S3 allows 15 minutes between the signer's clock and ours, either way. */
 const SKEW_MS = 15 * 60 * 1000;
@@ -89,7 +96,8 @@ export function verifyS3Request(
     throw new S3Error(
       400,
       'AuthorizationHeaderMalformed',
-      'the Authorization header is not AWS4-HMAC-SHA256 Credential=…/date/region/s3/aws4_request, SignedHeaders=…, Signature=…',
+      'the Authorization header is not AWS4-HMAC-SHA256 Credential=…/date/region/s3/aws4_request, ' +
+        'SignedHeaders=…, Signature=…',
     );
   if (auth.accessKeyId !== face.accessKeyId)
     throw new S3Error(
@@ -147,7 +155,8 @@ export function verifyS3Request(
     throw new S3Error(
       403,
       'SignatureDoesNotMatch',
-      'the request signature we calculated does not match the signature you provided; check the secret key and signing method',
+      'the request signature we calculated does not match the signature you provided; check the secret key ' +
+        'and signing method',
     );
   return { amzDate, scope: auth.scope, key, seedSignature: auth.signature, payload };
 }

@@ -1,5 +1,5 @@
 /** ListObjectsV2 and ListObjects (v1): prefix, delimiter, paging, encoding-type=url. */
-import { S3Error } from '../reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { existingBucket, type S3Call, type S3Reply } from './s3-call.js';
 import type { S3ObjectState } from './s3-state.js';
 import { el, xmlReply } from './s3-xml.js';
@@ -74,7 +74,8 @@ function render(call: S3Call, page: ListPage, v2: boolean): string {
   const contents = page.contents
     .map(
       ([key, o]) =>
-        `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`,
+        `<Contents>${el('Key', name(key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}` +
+        `${el('Size', o.size)}${owner}${el('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
   const prefixes = page.prefixes.map((p) => `<CommonPrefixes>${el('Prefix', name(p))}</CommonPrefixes>`).join('');

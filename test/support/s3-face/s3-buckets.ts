@@ -1,5 +1,5 @@
 /** Bucket-level S3 operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation. */
-import { S3Error } from '../reply.js';
+import { S3Error } from '../../../src/emulator/reply.js';
 import { emptyReply, existingBucket, readSmallBody, type S3Call, type S3Reply } from './s3-call.js';
 import { el, xmlReply } from './s3-xml.js';
 
@@ -26,7 +26,7 @@ export async function createBucket(call: S3Call): Promise<S3Reply> {
       `"${call.bucket}" is not a valid bucket name: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit`,
     );
   }
-  call.objects.createBucket(call.bucket, call.ctx.now());
+  call.objects.createBucket(call.bucket, call.host.now());
   return emptyReply(200, { location: `/${call.bucket}` });
 }
 
@@ -50,6 +50,8 @@ export function bucketLocation(call: S3Call): S3Reply {
   return {
     status: 200,
     contentType: 'application/xml',
-    text: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
+    text:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint ` +
+      `xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
   };
 }
