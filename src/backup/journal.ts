@@ -233,21 +233,6 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       state.files.set(line.absPath, next);
       break;
     }
-    case 'created': {
-      const f = entry(line.absPath);
-      if (f)
-        state.files.set(
-          line.absPath,
-          Object.assign(f, {
-            recordId: line.recordId,
-            fileId: line.fileId,
-            serverName: line.serverName,
-            partsDone: [],
-            outcome: undefined,
-          }),
-        );
-      break;
-    }
     case 'part': {
       const f = entry(line.absPath);
       if (f && f.fileId === line.fileId && !f.partsDone.includes(line.partNumber)) {
@@ -256,18 +241,14 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       }
       break;
     }
+    case 'created':
     case 'done': {
       const f = entry(line.absPath);
-      if (f)
-        state.files.set(
-          line.absPath,
-          Object.assign(f, {
-            recordId: line.recordId,
-            fileId: line.fileId,
-            serverName: line.serverName,
-            outcome: line.outcome,
-          }),
-        );
+      if (!f) break;
+      const upload = { recordId: line.recordId, fileId: line.fileId, serverName: line.serverName };
+      // A create starts the upload afresh; a done ends it with its outcome.
+      const change = line.t === 'created' ? { partsDone: [], outcome: undefined } : { outcome: line.outcome };
+      state.files.set(line.absPath, Object.assign(f, upload, change));
       break;
     }
     case 'forget':

@@ -13,24 +13,40 @@ export function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise
     return Promise.reject(
       new ApiError(CODES.PARAMETER_INVALID, `request body of ${declared} bytes exceeds the ${limit}-byte limit`, 413),
     );
-  // Plain 'data'/'end' listeners: an async iterator costs several promises per call, and API
-  // bodies usually arrive in one chunk.
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return readBody(req, (chunk) => {
+    total += chunk.length;
+    if (total > limit) {
+      req.destroy(); // as before: a body this big is not read to its end
+      throw new ApiError(CODES.PARAMETER_INVALID, `request body exceeds the ${limit}-byte limit`, 413);
+    }
+    chunks.push(chunk);
+  }).then(() => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)));
+}
+
+/**
+ * Reads a body to its end, each chunk to `onChunk` (which may stop the read by throwing), with
+ * plain 'data'/'end' listeners: an async iterator costs several promises per call and a stream
+ * pipeline an abort controller (and the DOMException that ends it), more than a small body's
+ * whole handling. Rejects when the connection is cut first.
+ */
+export function readBody(req: IncomingMessage, onChunk: (chunk: Buffer) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
     const onData = (chunk: Buffer): void => {
-      total += chunk.length;
-      if (total > limit) {
+      try {
+        onChunk(chunk);
+      } catch (err) {
         done();
-        req.destroy(); // as before: a body this big is not read to its end
-        reject(new ApiError(CODES.PARAMETER_INVALID, `request body exceeds the ${limit}-byte limit`, 413));
-        return;
+        reject(err);
       }
-      chunks.push(chunk);
     };
     const onEnd = (): void => {
       done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      resolve();
     };
     const onError = (err: Error): void => {
       done();
@@ -41,9 +57,6 @@ export function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise
       done();
       reject(new Error('the connection closed before the request body was complete'));
     };
-    const done = (): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
@@ -51,7 +64,9 @@ export function readApiBody(req: IncomingMessage, limit = MAX_API_BODY): Promise
 /** Reads and discards a body, returning how many bytes came. */
 export async function drainBody(req: IncomingMessage): Promise<number> {
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) total += chunk.length;
+  await readBody(req, (chunk) => {
+    total += chunk.length;
+  });
   return total;
 }
 
