@@ -13,6 +13,17 @@ import { matchRoute } from './router.js';
 import { openDownload, sendDownload, type OpenDownload } from './file-download.js';
 import { OBS_GET_PREFIX, OBS_PREFIX } from './url-signer.js';
 
+/** One request being handled: what every handler gets. */
+interface Exchange {
+  ctx: EmulatorContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  rawQuery: string;
+  /** Aborted when the emulator closes. */
+  signal: AbortSignal;
+}
+
 function cut(req: IncomingMessage, res: ServerResponse): void {
   req.socket.destroy();
   res.destroy();
@@ -50,11 +61,11 @@ export async function dispatch(
     } else if (extension) {
       await extension.handle(req, res, path, rawQuery);
     } else if (path.startsWith(OBS_GET_PREFIX)) {
-      await handleGet(ctx, req, res, path, rawQuery, signal);
+      await handleGet({ ctx, req, res, path, rawQuery, signal });
     } else if (path.startsWith(OBS_PREFIX)) {
-      await handlePut(ctx, req, res, path, rawQuery, signal);
+      await handlePut({ ctx, req, res, path, rawQuery, signal });
     } else {
-      await handleApi(ctx, req, res, path, rawQuery, signal);
+      await handleApi({ ctx, req, res, path, rawQuery, signal });
     }
   } catch (err) {
     if (signal.aborted) return cut(req, res);
@@ -73,14 +84,7 @@ function xmlRefusal(ctx: EmulatorContext, err: unknown): Reply {
 }
 
 /** Writes the answer, or what an afterHandling fault makes of it: a cut connection or an injected status. */
-function answer(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  decision: FaultDecision,
-  reply: Reply,
-  xml: boolean,
-): void {
+function answer({ ctx, req, res }: Exchange, decision: FaultDecision, reply: Reply, xml: boolean): void {
   const action = decision.action;
   if (action?.type === 'reset' && decision.afterHandling) {
     ctx.stats.fault('rules');
@@ -98,14 +102,8 @@ async function stall(ctx: EmulatorContext, decision: FaultDecision, signal: Abor
   await delay(decision.stallMs, undefined, { signal });
 }
 
-async function handlePut(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  rawQuery: string,
-  signal: AbortSignal,
-): Promise<void> {
+async function handlePut(x: Exchange): Promise<void> {
+  const { ctx, req, res, path, rawQuery, signal } = x;
   ctx.stats.request('put');
   if (req.method !== 'PUT') {
     ctx.stats.putBytes(await drainBody(req));
@@ -138,17 +136,11 @@ async function handlePut(
     reply = xmlRefusal(ctx, err);
   }
   if (resetNow) return cut(req, res);
-  answer(ctx, req, res, decision, reply, true);
+  answer(x, decision, reply, true);
 }
 
-async function handleGet(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  rawQuery: string,
-  signal: AbortSignal,
-): Promise<void> {
+async function handleGet(x: Exchange): Promise<void> {
+  const { ctx, req, res, path, rawQuery, signal } = x;
   ctx.stats.request('get');
   await drainBody(req);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -176,14 +168,8 @@ async function handleGet(
   await sendDownload(ctx, req, res, download, { resetHalfway: reset });
 }
 
-async function handleApi(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  rawQuery: string,
-  signal: AbortSignal,
-): Promise<void> {
+async function handleApi(x: Exchange): Promise<void> {
+  const { ctx, req, res, path, rawQuery, signal } = x;
   const method = req.method ?? 'GET';
   const match = matchRoute(method, path);
   if (!match || !('route' in match)) {
@@ -235,5 +221,5 @@ async function handleApi(
     ctx.stats.error(err.code);
     reply = apiErrorReply(err);
   }
-  answer(ctx, req, res, decision, reply, false);
+  answer(x, decision, reply, false);
 }

@@ -84,7 +84,16 @@ export async function receivePart(
     if (err instanceof S3Error) err.headers = await settleRefusedBody(ctx, req);
     throw err;
   }
-  return storePart(ctx, req, file, partNumber, opts);
+  return storePart({ ctx, req, file, partNumber, opts });
+}
+
+/** One part PUT that passed its grant and size checks. */
+interface PartPut {
+  ctx: EmulatorContext;
+  req: IncomingMessage;
+  file: FileState;
+  partNumber: number;
+  opts: PutOptions;
 }
 
 /** The PUTs being stored now, per emulator, by file and part. */
@@ -95,13 +104,8 @@ const writers = new WeakMap<EmulatorContext, Map<string, Promise<void>>>();
  * waits for it (a stale PUT the client gave up on ends quickly: its connection is gone), so two
  * bodies never write into the same bytes at once.
  */
-async function storePart(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  file: FileState,
-  partNumber: number,
-  opts: PutOptions,
-): Promise<Reply> {
+async function storePart(put: PartPut): Promise<Reply> {
+  const { ctx, req, file, partNumber } = put;
   let active = writers.get(ctx);
   if (!active) writers.set(ctx, (active = new Map()));
   const key = `${file.fileId}:${partNumber}`;
@@ -117,20 +121,14 @@ async function storePart(
       err.headers = await settleRefusedBody(ctx, req);
       throw err;
     }
-    return await storePartAlone(ctx, req, file, partNumber, opts);
+    return await storePartAlone(put);
   } finally {
     active.delete(key);
     release();
   }
 }
 
-async function storePartAlone(
-  ctx: EmulatorContext,
-  req: IncomingMessage,
-  file: FileState,
-  partNumber: number,
-  opts: PutOptions,
-): Promise<Reply> {
+async function storePartAlone({ ctx, req, file, partNumber, opts }: PartPut): Promise<Reply> {
   const part = file.parts[partNumber - 1]!;
   const hash = ctx.hashBackend.create(partNumber > 1 ? { words: part.hashCtx, bytes: part.partOffset } : undefined);
   // Written in place at the part's offset (no copy at completion). A part already accepted is
