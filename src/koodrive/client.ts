@@ -292,7 +292,15 @@ export class KooDriveClient {
     for (;;) {
       const q: Array<[string, string]> = [...query, ['pageSize', String(PAGE_SIZE)]];
       if (cursor) q.push(['cursor', cursor]);
-      const page = await this.send<Page>({ call, method: 'GET', path, query: q, lockId: this.currentLock });
+      // A listing of a big record is thousands of pages (a million files: 10,000): node's client.
+      const page = await this.send<Page>({
+        call,
+        method: 'GET',
+        path,
+        query: q,
+        lockId: this.currentLock,
+        perFile: true,
+      });
       if (!Array.isArray(page.data)) throw malformed(call, 'data[]');
       yield* page.data;
       cursor = page.nextCursor || undefined;

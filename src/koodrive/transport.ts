@@ -43,8 +43,9 @@ export interface CallSpec {
   /** Overrides the transport's policy (e.g. a short one for releasing the lock). */
   retry?: RetryPolicy;
   /**
-   * Sent once per file (create backup file, files/complete): goes through node's own client
-   * (net/http-exchange.ts), whose per-request CPU is a fifth of got's; rarer calls use got.
+   * Sent once per file (create backup file, files/complete) or per page of a listing: goes through
+   * node's own client (net/http-exchange.ts), whose per-request CPU is a fifth of got's; rarer
+   * calls use got.
    */
   perFile?: boolean;
 }
