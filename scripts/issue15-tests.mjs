@@ -13,4 +13,5 @@ export const ADDED_TEST_FILES = [
   'koodrive-error-predicates.test.ts',
   'retry-policy-edges.test.ts',
   'journal-disk.test.ts',
+  'journal-forms.test.ts',
 ];
