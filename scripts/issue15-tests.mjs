@@ -12,4 +12,6 @@ export const ADDED_TEST_FILES = [
   'hash-stream-edges.test.ts',
   'koodrive-error-predicates.test.ts',
   'retry-policy-edges.test.ts',
+  'journal-disk.test.ts',
+  'journal-forms.test.ts',
 ];

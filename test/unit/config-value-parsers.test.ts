@@ -2,6 +2,7 @@
  * Each value kind of the configuration (src/config/value-parsers.ts), read from literal input to
  * literal output, and each refusal with the message a user sees.
  */
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseSignedDuration } from '../../src/config/duration-text.js';
 import { homeOf, parseValue, type ParseContext, type ValueRule } from '../../src/config/value-parsers.js';
@@ -196,5 +197,70 @@ describe('lists and paths', () => {
   it('homeOf: HOME when set and not empty', () => {
     expect(homeOf({ HOME: '/h' })).toBe('/h');
     expect(homeOf({ HOME: '' })).not.toBe('');
+  });
+});
+
+// Edges the mutation run (MUTATE_GROUP=filters, docs/testing.md) showed no test held. Expected
+// values from docs/configuration.md "Values" and "Secrets".
+describe('edges pinned by the mutation run', () => {
+  it('int: a whole number in digits only; several digits; no hex, exponent, blank or boolean', () => {
+    const rule: ValueRule = { kind: 'int', min: 0, max: 1_000_000 };
+    expect(read(rule, '64')).toBe(64);
+    expect(read(rule, '1000')).toBe(1000);
+    for (const bad of ['0x10', '1e3', '', ' ', '8 8', true, null, [8]])
+      expect(refusal(rule, bad)).toMatch(/must be a whole number/);
+  });
+
+  it('rate: a bare number in a string is KiB/s, whatever its digits (docs: --bwlimit 10 = 10 KiB/s)', () => {
+    expect(read({ kind: 'rate' }, '10')).toBe(10 * 1024);
+    expect(read({ kind: 'rate' }, '100')).toBe(100 * 1024);
+    expect(read({ kind: 'rate' }, '0.5')).toBe(512);
+    expect(read({ kind: 'rate' }, '2.25')).toBe(2304);
+    expect(read({ kind: 'rate' }, '10B/s')).toBe(10);
+    // "1 000" is not a thousand KiB/s, nor 1 KiB/s; a list is not a rate.
+    for (const bad of ['1 000', ['5'], ['off']]) expect(refusal({ kind: 'rate' }, bad)).toMatch(/must be a rate/);
+    // A rate that rounds to 0 B/s is no limit anyone meant: refused, not a limiter that never sends.
+    expect(refusal({ kind: 'rate' }, '0.0001')).toMatch(/must be a rate/);
+    expect(refusal({ kind: 'rate' }, '0KiB/s')).toMatch(/must be a rate/);
+  });
+
+  it('size: a list is not a size', () => {
+    expect(refusal({ kind: 'size' }, ['5'])).toMatch(/must be a size/);
+  });
+
+  it('durations: 0 is a duration; NaN (YAML .nan) is not, signed or not', () => {
+    expect(read({ kind: 'duration' }, 0)).toBe(0);
+    expect(read({ kind: 'duration' }, '0s')).toBe(0);
+    expect(refusal({ kind: 'duration' }, Number.NaN)).toMatch(/must be a duration/);
+    expect(refusal({ kind: 'signed-duration', min: -60_000 }, Number.NaN)).toMatch(/must be a duration/);
+    expect(refusal({ kind: 'duration' }, '5s\n1h')).toMatch(/must be a duration/);
+    expect(() => parseSignedDuration('5s\n1h')).toThrow(/is not a duration/);
+  });
+
+  it('env lists: nested braces kept whole; blank items dropped; a blank item in a file list refused', () => {
+    expect(read({ kind: 'list' }, '*.{tar.{gz,xz},zip},*.tmp', env)).toEqual(['*.{tar.{gz,xz},zip}', '*.tmp']);
+    expect(read({ kind: 'list' }, 'a, ,b', env)).toEqual(['a', 'b']);
+    expect(refusal({ kind: 'list' }, ['a', ' '])).toMatch(/must be a list of non-empty strings/);
+  });
+
+  it('a secret given where another kind is expected is never quoted (docs: error messages never quote them)', () => {
+    const message = refusal({ kind: 'url' }, new Secret('s3cr3t-tok'));
+    expect(message).toBe(
+      'k from /etc/rc.yaml must be an http(s) URL such as https://intl.myhuaweicloud-koodrive.com, got ***',
+    );
+  });
+
+  it('a refused value of up to 80 characters as shown is shown whole; 81 are cut to 77 and "..."', () => {
+    const x78 = 'x'.repeat(78); // shown with its quotes: 80 characters
+    expect(refusal({ kind: 'bool' }, x78)).toBe(
+      `k from /etc/rc.yaml must be true or false (also yes/no, on/off, 1/0), got "${x78}"`,
+    );
+    expect(refusal({ kind: 'bool' }, `${x78}x`)).toBe(
+      `k from /etc/rc.yaml must be true or false (also yes/no, on/off, 1/0), got "${'x'.repeat(76)}...`,
+    );
+  });
+
+  it('homeOf: without HOME, the account home folder', () => {
+    expect(homeOf({})).toBe(os.homedir());
   });
 });

@@ -256,3 +256,67 @@ describe('errorFromNetwork', () => {
     expect(final.message).toBe('create lock failed: no answer from h (weird). check the endpoint URL and the network');
   });
 });
+
+// Survivors of the errors group's mutation run, one by one (docs/testing.md): what a user reads.
+describe('errors group survivors pinned', () => {
+  const base = { call: 'create backup file', credentialsHint: 'check KOODRIVE_TOKEN', secrets: [] };
+  const clock = (serverOffsetMs?: number, clockSkewMs?: number) =>
+    errorFromResponse({
+      ...base,
+      httpStatus: 401,
+      code: 13990003,
+      msg: 'old',
+      ...(serverOffsetMs !== undefined ? { serverOffsetMs } : {}),
+      ...(clockSkewMs !== undefined ? { clockSkewMs } : {}),
+    }).message;
+
+  it('clock: no measured offset and no skew: the general advice, naming no skew', () => {
+    expect(clock()).toBe(
+      "create backup file failed: old (code 13990003, HTTP 401). X-Date was refused: this machine's clock must " +
+        'be within 15 min of UTC; fix the clock or set --clock-skew',
+    );
+    expect(clock(undefined, 0)).toBe(clock());
+  });
+
+  it('clock: a skew given and the machine off as well: the skew that fixes it is their sum', () => {
+    // X-Date (our clock + 5 min) was 20 min behind the server: our clock is 25 min behind it.
+    expect(clock(20 * 60_000, 5 * 60_000)).toBe(
+      'create backup file failed: old (code 13990003, HTTP 401). X-Date (with --clock-skew=300s applied) was ' +
+        "20 min behind the server's clock; the clock of this machine is 25 min behind the server's: " +
+        'fix the clock or set --clock-skew=1500s',
+    );
+  });
+
+  it('a long server message is cut at 300 characters (docs/api-client.md), a message of 300 is not', () => {
+    const at = (n: number) => errorFromResponse({ ...base, httpStatus: 400, code: 13000102, msg: 'm'.repeat(n) }).msg;
+    expect(at(300)).toBe('m'.repeat(300));
+    expect(at(301)).toBe(`${'m'.repeat(300)}…`);
+  });
+
+  it('an HTML error page behind a gateway: retried, with the Retry-After it came with', () => {
+    const e = errorFromResponse({
+      ...base,
+      httpStatus: 503,
+      code: undefined,
+      msg: 'unexpected answer: <html><body>Service Unavailable',
+      retryAfterMs: 2000,
+    });
+    expect(e).toMatchObject({ kind: 'transient', transient: true, retryAfterMs: 2000 });
+    expect(e.message).toBe(
+      'create backup file failed: the endpoint answered with an HTML page, not KooDrive JSON (HTTP 503); ' +
+        'a proxy or gateway answered with an error page; it was retried — if this persists, ' +
+        'check --endpoint (KOODRIVE_ENDPOINT) and any proxy in between',
+    );
+  });
+
+  it('a transient network failure with no specific advice: the general one, and that it was retried', () => {
+    expect(errorFromNetwork('create lock', 'h', 'ECONNRESET', true, []).message).toBe(
+      'create lock failed: no answer from h (ECONNRESET). check the network and the endpoint URL; ' +
+        'it was retried — run again later',
+    );
+  });
+
+  it('the error is named KooDriveError', () => {
+    expect(errorFromNetwork('c', 'h', 'x', false, []).name).toBe('KooDriveError');
+  });
+});

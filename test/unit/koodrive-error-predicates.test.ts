@@ -86,3 +86,14 @@ describe('partsNotUploaded', () => {
     expect(partsNotUploaded(err('validation', 13000102, 'part(s) 2 not uploaded'))).toBeUndefined();
   });
 });
+
+describe('partsNotUploaded: a stray comma in the list adds no part 0', () => {
+  it('"part(s) 2, 5, not uploaded" is parts 2 and 5', () => {
+    const e = new KooDriveError(
+      { code: 13000402, msg: 'm', httpStatus: 400, call: 'complete file', kind: 'validation', transient: false },
+      'complete file failed: file "a" (f1) failed the integrity check: ' +
+        'part(s) 2, 5, not uploaded; PUT them and complete again',
+    );
+    expect(partsNotUploaded(e)).toEqual([2, 5]);
+  });
+});

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   classifyNetworkError,
   isAbortError,
+  isTransientHttp,
   nextDelay,
   parseRetryAfter,
   retryPolicyProblem,
@@ -104,5 +105,21 @@ describe('classifyNetworkError', () => {
     });
     expect(classifyNetworkError('boom')).toEqual({ transient: false, reason: 'boom', aborted: false });
     expect(classifyNetworkError({ code: 42, message: 'm' })).toEqual({ transient: false, reason: 'm', aborted: false });
+  });
+});
+
+describe('errors group survivors pinned', () => {
+  it('a status above 599 is no server error (RFC 9110: 5xx), so not retried', () => {
+    expect(isTransientHttp(599)).toBe(true);
+    expect(isTransientHttp(600)).toBe(false);
+  });
+
+  it('a certificate that did not verify is final and a failure, not a cancellation', () => {
+    const c = classifyNetworkError(
+      Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    );
+    expect(c.transient).toBe(false);
+    expect(c.aborted).toBe(false);
+    expect(c.reason).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT/);
   });
 });
