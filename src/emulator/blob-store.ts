@@ -2,9 +2,9 @@
  * Bytes on disk: an upload's parts in one file dataDir/parts/<fileId> (each part at its offset),
  * finished files in dataDir/blobs/<sha256>. No folder per upload: creating and removing one cost
  * more than the rest of a small file's storage. Metadata calls (open, stat, rename, unlink) and
- * small reads are synchronous: on a local disk
- * each takes microseconds, while its promise form costs a thread-pool round trip of main-thread
- * CPU; a run of small files makes several per file (issue 11). Bulk bytes stay streamed.
+ * small reads are synchronous: on a local disk each takes microseconds, while its promise form
+ * costs a thread-pool round trip of main-thread CPU, and a run of small files makes several per
+ * file (issue 11). Bulk bytes stay streamed.
  */
 import {
   closeSync,
@@ -19,6 +19,9 @@ import {
 } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** The name an assembly of the older layout has while it is moved to parts/<fileId>. */
+const LAYOUT_MOVE = '.tmp-layout';
 
 export class BlobStore {
   readonly blobsDir: string;
@@ -37,18 +40,20 @@ export class BlobStore {
     await mkdir(this.partsDir, { recursive: true, mode: 0o700 });
     for (const name of await readdir(this.blobsDir))
       if (name.startsWith('.tmp-')) await rm(join(this.blobsDir, name), { force: true });
-    for (const entry of await readdir(this.partsDir, { withFileTypes: true })) {
+    const entries = await readdir(this.partsDir, { withFileTypes: true });
+    for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       const dir = join(this.partsDir, entry.name);
-      const moved = `${dir}.tmp-layout`;
-      await rename(join(dir, 'assembly'), moved).then(
-        async () => {
-          await rm(dir, { recursive: true, force: true });
-          await rename(moved, dir);
-        },
-        () => rm(dir, { recursive: true, force: true }), // no assembly: nothing of it was kept
-      );
+      // The assembly (if a part was kept) steps out, then the folder goes.
+      await rename(join(dir, 'assembly'), dir + LAYOUT_MOVE).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
     }
+    // Each moved assembly takes its folder's name; also one whose move a crash interrupted.
+    for (const name of await readdir(this.partsDir))
+      if (name.endsWith(LAYOUT_MOVE)) {
+        const path = join(this.partsDir, name);
+        await rename(path, path.slice(0, -LAYOUT_MOVE.length));
+      }
   }
 
   blobPath(sha256: string): string {

@@ -198,6 +198,24 @@ describe('emulator: uploads, chain and integrity', () => {
     expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
   });
 
+  it('finishes a layout move that a crash interrupted (the assembly moved out, its empty folder left)', async () => {
+    h = await Harness.start();
+    const lock = await h.lock();
+    const recordId = await h.record(lock);
+    const created = await h.createFile(lock, recordId, 'x.bin', smallPlan);
+    expect((await putPart(created.json.multiParts[0].uploadUrl, small, smallPlan.parts[0]!)).status).toBe(200);
+    await h.stop();
+    const flat = join(h.dir, 'parts', created.json.fileId);
+    const bytes = await readFile(flat);
+    await rm(flat);
+    await mkdir(flat); // the old folder, already emptied
+    await writeFile(`${flat}.tmp-layout`, bytes); // the assembly, moved out but not yet renamed
+    await h.restart();
+    expect(await readdir(join(h.dir, 'parts'))).toEqual([created.json.fileId]);
+    expect((await h.complete(created.json.fileId)).json.code).toBe(0);
+    expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
+  });
+
   it('completes uploaded files on completeBackup when autoCompleteFiles is set', async () => {
     h = await Harness.start({ autoCompleteFiles: true });
     const lock = await h.lock();
