@@ -155,13 +155,9 @@ try {
             mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
             putBytes: after.putBytes - before.putBytes,
           });
-          console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
-              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
-          );
+          logRow(c, row, r);
         } catch (err) {
-          row.error = err.message;
-          console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+          logFailure(c, row, err);
         }
         results.push(row);
       }
@@ -186,13 +182,9 @@ try {
             emulatorCpuSeconds: '-',
             mibPerS: +(data.bytes / MiB / r.seconds).toFixed(1),
           });
-          console.log(
-            `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
-              `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
-          );
+          logRow(c, row, r);
         } catch (err) {
-          row.error = err.message;
-          console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+          logFailure(c, row, err);
         }
         results.push(row);
       }
@@ -271,3 +263,16 @@ if (fileCountRows.length > 0) {
 await mkdir(join(here, 'results'), { recursive: true });
 await writeFile(join(here, 'results', 'e2e.json'), `${JSON.stringify(run, null, 2)}\n`);
 console.log('\nwrote bench/results/e2e.json');
+
+/** One contender's line in the run's log. */
+function logRow(c, row, r) {
+  console.log(
+    `  ${c.name.padEnd(24)} ${r.seconds.toFixed(2).padStart(7)} s  ` +
+      `${String(row.mibPerS).padStart(7)} MiB/s  peak RSS ${r.peakRssMiB ?? '?'} MiB`,
+  );
+}
+
+function logFailure(c, row, err) {
+  row.error = err.message;
+  console.log(`  ${c.name.padEnd(24)} FAILED: ${err.message.split('\n')[0]}`);
+}

@@ -179,7 +179,8 @@ describe('emulator: uploads, chain and integrity', () => {
     ).toBe(smallPlan.sha256);
   });
 
-  it('moves an upload kept in the older layout (parts/<fileId>/assembly) to parts/<fileId> on start', async () => {
+  /** One small file PUT (not completed), the emulator stopped, its parts file read and removed. */
+  async function oneUploadStoppedWithItsBytesRemoved() {
     h = await Harness.start();
     const lock = await h.lock();
     const recordId = await h.record(lock);
@@ -189,31 +190,31 @@ describe('emulator: uploads, chain and integrity', () => {
     const flat = join(h.dir, 'parts', created.json.fileId);
     const bytes = await readFile(flat);
     await rm(flat);
+    return { created, flat, bytes };
+  }
+
+  async function expectCompletesToSmall(fileId: string) {
+    expect((await h.complete(fileId)).json.code).toBe(0);
+    expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
+  }
+
+  it('moves an upload kept in the older layout (parts/<fileId>/assembly) to parts/<fileId> on start', async () => {
+    const { created, flat, bytes } = await oneUploadStoppedWithItsBytesRemoved();
     await mkdir(flat);
     await writeFile(join(flat, 'assembly'), bytes);
     await mkdir(join(h.dir, 'parts', 'Fgone')); // a folder with no assembly: dropped
     await h.restart();
     expect((await readdir(join(h.dir, 'parts'))).sort()).toEqual([created.json.fileId]);
-    expect((await h.complete(created.json.fileId)).json.code).toBe(0);
-    expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
+    await expectCompletesToSmall(created.json.fileId);
   });
 
   it('finishes a layout move that a crash interrupted (the assembly moved out, its empty folder left)', async () => {
-    h = await Harness.start();
-    const lock = await h.lock();
-    const recordId = await h.record(lock);
-    const created = await h.createFile(lock, recordId, 'x.bin', smallPlan);
-    expect((await putPart(created.json.multiParts[0].uploadUrl, small, smallPlan.parts[0]!)).status).toBe(200);
-    await h.stop();
-    const flat = join(h.dir, 'parts', created.json.fileId);
-    const bytes = await readFile(flat);
-    await rm(flat);
+    const { created, flat, bytes } = await oneUploadStoppedWithItsBytesRemoved();
     await mkdir(flat); // the old folder, already emptied
     await writeFile(`${flat}.tmp-layout`, bytes); // the assembly, moved out but not yet renamed
     await h.restart();
     expect(await readdir(join(h.dir, 'parts'))).toEqual([created.json.fileId]);
-    expect((await h.complete(created.json.fileId)).json.code).toBe(0);
-    expect(Buffer.compare(await readFile(join(h.dir, 'blobs', smallPlan.sha256)), Buffer.from(small))).toBe(0);
+    await expectCompletesToSmall(created.json.fileId);
   });
 
   it('completes uploaded files on completeBackup when autoCompleteFiles is set', async () => {
