@@ -6,11 +6,11 @@
  */
 import { stat } from 'node:fs/promises';
 import type { BackupFileEntry } from '../koodrive/wire-types.js';
-import { MANIFEST_DESCRIPTION, toDescription } from '../names/file-name.js';
+import { MANIFEST_DESCRIPTION } from '../names/file-name.js';
 import type { LocalFile } from '../scan/local-file.js';
 import type { ManifestWriter } from '../manifest/manifest-writer.js';
 import type { EventSink, FileOutcome } from './events.js';
-import type { StoredFile } from './run-tally.js';
+import type { StoredFile, StoredFiles } from './stored-files.js';
 import { backupFile, type FileJobContext } from './file-job.js';
 import { isStored } from './file-outcome.js';
 
@@ -23,25 +23,6 @@ export interface RecordFinishApi {
 /** The record could not be made complete: it is left open for the next run. */
 export class RecordIncompleteError extends Error {
   override readonly name = 'RecordIncompleteError';
-}
-
-const keyOf = (description: string, sha256: string) => `${description}\u0000${sha256.toLowerCase()}`;
-
-/** Indexes of stored outcomes whose path and content the listing lacks (pure). */
-export function missingFromListing(listed: ReadonlySet<string>, outcomes: readonly FileOutcome[]): number[] {
-  const missing: number[] = [];
-  outcomes.forEach((o, i) => {
-    if (isStored(o) && o.sha256 && !listed.has(keyOf(toDescription(o.path), o.sha256))) missing.push(i);
-  });
-  return missing;
-}
-
-/** `description + sha256` of every file the record lists. */
-export async function listedKeys(listing: AsyncIterable<BackupFileEntry>): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for await (const entry of listing)
-    if (entry.description !== undefined) keys.add(keyOf(toDescription(entry.description), entry.sha256));
-  return keys;
 }
 
 export interface FinishOptions {
@@ -93,16 +74,13 @@ export async function* localFilesOf(
  */
 export async function finishRecord(
   api: RecordFinishApi,
-  stored: () => Iterable<StoredFile>,
+  stored: StoredFiles,
   ctx: FileJobContext,
   opts: FinishOptions,
 ): Promise<void> {
   // The extra creates are bookkeeping: only their retries and warnings are worth showing.
   const quiet: EventSink = (e) => (e.type === 'retry' || e.type === 'warn' ? ctx.emit(e) : undefined);
-  const listed = await listedKeys(api.listBackupFiles(ctx.recordId));
-  const missing: StoredFile[] = [];
-  for (const f of stored()) if (!listed.has(keyOf(toDescription(f.relPath), f.sha256))) missing.push(f);
-  listed.clear();
+  const missing = await stored.missingFrom(api.listBackupFiles(ctx.recordId));
   let containerId = opts.containerId;
   if (missing.length > 0) {
     const fill: FileJobContext = { ...ctx, emit: quiet, fill: true, request: { ...ctx.request, onConflict: 'rename' } };

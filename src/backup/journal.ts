@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FilePlan } from '../hash/file-plan.js';
 import { multiPartsProblem } from '../hash/part-rules.js';
 import { sameVersion } from '../scan/local-file.js';
+import { readLines } from '../util/read-lines.js';
 
 /**
  * The run journal: an append-only log of small JSON lines (one per fact), so that a crash or
@@ -488,28 +489,10 @@ export function parseJournal(text: string): JournalLine[] {
   return lines;
 }
 
-/** The facts of the journal file at `path`, read in 1 MiB chunks (never the whole file as one string). */
+/** The facts of the journal file at `path`, read in chunks (never the whole file as one string). */
 export function* readJournalFile(path: string): Generator<JournalLine> {
   const decoder = new JournalDecoder();
-  const fd = openSync(path, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    let rest: Buffer = Buffer.alloc(0);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      let from = 0;
-      for (let nl = data.indexOf(10, from); nl !== -1; nl = data.indexOf(10, from)) {
-        yield* decoder.decode(data.toString('utf8', from, nl));
-        from = nl + 1;
-      }
-      rest = Buffer.from(data.subarray(from));
-    }
-    if (rest.length > 0) yield* decoder.decode(rest.toString('utf8'));
-  } finally {
-    closeSync(fd);
-  }
+  for (const raw of readLines(path)) yield* decoder.decode(raw);
 }
 
 /** The longest folder prefix (ending in a separator) shared by the state's files, or undefined. */

@@ -20,6 +20,7 @@ import { Journal, seedIdOf } from './journal.js';
 import { LockKeeper, type LockApi } from './lock-keeper.js';
 import { openRecord, startRecord, type RecordApi } from './open-record.js';
 import { RunTally } from './run-tally.js';
+import { StoredFiles } from './stored-files.js';
 
 export type { ScanItem } from '../scan/scan-options.js';
 
@@ -79,11 +80,11 @@ export interface BackupRunResult {
  * One backup run: lock (which checks the credentials) and journal first, then scan, plan and
  * upload as one stream with a bounded window of files in flight, then complete and release —
  * release also on failure. Nothing is kept per file but totals, the files that need attention and
- * a compact line per stored file for finishing the record (run-tally.ts).
+ * a fingerprint per stored file for finishing the record (stored-files.ts).
  */
 export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Promise<BackupRunResult> {
   const started = Date.now();
-  const tally = new RunTally(!opts.dryRun);
+  const tally = new RunTally(opts.dryRun ? undefined : StoredFiles.spilledBeside(opts.journalPath));
   const manifest = opts.manifestPath && !opts.dryRun ? await ManifestWriter.create(opts.manifestPath) : undefined;
   let journal: Journal | undefined;
   let keeper: LockKeeper | undefined;
@@ -187,6 +188,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
   } finally {
     await scan.return?.(undefined).catch(() => undefined);
     await manifest?.discard();
+    tally.stored?.dispose();
     // A run that held the lock to the end leaves its journal compacted (one compact line per small
     // file); one that lost it must not rewrite a file another run may now be appending to.
     journal?.close({ compact: !opts.dryRun && keeper !== undefined && !keeper.lost.signal.aborted });
@@ -227,7 +229,7 @@ async function completeRecordOrRedo(
   deps: BackupRunDeps,
   finish: FinishOptions,
 ): Promise<string> {
-  const stored = () => tally.storedFiles();
+  const stored = tally.stored!;
   try {
     await finishRecord(deps.api, stored, ctx, finish);
     return recordId;
@@ -241,7 +243,7 @@ async function completeRecordOrRedo(
     const freshCtx = { ...ctx, recordId: freshId, emit: quiet };
     let failed = 0;
     await finish.pass(
-      localFilesOf(stored(), () => failed++),
+      localFilesOf(stored.all(), () => failed++),
       freshCtx,
       (o) => {
         if (!isStored(o)) failed++;

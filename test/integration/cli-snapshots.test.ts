@@ -4,7 +4,7 @@
  * each record lists every file, verifies identical against the tree as it was, and restores to
  * exactly that tree (content, paths, modes, mtimes, links, empty folders), resumably.
  */
-import { chmod, cp, mkdir, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,9 @@ describe.each(['record', 'folder'] as const)('records are snapshots (emulator --
     await backUp();
     await backUp();
     expect(new Set(runs.map((r) => r.recordId)).size).toBe(3);
+    // The stored files a run spilled to disk for finishing its record are gone with the run.
+    const left = (await readdir(join(work, 'state'), { recursive: true })).filter((p) => p.endsWith('.stored.tmp'));
+    expect(left).toEqual([]);
   });
 
   it('records get --files lists every file of each run (plus its manifest), and nothing more', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileOutcome } from '../../src/backup/events.js';
 import { JobWindow } from '../../src/backup/file-pass.js';
 import { RunTally } from '../../src/backup/run-tally.js';
+import { StoredFiles } from '../../src/backup/stored-files.js';
 import { windowUnits, windowWeight } from '../../src/backup/small-files.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -22,7 +23,7 @@ const file = (
 
 describe('RunTally: totals and the files that need attention, not every file', () => {
   it('adds up like the old totals and keeps only failed and conflicting files', () => {
-    const tally = new RunTally(true);
+    const tally = new RunTally(StoredFiles.inMemory());
     for (const f of [
       file('a', 'uploaded', 5),
       file('b', 'rapid', 7),
@@ -53,16 +54,16 @@ describe('RunTally: totals and the files that need attention, not every file', (
     });
     expect(tally.attention.map((f) => f.path)).toEqual(['e', 'f']);
     expect(tally.allStored).toBe(false);
-    expect([...tally.storedFiles()]).toEqual(
+    expect([...tally.stored!.all()]).toEqual(
       ['a', 'b', 'c', 'd'].map((p) => ({ relPath: p, absPath: `/r/${p}`, sha256: sha('a') })),
     );
   });
 
   it('keeps no stored list unless asked (dry runs), and paths with odd characters survive', () => {
     expect(new RunTally().storedCount).toBe(0);
-    const tally = new RunTally(true);
+    const tally = new RunTally(StoredFiles.inMemory());
     tally.add(file('dir/ä b\tc.txt', 'uploaded'));
-    expect([...tally.storedFiles()][0]).toMatchObject({ relPath: 'dir/ä b\tc.txt', absPath: '/r/dir/ä b\tc.txt' });
+    expect([...tally.stored!.all()][0]).toMatchObject({ relPath: 'dir/ä b\tc.txt', absPath: '/r/dir/ä b\tc.txt' });
   });
 });
 
