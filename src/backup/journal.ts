@@ -5,6 +5,7 @@ import type { FilePlan } from '../hash/file-plan.js';
 import { multiPartsProblem } from '../hash/part-rules.js';
 import { sameVersion } from '../scan/local-file.js';
 import { readLines } from '../util/read-lines.js';
+import { DiskFileTable, type WrittenLine } from './journal-index.js';
 
 /**
  * The run journal: an append-only log of small JSON lines (one per fact), so that a crash or
@@ -44,7 +45,27 @@ export interface JournalState {
   recordId?: string;
   recordComplete: boolean;
   roots: string[];
-  files: FileTable;
+  files: JournalFiles;
+}
+
+/**
+ * What the journal knows, by absolute path: in memory (FileTable: dry runs, folding in tests) or
+ * as an index over the journal file (DiskFileTable, journal-index.ts: a run, whatever the tree).
+ * An entry read out is a copy: change it through set().
+ */
+export interface JournalFiles {
+  readonly size: number;
+  get(absPath: string): JournalFile | undefined;
+  set(absPath: string, f: JournalFile): void;
+  has(absPath: string): boolean;
+  delete(absPath: string): boolean;
+  keys(): Iterable<string>;
+  values(): Iterable<JournalFile>;
+  entries(): Iterable<[string, JournalFile]>;
+  /** A new record starts: no entry keeps an upload of an earlier one. */
+  clearUploads(recordId: string): void;
+  /** The longest folder prefix shared by every path, when the table keeps it (saves a pass). */
+  knownBase?(): string | undefined;
 }
 
 /**
@@ -52,7 +73,7 @@ export interface JournalState {
  * of a big tree) is kept as one short JSON string, about 250 bytes instead of about 2 KB of objects
  * (issue 16); other entries as objects. An entry read out is a copy: change it through set().
  */
-export class FileTable {
+export class FileTable implements JournalFiles {
   private readonly map = new Map<string, JournalFile | string>();
   /**
    * The entries set last stay objects until RECENT others were set: a file in flight is read and
@@ -110,6 +131,15 @@ export class FileTable {
 
   [Symbol.iterator](): Generator<[string, JournalFile]> {
     return this.entries();
+  }
+
+  clearUploads(_recordId: string): void {
+    for (const f of this.values()) {
+      if (f.recordId === undefined && f.fileId === undefined && f.outcome === undefined && f.partsDone.length === 0)
+        continue;
+      clearUpload(f);
+      this.set(f.absPath, f);
+    }
   }
 }
 
@@ -199,12 +229,7 @@ export function applyJournalLine(state: JournalState, line: JournalLine): void {
       state.recordId = line.recordId;
       state.roots = line.roots;
       state.recordComplete = false;
-      for (const f of state.files.values()) {
-        if (f.recordId === undefined && f.fileId === undefined && f.outcome === undefined && f.partsDone.length === 0)
-          continue;
-        clearUpload(f);
-        state.files.set(f.absPath, f);
-      }
+      state.files.clearUploads(line.recordId);
       break;
     case 'record-complete':
       if (state.recordId === line.recordId) state.recordComplete = true;
@@ -362,7 +387,7 @@ function isOnePartPlan(plan: FilePlan, size: number): boolean {
 }
 
 /** Context for compact lines: the base folder, the default seed, the current record. */
-interface CompactContext {
+export interface CompactContext {
   base?: string;
   seedId?: string;
   recordId?: string;
@@ -399,6 +424,9 @@ function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean, inF
     f.plan.proofCode === undefined ? '' : hexToB64(f.plan.proofCode),
     f.plan.partSize === DEFAULT_PART_SIZE ? 0 : f.plan.partSize,
   ];
+  // An outcome without a file id (an `exist` answer may name none) has no place in a compact line.
+  if (upload && !f.fileId && f.outcome !== undefined && f.recordId !== undefined && f.recordId === ctx.recordId)
+    return undefined;
   if (upload && f.fileId && f.recordId !== undefined) {
     if (f.recordId !== ctx.recordId || f.serverName === undefined) return undefined;
     const code = f.outcome === undefined ? '' : (OUTCOME_CODES[f.outcome] ?? f.outcome);
@@ -413,7 +441,18 @@ function compactLineOf(f: JournalFile, ctx: CompactContext, upload: boolean, inF
 
 /** Turns journal text lines (object or compact) into facts, in order; keeps the context compact lines need. */
 export class JournalDecoder {
-  private readonly ctx: CompactContext = {};
+  private ctx: CompactContext = {};
+
+  /** The context the lines read so far set up (header, current record and folder). */
+  get context(): Readonly<CompactContext> {
+    return this.ctx;
+  }
+
+  /** The facts of one raw line read out of order, in the context it had where it stands in the file. */
+  decodeIn(raw: string, ctx: CompactContext): JournalLine[] {
+    this.ctx = { ...ctx };
+    return this.decode(raw);
+  }
 
   /** The facts of one raw line: none for a torn, damaged or foreign line (never fatal). */
   decode(raw: string): JournalLine[] {
@@ -495,17 +534,21 @@ export function* readJournalFile(path: string): Generator<JournalLine> {
   for (const raw of readLines(path)) yield* decoder.decode(raw);
 }
 
+/** `base` narrowed so that `absPath` stands under it ('' when nothing is shared); the path's folder first. */
+export function narrowBase(base: string | undefined, absPath: string): string {
+  if (base === undefined) return absPath.slice(0, Math.max(absPath.lastIndexOf('/'), absPath.lastIndexOf('\\')) + 1);
+  if (absPath.startsWith(base)) return base;
+  let n = 0;
+  while (n < base.length && base[n] === absPath[n]) n++;
+  return base.slice(0, Math.max(base.lastIndexOf('/', n - 1), base.lastIndexOf('\\', n - 1)) + 1);
+}
+
 /** The longest folder prefix (ending in a separator) shared by the state's files, or undefined. */
 function commonBase(state: JournalState): string | undefined {
+  if (state.files.knownBase) return state.files.knownBase();
   let base: string | undefined;
   for (const f of state.files.values()) {
-    if (base === undefined) {
-      base = f.absPath.slice(0, Math.max(f.absPath.lastIndexOf('/'), f.absPath.lastIndexOf('\\')) + 1);
-    } else if (!f.absPath.startsWith(base)) {
-      let n = 0;
-      while (n < base.length && base[n] === f.absPath[n]) n++;
-      base = base.slice(0, Math.max(base.lastIndexOf('/', n - 1), base.lastIndexOf('\\', n - 1)) + 1);
-    }
+    base = narrowBase(base, f.absPath);
     if (base === '') return undefined;
   }
   return base;
@@ -596,8 +639,13 @@ export class Journal {
 
   private constructor(
     readonly path: string | undefined,
-    readonly state: JournalState,
+    private current: JournalState,
   ) {}
+
+  /** What the journal knows (for a journal on disk, an index over its file: journal-index.ts). */
+  get state(): JournalState {
+    return this.current;
+  }
 
   /**
    * A journal that writes nothing (dry runs): it starts from what `path` holds, if given and
@@ -613,12 +661,16 @@ export class Journal {
     return new Journal(undefined, state);
   }
 
-  /** Loads (and compacts) the journal at `path`; `fresh` ignores what it held (--no-resume). */
+  /**
+   * Loads the journal at `path` as an index over the file, and compacts it unless it is compact
+   * already (the last run that ended well left it so); `fresh` ignores what it held (--no-resume).
+   */
   static open(path: string, opts: { fresh?: boolean } = {}): Journal {
     mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-    const state = !opts.fresh && existsSync(path) ? foldJournal(readJournalFile(path)) : foldJournal([]);
-    const journal = new Journal(path, state);
-    journal.compact();
+    const loaded = !opts.fresh && existsSync(path) ? DiskFileTable.load(path) : undefined;
+    const journal = new Journal(path, loaded?.state ?? foldJournal([]));
+    if (loaded?.compact) journal.compactCtx = loaded.header;
+    else journal.compact({ reload: true });
     return journal;
   }
 
@@ -628,43 +680,46 @@ export class Journal {
   }
 
   /**
-   * Records facts about one file together, with one write: a plan with the create's answer (or
-   * the done that followed it) becomes one compact line when the file has one part.
+   * Records facts about one file together, with one write: when the file has one part and an
+   * upload, its whole entry becomes one compact line (a plan with the create's answer, a done).
    */
   appendAll(lines: readonly JournalLine[]): void {
     for (const line of lines) applyJournalLine(this.state, line);
     if (this.path === undefined || lines.length === 0) return;
-    let text: string | undefined;
-    const first = lines[0]!;
+    let written: Array<WrittenLine & { text: string }> | undefined;
+    const path = 'absPath' in lines[0]! ? lines[0].absPath : undefined;
     if (
-      lines.length > 1 &&
-      first.t === 'plan' &&
+      path !== undefined &&
       lines.every(
-        (l) => (l.t === 'plan' || l.t === 'created' || l.t === 'part' || l.t === 'done') && l.absPath === first.absPath,
+        (l) => (l.t === 'plan' || l.t === 'created' || l.t === 'part' || l.t === 'done') && l.absPath === path,
       )
     ) {
-      const f = this.state.files.get(first.absPath);
+      // A one-part file's entry with its upload fits one compact line, which tells all of it: the
+      // index then keeps one line per file (journal-index.ts).
+      const f = this.state.files.get(path);
       const ctx: CompactContext = {
         ...this.compactCtx,
         ...(this.state.recordId !== undefined ? { recordId: this.state.recordId } : {}),
       };
-      const line = f ? compactLineOf(f, ctx, true) : undefined;
-      if (line !== undefined) text = `${line}\n`;
+      const line = f?.fileId !== undefined ? compactLineOf(f, ctx, true) : undefined;
+      if (line !== undefined) written = [writtenLine(path, `${line}\n`, true)];
     }
-    text ??= lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+    written ??= lines.map((l) => writtenLine('absPath' in l ? l.absPath : undefined, `${JSON.stringify(l)}\n`, false));
     if (this.fd === undefined) this.fd = openSync(this.path, 'a', 0o600);
     try {
-      writeSync(this.fd, text);
+      writeSync(this.fd, written.length === 1 ? written[0]!.text : written.map((w) => w.text).join(''));
     } catch (err) {
       throw withPath(err, this.path); // a write to a descriptor names no file: say which (ENOSPC, EROFS)
     }
+    if (this.state.files instanceof DiskFileTable) this.state.files.noteWritten(written);
   }
 
   /**
    * Rewrites the log as a snapshot of the state, atomically (temp file, fsync, rename), streamed
-   * in chunks: the text of the whole history is never built in memory.
+   * in chunks: the text of the whole history is never built in memory. `reload`: index the new
+   * file (a run goes on with it).
    */
-  compact(): void {
+  compact(opts: { reload?: boolean } = {}): void {
     this.closeFd();
     if (this.path === undefined) return;
     const tmp = `${this.path}.${process.pid}.tmp`;
@@ -687,7 +742,9 @@ export class Journal {
       closeSync(fd);
     }
     renameSync(tmp, this.path);
+    this.closeTable();
     this.compactCtx = ctx;
+    if (opts.reload) this.current = DiskFileTable.load(this.path).state;
   }
 
   /** Flushes the log; `compact`: rewrite it as a snapshot first (the run held the lock to the end). */
@@ -698,12 +755,21 @@ export class Journal {
     }
     if (this.fd !== undefined) fsyncSync(this.fd);
     this.closeFd();
+    this.closeTable();
   }
 
   private closeFd(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+
+  private closeTable(): void {
+    if (this.current.files instanceof DiskFileTable) this.current.files.close();
+  }
+}
+
+function writtenLine(absPath: string | undefined, text: string, whole: boolean): WrittenLine & { text: string } {
+  return { absPath, text, bytes: Buffer.byteLength(text), whole };
 }
 
 /** A file-system error that names no path (a write to a descriptor) gets the file's path. */
