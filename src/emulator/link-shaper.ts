@@ -112,15 +112,17 @@ function relay(client: net.Socket, innerPort: number, shape: LinkShape): void {
   const server = net.connect({ host: '127.0.0.1', port: innerPort, allowHalfOpen: true });
   client.setNoDelay(true);
   server.setNoDelay(true);
-  const up = new Shaper(0, shape.bytesPerSecond);
+  // Without a rate cap the way up needs no shaping (the latency is added on the way down): the
+  // client's bytes go straight through, and the relay costs the shared CPU one stream less.
+  const up = shape.bytesPerSecond ? new Shaper(0, shape.bytesPerSecond) : undefined;
   const down = new Shaper(shape.latencyMs, shape.bytesPerSecond);
   const teardown = (): void => {
     client.destroy();
     server.destroy();
-    up.destroy();
+    up?.destroy();
     down.destroy();
   };
-  for (const s of [client, server, up, down]) s.on('error', teardown);
+  for (const s of [client, server, up, down]) s?.on('error', teardown);
   // The client gone: nothing more to deliver. The server gone: its last bytes still cross the link.
   client.on('close', teardown);
   down.on('end', () => server.destroyed && client.end());
@@ -131,7 +133,9 @@ function relay(client: net.Socket, innerPort: number, shape: LinkShape): void {
   // bytes reach the server only after it.
   client.pause();
   const open = (): void => {
-    if (!client.destroyed) client.pipe(up).pipe(server);
+    if (client.destroyed) return;
+    if (up) client.pipe(up).pipe(server);
+    else client.pipe(server);
   };
   if (shape.latencyMs > 0) setTimeout(open, shape.latencyMs).unref();
   else open();
