@@ -649,12 +649,13 @@ export class Journal {
 
   /**
    * A journal that writes nothing (dry runs): it starts from what `path` holds, if given and
-   * readable, so a dry run can tell the files the last run sent from the ones it would send.
+   * readable, so a dry run can tell the files the last run sent from the ones it would send. It
+   * reads the file through the same index as a run (a dry run journals no fact of its own).
    */
-  static inMemory(path?: string): Journal {
+  static readOnly(path?: string): Journal {
     let state = foldJournal([]);
     try {
-      if (path !== undefined && existsSync(path)) state = foldJournal(readJournalFile(path));
+      if (path !== undefined && existsSync(path)) state = DiskFileTable.load(path).state;
     } catch {
       // unreadable: plan every file, as without a journal
     }

@@ -108,7 +108,7 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     // Only the lock holder may open (and so compact) the journal: a second run of the same backup
     // must not rewrite the file the first one is appending to.
     journal = opts.dryRun
-      ? Journal.inMemory(opts.resume ? opts.journalPath : undefined)
+      ? Journal.readOnly(opts.resume ? opts.journalPath : undefined)
       : Journal.open(opts.journalPath, { fresh: !opts.resume });
     let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(deps.api, opts, journal, deps.emit);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });

@@ -182,7 +182,7 @@ describe('backupFile against the emulator', () => {
     const ctx: FileJobContext = {
       recordId: record.recordId,
       api,
-      journal: Journal.inMemory(),
+      journal: Journal.readOnly(),
       emit: (e) => events.push(e),
       plan,
       sendPart: partSender({ timeoutMs: 10_000 }),
@@ -199,7 +199,7 @@ describe('backupFile against the emulator', () => {
     expect(first).toMatchObject({ outcome: 'uploaded', bytesSent: 5, serverName: 'same.txt' });
 
     await writeFile(join(root, 'same.txt'), 'second, other bytes');
-    const second = await backupFile(await localFileOf(root, 'same.txt'), { ...ctx, journal: Journal.inMemory() });
+    const second = await backupFile(await localFileOf(root, 'same.txt'), { ...ctx, journal: Journal.readOnly() });
     expect(second).toMatchObject({ outcome: 'conflict', bytesSent: 0 });
     expect(second.error).toMatch(/already exists.*--on-conflict rename/);
     await keeper.release();

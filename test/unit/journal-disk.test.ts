@@ -70,7 +70,7 @@ describe('loading', () => {
     // The last line has no line break: a crash after its write but before the next is no loss.
     writeFileSync(path, text(lines).slice(0, -1));
     expect(statSync(path).size).toBeGreaterThan(1.2 * MiB);
-    for (const j of [Journal.inMemory(path), Journal.open(path)]) {
+    for (const j of [Journal.readOnly(path), Journal.open(path)]) {
       expect(j.state.files.size).toBe(n);
       for (const i of [0, 1, 1500, 2999]) {
         const f = j.state.files.get(name(i));
@@ -86,12 +86,12 @@ describe('loading', () => {
     again.close();
   });
 
-  it('inMemory reads what is there and writes nothing; a missing or unreadable journal is an empty one', () => {
+  it('readOnly reads what is there and writes nothing; a missing or unreadable journal is an empty one', () => {
     const dir = tmp();
     const path = join(dir, 'j.ndjson');
     writeFileSync(path, text([{ t: 'record', recordId: 'R1', roots: ['/r'] }, planLine('/r/a')]));
     const before = readFileSync(path, 'utf8');
-    const dry = Journal.inMemory(path);
+    const dry = Journal.readOnly(path);
     expect(dry.state.recordId).toBe('R1');
     expect(dry.state.files.get('/r/a')?.size).toBe(10);
     dry.append(planLine('/r/b'));
@@ -102,11 +102,11 @@ describe('loading', () => {
     expect(readFileSync(path, 'utf8')).toBe(before); // the file does not
     expect(readdirSync(dir)).toEqual(['j.ndjson']);
 
-    expect(Journal.inMemory(join(dir, 'missing.ndjson')).state.files.size).toBe(0);
+    expect(Journal.readOnly(join(dir, 'missing.ndjson')).state.files.size).toBe(0);
     expect(readdirSync(dir)).toEqual(['j.ndjson']);
     mkdirSync(join(dir, 'a-folder'));
-    expect(Journal.inMemory(join(dir, 'a-folder')).state.files.size).toBe(0);
-    expect(Journal.inMemory().state.files.size).toBe(0);
+    expect(Journal.readOnly(join(dir, 'a-folder')).state.files.size).toBe(0);
+    expect(Journal.readOnly().state.files.size).toBe(0);
   });
 });
 
@@ -133,7 +133,7 @@ describe('writing', () => {
     expect(fresh.state.recordId).toBeUndefined();
     expect(fresh.state.files.size).toBe(0);
     fresh.close();
-    const after = Journal.inMemory(path);
+    const after = Journal.readOnly(path);
     expect(after.state.recordId).toBeUndefined();
     expect(after.state.files.size).toBe(0);
   });
@@ -179,7 +179,7 @@ describe('writing', () => {
       const j = Journal.open(path, { fresh: true });
       for (const f of facts) j.append(f);
       j.close({ compact });
-      expect(seen(Journal.inMemory(path)), `compact: ${compact}`).toEqual(expected);
+      expect(seen(Journal.readOnly(path)), `compact: ${compact}`).toEqual(expected);
     }
   });
 
@@ -211,7 +211,7 @@ describe('compact lines, written by hand from docs/resume.md, load as the facts 
     const dir = tmp();
     const path = join(dir, 'j.ndjson');
     writeFileSync(path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    return Journal.inMemory(path);
+    return Journal.readOnly(path);
   }
 
   it('"f" lines: defaults from the header, the upload fields in the current record', () => {
@@ -392,7 +392,7 @@ describe('what a load gives back, field by field', () => {
       ['d', ''],
       ['n', 'odd.txt', 40, 1040, 40, '', SHA_AB, '', 0, 'F4', '', 'skipped'],
     ]);
-    const j = Journal.inMemory(path);
+    const j = Journal.readOnly(path);
     expect(j.state.files.get('/data/sub/c.txt')?.plan?.proofCode).toBe('abc');
     expect(j.state.files.get('/data/odd.txt')?.outcome).toBe('skipped');
     expect(j.state.files.get('/data/big.bin')?.partsDone).toEqual([2]);
@@ -412,14 +412,14 @@ describe('what a load gives back, field by field', () => {
       ['F', '/data/a.txt', 10, 1010, 10, '', SHA_AB, '', 0],
       { t: 'record-complete', recordId: 'R1' },
     ]);
-    const j = Journal.inMemory(path);
+    const j = Journal.readOnly(path);
     expect([j.state.recordId, j.state.recordComplete]).toEqual(['R1', true]);
     expect(j.state.files.get('C:\\w\\b.txt')?.size).toBe(20);
   });
 
   it('uploads of an older record are not kept by compaction: a new record forgets them', () => {
     const { path } = written([...facts, { t: 'record', recordId: 'R2', roots: ['/data'] }]);
-    const j = Journal.inMemory(path);
+    const j = Journal.readOnly(path);
     expect(j.state.recordId).toBe('R2');
     for (const p of ['/data/a.txt', '/data/sub/b.txt', '/data/big.bin']) {
       const f = j.state.files.get(p)!;
@@ -457,7 +457,7 @@ describe('what a load gives back, field by field', () => {
   });
 
   it('an empty journal: no record, not complete, no roots', () => {
-    const j = Journal.inMemory();
+    const j = Journal.readOnly();
     expect([j.state.recordId, j.state.recordComplete, j.state.roots, j.state.files.size]).toEqual([
       undefined,
       false,
@@ -481,7 +481,7 @@ describe('what a load gives back, field by field', () => {
         '',
       ].join('\n'),
     );
-    const j = Journal.inMemory(path);
+    const j = Journal.readOnly(path);
     const a = j.state.files.get('/d/x/a.txt');
     expect([a?.recordId, a?.fileId, a?.outcome]).toEqual(['R1', 'FA', 'uploaded']);
     expect(j.state.files.has('/d/y/obj.txt')).toBe(true);

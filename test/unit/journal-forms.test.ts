@@ -110,7 +110,7 @@ describe("a run's closing compaction", () => {
       ['d', ''],
       ['n', 'a.txt', 10, 1, 2, '', SHA_AB, '', 0, 'FA', '', '', 1],
     ]);
-    const f = Journal.inMemory(path).state.files.get('/r/a.txt');
+    const f = Journal.readOnly(path).state.files.get('/r/a.txt');
     expect([f?.fileId, f?.partsDone, f?.outcome]).toEqual(['FA', [1], undefined]);
   });
 });
@@ -119,7 +119,7 @@ describe('damaged compact lines place nothing', () => {
   const load = (lines: string[]) => {
     const path = join(tmp(), 'j.ndjson');
     writeFileSync(path, `${lines.join('\n')}\n`);
-    return Journal.inMemory(path).state;
+    return Journal.readOnly(path).state;
   };
   const n = (name: string) => JSON.stringify(['n', name, 1, 1, 1, '', SHA_AB, '', 0]);
 
