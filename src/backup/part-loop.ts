@@ -92,7 +92,10 @@ export class PartLoop {
       onRetry: (info) => this.ctx.emit({ type: 'retry', ...info }),
     });
     this.done.add(part.partNumber);
-    this.ctx.journal.append({ t: 'part', absPath: file.absPath, fileId, partNumber: part.partNumber });
+    // A small file's only part is not journalled: after a crash before its completion it is sent
+    // again (at most 1 MiB), and a run of many small files saves a write per file.
+    if (this.target.plan.parts.length > 1 || !isSmallPart(part.partSize))
+      this.ctx.journal.append({ t: 'part', absPath: file.absPath, fileId, partNumber: part.partNumber });
     this.ctx.emit({ type: 'part:sent', path: file.relPath, partNumber: part.partNumber, bytes: part.partSize });
   }
 

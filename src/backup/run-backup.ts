@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { isRecordIncomplete } from '../koodrive/koodrive-error.js';
@@ -16,7 +17,7 @@ import { isStored, outcomeOf } from './file-outcome.js';
 import { streamFilePass } from './file-pass.js';
 import { finishRecord, localFilesOf, type FinishOptions, type RecordFinishApi } from './finish-record.js';
 import type { LockMemo } from './held-lock.js';
-import { Journal, seedIdOf } from './journal.js';
+import { Journal, journalBase, seedIdOf } from './journal.js';
 import { LockKeeper, type LockApi } from './lock-keeper.js';
 import { openRecord, startRecord, type RecordApi } from './open-record.js';
 import { RunTally } from './run-tally.js';
@@ -109,7 +110,10 @@ export async function runBackup(opts: BackupRunOptions, deps: BackupRunDeps): Pr
     // must not rewrite the file the first one is appending to.
     journal = opts.dryRun
       ? Journal.readOnly(opts.resume ? opts.journalPath : undefined)
-      : Journal.open(opts.journalPath, { fresh: !opts.resume });
+      : Journal.open(opts.journalPath, {
+          fresh: !opts.resume,
+          expect: { base: journalBase(opts.roots.map((r) => resolve(r))), seedId: seedIdOf(opts.proofSeed) },
+        });
     let recordId = opts.dryRun ? (opts.recordId ?? '(dry-run)') : await openRecord(deps.api, opts, journal, deps.emit);
     deps.emit({ type: 'run:start', recordId, roots: opts.roots, dryRun: opts.dryRun });
 

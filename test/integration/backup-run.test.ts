@@ -3,6 +3,7 @@
  * keeper with the real KooDriveClient against an in-process emulator over loopback HTTP. None of
  * our own modules is faked; assertions are on the RunEvents, the outcomes and what the server stored.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -202,6 +203,50 @@ describe('backupFile against the emulator', () => {
     const second = await backupFile(await localFileOf(root, 'same.txt'), { ...ctx, journal: Journal.readOnly() });
     expect(second).toMatchObject({ outcome: 'conflict', bytesSent: 0 });
     expect(second.error).toMatch(/already exists.*--on-conflict rename/);
+    await keeper.release();
+  });
+});
+
+describe('what the journal records of an upload', () => {
+  it("a small file's only part is not journalled (sent again after a crash); a big file's parts are", async () => {
+    const emu = await inProcessEmulator();
+    const root = await tempDir();
+    await makeTree(root, { 'small.txt': 'a small file', 'big.bin': patternBytes(6 * MiB + 5, 3) });
+    const api = clientFor(emu);
+    const keeper = await LockKeeper.acquire(api, LOCK);
+    const record = await api.createRecord({
+      moduleCode: MODULE_FOLDER_BACKUP,
+      deviceId: 'journal-test',
+      properties: '{}',
+    });
+    const path = join(await tempDir(), 'j.ndjson');
+    const journal = Journal.open(path);
+    journal.append({ t: 'record', recordId: record.recordId, roots: [root] });
+    const ctx: FileJobContext = {
+      recordId: record.recordId,
+      api,
+      journal,
+      emit: () => undefined,
+      plan,
+      sendPart: partSender({ timeoutMs: 10_000 }),
+      partLimit: pLimit(2),
+      smallPartLimit: (fn) => fn(),
+      retry: FAST,
+      request: { onConflict: 'rename' },
+      seedId: seedIdOf(TEST_USER),
+      checksum: false,
+      dryRun: false,
+      signal: new AbortController().signal,
+    };
+    for (const rel of ['small.txt', 'big.bin'])
+      expect(await backupFile(await localFileOf(root, rel), ctx)).toMatchObject({ outcome: 'uploaded' });
+    journal.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    const parts = lines.filter((l) => l.includes('"t":"part"')).map((l) => JSON.parse(l) as { absPath: string });
+    expect(parts.map((p) => p.absPath)).toEqual([join(root, 'big.bin'), join(root, 'big.bin')]);
+    // the small file: its plan with the create's answer, then its done; no line says "part 1 sent"
+    const small = lines.filter((l) => l.includes('small.txt')).map((l) => JSON.parse(l) as unknown[]);
+    expect(small.map((l) => l.at(-1))).toEqual([0, 'u']);
     await keeper.release();
   });
 });

@@ -4,11 +4,11 @@
  * seeded history over more files than stay objects (256), with new records, forgotten files,
  * multi-part plans and stray lines, compared at every step, after a reopen and after compaction.
  */
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldJournal, Journal, type JournalLine, type JournalState } from '../../src/backup/journal.js';
+import { foldJournal, Journal, journalBase, type JournalLine, type JournalState } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
 
@@ -154,5 +154,35 @@ describe('the journal index over its file knows what an in-memory fold knows', (
     expect(last.state.files.size).toBe(49);
     expect(last.state.files.get('/r/f1')?.fileId).toBe('F1');
     last.close();
+  });
+});
+
+describe('a fresh journal takes the header its run expects', () => {
+  it('journalBase: the folder every file under the roots is in', () => {
+    expect(journalBase(['/data/photos'])).toBe('/data/photos/');
+    expect(journalBase(['/data/photos/'])).toBe('/data/photos/');
+    expect(journalBase(['/data/photos', '/data/music'])).toBe('/data/');
+    expect(journalBase(['/srv/a', '/home/b'])).toBe('/');
+    expect(journalBase(['C:\\Users\\me\\docs'])).toBe('C:\\Users\\me\\docs\\');
+    expect(journalBase([])).toBeUndefined();
+  });
+
+  it('lines appended to a fresh journal are relative to the roots and name no seed', () => {
+    const path = join(tmp(), 'j.ndjson');
+    const j = Journal.open(path, { expect: { base: '/data/photos/', seedId: 's1' } });
+    j.append({ t: 'record', recordId: 'R1', roots: ['/data/photos'] });
+    const absPath = '/data/photos/2024/a.jpg';
+    j.appendAll([
+      { t: 'plan', absPath, size: 5, mtimeMs: 1, ino: 9, seedId: 's1', plan: onePart(5, 1) },
+      { t: 'created', absPath, recordId: 'R1', fileId: 'F1', serverName: 'a.jpg' },
+    ]);
+    j.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual(['h', '/data/photos/', 's1']);
+    expect(JSON.parse(lines.at(-1)!).slice(0, 2)).toEqual(['f', '2024/a.jpg']);
+    expect(JSON.parse(lines.at(-1)!)[5]).toBe('');
+    const again = Journal.open(path);
+    expect(again.state.files.get(absPath)).toMatchObject({ fileId: 'F1', seedId: 's1', serverName: 'a.jpg' });
+    again.close();
   });
 });
