@@ -174,7 +174,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: KeySpec<K> } = {
     default: 4,
     defaultText: '4',
     description:
-      'files uploaded at once; a small file (up to 1 MiB) takes 1/8 of a slot, so 4 means up to 32 small files',
+      'files uploaded at once; a small file (up to 1 MiB) takes 1/16 of a slot, so 4 means up to 64 small files',
     example: '4',
   },
   hashWorkers: {

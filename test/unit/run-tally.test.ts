@@ -90,8 +90,8 @@ describe('JobWindow: a producer waits while the window is full', () => {
 });
 
 describe('JobWindow with weights: small files share a slot', () => {
-  // The default window: 4 file slots of 8 units; a file up to 1 MiB weighs 1, a larger one 8.
-  it('lets 32 small files overlap but only 4 large ones, and a large one waits for room', async () => {
+  // The default window: 4 file slots of 16 units; a file up to 1 MiB weighs 1, a larger one 16.
+  it('lets 64 small files overlap but only 4 large ones, and a large one waits for room', async () => {
     const run = async (sizes: number[]): Promise<{ peak: number; order: string[] }> => {
       const window = new JobWindow(windowUnits(4));
       const gates: Array<() => void> = [];
@@ -119,18 +119,18 @@ describe('JobWindow with weights: small files share a slot', () => {
       await window.drain();
       return { peak, order };
     };
-    expect((await run(Array(40).fill(4096))).peak).toBe(32);
+    expect((await run(Array(80).fill(4096))).peak).toBe(64);
     expect((await run(Array(6).fill(1024 * 1024 + 1))).peak).toBe(4);
-    // 30 small files are in flight; the large one needs 8 units and starts only once 6 more are free.
-    const mixed = await run([...Array(30).fill(100), 5 * 1024 * 1024, 100]);
-    expect(mixed.peak).toBeLessThanOrEqual(30);
-    expect(mixed.order.indexOf('start 30')).toBeGreaterThan(mixed.order.indexOf('start 29'));
+    // 60 small files are in flight; the large one needs 16 units and starts only once 12 more are free.
+    const mixed = await run([...Array(60).fill(100), 5 * 1024 * 1024, 100]);
+    expect(mixed.peak).toBeLessThanOrEqual(60);
+    expect(mixed.order.indexOf('start 60')).toBeGreaterThan(mixed.order.indexOf('start 59'));
   });
 
   it('sizes at the edge: 1 MiB is small, one byte more is not; a job heavier than the window runs alone', async () => {
     expect(windowWeight(1024 * 1024)).toBe(1);
-    expect(windowWeight(1024 * 1024 + 1)).toBe(8);
-    expect(windowUnits(1)).toBe(8);
+    expect(windowWeight(1024 * 1024 + 1)).toBe(16);
+    expect(windowUnits(1)).toBe(16);
     const window = new JobWindow(2);
     let ran = false;
     await window.run(async () => {
