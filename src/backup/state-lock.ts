@@ -41,6 +41,9 @@ function nativeLocks(): NativeLocks | null {
   return native;
 }
 
+/** How long a refused run waits for the holder's note when the lock file is still empty. */
+const HOLDER_NOTE_GRACE_MS = 100;
+
 /** The lock file of a state folder. */
 export function stateLockPath(stateDir: string): string {
   return join(stateDir, 'run.lock');
@@ -93,7 +96,13 @@ export async function lockStateFolder(stateDir: string, opts: StateLockOptions):
       };
     }
     closeSync(fd);
-    const holder = holderOf(path);
+    let holder = holderOf(path);
+    // The holder writes its note just after it takes the lock: a run that looks in between reads
+    // an empty file, and a moment later the note.
+    if (!holder) {
+      await abortableSleep(HOLDER_NOTE_GRACE_MS, opts.signal);
+      holder = holderOf(path);
+    }
     const now = Date.now();
     if (now >= deadline) {
       throw new StateFolderBusyError(

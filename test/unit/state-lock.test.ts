@@ -1,15 +1,15 @@
 /**
  * The state folder's OS lock, in one process (two descriptors of one file conflict like two
  * processes): the refusal names the holder as docs/resume.md shows it, "another koodrive-backup
- * upload (process N, since …) is using the state folder …". The end-to-end race of two reruns
- * (cli-faults-converge item 4) cannot promise the holder is named: the winner writes its pid just
- * after taking the lock, and a loser that looks in between sees none.
+ * upload (process N, since …) is using the state folder …". The winner writes its note just after
+ * taking the lock; a loser that looks in between finds the file empty and looks again a moment later.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockStateFolder } from '../../src/backup/state-lock.js';
+import { lockStateFolder, stateLockPath } from '../../src/backup/state-lock.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -36,5 +36,29 @@ describe('lockStateFolder', () => {
     const again = await lockStateFolder(dir, { waitMs: 0 });
     expect(again.exclusive).toBe(true);
     again.release();
+  });
+
+  it('names the holder that took the lock but had not written its note yet when the refused run looked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kdb-state-lock-'));
+    dirs.push(dir);
+    const path = stateLockPath(dir);
+    // A holder caught between flock and its note: the lock is held and the file is still empty.
+    const fd = openSync(path, 'a+', 0o600);
+    const locks = createRequire(import.meta.url)('fs-native-extensions') as { tryLock(fd: number): boolean };
+    expect(locks.tryLock(fd)).toBe(true);
+    const note = setTimeout(
+      () => writeFileSync(path, `${JSON.stringify({ pid: 4242, since: '2026-12-07T08:00:00.000Z' })}\n`),
+      20,
+    );
+    try {
+      const refusal = await lockStateFolder(dir, { waitMs: 0 }).then(
+        () => 'taken twice',
+        (err: Error) => err.message,
+      );
+      expect(refusal).toContain('another koodrive-backup upload (process 4242, since 2026-12-07T08:00:00.000Z) is');
+    } finally {
+      clearTimeout(note);
+      closeSync(fd);
+    }
   });
 });
