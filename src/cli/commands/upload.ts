@@ -54,7 +54,7 @@ export function registerUploadCommand(program: Command, io: CliIo): void {
         'create-backup-file requests; send nothing',
     )
     .option('--concurrency <n>', 'part uploads in flight (all files together)')
-    .option('--file-concurrency <n>', 'files in flight (small files of up to 1 MiB count 1/8 each)')
+    .option('--file-concurrency <n>', 'files in flight (small files of up to 1 MiB count 1/16 each)')
     .option('--part-size <size>', 'part size, e.g. 8MiB (default: automatic, ≥ 5 MiB)')
     .option('--record-id <id>', 'add to this existing, unfinished backup record')
     .addOption(
