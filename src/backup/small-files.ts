@@ -4,7 +4,7 @@
  * and their single PUT does not queue behind the big files' parts (the file window bounds it).
  * With the default of 4 files that is up to 64 small files in flight: at 40 ms a round trip, 32 left
  * the run waiting on latency (2,000 small files: 10.4 s at 32, 7.3 s at 64, 6.3 s at 128 on an idle
- * machine; docs/benchmarks.md), and the window costs ~15 MiB more RSS.
+ * machine; docs/benchmarks.md), for 15–40 MiB more peak RSS.
  */
 
 /** A file up to this size counts as small. */
