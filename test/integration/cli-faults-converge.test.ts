@@ -343,7 +343,10 @@ describe('issue 10: every single fault converges', () => {
     );
     first.kill('SIGKILL');
     await first.done;
-    await s.emu.setFaults({});
+    // The two reruns must overlap: the one that takes over holds its first PUT for 8 s (then sends
+    // it as usual), so the other cannot start after it ended. Without it a loaded machine could
+    // start the second only once the first had finished, and both would rightly exit 0.
+    await s.emu.setFaults({ rules: [{ kind: 'put', nth: 1, stallMs: 8_000 }] });
 
     const [r1, r2] = await Promise.all([runCli(s.upload(), { env: s.env }), runCli(s.upload(), { env: s.env })]);
     const codes = [r1.code, r2.code].sort();
@@ -365,7 +368,7 @@ describe('issue 10: every single fault converges', () => {
     expect(await storedMismatches(s.emu, tree)).toEqual([]);
     expect((await s.emu.stats()).recordsCompleted).toBe(1);
     expect(await s.emu.lockIsFree()).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it('item 4: with --wait-lock a second run waits for the first, then finds everything stored', async () => {
     const tree = { 'a.bin': patternBytes(6 * MiB, 43) };
