@@ -20,7 +20,7 @@ const GROUPS = {
     'src/config/value-parsers.ts',
     'src/config/duration-text.ts',
   ],
-  journal: ['src/backup/journal.ts'],
+  journal: ['src/backup/journal.ts', 'src/backup/journal-index.ts'],
 };
 // MUTATE_GROUP=rules npm run mutate: one group (its own report and incremental file); default all.
 const group = process.env.MUTATE_GROUP;
