@@ -14,4 +14,5 @@ export const ADDED_TEST_FILES = [
   'retry-policy-edges.test.ts',
   'journal-disk.test.ts',
   'journal-forms.test.ts',
+  'journal-contracts.test.ts',
 ];

@@ -540,6 +540,7 @@ export function narrowBase(base: string | undefined, absPath: string): string {
   if (absPath.startsWith(base)) return base;
   let n = 0;
   while (n < base.length && base[n] === absPath[n]) n++;
+  if (n === 0) return ''; // lastIndexOf(sep, -1) would still find a separator at 0: '/' shared with 'C:\\'
   return base.slice(0, Math.max(base.lastIndexOf('/', n - 1), base.lastIndexOf('\\', n - 1)) + 1);
 }
 

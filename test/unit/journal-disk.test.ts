@@ -558,6 +558,7 @@ describe('names and plans', () => {
       'a plan',
       null,
       { ...ok, sha256: 5 },
+      { ...ok, sha256: ['a'.repeat(64)] }, // its text would pass the pattern
       { ...ok, sha256: `x${'a'.repeat(64)}` },
       { ...ok, sha256: `${'a'.repeat(64)}x` },
       { ...ok, sha256: 'A'.repeat(64) },
