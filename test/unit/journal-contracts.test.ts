@@ -203,6 +203,58 @@ describe('the disk index as a table', () => {
   });
 });
 
+describe('when opening rewrites a journal (docs/resume.md: compacted = a header and few extra lines)', () => {
+  // A compacted journal of 4,000 files, then `extra` part lines about them, as a run killed midway leaves.
+  const journalWith = (extra: number) => {
+    const path = join(tmp(), 'j.ndjson');
+    const lines = [JSON.stringify(['h', '/r/', 's']), JSON.stringify({ t: 'record', recordId: 'R1', roots: ['/r'] })];
+    for (let i = 0; i < 4000; i++)
+      lines.push(JSON.stringify(['f', `f${i}`, 10, 1, i, '', SHA_AB, '', 0, `F${i}`, '', '']));
+    for (let i = 0; i < extra; i++)
+      lines.push(JSON.stringify({ t: 'part', absPath: `/r/f${i}`, fileId: `F${i}`, partNumber: 1 }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  const rewritten = (path: string) => {
+    const before = statSync(path).ino;
+    const j = Journal.open(path);
+    expect(j.state.files.size).toBe(4000);
+    j.close();
+    return statSync(path).ino !== before;
+  };
+
+  it('up to max(1,000, half the files) lines beyond one per file: read as it is; one more: rewritten', () => {
+    expect(rewritten(journalWith(1500))).toBe(false);
+    expect(rewritten(journalWith(2000))).toBe(false); // 4,000 / 2: the limit itself
+    expect(rewritten(journalWith(2001))).toBe(true);
+  });
+
+  it('a reopened compacted journal appends lines relative to its header, naming no seed', () => {
+    const path = journalWith(0);
+    const j = Journal.open(path);
+    j.appendAll([
+      planLine('/r/new.txt'),
+      { t: 'created', absPath: '/r/new.txt', recordId: 'R1', fileId: 'FN', serverName: 'new.txt' },
+    ]);
+    j.close();
+    expect(JSON.parse(readFileSync(path, 'utf8').trimEnd().split('\n').at(-1)!)).toEqual([
+      'f',
+      'new.txt',
+      10,
+      1,
+      2,
+      '',
+      SHA_AB,
+      '',
+      0,
+      'FN',
+      '',
+      '',
+      0,
+    ]);
+  });
+});
+
 describe('base folders (known answers)', () => {
   it('narrowBase: the folder of the first path, then the longest folder shared with each next one', () => {
     expect(narrowBase(undefined, '/a/b/c.txt')).toBe('/a/b/');
