@@ -137,6 +137,9 @@ describe('the disk index as a table', () => {
     const again = Journal.open(path);
     expect(again.state.files.size).toBe(2);
     expect([...again.state.files.keys()].sort()).toEqual(['/r/a', '/r/b']);
+    // entries read from the file, none kept as an object yet
+    expect([again.state.files.delete('/r/b'), again.state.files.delete('/r/b')]).toEqual([true, false]);
+    expect(again.state.files.size).toBe(1);
     again.close();
   });
 
@@ -164,6 +167,7 @@ describe('the disk index as a table', () => {
     };
     j.state.files.set('/r/new', unwritten);
     expect(j.state.files.get('/r/new')).toEqual(unwritten);
+    expect(j.state.files.size).toBe(2);
     expect([...j.state.files.keys()]).toEqual(['/r/a', '/r/new']);
     expect([...j.state.files.entries()].at(-1)).toEqual(['/r/new', unwritten]);
     j.close();
@@ -185,6 +189,29 @@ describe('the disk index as a table', () => {
     j.appendAll([]);
     j.close();
     expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('a new journal: no record, not complete, no roots, no files', () => {
+    const j = Journal.open(join(tmp(), 'j.ndjson'));
+    expect([j.state.recordId, j.state.recordComplete, j.state.roots, j.state.files.size]).toEqual([
+      undefined,
+      false,
+      [],
+      0,
+    ]);
+    j.close();
+  });
+
+  it('a file whose plan is the first line of an old-form journal keeps it', () => {
+    const path = join(tmp(), 'j.ndjson');
+    const lines: JournalLine[] = [
+      planLine('/r/a'),
+      { t: 'created', absPath: '/r/a', recordId: 'R0', fileId: 'F', serverName: 'a' },
+    ];
+    writeFileSync(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const j = Journal.open(path);
+    expect(j.state.files.get('/r/a')?.plan).toEqual(onePart(10));
+    j.close();
   });
 
   it('a journal of the old form (object lines, no header) is rewritten with a header when opened', () => {
