@@ -163,7 +163,10 @@ describe('the disk index as a table', () => {
       ino: 3,
       seedId: 's',
       plan: onePart(10),
-      partsDone: [],
+      recordId: 'R1',
+      fileId: 'FN',
+      serverName: 'new',
+      partsDone: [1],
     };
     j.state.files.set('/r/new', unwritten);
     expect(j.state.files.get('/r/new')).toEqual(unwritten);
@@ -189,6 +192,42 @@ describe('the disk index as a table', () => {
     j.appendAll([]);
     j.close();
     expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('an entry read from the file reads back the same every time (parts sent of an open upload too)', () => {
+    const { path, j } = open();
+    const big: FilePlan = {
+      sha256: SHA,
+      length: 6 * 1024 * 1024,
+      partSize: 5 * 1024 * 1024,
+      parts: [
+        { partNumber: 1, partOffset: 0, partSize: 5 * 1024 * 1024, hashCtx: [] },
+        { partNumber: 2, partOffset: 5 * 1024 * 1024, partSize: 1024 * 1024, hashCtx: [1, 2, 3, 4, 5, 6, 7, 8] },
+      ],
+    };
+    j.appendAll([
+      { ...planLine('/r/big', 6 * 1024 * 1024), plan: big } as JournalLine,
+      { t: 'created', absPath: '/r/big', recordId: 'R1', fileId: 'FB', serverName: 'big' },
+      { t: 'part', absPath: '/r/big', fileId: 'FB', partNumber: 2 },
+    ]);
+    j.close();
+    const again = Journal.open(path);
+    for (let i = 0; i < 3; i++) expect(again.state.files.get('/r/big')?.partsDone, `read ${i + 1}`).toEqual([2]);
+    again.close();
+  });
+
+  it('a header that is not the first line does not make the journal compacted: it is rewritten', () => {
+    const path = join(tmp(), 'j.ndjson');
+    const lines = [
+      JSON.stringify({ t: 'record', recordId: 'R1', roots: ['/r'] }),
+      JSON.stringify(['h', '/r/', 's']),
+      JSON.stringify(['f', 'a', 10, 1, 2, '', SHA_AB, '', 0]),
+    ];
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const before = statSync(path).ino;
+    Journal.open(path).close();
+    expect(statSync(path).ino).not.toBe(before);
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe(JSON.stringify(['h', '/r/', 's']));
   });
 
   it('a new journal: no record, not complete, no roots, no files', () => {
