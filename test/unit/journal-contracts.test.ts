@@ -68,6 +68,15 @@ describe('JournalDecoder: facts only, never a throw', () => {
       expect(d.decode(raw), raw).toEqual([]);
   });
 
+  it('compact lines that lack their context decode to nothing', () => {
+    const line = (kind: string, seed = '') => JSON.stringify([kind, 'a.txt', 10, 1, 2, seed, SHA_AB, '', 0]);
+    expect(new JournalDecoder().decode(line('f', 's')), 'relative, no header').toEqual([]);
+    const headed = new JournalDecoder();
+    headed.decode(JSON.stringify(['h', '/d/', '']));
+    expect(headed.decode(line('n', 's')), 'a name before any folder line').toEqual([]);
+    expect(headed.decode(line('F')), "the header's seed, and the header names none").toEqual([]);
+  });
+
   it('a compact line after an object line still has the current record', () => {
     const d = new JournalDecoder();
     d.decode(JSON.stringify(['h', '/d/', 's']));
