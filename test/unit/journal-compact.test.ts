@@ -1,19 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { foldJournal, Journal, parseJournal, readJournalFile, type JournalLine } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kdb-jc-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('kdb-jc-');
 const hex = (i: number, n = 64) => i.toString(16).padStart(8, '0').repeat(16).slice(0, n);
 const onePart = (i: number, size = 100 + i): FilePlan => ({
   sha256: hex(i),

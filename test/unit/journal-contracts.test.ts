@@ -5,10 +5,9 @@
  * a table must, a journal of the old form (no header) is rewritten when opened, and the base
  * folder of compact lines is the longest shared folder. Expected values are written out by hand.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FileTable,
   Journal,
@@ -19,16 +18,9 @@ import {
   narrowBase,
 } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kdb-jc-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('kdb-jc-');
 const SHA = 'ab'.repeat(32);
 const SHA_AB = 'q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s'; // SHA in base64url
 const onePart = (size: number): FilePlan => ({

@@ -3,20 +3,9 @@
  * comes back from a load, whichever way it was written; nothing here depends on how an append is
  * done. Formats and promises from docs/resume.md ("The journal", "Compact lines").
  */
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FileTable,
   foldJournal,
@@ -29,16 +18,9 @@ import {
   snapshotLines,
 } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kdb-jd-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('kdb-jd-');
 
 const MiB = 1024 * 1024;
 const SHA = 'ab'.repeat(32);

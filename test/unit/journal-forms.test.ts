@@ -3,22 +3,14 @@
  * come back whole from the in-memory table, a run's closing compaction leaves one compact line per
  * one-part file, and damaged compact lines place nothing (docs/resume.md, "Compact lines").
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileTable, foldJournal, Journal, type JournalFile, type JournalLine } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kdb-jf-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('kdb-jf-');
 const MiB = 1024 * 1024;
 const SHA = 'ab'.repeat(32);
 const SHA_AB = 'q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s';

@@ -4,23 +4,15 @@
  * seeded history over more files than stay objects (256), with new records, forgotten files,
  * multi-part plans and stray lines, compared at every step, after a reopen and after compaction.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { foldJournal, Journal, journalBase, type JournalLine, type JournalState } from '../../src/backup/journal.js';
 import type { FilePlan } from '../../src/hash/file-plan.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kdb-ji-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = tempDirs('kdb-ji-');
 
 const MiB = 1024 * 1024;
 const hex = (i: number) => (i >>> 0).toString(16).padStart(8, '0').repeat(8);

@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BackupFileEntry } from '../../src/koodrive/wire-types.js';
 import { StoredFiles } from '../../src/backup/stored-files.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const scratch = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kb-stored-'));
-  dirs.push(d);
-  return d;
-};
+const scratch = tempDirs('kb-stored-');
 const sha = (c: string) => c.repeat(64);
 async function* listing(entries: Array<Partial<BackupFileEntry>>): AsyncGenerator<BackupFileEntry> {
   for (const e of entries) yield e as BackupFileEntry;
