@@ -4,22 +4,17 @@
  * upload (process N, since …) is using the state folder …". The winner writes its note just after
  * taking the lock; a loser that looks in between finds the file empty and looks again a moment later.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockStateFolder, stateLockPath } from '../../src/backup/state-lock.js';
+import { tempDirs } from '../fixtures/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('kdb-state-lock-');
 
 describe('lockStateFolder', () => {
   it('a second taker is refused with the holder named; after release the lock can be taken again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kdb-state-lock-'));
-    dirs.push(dir);
+    const dir = tmp();
     const held = await lockStateFolder(dir, { waitMs: 0 });
     expect(held.exclusive).toBe(true);
     const refusal = await lockStateFolder(dir, { waitMs: 0 }).then(
@@ -39,8 +34,7 @@ describe('lockStateFolder', () => {
   });
 
   it('names the holder that took the lock but had not written its note yet when the refused run looked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kdb-state-lock-'));
-    dirs.push(dir);
+    const dir = tmp();
     const path = stateLockPath(dir);
     // A holder caught between flock and its note: the lock is held and the file is still empty.
     const fd = openSync(path, 'a+', 0o600);
